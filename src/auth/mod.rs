@@ -1,0 +1,12 @@
+//! Who is asking: passwords, sessions, CSRF tokens, sign-in rate limits, and the
+//! extractors that let a handler run only for the roles it serves. Holds no business rule
+//! beyond "may this person use this route".
+
+pub mod csrf;
+pub mod extract;
+pub mod middleware;
+pub mod password;
+pub mod rate_limit;
+pub mod session;
+
+pub use extract::{Authorized, CurrentUser, policy};

@@ -1,0 +1,321 @@
+//! The command line: `serve`, `demo`, `migrate`, `create-org`, `create-user`, `seed-demo`,
+//! `verify-audit`. Commands that print results take `--json`.
+
+use std::io::{BufRead, IsTerminal};
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+
+use crate::config::Settings;
+use crate::db::audit::ChainStatus;
+use crate::domain::account::{OrganisationInput, UserInput};
+use crate::startup::{Application, open_pool};
+use crate::workflows::{Actor, WorkflowError, accounts, audit, demo};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "interconnect-registry",
+    version,
+    about = "Approve, record and revoke international network connections"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web server (default 127.0.0.1:8080). Applies pending migrations first.
+    Serve {
+        /// Address to listen on; overrides BIND.
+        #[arg(long)]
+        bind: Option<String>,
+    },
+    /// Apply migrations, seed demo data if the database is empty, and run the web server.
+    Demo {
+        /// Address to listen on; overrides BIND.
+        #[arg(long)]
+        bind: Option<String>,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Register a provider organisation.
+    CreateOrg {
+        /// Short identifier used in URLs and commands, e.g. lao-skynet.
+        #[arg(long)]
+        slug: String,
+        /// Legal name in English.
+        #[arg(long)]
+        name_en: String,
+        /// Legal name in Lao.
+        #[arg(long)]
+        name_lo: String,
+        #[arg(long, default_value = "")]
+        registration_number: String,
+        #[arg(long, default_value = "")]
+        licence_number: String,
+        #[arg(long, default_value = "")]
+        address: String,
+        /// AS numbers, comma-separated (e.g. "AS151234, AS151235").
+        #[arg(long, default_value = "")]
+        asns: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Create a user account; the password is read from standard input.
+    CreateUser {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// applicant, org_admin, secretariat, reviewer, chair, auditor or admin.
+        #[arg(long)]
+        role: String,
+        /// The organisation's slug (required for applicant and org_admin).
+        #[arg(long)]
+        org: Option<String>,
+        /// Preferred language: lo or en.
+        #[arg(long)]
+        language: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Seed demo organisations and a full committee if the database has no users.
+    SeedDemo {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check the audit log's hash chain and report the first broken link.
+    VerifyAudit {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Runs the chosen command; no command means `serve`.
+pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
+    match cli.command.unwrap_or(Command::Serve { bind: None }) {
+        Command::Serve { bind } => serve(with_bind(settings, bind), false).await,
+        Command::Demo { bind } => serve(with_bind(settings, bind), true).await,
+        Command::Migrate => {
+            let mut conn = crate::db::establish(&settings.database_url)?;
+            let applied = crate::db::run_migrations(&mut conn)?;
+            println!("migrations applied: {applied}");
+            Ok(())
+        }
+        Command::CreateOrg {
+            slug,
+            name_en,
+            name_lo,
+            registration_number,
+            licence_number,
+            address,
+            asns,
+            json,
+        } => {
+            let input = OrganisationInput {
+                slug,
+                name_en,
+                name_lo,
+                registration_number,
+                licence_number,
+                address,
+                asns,
+            };
+            let pool = open_pool(&settings)?;
+            let org = in_db(&pool, move |conn| {
+                accounts::create_organisation(conn, &Actor::command_line(), &input)
+            })?;
+            print_result(
+                json,
+                &serde_json::json!({ "id": org.id, "slug": org.slug }),
+                || format!("created organisation {} ({})", org.slug, org.id),
+            );
+            Ok(())
+        }
+        Command::CreateUser {
+            email,
+            name,
+            role,
+            org,
+            language,
+            json,
+        } => {
+            let password = read_password()?;
+            let pool = open_pool(&settings)?;
+            let user = in_db(&pool, move |conn| {
+                let organisation_id = match org {
+                    Some(slug) => match crate::db::models::organisation::find_by_slug(conn, &slug)?
+                    {
+                        Some(o) => o.id,
+                        None => {
+                            let mut errors = crate::domain::validation::FieldErrors::new();
+                            errors.add("org", "error-organisation-unknown");
+                            return Err(WorkflowError::Invalid(errors));
+                        }
+                    },
+                    None => String::new(),
+                };
+                let input = UserInput {
+                    email,
+                    name,
+                    role,
+                    organisation_id,
+                    language: language.unwrap_or_default(),
+                    committee_member: false,
+                    review_domains: Vec::new(),
+                };
+                accounts::create_user(conn, &Actor::command_line(), &input, &password)
+            })?;
+            print_result(
+                json,
+                &serde_json::json!({ "id": user.id, "email": user.email, "role": user.role }),
+                || {
+                    format!(
+                        "created user {} ({}) with role {}",
+                        user.email, user.id, user.role
+                    )
+                },
+            );
+            Ok(())
+        }
+        Command::SeedDemo { json } => {
+            let pool = open_pool(&settings)?;
+            let seeded = in_db(&pool, demo::seed_if_empty)?;
+            print_result(
+                json,
+                &serde_json::json!({ "seeded": seeded, "accounts": demo::accounts() }),
+                || {
+                    if seeded {
+                        format!(
+                            "demo data seeded; every demo account's password is {}",
+                            demo::DEMO_PASSWORD
+                        )
+                    } else {
+                        "the database already has users; nothing seeded".to_string()
+                    }
+                },
+            );
+            Ok(())
+        }
+        Command::VerifyAudit { json } => {
+            let pool = open_pool(&settings)?;
+            let status = in_db(&pool, audit::verify)?;
+            match &status {
+                ChainStatus::Intact { events } => {
+                    print_result(
+                        json,
+                        &serde_json::json!({ "intact": true, "events": events }),
+                        || format!("audit chain intact: {events} events verified"),
+                    );
+                    Ok(())
+                }
+                ChainStatus::Broken(b) => {
+                    print_result(
+                        json,
+                        &serde_json::json!({ "intact": false, "first_broken_seq": b.seq(), "problem": b.to_string() }),
+                        || format!("audit chain BROKEN at event {}: {b}", b.seq()),
+                    );
+                    std::process::exit(1);
+                }
+            }
+        }
+    }
+}
+
+fn with_bind(mut settings: Settings, bind: Option<String>) -> Settings {
+    if let Some(bind) = bind {
+        settings.bind = bind;
+    }
+    settings
+}
+
+async fn serve(settings: Settings, seed_demo: bool) -> anyhow::Result<()> {
+    if settings.secret_key_generated {
+        tracing::warn!(
+            "SECRET_KEY is not set: using a random key for this process (forms open before a restart will need reloading)"
+        );
+    }
+    tracing::info!(?settings, "starting");
+    let started = std::time::Instant::now();
+    let pool = crate::db::connect_and_migrate(&settings.database_url, settings.database_pool_size)?;
+    if seed_demo {
+        let seeded = in_db(&pool, demo::seed_if_empty)?;
+        if seeded {
+            tracing::info!("demo data seeded");
+        }
+    }
+    let public = settings.base_url.clone();
+    let app = Application::build_with_pool(settings, pool, None)?;
+    if seed_demo {
+        println!("\nInterconnect Registry is running: open {public}");
+        println!(
+            "Sign in with any of these accounts; the password is {}",
+            demo::DEMO_PASSWORD
+        );
+        for account in demo::accounts() {
+            println!("  {:<40} {}", account.email, account.role);
+        }
+        println!("Press Ctrl+C to stop.\n");
+    }
+    tracing::info!(
+        port = app.port(),
+        ready_in_ms = started.elapsed().as_millis() as u64,
+        "listening"
+    );
+    app.run_until_stopped().await?;
+    Ok(())
+}
+
+/// Runs a workflow with a pooled connection, turning validation problems into one message.
+fn in_db<T>(
+    pool: &crate::db::DbPool,
+    work: impl FnOnce(&mut crate::db::DbConn) -> Result<T, WorkflowError>,
+) -> anyhow::Result<T> {
+    let mut conn = pool.get().context("no database connection available")?;
+    match work(&mut conn) {
+        Ok(v) => Ok(v),
+        Err(WorkflowError::Invalid(errors)) => {
+            let problems: Vec<String> = errors
+                .iter()
+                .map(|(field, key)| {
+                    format!(
+                        "{field}: {}",
+                        crate::i18n::t(crate::domain::language::Lang::En, key)
+                    )
+                })
+                .collect();
+            bail!("invalid input: {}", problems.join("; "))
+        }
+        Err(WorkflowError::Conflict(key)) => {
+            bail!("{}", crate::i18n::t(crate::domain::language::Lang::En, key))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn print_result(json: bool, value: &serde_json::Value, text: impl FnOnce() -> String) {
+    if json {
+        println!("{value}");
+    } else {
+        println!("{}", text());
+    }
+}
+
+/// Reads one line from standard input, prompting when it is a terminal.
+fn read_password() -> anyhow::Result<String> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprint!("password (12 to 128 characters): ");
+    }
+    let mut line = String::new();
+    stdin
+        .lock()
+        .read_line(&mut line)
+        .context("cannot read the password from standard input")?;
+    let password = line.trim_end_matches(['\r', '\n']).to_string();
+    if password.is_empty() {
+        bail!("no password given on standard input");
+    }
+    Ok(password)
+}

@@ -1,0 +1,162 @@
+//! Settings read from the environment (and a `.env` file). Secrets are never logged:
+//! `Debug` prints the secret key as a placeholder.
+
+use std::fmt;
+
+use anyhow::{Context, bail};
+use url::Url;
+
+/// The default database when `DATABASE_URL` is unset: a SQLite file in the working directory.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://interconnect-registry.db";
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+
+#[derive(Clone)]
+pub struct Settings {
+    pub database_url: String,
+    pub bind: String,
+    pub base_url: Url,
+    pub smtp_url: Option<String>,
+    pub mail_from: String,
+    pub secret_key: Vec<u8>,
+    /// True when no `SECRET_KEY` was given and one was generated for this process.
+    pub secret_key_generated: bool,
+    pub session_idle_minutes: i64,
+    pub session_absolute_hours: i64,
+    pub database_pool_size: u32,
+}
+
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("database_url", &redact_url(&self.database_url))
+            .field("bind", &self.bind)
+            .field("base_url", &self.base_url.as_str())
+            .field("smtp_url", &self.smtp_url.as_deref().map(redact_url))
+            .field("mail_from", &self.mail_from)
+            .field("secret_key", &"<redacted>")
+            .field("session_idle_minutes", &self.session_idle_minutes)
+            .field("session_absolute_hours", &self.session_absolute_hours)
+            .field("database_pool_size", &self.database_pool_size)
+            .finish()
+    }
+}
+
+/// Hides the password part of a URL so it can be logged.
+pub fn redact_url(raw: &str) -> String {
+    match Url::parse(raw) {
+        Ok(mut url) if url.password().is_some() => {
+            let _ = url.set_password(Some("***"));
+            url.to_string()
+        }
+        _ => raw.to_string(),
+    }
+}
+
+impl Settings {
+    /// Reads settings from the process environment after loading `.env` if present.
+    pub fn from_env() -> anyhow::Result<Self> {
+        let _ = dotenvy::dotenv();
+        Self::from_lookup(|key| std::env::var(key).ok())
+    }
+
+    /// Builds settings from any key lookup; tests pass a map.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        let non_empty = |key: &str| get(key).filter(|v| !v.trim().is_empty());
+        let bind = non_empty("BIND").unwrap_or_else(|| DEFAULT_BIND.to_string());
+        let base_url_raw = non_empty("BASE_URL").unwrap_or_else(|| format!("http://{bind}/"));
+        let base_url = Url::parse(&base_url_raw)
+            .with_context(|| format!("BASE_URL is not a valid URL: {base_url_raw}"))?;
+        if !matches!(base_url.scheme(), "http" | "https") {
+            bail!("BASE_URL must start with http:// or https://, got {base_url_raw}");
+        }
+        let (secret_key, secret_key_generated) = match non_empty("SECRET_KEY") {
+            Some(key) if key.len() < 32 => {
+                bail!("SECRET_KEY must be at least 32 characters long")
+            }
+            Some(key) => (key.into_bytes(), false),
+            None => (rand::random::<[u8; 32]>().to_vec(), true),
+        };
+        Ok(Self {
+            database_url: non_empty("DATABASE_URL")
+                .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string()),
+            bind,
+            base_url,
+            smtp_url: non_empty("SMTP_URL"),
+            mail_from: non_empty("MAIL_FROM")
+                .unwrap_or_else(|| "Interconnect Registry <registry@localhost>".to_string()),
+            secret_key,
+            secret_key_generated,
+            session_idle_minutes: parse_number(&non_empty, "SESSION_IDLE_MINUTES", 60)?,
+            session_absolute_hours: parse_number(&non_empty, "SESSION_ABSOLUTE_HOURS", 12)?,
+            database_pool_size: parse_number(&non_empty, "DATABASE_POOL_SIZE", 8)?,
+        })
+    }
+
+    /// Cookies carry the `Secure` flag when the public address is https.
+    pub fn secure_cookies(&self) -> bool {
+        self.base_url.scheme() == "https"
+    }
+}
+
+fn parse_number<T: std::str::FromStr + PartialOrd + Default>(
+    get: &impl Fn(&str) -> Option<String>,
+    key: &str,
+    default: T,
+) -> anyhow::Result<T> {
+    match get(key) {
+        None => Ok(default),
+        Some(raw) => match raw.trim().parse::<T>() {
+            Ok(v) if v > T::default() => Ok(v),
+            _ => bail!("{key} must be a positive whole number, got {raw:?}"),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn settings(pairs: &[(&str, &str)]) -> anyhow::Result<Settings> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_use_a_sqlite_file_and_local_bind() {
+        let s = settings(&[]).unwrap();
+        assert_eq!(s.database_url, DEFAULT_DATABASE_URL);
+        assert_eq!(s.bind, DEFAULT_BIND);
+        assert_eq!(s.base_url.as_str(), "http://127.0.0.1:8080/");
+        assert!(s.secret_key_generated);
+        assert!(!s.secure_cookies());
+    }
+
+    #[test]
+    fn https_base_url_turns_on_secure_cookies() {
+        let s = settings(&[("BASE_URL", "https://registry.example.la/")]).unwrap();
+        assert!(s.secure_cookies());
+    }
+
+    #[test]
+    fn short_secret_key_and_bad_numbers_are_refused() {
+        assert!(settings(&[("SECRET_KEY", "short")]).is_err());
+        assert!(settings(&[("SESSION_IDLE_MINUTES", "-3")]).is_err());
+        assert!(settings(&[("BASE_URL", "ftp://x")]).is_err());
+    }
+
+    #[test]
+    fn debug_output_hides_secrets() {
+        let s = settings(&[
+            ("SECRET_KEY", "a-very-long-secret-key-of-at-least-32-chars"),
+            ("DATABASE_URL", "postgres://app:hunter2@db/registry"),
+        ])
+        .unwrap();
+        let printed = format!("{s:?}");
+        assert!(!printed.contains("hunter2"));
+        assert!(!printed.contains("a-very-long-secret"));
+    }
+}

@@ -1,0 +1,156 @@
+//! `audit_events` and `audit_head`: the append-only, hash-chained record of every change.
+//! Appending must happen inside the write transaction of the change it records.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::DbConn;
+use crate::db::schema::{audit_events, audit_head};
+use crate::domain::audit::{AuditContent, ChainBreak, ChainVerifier};
+
+/// What happened, by whom, to what: the caller's part of an audit event.
+#[derive(Debug, Clone)]
+pub struct AuditEntry<'a> {
+    pub actor_id: Option<&'a str>,
+    pub actor_label: &'a str,
+    pub action: &'a str,
+    pub subject_type: &'a str,
+    pub subject_id: &'a str,
+    pub before_state: Option<String>,
+    pub after_state: Option<String>,
+    pub ip: &'a str,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = audit_events)]
+pub struct AuditEvent {
+    pub seq: i64,
+    pub occurred_at: NaiveDateTime,
+    pub actor_id: Option<String>,
+    pub actor_label: String,
+    pub action: String,
+    pub subject_type: String,
+    pub subject_id: String,
+    pub before_state: Option<String>,
+    pub after_state: Option<String>,
+    pub ip: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+impl AuditEvent {
+    pub fn content(&self) -> AuditContent<'_> {
+        AuditContent {
+            seq: self.seq,
+            occurred_at: self.occurred_at,
+            actor_id: self.actor_id.as_deref(),
+            actor_label: &self.actor_label,
+            action: &self.action,
+            subject_type: &self.subject_type,
+            subject_id: &self.subject_id,
+            before_state: self.before_state.as_deref(),
+            after_state: self.after_state.as_deref(),
+            ip: &self.ip,
+        }
+    }
+}
+
+/// Appends one event to the chain. The first statement bumps the head row, which on
+/// PostgreSQL locks it until commit, so concurrent appends queue instead of forking.
+pub fn append(conn: &mut DbConn, entry: &AuditEntry<'_>) -> QueryResult<i64> {
+    let (seq, prev_hash): (i64, String) = diesel::update(audit_head::table.find(1))
+        .set(audit_head::last_seq.eq(audit_head::last_seq + 1))
+        .returning((audit_head::last_seq, audit_head::last_hash))
+        .get_result(conn)?;
+    let occurred_at = crate::db::now();
+    let content = AuditContent {
+        seq,
+        occurred_at,
+        actor_id: entry.actor_id,
+        actor_label: entry.actor_label,
+        action: entry.action,
+        subject_type: entry.subject_type,
+        subject_id: entry.subject_id,
+        before_state: entry.before_state.as_deref(),
+        after_state: entry.after_state.as_deref(),
+        ip: entry.ip,
+    };
+    let hash = content.chain_hash(&prev_hash);
+    let row = AuditEvent {
+        seq,
+        occurred_at,
+        actor_id: entry.actor_id.map(str::to_string),
+        actor_label: entry.actor_label.to_string(),
+        action: entry.action.to_string(),
+        subject_type: entry.subject_type.to_string(),
+        subject_id: entry.subject_id.to_string(),
+        before_state: entry.before_state.clone(),
+        after_state: entry.after_state.clone(),
+        ip: entry.ip.to_string(),
+        prev_hash,
+        hash,
+    };
+    diesel::insert_into(audit_events::table)
+        .values(&row)
+        .execute(conn)?;
+    diesel::update(audit_head::table.find(1))
+        .set(audit_head::last_hash.eq(&row.hash))
+        .execute(conn)?;
+    Ok(seq)
+}
+
+/// The newest events first, up to `limit`, older than `before_seq` when given.
+pub fn list_recent(
+    conn: &mut DbConn,
+    limit: i64,
+    before_seq: Option<i64>,
+) -> QueryResult<Vec<AuditEvent>> {
+    let mut query = audit_events::table
+        .select(AuditEvent::as_select())
+        .order(audit_events::seq.desc())
+        .limit(limit)
+        .into_boxed();
+    if let Some(before) = before_seq {
+        query = query.filter(audit_events::seq.lt(before));
+    }
+    query.load(conn)
+}
+
+/// The result of walking the whole chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChainStatus {
+    Intact { events: i64 },
+    Broken(ChainBreak),
+}
+
+/// Walks every event in order, a batch at a time, and compares the end with the head.
+pub fn verify_chain(conn: &mut DbConn) -> QueryResult<ChainStatus> {
+    const BATCH: i64 = 2_000;
+    let mut verifier = ChainVerifier::default();
+    let mut after = 0_i64;
+    loop {
+        let batch: Vec<AuditEvent> = audit_events::table
+            .filter(audit_events::seq.gt(after))
+            .order(audit_events::seq.asc())
+            .limit(BATCH)
+            .select(AuditEvent::as_select())
+            .load(conn)?;
+        for event in &batch {
+            if let Err(b) = verifier.check(&event.content(), &event.prev_hash, &event.hash) {
+                return Ok(ChainStatus::Broken(b));
+            }
+        }
+        match batch.last() {
+            Some(last) if batch.len() as i64 == BATCH => after = last.seq,
+            _ => break,
+        }
+    }
+    let (head_seq, head_hash): (i64, String) = audit_head::table
+        .find(1)
+        .select((audit_head::last_seq, audit_head::last_hash))
+        .first(conn)?;
+    Ok(match verifier.finish(head_seq, &head_hash) {
+        Ok(events) => ChainStatus::Intact { events },
+        Err(b) => ChainStatus::Broken(b),
+    })
+}

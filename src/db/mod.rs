@@ -1,0 +1,238 @@
+//! Storage: one connection type over SQLite and PostgreSQL, the pool, embedded migrations
+//! and the queries for each table (`models/`). Knows nothing of HTTP or of business rules.
+
+pub mod audit;
+pub mod models;
+pub mod schema;
+
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::pg::PgConnection;
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+use diesel::sqlite::SqliteConnection;
+use diesel::{Connection, ConnectionError};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// A connection to whichever backend `DATABASE_URL` names.
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Pg(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+pub type DbPool = Pool<ConnectionManager<DbConn>>;
+pub type PooledConn = PooledConnection<ConnectionManager<DbConn>>;
+
+/// Which database a URL points at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbSetupError {
+    #[error(
+        "DATABASE_URL {0:?} is not understood: use sqlite://FILE (or a plain file path) or postgres://USER@HOST/DB"
+    )]
+    UnknownScheme(String),
+    #[error("cannot open the SQLite database {path:?}: {reason}")]
+    SqliteUnreachable { path: String, reason: String },
+    #[error("cannot reach PostgreSQL at {url}: {reason}")]
+    PostgresUnreachable { url: String, reason: String },
+    #[error("applying migrations failed: {0}")]
+    Migration(String),
+}
+
+impl Backend {
+    /// Picks the backend from the URL's scheme. A bare path is a SQLite file.
+    pub fn of(url: &str) -> Result<Self, DbSetupError> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Self::Postgres)
+        } else if url.starts_with("sqlite:") || !url.contains("://") {
+            Ok(Self::Sqlite)
+        } else {
+            Err(DbSetupError::UnknownScheme(crate::config::redact_url(url)))
+        }
+    }
+}
+
+/// The path diesel's SQLite driver wants: without the `sqlite://` prefix.
+fn sqlite_path(url: &str) -> &str {
+    url.strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url)
+}
+
+/// Opens one connection, with a message that names the database and the cause.
+pub fn establish(url: &str) -> Result<DbConn, DbSetupError> {
+    match Backend::of(url)? {
+        Backend::Postgres => PgConnection::establish(url).map(DbConn::Pg).map_err(|e| {
+            DbSetupError::PostgresUnreachable {
+                url: crate::config::redact_url(url),
+                reason: describe(e),
+            }
+        }),
+        Backend::Sqlite => {
+            let path = sqlite_path(url);
+            let mut conn =
+                SqliteConnection::establish(path).map_err(|e| DbSetupError::SqliteUnreachable {
+                    path: path.to_string(),
+                    reason: describe(e),
+                })?;
+            configure_sqlite(&mut conn).map_err(|e| DbSetupError::SqliteUnreachable {
+                path: path.to_string(),
+                reason: e.to_string(),
+            })?;
+            Ok(DbConn::Sqlite(conn))
+        }
+    }
+}
+
+fn describe(e: ConnectionError) -> String {
+    match e {
+        ConnectionError::BadConnection(msg) => msg.trim().to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// WAL for concurrent readers, a busy timeout so writers queue instead of failing,
+/// and enforced foreign keys (SQLite leaves them off by default).
+fn configure_sqlite(conn: &mut SqliteConnection) -> diesel::QueryResult<()> {
+    conn.batch_execute(
+        "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; \
+         PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
+    )
+}
+
+#[derive(Debug)]
+struct SqlitePragmas;
+
+impl CustomizeConnection<DbConn, diesel::r2d2::Error> for SqlitePragmas {
+    fn on_acquire(&self, conn: &mut DbConn) -> Result<(), diesel::r2d2::Error> {
+        if let DbConn::Sqlite(c) = conn {
+            configure_sqlite(c).map_err(diesel::r2d2::Error::QueryError)?;
+        }
+        Ok(())
+    }
+}
+
+/// Checks the database answers, applies pending migrations and builds the pool.
+pub fn connect_and_migrate(url: &str, pool_size: u32) -> Result<DbPool, DbSetupError> {
+    let mut conn = establish(url)?;
+    run_migrations(&mut conn)?;
+    drop(conn);
+    let backend = Backend::of(url)?;
+    let manager_url = match backend {
+        Backend::Sqlite => sqlite_path(url).to_string(),
+        Backend::Postgres => url.to_string(),
+    };
+    Pool::builder()
+        .max_size(pool_size)
+        .connection_timeout(Duration::from_secs(10))
+        .connection_customizer(Box::new(SqlitePragmas))
+        .build(ConnectionManager::<DbConn>::new(manager_url))
+        .map_err(|e| match backend {
+            Backend::Sqlite => DbSetupError::SqliteUnreachable {
+                path: sqlite_path(url).to_string(),
+                reason: e.to_string(),
+            },
+            Backend::Postgres => DbSetupError::PostgresUnreachable {
+                url: crate::config::redact_url(url),
+                reason: e.to_string(),
+            },
+        })
+}
+
+/// Applies every pending migration for the connection's backend; returns how many ran.
+pub fn run_migrations(conn: &mut DbConn) -> Result<usize, DbSetupError> {
+    let applied = match conn {
+        DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
+        DbConn::Pg(c) => c
+            .run_pending_migrations(POSTGRES_MIGRATIONS)
+            .map(|v| v.len()),
+    };
+    applied.map_err(|e| DbSetupError::Migration(e.to_string()))
+}
+
+/// Runs `f` in a write transaction: `BEGIN IMMEDIATE` on SQLite (so two writers queue on
+/// the busy timeout instead of failing at commit), a plain transaction on PostgreSQL.
+/// Commits when `f` succeeds, rolls back otherwise.
+pub fn write_tx<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    match conn {
+        DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
+        DbConn::Pg(c) => <PgConnection as Connection>::TransactionManager::begin_transaction(c)?,
+    }
+    match f(conn) {
+        Ok(value) => match <DbConn as Connection>::TransactionManager::commit_transaction(conn) {
+            Ok(()) => Ok(value),
+            Err(commit_error) => {
+                let _ = <DbConn as Connection>::TransactionManager::rollback_transaction(conn);
+                Err(commit_error.into())
+            }
+        },
+        Err(e) => {
+            <DbConn as Connection>::TransactionManager::rollback_transaction(conn)?;
+            Err(e)
+        }
+    }
+}
+
+/// The current time in UTC, truncated to microseconds: the precision both backends keep,
+/// so a value read back equals the value written (the audit chain hashes it).
+pub fn now() -> chrono::NaiveDateTime {
+    use chrono::{DurationRound, TimeDelta};
+    chrono::Utc::now()
+        .naive_utc()
+        .duration_trunc(TimeDelta::microseconds(1))
+        .expect("truncating to microseconds cannot overflow")
+}
+
+/// A new random identifier for a row.
+pub fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backend_follows_the_url_scheme() {
+        assert_eq!(Backend::of("sqlite://x.db").unwrap(), Backend::Sqlite);
+        assert_eq!(Backend::of("data/x.db").unwrap(), Backend::Sqlite);
+        assert_eq!(Backend::of("postgres://u@h/db").unwrap(), Backend::Postgres);
+        assert_eq!(
+            Backend::of("postgresql://u@h/db").unwrap(),
+            Backend::Postgres
+        );
+        assert!(matches!(
+            Backend::of("mysql://u@h/db"),
+            Err(DbSetupError::UnknownScheme(_))
+        ));
+    }
+
+    #[test]
+    fn unreachable_postgres_names_the_host_and_hides_the_password() {
+        let err = establish("postgres://app:secret@127.0.0.1:1/none")
+            .err()
+            .unwrap();
+        let msg = err.to_string();
+        assert!(msg.contains("cannot reach PostgreSQL"), "{msg}");
+        assert!(!msg.contains("secret"), "{msg}");
+    }
+
+    #[test]
+    fn sqlite_in_a_missing_directory_is_a_clear_error() {
+        let err = establish("sqlite:///no/such/dir/x.db").err().unwrap();
+        assert!(err.to_string().contains("cannot open the SQLite database"));
+    }
+}

@@ -1,0 +1,93 @@
+//! `organisations`: provider companies and their legal particulars.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::DbConn;
+use crate::db::schema::organisations;
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, serde::Serialize)]
+#[diesel(table_name = organisations)]
+pub struct Organisation {
+    pub id: String,
+    pub slug: String,
+    pub name_en: String,
+    pub name_lo: String,
+    pub registration_number: String,
+    pub licence_number: String,
+    pub address: String,
+    pub asns: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = organisations)]
+pub struct NewOrganisation<'a> {
+    pub id: &'a str,
+    pub slug: &'a str,
+    pub name_en: &'a str,
+    pub name_lo: &'a str,
+    pub registration_number: &'a str,
+    pub licence_number: &'a str,
+    pub address: &'a str,
+    pub asns: &'a str,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, AsChangeset)]
+#[diesel(table_name = organisations)]
+pub struct OrganisationChangeset<'a> {
+    pub name_en: &'a str,
+    pub name_lo: &'a str,
+    pub registration_number: &'a str,
+    pub licence_number: &'a str,
+    pub address: &'a str,
+    pub asns: &'a str,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<Organisation>> {
+    organisations::table
+        .find(id)
+        .select(Organisation::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find_by_slug(conn: &mut DbConn, slug: &str) -> QueryResult<Option<Organisation>> {
+    organisations::table
+        .filter(organisations::slug.eq(slug))
+        .select(Organisation::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn list_all(conn: &mut DbConn) -> QueryResult<Vec<Organisation>> {
+    organisations::table
+        .order(organisations::name_en.asc())
+        .select(Organisation::as_select())
+        .load(conn)
+}
+
+pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
+    organisations::table.count().get_result(conn)
+}
+
+pub fn insert(conn: &mut DbConn, new: &NewOrganisation<'_>) -> QueryResult<()> {
+    diesel::insert_into(organisations::table)
+        .values(new)
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn update_profile(
+    conn: &mut DbConn,
+    id: &str,
+    changes: &OrganisationChangeset<'_>,
+) -> QueryResult<usize> {
+    diesel::update(organisations::table.find(id))
+        .set(changes)
+        .execute(conn)
+}

@@ -1,0 +1,121 @@
+//! `users`: people who sign in, their role, organisation and committee membership.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::DbConn;
+use crate::db::schema::{organisations, users};
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = users)]
+pub struct User {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    pub organisation_id: Option<String>,
+    pub password_hash: String,
+    pub language: Option<String>,
+    pub active: bool,
+    pub committee_member: bool,
+    pub review_domains: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = users)]
+pub struct NewUser<'a> {
+    pub id: &'a str,
+    pub email: &'a str,
+    pub name: &'a str,
+    pub role: &'a str,
+    pub organisation_id: Option<&'a str>,
+    pub password_hash: &'a str,
+    pub language: Option<&'a str>,
+    pub active: bool,
+    pub committee_member: bool,
+    pub review_domains: &'a str,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, AsChangeset)]
+#[diesel(table_name = users, treat_none_as_null = true)]
+pub struct UserChangeset<'a> {
+    pub email: &'a str,
+    pub name: &'a str,
+    pub role: &'a str,
+    pub organisation_id: Option<&'a str>,
+    pub language: Option<&'a str>,
+    pub committee_member: bool,
+    pub review_domains: &'a str,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<User>> {
+    users::table
+        .find(id)
+        .select(User::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find_by_email(conn: &mut DbConn, email: &str) -> QueryResult<Option<User>> {
+    users::table
+        .filter(users::email.eq(email))
+        .select(User::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Every user with the English name of their organisation, if any, ordered by name.
+pub fn list_with_organisation(conn: &mut DbConn) -> QueryResult<Vec<(User, Option<String>)>> {
+    users::table
+        .left_join(organisations::table)
+        .order(users::name.asc())
+        .select((User::as_select(), organisations::name_en.nullable()))
+        .load(conn)
+}
+
+pub fn list_by_organisation(conn: &mut DbConn, organisation_id: &str) -> QueryResult<Vec<User>> {
+    users::table
+        .filter(users::organisation_id.eq(organisation_id))
+        .order(users::name.asc())
+        .select(User::as_select())
+        .load(conn)
+}
+
+pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
+    users::table.count().get_result(conn)
+}
+
+pub fn insert(conn: &mut DbConn, new: &NewUser<'_>) -> QueryResult<()> {
+    diesel::insert_into(users::table)
+        .values(new)
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn update(conn: &mut DbConn, id: &str, changes: &UserChangeset<'_>) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set(changes)
+        .execute(conn)
+}
+
+pub fn update_active(
+    conn: &mut DbConn,
+    id: &str,
+    active: bool,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set((users::active.eq(active), users::updated_at.eq(at)))
+        .execute(conn)
+}
+
+pub fn update_language(conn: &mut DbConn, id: &str, language: &str) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set(users::language.eq(language))
+        .execute(conn)
+}

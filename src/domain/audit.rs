@@ -1,0 +1,219 @@
+//! The audit chain: each event's hash covers the previous event's hash and the event's own
+//! canonical content, so editing, inserting or deleting any event breaks every later link.
+
+use chrono::NaiveDateTime;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+/// The `prev_hash` of the first event.
+pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// The part of an audit event that its hash covers, in a fixed order.
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditContent<'a> {
+    pub seq: i64,
+    #[serde(serialize_with = "canonical_time")]
+    pub occurred_at: NaiveDateTime,
+    pub actor_id: Option<&'a str>,
+    pub actor_label: &'a str,
+    pub action: &'a str,
+    pub subject_type: &'a str,
+    pub subject_id: &'a str,
+    pub before_state: Option<&'a str>,
+    pub after_state: Option<&'a str>,
+    pub ip: &'a str,
+}
+
+fn canonical_time<S: serde::Serializer>(t: &NaiveDateTime, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string())
+}
+
+impl AuditContent<'_> {
+    /// SHA-256 over the previous hash and this content's canonical JSON, as lowercase hex.
+    pub fn chain_hash(&self, prev_hash: &str) -> String {
+        let json = serde_json::to_string(self).expect("audit content always serialises");
+        let mut hasher = Sha256::new();
+        hasher.update(prev_hash.as_bytes());
+        hasher.update(b"\n");
+        hasher.update(json.as_bytes());
+        hex::encode(hasher.finalize())
+    }
+}
+
+/// Where the chain first fails to hold.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ChainBreak {
+    #[error("event {found} follows event {previous}: events between them are missing")]
+    Gap { previous: i64, found: i64 },
+    #[error("event {seq} does not point at the hash of the event before it")]
+    PrevHashMismatch { seq: i64 },
+    #[error("event {seq} has been altered: its content no longer matches its hash")]
+    HashMismatch { seq: i64 },
+    #[error(
+        "the chain ends at event {last_seen} but {head_seq} events were recorded: the newest were removed or the head was altered"
+    )]
+    HeadMismatch { last_seen: i64, head_seq: i64 },
+}
+
+impl ChainBreak {
+    /// The sequence number of the first event that does not hold.
+    pub fn seq(&self) -> i64 {
+        match self {
+            ChainBreak::Gap { previous, .. } => previous + 1,
+            ChainBreak::PrevHashMismatch { seq } | ChainBreak::HashMismatch { seq } => *seq,
+            ChainBreak::HeadMismatch { last_seen, .. } => last_seen + 1,
+        }
+    }
+}
+
+/// Walks stored events in sequence order, one at a time, so a long chain needs no memory.
+#[derive(Debug)]
+pub struct ChainVerifier {
+    last_seq: i64,
+    last_hash: String,
+}
+
+impl Default for ChainVerifier {
+    fn default() -> Self {
+        Self {
+            last_seq: 0,
+            last_hash: GENESIS_HASH.to_string(),
+        }
+    }
+}
+
+impl ChainVerifier {
+    /// Checks the next stored event: its number, its link to the previous one, its hash.
+    pub fn check(
+        &mut self,
+        content: &AuditContent<'_>,
+        stored_prev_hash: &str,
+        stored_hash: &str,
+    ) -> Result<(), ChainBreak> {
+        if content.seq != self.last_seq + 1 {
+            return Err(ChainBreak::Gap {
+                previous: self.last_seq,
+                found: content.seq,
+            });
+        }
+        if stored_prev_hash != self.last_hash {
+            return Err(ChainBreak::PrevHashMismatch { seq: content.seq });
+        }
+        if content.chain_hash(stored_prev_hash) != stored_hash {
+            return Err(ChainBreak::HashMismatch { seq: content.seq });
+        }
+        self.last_seq = content.seq;
+        self.last_hash = stored_hash.to_string();
+        Ok(())
+    }
+
+    /// Compares the end of the walk with the recorded head; returns the events checked.
+    pub fn finish(self, head_seq: i64, head_hash: &str) -> Result<i64, ChainBreak> {
+        if head_seq != self.last_seq || head_hash != self.last_hash {
+            return Err(ChainBreak::HeadMismatch {
+                last_seen: self.last_seq,
+                head_seq,
+            });
+        }
+        Ok(self.last_seq)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(seq: i64, action: &str) -> AuditContent<'_> {
+        AuditContent {
+            seq,
+            occurred_at: chrono::DateTime::from_timestamp(1_700_000_000 + seq, 0)
+                .unwrap()
+                .naive_utc(),
+            actor_id: Some("u1"),
+            actor_label: "admin@example.la",
+            action,
+            subject_type: "user",
+            subject_id: "u2",
+            before_state: None,
+            after_state: Some("{\"active\":true}"),
+            ip: "127.0.0.1",
+        }
+    }
+
+    fn chain(actions: &[&'static str]) -> Vec<(AuditContent<'static>, String, String)> {
+        let mut prev = GENESIS_HASH.to_string();
+        actions
+            .iter()
+            .enumerate()
+            .map(|(i, action)| {
+                let content = event(i as i64 + 1, action);
+                let hash = content.chain_hash(&prev);
+                let row = (content, prev.clone(), hash.clone());
+                prev = hash;
+                row
+            })
+            .collect()
+    }
+
+    fn verify(rows: &[(AuditContent<'_>, String, String)]) -> Result<i64, ChainBreak> {
+        let mut verifier = ChainVerifier::default();
+        for (content, prev, hash) in rows {
+            verifier.check(content, prev, hash)?;
+        }
+        let (head_seq, head_hash) = rows
+            .last()
+            .map(|(c, _, h)| (c.seq, h.clone()))
+            .unwrap_or((0, GENESIS_HASH.to_string()));
+        verifier.finish(head_seq, &head_hash)
+    }
+
+    #[test]
+    fn an_intact_chain_verifies() {
+        assert_eq!(verify(&chain(&["a", "b", "c"])), Ok(3));
+        assert_eq!(verify(&[]), Ok(0));
+    }
+
+    #[test]
+    fn an_edited_event_is_caught_at_its_own_number() {
+        let mut rows = chain(&["a", "b", "c"]);
+        rows[1].0.action = "forged";
+        assert_eq!(verify(&rows), Err(ChainBreak::HashMismatch { seq: 2 }));
+    }
+
+    #[test]
+    fn a_deleted_event_is_caught_as_a_gap() {
+        let mut rows = chain(&["a", "b", "c"]);
+        rows.remove(1);
+        assert_eq!(
+            verify(&rows),
+            Err(ChainBreak::Gap {
+                previous: 1,
+                found: 3
+            })
+        );
+    }
+
+    #[test]
+    fn a_rehashed_edit_breaks_the_next_link() {
+        let mut rows = chain(&["a", "b", "c"]);
+        rows[1].0.action = "forged";
+        rows[1].2 = rows[1].0.chain_hash(&rows[1].1);
+        assert_eq!(verify(&rows), Err(ChainBreak::PrevHashMismatch { seq: 3 }));
+    }
+
+    #[test]
+    fn removing_the_newest_events_is_caught_by_the_head() {
+        let rows = chain(&["a", "b", "c"]);
+        let mut verifier = ChainVerifier::default();
+        for (content, prev, hash) in &rows[..2] {
+            verifier.check(content, prev, hash).unwrap();
+        }
+        assert_eq!(
+            verifier.finish(3, &rows[2].2),
+            Err(ChainBreak::HeadMismatch {
+                last_seen: 2,
+                head_seq: 3
+            })
+        );
+    }
+}

@@ -1,0 +1,8 @@
+//! Pure rules: validated types, roles, the audit chain's hashing. No diesel, no actix:
+//! everything here is plain data and functions, tested without a database or a server.
+
+pub mod account;
+pub mod audit;
+pub mod language;
+pub mod role;
+pub mod validation;

@@ -1,0 +1,197 @@
+//! Translations: every string a person reads comes from `locales/<lang>/main.ftl`,
+//! looked up by key in the reader's language.
+
+use std::sync::LazyLock;
+
+use fluent_bundle::concurrent::FluentBundle;
+use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
+use unic_langid::langid;
+
+use crate::domain::language::Lang;
+
+pub const ENGLISH_FTL: &str = include_str!("../locales/en/main.ftl");
+pub const LAO_FTL: &str = include_str!("../locales/lo/main.ftl");
+
+struct Bundles {
+    lo: FluentBundle<FluentResource>,
+    en: FluentBundle<FluentResource>,
+}
+
+fn bundle(source: &str, id: unic_langid::LanguageIdentifier) -> FluentBundle<FluentResource> {
+    let resource = FluentResource::try_new(source.to_string())
+        .unwrap_or_else(|(_, errors)| panic!("translation file for {id} has errors: {errors:?}"));
+    let mut bundle = FluentBundle::new_concurrent(vec![id]);
+    // Direction-isolation marks would show up as stray characters inside HTML attributes.
+    bundle.set_use_isolating(false);
+    bundle
+        .add_resource(resource)
+        .expect("translation keys are unique");
+    bundle
+}
+
+static BUNDLES: LazyLock<Bundles> = LazyLock::new(|| Bundles {
+    lo: bundle(LAO_FTL, langid!("lo")),
+    en: bundle(ENGLISH_FTL, langid!("en")),
+});
+
+/// The message for `key` in `lang`.
+pub fn t(lang: Lang, key: &str) -> String {
+    t_args(lang, key, &[])
+}
+
+/// The message for `key` in `lang`, with `{ $name }` placeholders filled from `args`.
+pub fn t_args(lang: Lang, key: &str, args: &[(&str, &str)]) -> String {
+    let bundle = match lang {
+        Lang::Lo => &BUNDLES.lo,
+        Lang::En => &BUNDLES.en,
+    };
+    let Some(pattern) = bundle.get_message(key).and_then(|m| m.value()) else {
+        tracing::warn!(key, lang = lang.code(), "missing translation");
+        return key.to_string();
+    };
+    let mut fluent_args = FluentArgs::new();
+    for (name, value) in args {
+        fluent_args.set(*name, FluentValue::from(*value));
+    }
+    let mut errors = Vec::new();
+    let text = bundle.format_pattern(pattern, Some(&fluent_args), &mut errors);
+    if !errors.is_empty() {
+        tracing::warn!(
+            key,
+            lang = lang.code(),
+            ?errors,
+            "translation formatting problem"
+        );
+    }
+    text.into_owned()
+}
+
+/// The message keys a translation file defines.
+pub fn keys_of(source: &str) -> std::collections::BTreeSet<String> {
+    use fluent_syntax::ast::Entry;
+    let resource = fluent_syntax::parser::parse(source.to_string())
+        .unwrap_or_else(|(_, errors)| panic!("translation file has errors: {errors:?}"));
+    resource
+        .body
+        .into_iter()
+        .filter_map(|entry| match entry {
+            Entry::Message(m) => Some(m.id.name),
+            _ => None,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_languages_define_exactly_the_same_keys() {
+        let en = keys_of(ENGLISH_FTL);
+        let lo = keys_of(LAO_FTL);
+        let only_en: Vec<_> = en.difference(&lo).collect();
+        let only_lo: Vec<_> = lo.difference(&en).collect();
+        assert!(only_en.is_empty(), "missing in Lao: {only_en:?}");
+        assert!(only_lo.is_empty(), "missing in English: {only_lo:?}");
+    }
+
+    #[test]
+    fn every_key_used_in_code_and_templates_is_defined() {
+        let defined = keys_of(ENGLISH_FTL);
+        let families: std::collections::BTreeSet<&str> = defined
+            .iter()
+            .filter_map(|k| k.split_once('-').map(|(p, _)| p))
+            .collect();
+        let mut missing = Vec::new();
+        for (path, text) in crate::i18n::sources_for_key_check() {
+            let code = if path.ends_with(".html") {
+                template_code(&text)
+            } else {
+                text
+            };
+            for key in string_literals(&code) {
+                let is_key_shaped = key.contains('-')
+                    && !key.ends_with('-')
+                    && key.chars().all(|c| {
+                        c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_'
+                    })
+                    && key
+                        .split_once('-')
+                        .is_some_and(|(p, _)| families.contains(p));
+                if is_key_shaped && !defined.contains(&key) {
+                    missing.push(format!("{path}: {key}"));
+                }
+            }
+        }
+        assert!(
+            missing.is_empty(),
+            "undefined translation keys: {missing:?}"
+        );
+    }
+
+    /// The parts of a template inside `{{ }}` and `{% %}`, where keys are named.
+    fn template_code(text: &str) -> String {
+        let mut out = String::new();
+        let mut rest = text;
+        while let Some(start) = rest.find(['{']) {
+            rest = &rest[start..];
+            let close = match rest.get(..2) {
+                Some("{{") => "}}",
+                Some("{%") => "%}",
+                _ => {
+                    rest = &rest[1..];
+                    continue;
+                }
+            };
+            let Some(end) = rest.find(close) else { break };
+            out.push_str(&rest[..end]);
+            out.push('\n');
+            rest = &rest[end + 2..];
+        }
+        out
+    }
+
+    fn string_literals(code: &str) -> Vec<String> {
+        code.split('"')
+            .skip(1)
+            .step_by(2)
+            .map(str::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn placeholders_are_filled() {
+        let text = t_args(Lang::En, "signed-in-as", &[("name", "Noy")]);
+        assert!(text.contains("Noy"), "{text}");
+    }
+
+    #[test]
+    fn a_missing_key_falls_back_to_the_key() {
+        assert_eq!(t(Lang::En, "no-such-key"), "no-such-key");
+    }
+}
+
+/// The source files whose translation keys the tests check: every template and module.
+#[cfg(test)]
+fn sources_for_key_check() -> Vec<(String, String)> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<(String, String)>) {
+        for entry in std::fs::read_dir(dir).expect("source directory is readable") {
+            let path = entry.expect("directory entry").path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if matches!(
+                path.extension().and_then(|e| e.to_str()),
+                Some("rs" | "html" | "txt")
+            ) && !path.ends_with("i18n.rs")
+            {
+                let text = std::fs::read_to_string(&path).expect("source file is text");
+                out.push((path.display().to_string(), text));
+            }
+        }
+    }
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut out = Vec::new();
+    walk(&root.join("src"), &mut out);
+    walk(&root.join("templates"), &mut out);
+    out
+}

@@ -1,0 +1,14 @@
+//! Interconnect Registry: approve, record and revoke international network connections.
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod i18n;
+pub mod routes;
+pub mod startup;
+pub mod telemetry;
+pub mod views;
+pub mod workflows;

@@ -1,0 +1,18 @@
+//! `interconnect-registry`: settings → logging → the chosen command (default: serve).
+
+use clap::Parser;
+use interconnect_registry::{cli, config::Settings, telemetry};
+
+#[actix_web::main]
+async fn main() {
+    let cli = cli::Cli::parse();
+    telemetry::init();
+    let result = match Settings::from_env() {
+        Ok(settings) => cli::run(cli, settings).await,
+        Err(e) => Err(e),
+    };
+    if let Err(e) = result {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,340 @@
+//! Administration: users and committee membership, organisations, the audit log.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use crate::auth::extract::CsrfForm;
+use crate::auth::{Authorized, policy};
+use crate::db::models::{organisation as org_db, user as user_db};
+use crate::domain::validation::FieldErrors;
+use crate::error::AppError;
+use crate::routes::organisation::invalid;
+use crate::routes::{actor, read, redirect_with_flash, run};
+use crate::startup::AppState;
+use crate::views::PageCtx;
+use crate::views::admin::{AuditPage, OrganisationsPage, UserForm, UserFormPage, UsersPage};
+use crate::views::pages::{OrganisationForm, OrganisationFormPage, OrganisationPage};
+use crate::workflows::{WorkflowError, accounts, audit};
+
+type Admin = Authorized<policy::Admin>;
+
+pub async fn users(
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    _auth: Admin,
+) -> Result<UsersPage, AppError> {
+    let users = read(&state, |conn| Ok(user_db::list_with_organisation(conn)?)).await?;
+    Ok(UsersPage { ctx, users })
+}
+
+async fn user_form_page(
+    ctx: PageCtx,
+    state: &web::Data<AppState>,
+    form: UserForm,
+    errors: FieldErrors,
+    editing_id: Option<String>,
+) -> Result<UserFormPage, AppError> {
+    let (organisations, editing) = read(state, move |conn| {
+        let organisations = org_db::list_all(conn)?;
+        let editing = match editing_id {
+            Some(id) => Some(user_db::find(conn, &id)?.ok_or(WorkflowError::NotFound)?),
+            None => None,
+        };
+        Ok((organisations, editing))
+    })
+    .await?;
+    Ok(UserFormPage {
+        ctx,
+        form,
+        errors,
+        organisations,
+        editing,
+    })
+}
+
+pub async fn new_user_form(
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    _auth: Admin,
+) -> Result<UserFormPage, AppError> {
+    user_form_page(ctx, &state, UserForm::default(), FieldErrors::new(), None).await
+}
+
+pub async fn create_user(
+    req: HttpRequest,
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    auth: Admin,
+    CsrfForm(mut form): CsrfForm<UserForm>,
+) -> Result<HttpResponse, AppError> {
+    let actor = actor(&auth.user, &req);
+    let (input, password) = (form.input(), std::mem::take(&mut form.password));
+    match run(&state, move |conn| {
+        accounts::create_user(conn, &actor, &input, &password)
+    })
+    .await?
+    {
+        Ok(_) => Ok(redirect_with_flash(
+            &state,
+            "/admin/users",
+            "success",
+            "flash-user-created",
+        )),
+        Err(errors) => Ok(invalid(
+            user_form_page(ctx, &state, form, errors, None).await?,
+            &req,
+        )),
+    }
+}
+
+pub async fn edit_user_form(
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    _auth: Admin,
+    path: web::Path<String>,
+) -> Result<UserFormPage, AppError> {
+    let id = path.into_inner();
+    let read_id = id.clone();
+    let user = read(&state, move |conn| {
+        user_db::find(conn, &read_id)?.ok_or(WorkflowError::NotFound)
+    })
+    .await?;
+    user_form_page(
+        ctx,
+        &state,
+        UserForm::from_user(&user),
+        FieldErrors::new(),
+        Some(id),
+    )
+    .await
+}
+
+pub async fn update_user(
+    req: HttpRequest,
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    auth: Admin,
+    path: web::Path<String>,
+    CsrfForm(form): CsrfForm<UserForm>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let actor = actor(&auth.user, &req);
+    let (input, user_id) = (form.input(), id.clone());
+    match run(&state, move |conn| {
+        accounts::update_user(conn, &actor, &user_id, &input)
+    })
+    .await?
+    {
+        Ok(_) => Ok(redirect_with_flash(
+            &state,
+            "/admin/users",
+            "success",
+            "flash-user-saved",
+        )),
+        Err(errors) => Ok(invalid(
+            user_form_page(ctx, &state, form, errors, Some(id)).await?,
+            &req,
+        )),
+    }
+}
+
+async fn set_active(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: Admin,
+    id: String,
+    active: bool,
+) -> Result<HttpResponse, AppError> {
+    let actor = actor(&auth.user, &req);
+    let user_id = id.clone();
+    read(&state, move |conn| {
+        accounts::set_user_active(conn, &actor, &user_id, active)
+    })
+    .await?;
+    let key = if active {
+        "flash-user-reactivated"
+    } else {
+        "flash-user-deactivated"
+    };
+    Ok(redirect_with_flash(
+        &state,
+        &format!("/admin/users/{id}"),
+        "success",
+        key,
+    ))
+}
+
+pub async fn deactivate_user(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: Admin,
+    path: web::Path<String>,
+    CsrfForm(_): CsrfForm<crate::auth::extract::NoFields>,
+) -> Result<HttpResponse, AppError> {
+    set_active(req, state, auth, path.into_inner(), false).await
+}
+
+pub async fn reactivate_user(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: Admin,
+    path: web::Path<String>,
+    CsrfForm(_): CsrfForm<crate::auth::extract::NoFields>,
+) -> Result<HttpResponse, AppError> {
+    set_active(req, state, auth, path.into_inner(), true).await
+}
+
+pub async fn organisations(
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    _auth: Admin,
+) -> Result<OrganisationsPage, AppError> {
+    let organisations = read(&state, |conn| Ok(org_db::list_all(conn)?)).await?;
+    Ok(OrganisationsPage { ctx, organisations })
+}
+
+fn organisation_form(
+    ctx: PageCtx,
+    form: OrganisationForm,
+    errors: FieldErrors,
+    edit_id: Option<&str>,
+) -> OrganisationFormPage {
+    OrganisationFormPage {
+        ctx,
+        form,
+        errors,
+        action: match edit_id {
+            Some(id) => format!("/admin/organisations/{id}/edit"),
+            None => "/admin/organisations".to_string(),
+        },
+        is_new: edit_id.is_none(),
+    }
+}
+
+pub async fn new_organisation_form(ctx: PageCtx, _auth: Admin) -> OrganisationFormPage {
+    organisation_form(ctx, OrganisationForm::default(), FieldErrors::new(), None)
+}
+
+pub async fn create_organisation(
+    req: HttpRequest,
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    auth: Admin,
+    CsrfForm(form): CsrfForm<OrganisationForm>,
+) -> Result<HttpResponse, AppError> {
+    let actor = actor(&auth.user, &req);
+    let input = form.input();
+    match run(&state, move |conn| {
+        accounts::create_organisation(conn, &actor, &input)
+    })
+    .await?
+    {
+        Ok(created) => Ok(redirect_with_flash(
+            &state,
+            &format!("/admin/organisations/{}", created.id),
+            "success",
+            "flash-organisation-created",
+        )),
+        Err(errors) => Ok(invalid(organisation_form(ctx, form, errors, None), &req)),
+    }
+}
+
+pub async fn organisation(
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    _auth: Admin,
+    path: web::Path<String>,
+) -> Result<OrganisationPage, AppError> {
+    let id = path.into_inner();
+    let (organisation, members) = read(&state, move |conn| {
+        let organisation = org_db::find(conn, &id)?.ok_or(WorkflowError::NotFound)?;
+        let members = user_db::list_by_organisation(conn, &id)?;
+        Ok((organisation, members))
+    })
+    .await?;
+    Ok(OrganisationPage {
+        can_edit: true,
+        edit_url: format!("/admin/organisations/{}/edit", organisation.id),
+        ctx,
+        organisation,
+        members,
+    })
+}
+
+pub async fn edit_organisation_form(
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    _auth: Admin,
+    path: web::Path<String>,
+) -> Result<OrganisationFormPage, AppError> {
+    let id = path.into_inner();
+    let organisation = read(&state, move |conn| {
+        org_db::find(conn, &id)?.ok_or(WorkflowError::NotFound)
+    })
+    .await?;
+    Ok(organisation_form(
+        ctx,
+        OrganisationForm::from_organisation(&organisation),
+        FieldErrors::new(),
+        Some(&organisation.id),
+    ))
+}
+
+pub async fn update_organisation(
+    req: HttpRequest,
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    auth: Admin,
+    path: web::Path<String>,
+    CsrfForm(form): CsrfForm<OrganisationForm>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let actor = actor(&auth.user, &req);
+    let (input, org_id) = (form.input(), id.clone());
+    match run(&state, move |conn| {
+        accounts::update_organisation(conn, &actor, &org_id, &input)
+    })
+    .await?
+    {
+        Ok(_) => Ok(redirect_with_flash(
+            &state,
+            &format!("/admin/organisations/{id}"),
+            "success",
+            "flash-organisation-saved",
+        )),
+        Err(errors) => Ok(invalid(
+            organisation_form(ctx, form, errors, Some(&id)),
+            &req,
+        )),
+    }
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct AuditQuery {
+    before: Option<i64>,
+}
+
+const AUDIT_PAGE: i64 = 100;
+
+pub async fn audit(
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    _auth: Authorized<policy::AuditReader>,
+    query: web::Query<AuditQuery>,
+) -> Result<AuditPage, AppError> {
+    let before = query.before;
+    let (events, status) = read(&state, move |conn| {
+        let events = audit::recent(conn, AUDIT_PAGE, before)?;
+        let status = audit::verify(conn)?;
+        Ok((events, status))
+    })
+    .await?;
+    let older = (events.len() as i64 == AUDIT_PAGE)
+        .then(|| events.last().map(|e| e.seq))
+        .flatten();
+    Ok(AuditPage {
+        ctx,
+        events,
+        status,
+        older,
+    })
+}

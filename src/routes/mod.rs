@@ -1,0 +1,177 @@
+//! Thin handlers, one file per area: parse input, run one workflow off the async threads,
+//! render a page or redirect (303 after a POST). No SQL and no business rule here.
+
+pub mod admin;
+pub mod health;
+pub mod organisation;
+pub mod pages;
+pub mod session;
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use crate::auth::CurrentUser;
+use crate::auth::session::{FLASH_COOKIE, cookie};
+use crate::db::DbConn;
+use crate::domain::validation::FieldErrors;
+use crate::error::AppError;
+use crate::startup::AppState;
+use crate::workflows::{Actor, WorkflowError};
+
+/// Registers every route. The authorization matrix test walks this same list.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/livez", web::get().to(health::livez))
+        .route("/healthz", web::get().to(health::healthz))
+        .route("/static/app.css", web::get().to(pages::stylesheet))
+        .route("/", web::get().to(pages::home))
+        .route("/dashboard", web::get().to(pages::dashboard))
+        .route("/language", web::post().to(pages::switch_language))
+        .route("/sign-in", web::get().to(session::sign_in_form))
+        .route("/sign-in", web::post().to(session::sign_in))
+        .route("/sign-out", web::post().to(session::sign_out))
+        .route("/organisation", web::get().to(organisation::show))
+        .route("/organisation/edit", web::get().to(organisation::edit_form))
+        .route("/organisation/edit", web::post().to(organisation::update))
+        .route("/admin/users", web::get().to(admin::users))
+        .route("/admin/users", web::post().to(admin::create_user))
+        .route("/admin/users/new", web::get().to(admin::new_user_form))
+        .route("/admin/users/{id}", web::get().to(admin::edit_user_form))
+        .route("/admin/users/{id}", web::post().to(admin::update_user))
+        .route(
+            "/admin/users/{id}/deactivate",
+            web::post().to(admin::deactivate_user),
+        )
+        .route(
+            "/admin/users/{id}/reactivate",
+            web::post().to(admin::reactivate_user),
+        )
+        .route("/admin/organisations", web::get().to(admin::organisations))
+        .route(
+            "/admin/organisations",
+            web::post().to(admin::create_organisation),
+        )
+        .route(
+            "/admin/organisations/new",
+            web::get().to(admin::new_organisation_form),
+        )
+        .route(
+            "/admin/organisations/{id}",
+            web::get().to(admin::organisation),
+        )
+        .route(
+            "/admin/organisations/{id}/edit",
+            web::get().to(admin::edit_organisation_form),
+        )
+        .route(
+            "/admin/organisations/{id}/edit",
+            web::post().to(admin::update_organisation),
+        )
+        .route("/admin/audit", web::get().to(admin::audit));
+}
+
+/// Runs a workflow on the blocking pool with a pooled connection. Validation problems come
+/// back as `Ok(Err(errors))` for the form to show; anything else is an `AppError`.
+pub async fn run<T, F>(
+    state: &web::Data<AppState>,
+    work: F,
+) -> Result<Result<T, FieldErrors>, AppError>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, WorkflowError> + Send + 'static,
+    T: Send + 'static,
+{
+    let state = state.clone();
+    let outcome = web::block(move || {
+        let mut conn = state.pool.get()?;
+        work(&mut conn)
+    })
+    .await?;
+    match outcome {
+        Ok(value) => Ok(Ok(value)),
+        Err(WorkflowError::Invalid(errors)) => Ok(Err(errors)),
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// Runs a workflow whose validation problems are not expected (reads, confirm buttons):
+/// any `Invalid` outcome becomes a 400.
+pub async fn read<T, F>(state: &web::Data<AppState>, work: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, WorkflowError> + Send + 'static,
+    T: Send + 'static,
+{
+    run(state, work)
+        .await?
+        .map_err(|_| AppError::BadRequest("error-invalid-input"))
+}
+
+/// The client address as this server sees it (the peer, not a forwarded header).
+pub fn client_ip(req: &HttpRequest) -> String {
+    req.peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default()
+}
+
+/// The audit actor for a signed-in user's request.
+pub fn actor(user: &CurrentUser, req: &HttpRequest) -> Actor {
+    Actor {
+        id: Some(user.id.clone()),
+        label: user.label(),
+        ip: client_ip(req),
+    }
+}
+
+/// A 303 redirect that shows a message on the next page.
+pub fn redirect_with_flash(
+    state: &AppState,
+    location: &str,
+    level: &str,
+    key: &str,
+) -> HttpResponse {
+    let mut res = see_other(location);
+    let _ = res.add_cookie(&cookie(
+        FLASH_COOKIE,
+        format!("{level}:{key}"),
+        state.settings.secure_cookies(),
+    ));
+    res
+}
+
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location.to_string()))
+        .finish()
+}
+
+/// A local path to return to after a form, or the dashboard. Refuses other sites
+/// (`//host`, `/\host`, absolute URLs) so a link cannot send people elsewhere.
+pub fn safe_next(next: &str) -> String {
+    let local = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.starts_with("/\\")
+        && !next.chars().any(|c| c.is_control());
+    if local {
+        next.to_string()
+    } else {
+        "/dashboard".to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_stays_on_this_site() {
+        assert_eq!(safe_next("/admin/users?x=1"), "/admin/users?x=1");
+        for bad in [
+            "https://evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "",
+            "javascript:x",
+            "/a\nb",
+        ] {
+            assert_eq!(safe_next(bad), "/dashboard", "{bad}");
+        }
+    }
+}

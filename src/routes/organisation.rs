@@ -1,0 +1,106 @@
+//! A provider's own organisation: its profile, and the edit form for its administrator.
+//! The organisation is always the signed-in user's own; no id is taken from the URL.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, Responder, web};
+
+use crate::auth::extract::CsrfForm;
+use crate::auth::{Authorized, CurrentUser, policy};
+use crate::db::models::{organisation as org_db, user as user_db};
+use crate::domain::role::Role;
+use crate::domain::validation::FieldErrors;
+use crate::error::AppError;
+use crate::routes::{actor, read, redirect_with_flash, run};
+use crate::startup::AppState;
+use crate::views::PageCtx;
+use crate::views::pages::{OrganisationForm, OrganisationFormPage, OrganisationPage};
+use crate::workflows::WorkflowError;
+use crate::workflows::accounts;
+
+fn own_organisation_id(user: &CurrentUser) -> Result<String, AppError> {
+    user.organisation_id.clone().ok_or(AppError::Forbidden)
+}
+
+pub async fn show(
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    auth: Authorized<policy::Provider>,
+) -> Result<OrganisationPage, AppError> {
+    let org_id = own_organisation_id(&auth.user)?;
+    let (organisation, members) = read(&state, move |conn| {
+        let organisation = org_db::find(conn, &org_id)?.ok_or(WorkflowError::NotFound)?;
+        let members = user_db::list_by_organisation(conn, &org_id)?;
+        Ok((organisation, members))
+    })
+    .await?;
+    Ok(OrganisationPage {
+        can_edit: auth.user.role == Role::OrgAdmin,
+        edit_url: "/organisation/edit".to_string(),
+        ctx,
+        organisation,
+        members,
+    })
+}
+
+pub async fn edit_form(
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    auth: Authorized<policy::OrgAdmin>,
+) -> Result<OrganisationFormPage, AppError> {
+    let org_id = own_organisation_id(&auth.user)?;
+    let organisation = read(&state, move |conn| {
+        org_db::find(conn, &org_id)?.ok_or(WorkflowError::NotFound)
+    })
+    .await?;
+    Ok(OrganisationFormPage {
+        ctx,
+        form: OrganisationForm::from_organisation(&organisation),
+        errors: FieldErrors::new(),
+        action: "/organisation/edit".to_string(),
+        is_new: false,
+    })
+}
+
+pub async fn update(
+    req: HttpRequest,
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    auth: Authorized<policy::OrgAdmin>,
+    CsrfForm(form): CsrfForm<OrganisationForm>,
+) -> Result<HttpResponse, AppError> {
+    let org_id = own_organisation_id(&auth.user)?;
+    let actor = actor(&auth.user, &req);
+    let input = form.input();
+    match run(&state, move |conn| {
+        accounts::update_organisation(conn, &actor, &org_id, &input)
+    })
+    .await?
+    {
+        Ok(_) => Ok(redirect_with_flash(
+            &state,
+            "/organisation",
+            "success",
+            "flash-organisation-saved",
+        )),
+        Err(errors) => Ok(invalid(
+            OrganisationFormPage {
+                ctx,
+                form,
+                errors,
+                action: "/organisation/edit".to_string(),
+                is_new: false,
+            },
+            &req,
+        )),
+    }
+}
+
+/// A form page re-rendered with its problems, as 422.
+pub fn invalid(
+    page: impl Responder<Body = actix_web::body::BoxBody>,
+    req: &HttpRequest,
+) -> HttpResponse {
+    let mut res = page.respond_to(req);
+    *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    res
+}

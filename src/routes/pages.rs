@@ -1,0 +1,63 @@
+//! Home, dashboard, the language switch and the stylesheet.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use crate::auth::extract::CsrfForm;
+use crate::auth::session::{LANG_COOKIE, lasting_cookie};
+use crate::auth::{Authorized, policy};
+use crate::domain::language::Lang;
+use crate::error::AppError;
+use crate::routes::{actor, read, safe_next, see_other};
+use crate::startup::AppState;
+use crate::views::PageCtx;
+use crate::views::pages::{DashboardPage, HomePage};
+use crate::workflows::accounts;
+
+pub async fn home(ctx: PageCtx) -> HomePage {
+    HomePage { ctx }
+}
+
+pub async fn dashboard(ctx: PageCtx, _auth: Authorized<policy::AnyUser>) -> DashboardPage {
+    DashboardPage { ctx }
+}
+
+pub async fn stylesheet() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header(("Cache-Control", "public, max-age=3600"))
+        .body(include_str!("../../static/app.css"))
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct LanguageForm {
+    #[serde(default)]
+    lang: String,
+    #[serde(default)]
+    next: String,
+}
+
+/// Remembers the chosen language in a cookie, and as the user's preference when signed in.
+pub async fn switch_language(
+    req: HttpRequest,
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    CsrfForm(form): CsrfForm<LanguageForm>,
+) -> Result<HttpResponse, AppError> {
+    let lang = Lang::parse(&form.lang).ok_or(AppError::BadRequest("error-language"))?;
+    if let Some(user) = &ctx.user {
+        let actor = actor(user, &req);
+        let user_id = user.id.clone();
+        read(&state, move |conn| {
+            accounts::set_language(conn, &actor, &user_id, lang)
+        })
+        .await?;
+    }
+    let mut res = see_other(&safe_next(&form.next));
+    res.add_cookie(&lasting_cookie(
+        LANG_COOKIE,
+        lang.code().to_string(),
+        state.settings.secure_cookies(),
+    ))
+    .map_err(|e| AppError::Internal(e.into()))?;
+    Ok(res)
+}

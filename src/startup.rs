@@ -1,0 +1,137 @@
+//! Builds the HTTP server: shared state, middleware (request ids and logs, security
+//! headers, error pages, sessions) and routes.
+
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+use actix_web::middleware::{DefaultHeaders, from_fn};
+use actix_web::{App, HttpServer, web};
+use tracing_actix_web::TracingLogger;
+
+use crate::auth::middleware::sessions_middleware;
+use crate::auth::rate_limit::SignInLimiter;
+use crate::config::Settings;
+use crate::db::{DbPool, DbSetupError, connect_and_migrate};
+use crate::error::{AppError, render_errors};
+use crate::routes;
+
+/// What every handler can reach.
+pub struct AppState {
+    pub pool: DbPool,
+    pub settings: Settings,
+    pub sign_in_limiter: SignInLimiter,
+}
+
+/// The largest request body any route accepts (forms are small; uploads get their own limit).
+pub const BODY_LIMIT: usize = 256 * 1024;
+
+/// No script at all, no framing, nothing from elsewhere.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; \
+     font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Connects to the database (applying migrations), binds and builds the server.
+    pub fn build(settings: Settings) -> anyhow::Result<Self> {
+        let pool = connect_and_migrate(&settings.database_url, settings.database_pool_size)?;
+        Self::build_with_pool(settings, pool, None)
+    }
+
+    /// Builds the server on an existing pool. `workers` defaults to one per core.
+    pub fn build_with_pool(
+        settings: Settings,
+        pool: DbPool,
+        workers: Option<usize>,
+    ) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(&settings.bind)
+            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind))?;
+        let port = listener.local_addr()?.port();
+        let state = web::Data::new(AppState {
+            pool,
+            settings,
+            sign_in_limiter: SignInLimiter::default(),
+        });
+        let server_state = state.clone();
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .wrap(from_fn(sessions_middleware))
+                .wrap(from_fn(render_errors))
+                .wrap(
+                    DefaultHeaders::new()
+                        .add(("Content-Security-Policy", CONTENT_SECURITY_POLICY))
+                        .add(("X-Content-Type-Options", "nosniff"))
+                        .add(("Referrer-Policy", "same-origin"))
+                        .add(("X-Frame-Options", "DENY"))
+                        .add((
+                            "Permissions-Policy",
+                            "camera=(), microphone=(), geolocation=()",
+                        )),
+                )
+                .wrap(TracingLogger::default())
+                .app_data(server_state.clone())
+                .app_data(web::PayloadConfig::new(BODY_LIMIT))
+                .app_data(
+                    web::FormConfig::default()
+                        .limit(BODY_LIMIT)
+                        .error_handler(|_, _| AppError::BadRequest("error-malformed-form").into()),
+                )
+                .app_data(
+                    web::JsonConfig::default()
+                        .limit(BODY_LIMIT)
+                        .error_handler(|_, _| AppError::BadRequest("error-malformed-json").into()),
+                )
+                .app_data(
+                    web::QueryConfig::default()
+                        .error_handler(|_, _| AppError::BadRequest("error-malformed-query").into()),
+                )
+                .app_data(
+                    web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()),
+                )
+                .configure(routes::configure)
+                .default_service(web::to(|| async {
+                    Err::<actix_web::HttpResponse, _>(AppError::NotFound)
+                }))
+        })
+        .listen(listener)?;
+        if let Some(n) = workers {
+            server = server.workers(n);
+        }
+        prune_rate_limits(state);
+        Ok(Self {
+            port,
+            server: server.run(),
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Forgets rate-limit entries that are back to full allowance, once a minute.
+fn prune_rate_limits(state: web::Data<AppState>) {
+    let weak = std::sync::Arc::downgrade(&state.into_inner());
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            match weak.upgrade() {
+                Some(state) => state.sign_in_limiter.prune(),
+                None => break,
+            }
+        }
+    });
+}
+
+/// Opens the database for a command that is not the server.
+pub fn open_pool(settings: &Settings) -> Result<DbPool, DbSetupError> {
+    connect_and_migrate(&settings.database_url, 2)
+}
