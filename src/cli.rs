@@ -223,11 +223,11 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
     }
 }
 
-fn with_bind(mut settings: Settings, bind: Option<String>) -> Settings {
-    if let Some(bind) = bind {
-        settings.bind = bind;
+fn with_bind(settings: Settings, bind: Option<String>) -> Settings {
+    match bind {
+        Some(bind) => settings.with_bind(bind),
+        None => settings,
     }
-    settings
 }
 
 async fn serve(settings: Settings, seed_demo: bool) -> anyhow::Result<()> {

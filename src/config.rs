@@ -15,6 +15,8 @@ pub struct Settings {
     pub database_url: String,
     pub bind: String,
     pub base_url: Url,
+    /// True when `BASE_URL` was given; otherwise it follows `bind`.
+    pub base_url_explicit: bool,
     pub smtp_url: Option<String>,
     pub mail_from: String,
     pub secret_key: Vec<u8>,
@@ -63,6 +65,7 @@ impl Settings {
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
         let non_empty = |key: &str| get(key).filter(|v| !v.trim().is_empty());
         let bind = non_empty("BIND").unwrap_or_else(|| DEFAULT_BIND.to_string());
+        let base_url_explicit = non_empty("BASE_URL").is_some();
         let base_url_raw = non_empty("BASE_URL").unwrap_or_else(|| format!("http://{bind}/"));
         let base_url = Url::parse(&base_url_raw)
             .with_context(|| format!("BASE_URL is not a valid URL: {base_url_raw}"))?;
@@ -81,6 +84,7 @@ impl Settings {
                 .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string()),
             bind,
             base_url,
+            base_url_explicit,
             smtp_url: non_empty("SMTP_URL"),
             mail_from: non_empty("MAIL_FROM")
                 .unwrap_or_else(|| "Interconnect Registry <registry@localhost>".to_string()),
@@ -90,6 +94,17 @@ impl Settings {
             session_absolute_hours: parse_number(&non_empty, "SESSION_ABSOLUTE_HOURS", 12)?,
             database_pool_size: parse_number(&non_empty, "DATABASE_POOL_SIZE", 8)?,
         })
+    }
+
+    /// Listens on `bind` instead; the public address follows unless `BASE_URL` was given.
+    pub fn with_bind(mut self, bind: String) -> Self {
+        if !self.base_url_explicit
+            && let Ok(url) = Url::parse(&format!("http://{bind}/"))
+        {
+            self.base_url = url;
+        }
+        self.bind = bind;
+        self
     }
 
     /// Cookies carry the `Secure` flag when the public address is https.
@@ -133,6 +148,16 @@ mod tests {
         assert_eq!(s.base_url.as_str(), "http://127.0.0.1:8080/");
         assert!(s.secret_key_generated);
         assert!(!s.secure_cookies());
+    }
+
+    #[test]
+    fn the_default_public_address_follows_the_bind_address() {
+        let s = settings(&[]).unwrap().with_bind("127.0.0.1:9000".into());
+        assert_eq!(s.base_url.as_str(), "http://127.0.0.1:9000/");
+        let s = settings(&[("BASE_URL", "https://registry.example.la/")])
+            .unwrap()
+            .with_bind("0.0.0.0:9000".into());
+        assert_eq!(s.base_url.as_str(), "https://registry.example.la/");
     }
 
     #[test]

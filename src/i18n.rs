@@ -103,7 +103,7 @@ mod tests {
             .filter_map(|k| k.split_once('-').map(|(p, _)| p))
             .collect();
         let mut missing = Vec::new();
-        for (path, text) in crate::i18n::sources_for_key_check() {
+        for (path, text) in sources_for_key_check() {
             let code = if path.ends_with(".html") {
                 template_code(&text)
             } else {
@@ -169,29 +169,28 @@ mod tests {
     fn a_missing_key_falls_back_to_the_key() {
         assert_eq!(t(Lang::En, "no-such-key"), "no-such-key");
     }
-}
 
-/// The source files whose translation keys the tests check: every template and module.
-#[cfg(test)]
-fn sources_for_key_check() -> Vec<(String, String)> {
-    fn walk(dir: &std::path::Path, out: &mut Vec<(String, String)>) {
-        for entry in std::fs::read_dir(dir).expect("source directory is readable") {
-            let path = entry.expect("directory entry").path();
-            if path.is_dir() {
-                walk(&path, out);
-            } else if matches!(
-                path.extension().and_then(|e| e.to_str()),
-                Some("rs" | "html" | "txt")
-            ) && !path.ends_with("i18n.rs")
-            {
-                let text = std::fs::read_to_string(&path).expect("source file is text");
-                out.push((path.display().to_string(), text));
+    /// The source files whose translation keys the tests check: every template and module.
+    fn sources_for_key_check() -> Vec<(String, String)> {
+        fn walk(dir: &std::path::Path, out: &mut Vec<(String, String)>) {
+            for entry in std::fs::read_dir(dir).expect("source directory is readable") {
+                let path = entry.expect("directory entry").path();
+                if path.is_dir() {
+                    walk(&path, out);
+                } else if matches!(
+                    path.extension().and_then(|e| e.to_str()),
+                    Some("rs" | "html" | "txt")
+                ) && !path.ends_with("i18n.rs")
+                {
+                    let text = std::fs::read_to_string(&path).expect("source file is text");
+                    out.push((path.display().to_string(), text));
+                }
             }
         }
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut out = Vec::new();
+        walk(&root.join("src"), &mut out);
+        walk(&root.join("templates"), &mut out);
+        out
     }
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut out = Vec::new();
-    walk(&root.join("src"), &mut out);
-    walk(&root.join("templates"), &mut out);
-    out
 }

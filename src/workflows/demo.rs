@@ -47,8 +47,16 @@ const ORGANISATIONS: [DemoOrganisation; 2] = [
     },
 ];
 
-/// (e-mail, name, role, organisation slug, committee domains)
-const USERS: [(&str, &str, &str, Option<&str>, &[&str]); 10] = [
+/// A demo user: e-mail, name, role, organisation slug, committee review domains.
+type DemoUser = (
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    &'static [&'static str],
+);
+
+const USERS: [DemoUser; 10] = [
     (
         "admin@registry.demo.la",
         "Khamla Phommachanh",

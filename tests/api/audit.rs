@@ -1,0 +1,159 @@
+use reqwest::StatusCode;
+
+use interconnect_registry::db::audit::{ChainStatus, list_recent, verify_chain};
+use interconnect_registry::domain::audit::ChainBreak;
+
+use crate::helpers::{PASSWORD, TestApp};
+
+fn drop_append_only_guard(app: &TestApp) {
+    if app.is_postgres() {
+        app.execute("DROP TRIGGER audit_events_no_change ON audit_events");
+    } else {
+        app.execute("DROP TRIGGER audit_events_no_update; DROP TRIGGER audit_events_no_delete;");
+    }
+}
+
+#[tokio::test]
+async fn every_change_and_sign_in_is_recorded_with_before_and_after() {
+    let app = TestApp::spawn().await;
+    let admin = app.create_user("admin", None);
+    app.sign_in(&admin.email, "wrong password here").await;
+    app.sign_in_as(&admin).await;
+    let res = app
+        .post(
+            "/admin/organisations",
+            &[
+                ("slug", "audited"),
+                ("name_en", "Audited"),
+                ("name_lo", "ກວດ"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    app.sign_out().await;
+
+    let events = list_recent(&mut app.conn(), 50, None).unwrap();
+    let actions: Vec<&str> = events.iter().rev().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "user.create",
+            "session.sign_in_failed",
+            "session.sign_in",
+            "organisation.create",
+            "session.sign_out"
+        ]
+    );
+    let created = events
+        .iter()
+        .find(|e| e.action == "organisation.create")
+        .unwrap();
+    assert_eq!(created.actor_id.as_deref(), Some(admin.id.as_str()));
+    assert!(
+        created
+            .after_state
+            .as_deref()
+            .unwrap()
+            .contains("\"slug\":\"audited\"")
+    );
+    assert_eq!(created.ip, "127.0.0.1");
+    let user_created = events.iter().find(|e| e.action == "user.create").unwrap();
+    assert!(
+        !user_created
+            .after_state
+            .as_deref()
+            .unwrap()
+            .contains("argon2"),
+        "no password hash in the log"
+    );
+    assert_eq!(
+        verify_chain(&mut app.conn()).unwrap(),
+        ChainStatus::Intact { events: 5 }
+    );
+}
+
+#[tokio::test]
+async fn the_database_refuses_to_change_or_delete_audit_events() {
+    let app = TestApp::spawn().await;
+    app.create_user("admin", None);
+    let mut conn = app.conn();
+    use diesel::connection::SimpleConnection;
+    assert!(
+        conn.batch_execute("UPDATE audit_events SET action = 'x'")
+            .is_err()
+    );
+    assert!(conn.batch_execute("DELETE FROM audit_events").is_err());
+}
+
+#[tokio::test]
+async fn editing_an_audit_event_is_caught_at_that_event() {
+    let app = TestApp::spawn().await;
+    for _ in 0..3 {
+        app.create_user("reviewer", None);
+    }
+    drop_append_only_guard(&app);
+    app.execute("UPDATE audit_events SET actor_label = 'someone else' WHERE seq = 2");
+    assert_eq!(
+        verify_chain(&mut app.conn()).unwrap(),
+        ChainStatus::Broken(ChainBreak::HashMismatch { seq: 2 })
+    );
+
+    let auditor = app.create_user("auditor", None);
+    app.sign_in_as(&auditor).await;
+    let (status, html) = app.page("/admin/audit").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("The audit chain is broken at event 2"),
+        "{html}"
+    );
+}
+
+#[tokio::test]
+async fn deleting_an_audit_event_is_caught() {
+    let app = TestApp::spawn().await;
+    for _ in 0..3 {
+        app.create_user("reviewer", None);
+    }
+    drop_append_only_guard(&app);
+    app.execute("DELETE FROM audit_events WHERE seq = 2");
+    assert_eq!(
+        verify_chain(&mut app.conn()).unwrap(),
+        ChainStatus::Broken(ChainBreak::Gap {
+            previous: 1,
+            found: 3
+        })
+    );
+    app.execute("DELETE FROM audit_events WHERE seq = 3");
+    assert_eq!(
+        verify_chain(&mut app.conn()).unwrap(),
+        ChainStatus::Broken(ChainBreak::HeadMismatch {
+            last_seen: 1,
+            head_seq: 3
+        })
+    );
+}
+
+#[tokio::test]
+async fn concurrent_changes_keep_one_unbroken_chain() {
+    let app = TestApp::spawn().await;
+    let users: Vec<_> = (0..6)
+        .map(|_| app.create_user("secretariat", None))
+        .collect();
+    let mut tasks = Vec::new();
+    for user in users {
+        let browser = app.another_browser();
+        tasks.push(tokio::spawn(async move {
+            for _ in 0..3 {
+                let res = browser.sign_in(&user.email, PASSWORD).await;
+                assert_eq!(res.status(), StatusCode::SEE_OTHER);
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    assert_eq!(
+        verify_chain(&mut app.conn()).unwrap(),
+        ChainStatus::Intact { events: 6 + 18 }
+    );
+}

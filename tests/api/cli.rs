@@ -1,0 +1,271 @@
+//! The binary's commands, run as an operator would run them.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use reqwest::StatusCode;
+
+use crate::helpers::{PASSWORD, TestApp, client, text_of};
+
+const BIN: &str = env!("CARGO_BIN_EXE_interconnect-registry");
+
+fn command(database_url: &str) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DATABASE_URL", database_url)
+        .env("SECRET_KEY", crate::helpers::SECRET_KEY)
+        .env("RUST_LOG", "warn");
+    cmd
+}
+
+fn run(database_url: &str, args: &[&str], stdin: &str) -> (bool, String, String) {
+    let mut child = command(database_url)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run the binary");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Kills the child process when the test ends, pass or fail.
+struct Running(std::process::Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn start(database_url: &str, subcommand: &str) -> (Running, String) {
+    let port = free_port();
+    let bind = format!("127.0.0.1:{port}");
+    let child = command(database_url)
+        .args([subcommand, "--bind", &bind])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let running = Running(child);
+    let base = format!("http://{bind}");
+    for _ in 0..100 {
+        if reqwest::get(format!("{base}/livez"))
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            return (running, base);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{subcommand} did not start");
+}
+
+#[tokio::test]
+async fn every_command_explains_itself() {
+    for sub in [
+        "serve",
+        "demo",
+        "migrate",
+        "create-org",
+        "create-user",
+        "seed-demo",
+        "verify-audit",
+    ] {
+        let (ok, out, _) = run("sqlite://unused.db", &[sub, "--help"], "");
+        assert!(ok, "{sub} --help");
+        assert!(out.contains("Usage:"), "{sub}: {out}");
+    }
+}
+
+#[tokio::test]
+async fn an_operator_creates_an_organisation_and_a_user_who_signs_in() {
+    let app = TestApp::spawn().await;
+    let (ok, out, err) = run(
+        &app.database_url,
+        &[
+            "create-org",
+            "--slug",
+            "cli-org",
+            "--name-en",
+            "CLI Org",
+            "--name-lo",
+            "ອົງກອນ",
+            "--json",
+        ],
+        "",
+    );
+    assert!(ok, "{err}");
+    let created: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(created["slug"], "cli-org");
+
+    let (ok, _, err) = run(
+        &app.database_url,
+        &[
+            "create-user",
+            "--email",
+            "ops@example.la",
+            "--name",
+            "Ops",
+            "--role",
+            "org_admin",
+            "--org",
+            "cli-org",
+        ],
+        &format!("{PASSWORD}\n"),
+    );
+    assert!(ok, "{err}");
+    let res = app.sign_in("ops@example.la", PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+
+    let (ok, _, err) = run(
+        &app.database_url,
+        &[
+            "create-user",
+            "--email",
+            "bad",
+            "--name",
+            "X",
+            "--role",
+            "emperor",
+        ],
+        "short\n",
+    );
+    assert!(!ok);
+    assert!(
+        err.contains("email") && err.contains("role") && err.contains("password"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn verify_audit_reports_the_first_broken_link() {
+    let app = TestApp::spawn().await;
+    app.create_user("admin", None);
+    app.create_user("auditor", None);
+    let (ok, out, _) = run(&app.database_url, &["verify-audit", "--json"], "");
+    assert!(ok);
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&out).unwrap()["events"],
+        2
+    );
+
+    if app.is_postgres() {
+        app.execute("DROP TRIGGER audit_events_no_change ON audit_events");
+    } else {
+        app.execute("DROP TRIGGER audit_events_no_update");
+    }
+    app.execute("UPDATE audit_events SET after_state = '{}' WHERE seq = 1");
+    let (ok, out, _) = run(&app.database_url, &["verify-audit"], "");
+    assert!(!ok, "a broken chain exits non-zero");
+    assert!(out.contains("BROKEN at event 1"), "{out}");
+}
+
+#[tokio::test]
+async fn a_bad_database_url_gets_a_clear_message() {
+    let (ok, _, err) = run("mysql://root@localhost/x", &["migrate"], "");
+    assert!(!ok);
+    assert!(
+        err.contains("DATABASE_URL") && err.contains("not understood"),
+        "{err}"
+    );
+    let (ok, _, err) = run("postgres://app:s3cret@127.0.0.1:1/none", &["migrate"], "");
+    assert!(!ok);
+    assert!(err.contains("cannot reach PostgreSQL"), "{err}");
+    assert!(
+        !err.contains("s3cret"),
+        "the password is not printed: {err}"
+    );
+}
+
+#[tokio::test]
+async fn seed_demo_seeds_once() {
+    let app = TestApp::spawn().await;
+    let (ok, out, _) = run(&app.database_url, &["seed-demo", "--json"], "");
+    assert!(ok);
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&out).unwrap()["seeded"],
+        true
+    );
+    let (ok, out, _) = run(&app.database_url, &["seed-demo", "--json"], "");
+    assert!(ok);
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&out).unwrap()["seeded"],
+        false
+    );
+}
+
+#[tokio::test]
+async fn serve_never_seeds_demo_data() {
+    let app = TestApp::spawn().await;
+    let (_server, _) = start(&app.database_url, "serve").await;
+    let users = interconnect_registry::db::models::user::count(&mut app.conn()).unwrap();
+    assert_eq!(users, 0);
+}
+
+#[tokio::test]
+async fn the_demo_command_opens_a_signed_in_admin_page_in_lao_and_english() {
+    let app = TestApp::spawn().await;
+    let (_server, base) = start(&app.database_url, "demo").await;
+    for (language, heading) in [("en", "Users"), ("lo", "ຜູ້ນຳໃຊ້")] {
+        let browser = client(language);
+        let html = browser
+            .get(format!("{base}/sign-in"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let token = crate::helpers::csrf_in(&html);
+        let res = browser
+            .post(format!("{base}/sign-in"))
+            .form(&[
+                ("csrf", token.as_str()),
+                ("email", "admin@registry.demo.la"),
+                (
+                    "password",
+                    interconnect_registry::workflows::demo::DEMO_PASSWORD,
+                ),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        let res = browser
+            .get(format!("{base}/admin/users"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let html = res.text().await.unwrap();
+        assert!(html.contains(&format!("<html lang=\"{language}\">")));
+        assert_eq!(text_of(&html, "h1").unwrap(), heading);
+        assert!(
+            html.contains("chair@registry.demo.la"),
+            "the demo committee is listed"
+        );
+    }
+}

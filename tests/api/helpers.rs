@@ -1,0 +1,307 @@
+//! `TestApp`: the spawned application, its database, and an HTTP client that keeps cookies.
+
+use std::collections::HashMap;
+
+use diesel::Connection;
+use diesel::connection::SimpleConnection;
+use interconnect_registry::config::Settings;
+use interconnect_registry::db::models::organisation::Organisation;
+use interconnect_registry::db::models::user::User;
+use interconnect_registry::db::{DbConn, DbPool, connect_and_migrate};
+use interconnect_registry::domain::account::{OrganisationInput, UserInput};
+use interconnect_registry::startup::Application;
+use interconnect_registry::workflows::{Actor, accounts};
+use reqwest::header::{HeaderMap, HeaderValue};
+use reqwest::{Response, StatusCode};
+
+pub const PASSWORD: &str = "correct horse battery staple";
+pub const SECRET_KEY: &str = "test-secret-key-test-secret-key-0123456789";
+
+/// Where a test's database lives; removed when the last handle goes.
+enum TestDatabase {
+    SqliteFile(std::path::PathBuf),
+    Postgres { admin_url: String, name: String },
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub database_url: String,
+    pub pool: DbPool,
+    /// A client that keeps cookies, follows no redirects and asks for English.
+    pub client: reqwest::Client,
+    database: std::sync::Arc<TestDatabase>,
+}
+
+/// A user created for a test (the password is always `PASSWORD`).
+#[derive(Debug, Clone)]
+pub struct TestUser {
+    pub id: String,
+    pub email: String,
+}
+
+/// Makes a new empty database and returns its URL.
+fn new_database() -> (String, TestDatabase) {
+    let name = format!("ir_test_{}", uuid::Uuid::new_v4().simple());
+    match std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|v| !v.is_empty())
+    {
+        Some(admin_url) => {
+            let mut admin = diesel::pg::PgConnection::establish(&admin_url)
+                .expect("TEST_DATABASE_URL must name a reachable PostgreSQL server");
+            admin
+                .batch_execute(&format!("CREATE DATABASE \"{name}\""))
+                .expect("create the test database");
+            let mut url = url::Url::parse(&admin_url).expect("TEST_DATABASE_URL is a URL");
+            url.set_path(&name);
+            (url.to_string(), TestDatabase::Postgres { admin_url, name })
+        }
+        None => {
+            let path = std::env::temp_dir().join(format!("{name}.db"));
+            (
+                format!("sqlite://{}", path.display()),
+                TestDatabase::SqliteFile(path),
+            )
+        }
+    }
+}
+
+pub fn client(language: &str) -> reqwest::Client {
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        reqwest::header::ACCEPT_LANGUAGE,
+        HeaderValue::from_str(language).expect("language header"),
+    );
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .default_headers(headers)
+        .build()
+        .expect("HTTP client")
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        Self::spawn_with(&[]).await
+    }
+
+    /// Spawns the app with extra settings (e.g. `BASE_URL`).
+    pub async fn spawn_with(extra: &[(&str, &str)]) -> TestApp {
+        let (database_url, database) = new_database();
+        let mut env: HashMap<String, String> = HashMap::from([
+            ("DATABASE_URL".into(), database_url.clone()),
+            ("BIND".into(), "127.0.0.1:0".into()),
+            ("SECRET_KEY".into(), SECRET_KEY.into()),
+            ("DATABASE_POOL_SIZE".into(), "4".into()),
+        ]);
+        for (k, v) in extra {
+            env.insert(k.to_string(), v.to_string());
+        }
+        let settings = Settings::from_lookup(|k| env.get(k).cloned()).expect("test settings");
+        let pool = connect_and_migrate(&database_url, 4).expect("test database");
+        let app = Application::build_with_pool(settings, pool.clone(), Some(1)).expect("build app");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until_stopped());
+        TestApp {
+            address,
+            database_url,
+            pool,
+            client: client("en"),
+            database: std::sync::Arc::new(database),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub fn conn(&self) -> interconnect_registry::db::PooledConn {
+        self.pool.get().expect("database connection")
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(*self.database, TestDatabase::Postgres { .. })
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.client.get(self.url(path)).send().await.expect("GET")
+    }
+
+    /// GET a page and return its status and body.
+    pub async fn page(&self, path: &str) -> (StatusCode, String) {
+        let res = self.get(path).await;
+        let status = res.status();
+        (status, res.text().await.expect("body"))
+    }
+
+    /// The CSRF token this client's next form must carry (read from a page's form).
+    pub async fn csrf(&self) -> String {
+        let (_, html) = self.page("/").await;
+        csrf_in(&html)
+    }
+
+    /// POST a form with a valid CSRF token.
+    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Response {
+        let token = self.csrf().await;
+        let mut form: Vec<(&str, &str)> = fields.to_vec();
+        form.push(("csrf", &token));
+        self.client
+            .post(self.url(path))
+            .form(&form)
+            .send()
+            .await
+            .expect("POST")
+    }
+
+    /// POST a form exactly as given (no CSRF token added).
+    pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> Response {
+        self.client
+            .post(self.url(path))
+            .form(fields)
+            .send()
+            .await
+            .expect("POST")
+    }
+
+    pub async fn sign_in(&self, email: &str, password: &str) -> Response {
+        self.post("/sign-in", &[("email", email), ("password", password)])
+            .await
+    }
+
+    /// Signs in and checks it worked.
+    pub async fn sign_in_as(&self, user: &TestUser) {
+        let res = self.sign_in(&user.email, PASSWORD).await;
+        assert_eq!(
+            res.status(),
+            StatusCode::SEE_OTHER,
+            "sign-in of {} failed",
+            user.email
+        );
+    }
+
+    pub async fn sign_out(&self) {
+        let res = self.post("/sign-out", &[]).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    }
+
+    pub fn create_organisation(&self, slug: &str) -> Organisation {
+        accounts::create_organisation(
+            &mut self.conn(),
+            &Actor::command_line(),
+            &OrganisationInput {
+                slug: slug.into(),
+                name_en: format!("{slug} Co., Ltd."),
+                name_lo: format!("ບໍລິສັດ {slug}"),
+                registration_number: "01-0000001".into(),
+                licence_number: "ISP-2026-001".into(),
+                address: "Vientiane".into(),
+                asns: "AS151234".into(),
+            },
+        )
+        .expect("create organisation")
+    }
+
+    /// Creates a user with `role`; provider roles get `organisation` (made if `None`).
+    pub fn create_user(&self, role: &str, organisation: Option<&Organisation>) -> TestUser {
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        let email = format!("{role}-{}@example.la", &id[..8]);
+        let organisation_id = match organisation {
+            Some(o) => o.id.clone(),
+            None if matches!(role, "applicant" | "org_admin") => {
+                self.create_organisation(&format!("org-{}", &id[..8])).id
+            }
+            None => String::new(),
+        };
+        let user: User = accounts::create_user(
+            &mut self.conn(),
+            &Actor::command_line(),
+            &UserInput {
+                email: email.clone(),
+                name: format!("Test {role}"),
+                role: role.into(),
+                organisation_id,
+                language: String::new(),
+                committee_member: matches!(role, "reviewer" | "chair"),
+                review_domains: Vec::new(),
+            },
+            PASSWORD,
+        )
+        .expect("create user");
+        TestUser { id: user.id, email }
+    }
+
+    /// Runs SQL directly on the test database (to simulate tampering or the passing of time).
+    pub fn execute(&self, sql: &str) {
+        let mut conn = self.conn();
+        let conn: &mut DbConn = &mut conn;
+        conn.batch_execute(sql).expect("SQL");
+    }
+
+    /// A second, independent browser on the same app.
+    pub fn another_browser(&self) -> TestApp {
+        TestApp {
+            address: self.address.clone(),
+            database_url: self.database_url.clone(),
+            pool: self.pool.clone(),
+            client: client("en"),
+            database: self.database.clone(),
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        match self {
+            TestDatabase::SqliteFile(path) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+                }
+            }
+            TestDatabase::Postgres { admin_url, name } => {
+                // Dropped with FORCE: the server's pool may still hold connections.
+                if let Ok(mut admin) = diesel::pg::PgConnection::establish(admin_url) {
+                    let _ = admin
+                        .batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"));
+                }
+            }
+        }
+    }
+}
+
+/// The value of the first `csrf` hidden field in a page.
+pub fn csrf_in(html: &str) -> String {
+    let doc = scraper::Html::parse_document(html);
+    let selector = scraper::Selector::parse("input[name=csrf]").expect("selector");
+    doc.select(&selector)
+        .next()
+        .and_then(|e| e.value().attr("value"))
+        .expect("page has a CSRF field")
+        .to_string()
+}
+
+/// The text of the element that `css` selects, if any.
+pub fn text_of(html: &str, css: &str) -> Option<String> {
+    let doc = scraper::Html::parse_document(html);
+    let selector = scraper::Selector::parse(css).expect("selector");
+    doc.select(&selector)
+        .next()
+        .map(|e| e.text().collect::<String>().trim().to_string())
+}
+
+/// The `value` attribute of the input that `css` selects.
+pub fn value_of(html: &str, css: &str) -> Option<String> {
+    let doc = scraper::Html::parse_document(html);
+    let selector = scraper::Selector::parse(css).expect("selector");
+    doc.select(&selector)
+        .next()
+        .and_then(|e| e.value().attr("value"))
+        .map(str::to_string)
+}
+
+pub fn location(res: &Response) -> String {
+    res.headers()
+        .get(reqwest::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string()
+}

@@ -1,0 +1,15 @@
+//! Black-box tests: each spawns the real application on 127.0.0.1:0 with a database of its
+//! own (a SQLite file, or a fresh PostgreSQL database when `TEST_DATABASE_URL` is set) and
+//! talks to it over HTTP.
+
+mod helpers;
+
+mod admin;
+mod audit;
+mod authorization;
+mod cli;
+mod csrf;
+mod errors;
+mod language;
+mod organisation;
+mod sessions;
