@@ -6,7 +6,7 @@ use askama_web::WebTemplate;
 use super::{Errors, PageCtx};
 use crate::db::audit::{AuditEvent, ChainStatus};
 use crate::db::models::organisation::Organisation;
-use crate::db::models::user::User;
+use crate::db::models::user::{User, UserWithOrganisation};
 use crate::domain::account::UserInput;
 use crate::domain::role::{ReviewDomain, Role};
 
@@ -14,7 +14,7 @@ use crate::domain::role::{ReviewDomain, Role};
 #[template(path = "admin/users.html")]
 pub struct UsersPage {
     pub ctx: PageCtx,
-    pub users: Vec<(User, Option<String>)>,
+    pub users: Vec<UserWithOrganisation>,
 }
 
 impl UsersPage {

@@ -229,7 +229,10 @@ async fn serve_never_seeds_demo_data() {
 async fn the_demo_command_opens_a_signed_in_admin_page_in_lao_and_english() {
     let app = TestApp::spawn().await;
     let (_server, base) = start(&app.database_url, "demo").await;
-    for (language, heading) in [("en", "Users"), ("lo", "ຜູ້ນຳໃຊ້")] {
+    for (language, heading, organisation) in [
+        ("en", "Users", "Lao Skynet Broadband Co., Ltd."),
+        ("lo", "ຜູ້ນຳໃຊ້", "ບໍລິສັດ ລາວສະກາຍເນັດ ບຣອດແບນ ຈຳກັດ"),
+    ] {
         let browser = client(language);
         let html = browser
             .get(format!("{base}/sign-in"))

@@ -117,3 +117,36 @@ async fn a_malformed_query_parameter_is_a_400_page_not_a_crash() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(html.contains("parameter that could not be read"));
 }
+
+#[tokio::test]
+async fn an_unexpected_failure_shows_a_generic_page_with_a_request_id_and_no_internals() {
+    let app = TestApp::spawn().await;
+    let admin = app.create_user("admin", None);
+    app.sign_in_as(&admin).await;
+    app.execute("ALTER TABLE organisations RENAME TO organisations_gone");
+    for (language, title) in [("en", "Something went wrong"), ("lo", "")] {
+        let res = app
+            .client
+            .get(app.url("/admin/organisations"))
+            .header("accept-language", language)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let html = res.text().await.unwrap();
+        assert!(html.contains(&format!("<html lang=\"{language}\">")));
+        if !title.is_empty() {
+            assert_eq!(text_of(&html, "h1").unwrap(), title);
+        }
+        assert_eq!(text_of(&html, ".error-page code").unwrap().len(), 36);
+        for internal in [
+            "no such table",
+            "does not exist",
+            "relation",
+            "SELECT",
+            "diesel",
+        ] {
+            assert!(!html.contains(internal), "{internal:?} leaked: {html}");
+        }
+    }
+}

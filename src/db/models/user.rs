@@ -69,14 +69,21 @@ pub fn find_by_email(conn: &mut DbConn, email: &str) -> QueryResult<Option<User>
         .optional()
 }
 
-/// Every user with the English name of their organisation, if any, ordered by name.
-pub fn list_with_organisation(conn: &mut DbConn) -> QueryResult<Vec<(User, Option<String>)>> {
+/// Every user with their organisation's Lao and English names, if any, ordered by name.
+pub fn list_with_organisation(conn: &mut DbConn) -> QueryResult<Vec<UserWithOrganisation>> {
     users::table
         .left_join(organisations::table)
         .order(users::name.asc())
-        .select((User::as_select(), organisations::name_en.nullable()))
+        .select((
+            User::as_select(),
+            organisations::name_lo.nullable(),
+            organisations::name_en.nullable(),
+        ))
         .load(conn)
 }
+
+/// A user with the Lao and English names of their organisation.
+pub type UserWithOrganisation = (User, Option<String>, Option<String>);
 
 pub fn list_by_organisation(conn: &mut DbConn, organisation_id: &str) -> QueryResult<Vec<User>> {
     users::table
