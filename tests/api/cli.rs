@@ -270,5 +270,9 @@ async fn the_demo_command_opens_a_signed_in_admin_page_in_lao_and_english() {
             html.contains("chair@registry.demo.la"),
             "the demo committee is listed"
         );
+        assert!(
+            html.contains(organisation),
+            "organisation names in the page's language"
+        );
     }
 }
