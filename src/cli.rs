@@ -246,7 +246,7 @@ async fn serve(settings: Settings, seed_demo: bool) -> anyhow::Result<()> {
         }
     }
     let public = settings.base_url.clone();
-    let app = Application::build_with_pool(settings, pool, None)?;
+    let app = Application::build_with_pool(settings, pool, crate::startup::Runtime::default())?;
     if seed_demo {
         println!("\nInterconnect Registry is running: open {public}");
         println!(

@@ -25,6 +25,21 @@ pub struct Settings {
     pub session_idle_minutes: i64,
     pub session_absolute_hours: i64,
     pub database_pool_size: u32,
+    pub rules: WorkflowRules,
+}
+
+/// The regulator's adjustable rules for the application workflow.
+#[derive(Debug, Clone)]
+pub struct WorkflowRules {
+    /// Days the committee has to decide, counted from submission, clock stopped while an
+    /// information request is open.
+    pub decision_days: i64,
+    /// Default days a provider has to answer an information request.
+    pub rfi_days: i64,
+    /// The largest attachment accepted, in bytes.
+    pub attachment_max_bytes: usize,
+    /// A vote needs more than this percentage of non-recused committee members.
+    pub quorum_percent: u32,
 }
 
 impl fmt::Debug for Settings {
@@ -39,6 +54,7 @@ impl fmt::Debug for Settings {
             .field("session_idle_minutes", &self.session_idle_minutes)
             .field("session_absolute_hours", &self.session_absolute_hours)
             .field("database_pool_size", &self.database_pool_size)
+            .field("rules", &self.rules)
             .finish()
     }
 }
@@ -93,6 +109,17 @@ impl Settings {
             session_idle_minutes: parse_number(&non_empty, "SESSION_IDLE_MINUTES", 60)?,
             session_absolute_hours: parse_number(&non_empty, "SESSION_ABSOLUTE_HOURS", 12)?,
             database_pool_size: parse_number(&non_empty, "DATABASE_POOL_SIZE", 8)?,
+            rules: WorkflowRules {
+                decision_days: parse_number(&non_empty, "DECISION_DAYS", 30)?,
+                rfi_days: parse_number(&non_empty, "RFI_DAYS", 15)?,
+                attachment_max_bytes: parse_number::<usize>(&non_empty, "ATTACHMENT_MAX_MB", 20)?
+                    * 1024
+                    * 1024,
+                quorum_percent: match parse_number(&non_empty, "QUORUM_PERCENT", 50)? {
+                    p if p < 100 => p,
+                    p => bail!("QUORUM_PERCENT must be below 100, got {p}"),
+                },
+            },
         })
     }
 

@@ -74,6 +74,7 @@ impl From<WorkflowError> for AppError {
         match e {
             WorkflowError::NotFound => AppError::NotFound,
             WorkflowError::Conflict(key) => AppError::Conflict(key),
+            WorkflowError::Forbidden => AppError::Forbidden,
             WorkflowError::Invalid(_) => AppError::BadRequest("error-invalid-input"),
             other => AppError::Internal(other.into()),
         }

@@ -2,6 +2,8 @@
 //! headers, error pages, sessions) and routes.
 
 use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::dev::Server;
 use actix_web::middleware::{DefaultHeaders, from_fn};
@@ -12,14 +14,36 @@ use crate::auth::middleware::sessions_middleware;
 use crate::auth::rate_limit::SignInLimiter;
 use crate::config::Settings;
 use crate::db::{DbPool, DbSetupError, connect_and_migrate};
+use crate::domain::clock::{Clock, SystemClock};
 use crate::error::{AppError, render_errors};
 use crate::routes;
+use crate::workflows::scheduler;
 
 /// What every handler can reach.
 pub struct AppState {
     pub pool: DbPool,
     pub settings: Settings,
     pub sign_in_limiter: SignInLimiter,
+    pub clock: Arc<dyn Clock>,
+}
+
+/// How the server runs, apart from its settings.
+pub struct Runtime {
+    /// HTTP worker threads; one per core when `None`.
+    pub workers: Option<usize>,
+    pub clock: Arc<dyn Clock>,
+    /// Whether this process runs the scheduled jobs (every minute).
+    pub run_scheduler: bool,
+}
+
+impl Default for Runtime {
+    fn default() -> Self {
+        Self {
+            workers: None,
+            clock: Arc::new(SystemClock),
+            run_scheduler: true,
+        }
+    }
 }
 
 /// The largest request body any route accepts (forms are small; uploads get their own limit).
@@ -38,22 +62,26 @@ impl Application {
     /// Connects to the database (applying migrations), binds and builds the server.
     pub fn build(settings: Settings) -> anyhow::Result<Self> {
         let pool = connect_and_migrate(&settings.database_url, settings.database_pool_size)?;
-        Self::build_with_pool(settings, pool, None)
+        Self::build_with_pool(settings, pool, Runtime::default())
     }
 
-    /// Builds the server on an existing pool. `workers` defaults to one per core.
+    /// Builds the server on an existing pool.
     pub fn build_with_pool(
         settings: Settings,
         pool: DbPool,
-        workers: Option<usize>,
+        runtime: Runtime,
     ) -> anyhow::Result<Self> {
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind))?;
         let port = listener.local_addr()?.port();
+        if runtime.run_scheduler {
+            scheduler::spawn(pool.clone(), runtime.clock.clone(), Duration::from_secs(60));
+        }
         let state = web::Data::new(AppState {
             pool,
             settings,
             sign_in_limiter: SignInLimiter::default(),
+            clock: runtime.clock,
         });
         let server_state = state.clone();
         let mut server = HttpServer::new(move || {
@@ -97,7 +125,7 @@ impl Application {
                 }))
         })
         .listen(listener)?;
-        if let Some(n) = workers {
+        if let Some(n) = runtime.workers {
             server = server.workers(n);
         }
         prune_rate_limits(state);
@@ -120,7 +148,7 @@ impl Application {
 fn prune_rate_limits(state: web::Data<AppState>) {
     let weak = std::sync::Arc::downgrade(&state.into_inner());
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
         loop {
             tick.tick().await;
             match weak.upgrade() {

@@ -77,6 +77,22 @@ pub mod policy {
         /// A provider organisation's administrator.
         OrgAdmin: OrgAdmin
     );
+    roles_policy!(
+        /// Those who read the committee's case files: committee staff and auditors.
+        CaseReader: Secretariat | Reviewer | Chair | Auditor
+    );
+    roles_policy!(
+        /// The committee's secretariat.
+        Secretariat: Secretariat
+    );
+    roles_policy!(
+        /// Members who review and vote.
+        CommitteeMember: Reviewer | Chair
+    );
+    roles_policy!(
+        /// The committee's chair.
+        Chair: Chair
+    );
 }
 
 /// A signed-in user allowed by policy `P`. Anonymous requests are sent to sign in;
@@ -119,6 +135,22 @@ pub fn csrf_token(req: &HttpRequest) -> String {
     csrf::token(&state.settings.secret_key, seed, session)
 }
 
+/// Checks a submitted CSRF token against this request's seed cookie and session.
+pub fn verify_csrf(req: &HttpRequest, submitted: &str) -> Result<(), AppError> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("application state missing")))?;
+    let extensions = req.extensions();
+    let seed = extensions.get::<CsrfSeed>().filter(|s| !s.is_new);
+    let session = extensions
+        .get::<CurrentUser>()
+        .map(|u| u.session_id.as_str());
+    let valid = seed.is_some_and(|seed| {
+        csrf::verify(&state.settings.secret_key, &seed.value, session, submitted)
+    });
+    if valid { Ok(()) } else { Err(AppError::Csrf) }
+}
+
 /// An `application/x-www-form-urlencoded` body, accepted only with a valid CSRF token
 /// and only if every name and value decodes to UTF-8.
 #[derive(Debug)]
@@ -147,22 +179,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
                 .find(|(k, _)| k == csrf::FIELD)
                 .map(|(_, v)| v.as_str())
                 .unwrap_or("");
-            let valid = {
-                let state = req.app_data::<web::Data<AppState>>().ok_or_else(|| {
-                    AppError::Internal(anyhow::anyhow!("application state missing"))
-                })?;
-                let extensions = req.extensions();
-                let seed = extensions.get::<CsrfSeed>().filter(|s| !s.is_new);
-                let session = extensions
-                    .get::<CurrentUser>()
-                    .map(|u| u.session_id.as_str());
-                seed.is_some_and(|seed| {
-                    csrf::verify(&state.settings.secret_key, &seed.value, session, submitted)
-                })
-            };
-            if !valid {
-                return Err(AppError::Csrf);
-            }
+            verify_csrf(&req, submitted)?;
             serde_urlencoded::from_bytes::<T>(&body)
                 .map(CsrfForm)
                 .map_err(|_| AppError::BadRequest("error-malformed-form"))

@@ -154,3 +154,17 @@ pub fn verify_chain(conn: &mut DbConn) -> QueryResult<ChainStatus> {
         Err(b) => ChainStatus::Broken(b),
     })
 }
+
+/// The events about one subject, oldest first.
+pub fn list_for_subject(
+    conn: &mut DbConn,
+    subject_type: &str,
+    subject_id: &str,
+) -> QueryResult<Vec<AuditEvent>> {
+    audit_events::table
+        .filter(audit_events::subject_type.eq(subject_type))
+        .filter(audit_events::subject_id.eq(subject_id))
+        .order(audit_events::seq.asc())
+        .select(AuditEvent::as_select())
+        .load(conn)
+}

@@ -68,13 +68,135 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sequence_counters (name, year) {
+        name -> Text,
+        year -> Integer,
+        last_number -> BigInt,
+    }
+}
+
+diesel::table! {
+    applications (id) {
+        id -> Text,
+        reference -> Nullable<Text>,
+        organisation_id -> Text,
+        created_by -> Text,
+        kind -> Text,
+        status -> Text,
+        content -> Text,
+        revision -> Integer,
+        submitted_at -> Nullable<Timestamp>,
+        clock_paused_seconds -> BigInt,
+        decision_due_at -> Nullable<Timestamp>,
+        completed_at -> Nullable<Timestamp>,
+        vote_opened_at -> Nullable<Timestamp>,
+        decided_at -> Nullable<Timestamp>,
+        decided_by -> Nullable<Text>,
+        decision_conditions -> Text,
+        decision_validity_months -> Nullable<Integer>,
+        decision_legal_basis -> Text,
+        decision_reasons -> Text,
+        closed_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    application_revisions (id) {
+        id -> Text,
+        application_id -> Text,
+        number -> Integer,
+        snapshot -> Text,
+        submitted_by -> Text,
+        submitted_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    attachments (id) {
+        id -> Text,
+        application_id -> Text,
+        kind -> Text,
+        file_name -> Text,
+        content_type -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        content -> Binary,
+        uploaded_by -> Text,
+        uploaded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    information_requests (id) {
+        id -> Text,
+        application_id -> Text,
+        questions -> Text,
+        deadline_at -> Timestamp,
+        requested_by -> Text,
+        requested_at -> Timestamp,
+        answer -> Nullable<Text>,
+        answered_by -> Nullable<Text>,
+        answered_at -> Nullable<Timestamp>,
+        lapsed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    review_assignments (id) {
+        id -> Text,
+        application_id -> Text,
+        reviewer_id -> Text,
+        domain -> Text,
+        assigned_by -> Text,
+        assigned_at -> Timestamp,
+        recommendation -> Nullable<Text>,
+        comments -> Text,
+        conditions -> Text,
+        completed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    recusals (application_id, user_id) {
+        application_id -> Text,
+        user_id -> Text,
+        reason -> Text,
+        declared_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    votes (application_id, voter_id) {
+        application_id -> Text,
+        voter_id -> Text,
+        choice -> Text,
+        reason -> Text,
+        cast_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> organisations (organisation_id));
 diesel::joinable!(sessions -> users (user_id));
+
+diesel::joinable!(applications -> organisations (organisation_id));
+diesel::joinable!(information_requests -> applications (application_id));
+diesel::joinable!(attachments -> applications (application_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
     users,
     sessions,
     audit_events,
-    audit_head
+    audit_head,
+    sequence_counters,
+    applications,
+    application_revisions,
+    attachments,
+    information_requests,
+    review_assignments,
+    recusals,
+    votes,
 );

@@ -2,7 +2,12 @@
 //! everything here is plain data and functions, tested without a database or a server.
 
 pub mod account;
+pub mod application;
+pub mod application_form;
 pub mod audit;
+pub mod clock;
+pub mod committee;
+pub mod country;
 pub mod language;
 pub mod role;
 pub mod validation;

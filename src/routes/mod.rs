@@ -2,6 +2,8 @@
 //! render a page or redirect (303 after a POST). No SQL and no business rule here.
 
 pub mod admin;
+pub mod applications;
+pub mod committee;
 pub mod health;
 pub mod organisation;
 pub mod pages;
@@ -66,7 +68,76 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/admin/organisations/{id}/edit",
             web::post().to(admin::update_organisation),
         )
-        .route("/admin/audit", web::get().to(admin::audit));
+        .route("/admin/audit", web::get().to(admin::audit))
+        .route("/applications", web::get().to(applications::list))
+        .route("/applications", web::post().to(applications::create))
+        .route("/applications/{id}", web::get().to(applications::show))
+        .route("/applications/{id}/edit", web::get().to(applications::edit))
+        .route(
+            "/applications/{id}/edit",
+            web::post().to(applications::save),
+        )
+        .route(
+            "/applications/{id}/attachments",
+            web::post().to(applications::upload),
+        )
+        .route(
+            "/applications/{id}/attachments/{attachment}",
+            web::get().to(applications::download),
+        )
+        .route(
+            "/applications/{id}/attachments/{attachment}/delete",
+            web::post().to(applications::remove_attachment),
+        )
+        .route(
+            "/applications/{id}/answer",
+            web::post().to(applications::answer),
+        )
+        .route(
+            "/applications/{id}/withdraw",
+            web::post().to(applications::withdraw),
+        )
+        .route("/committee", web::get().to(committee::inbox))
+        .route(
+            "/committee/applications/{id}",
+            web::get().to(committee::show),
+        )
+        .route(
+            "/committee/applications/{id}/screen",
+            web::post().to(committee::start_screening),
+        )
+        .route(
+            "/committee/applications/{id}/request-info",
+            web::post().to(committee::request_information),
+        )
+        .route(
+            "/committee/applications/{id}/complete",
+            web::post().to(committee::mark_complete),
+        )
+        .route(
+            "/committee/applications/{id}/assign",
+            web::post().to(committee::assign_reviewer),
+        )
+        .route(
+            "/committee/applications/{id}/review",
+            web::post().to(committee::record_review),
+        )
+        .route(
+            "/committee/applications/{id}/recuse",
+            web::post().to(committee::recuse),
+        )
+        .route(
+            "/committee/applications/{id}/open-vote",
+            web::post().to(committee::open_vote),
+        )
+        .route(
+            "/committee/applications/{id}/vote",
+            web::post().to(committee::vote),
+        )
+        .route(
+            "/committee/applications/{id}/decide",
+            web::post().to(committee::decide),
+        );
 }
 
 /// Runs a workflow on the blocking pool with a pooled connection. Validation problems come
@@ -117,6 +188,8 @@ pub fn actor(user: &CurrentUser, req: &HttpRequest) -> Actor {
         id: Some(user.id.clone()),
         label: user.label(),
         ip: client_ip(req),
+        role: Some(user.role),
+        organisation_id: user.organisation_id.clone(),
     }
 }
 

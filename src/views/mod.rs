@@ -2,6 +2,7 @@
 //! every page shares (language, user, CSRF token, flash message, request id).
 
 pub mod admin;
+pub mod applications;
 pub mod pages;
 
 use std::future::{Ready, ready};
@@ -117,8 +118,26 @@ impl PageCtx {
         matches!(self.role(), Some(Role::Admin | Role::Auditor))
     }
 
+    /// Committee staff and auditors, who work the case files.
+    pub fn reads_cases(&self) -> bool {
+        matches!(
+            self.role(),
+            Some(Role::Secretariat | Role::Reviewer | Role::Chair | Role::Auditor)
+        )
+    }
+
+    /// The label of an application form field.
+    pub fn field_label(&self, field: &str) -> String {
+        self.t(&format!("app-field-{field}"))
+    }
+
     pub fn is_provider(&self) -> bool {
         self.role().is_some_and(Role::is_provider)
+    }
+
+    /// The text for a key with two placeholders filled.
+    pub fn t2(&self, key: &str, a: (&str, &str), b: (&str, &str)) -> String {
+        i18n::t_args(self.lang, key, &[a, b])
     }
 
     /// Both languages, for the switch: (code, label, is_current).
@@ -143,6 +162,17 @@ impl PageCtx {
         chrono_tz::Asia::Vientiane
             .from_utc_datetime(at)
             .format("%Y-%m-%d %H:%M")
+            .to_string()
+    }
+}
+
+impl PageCtx {
+    /// A UTC time's date in Vientiane.
+    pub fn local_date(&self, at: &chrono::NaiveDateTime) -> String {
+        use chrono::TimeZone;
+        chrono_tz::Asia::Vientiane
+            .from_utc_datetime(at)
+            .format("%Y-%m-%d")
             .to_string()
     }
 }

@@ -142,10 +142,7 @@ pub fn seed_if_empty(conn: &mut DbConn) -> Result<bool, WorkflowError> {
     if user_db::count(conn)? > 0 {
         return Ok(false);
     }
-    let actor = Actor {
-        label: "demo seed".to_string(),
-        ..Actor::command_line()
-    };
+    let actor = Actor::system("demo seed");
     let mut org_ids = Vec::new();
     for o in &ORGANISATIONS {
         let created = accounts::create_organisation(

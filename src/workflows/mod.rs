@@ -3,28 +3,47 @@
 //! the same transaction. Knows nothing of HTTP.
 
 pub mod accounts;
+pub mod applications;
 pub mod audit;
+pub mod committee;
 pub mod demo;
+pub mod scheduler;
 pub mod sessions;
 
+use crate::domain::role::Role;
 use crate::domain::validation::FieldErrors;
 
-/// Who is acting, for the audit log.
+/// Who is acting: for the audit log, and for the rules that depend on the person
+/// (an organisation's own applications, a reviewer's own assignments).
 #[derive(Debug, Clone)]
 pub struct Actor {
     pub id: Option<String>,
     pub label: String,
     pub ip: String,
+    pub role: Option<Role>,
+    pub organisation_id: Option<String>,
 }
 
 impl Actor {
     /// An operator at the command line.
     pub fn command_line() -> Self {
+        Self::system("command line")
+    }
+
+    /// The application itself acting (the scheduler, the demo seed).
+    pub fn system(label: &str) -> Self {
         Self {
             id: None,
-            label: "command line".to_string(),
+            label: label.to_string(),
             ip: String::new(),
+            role: None,
+            organisation_id: None,
         }
+    }
+
+    /// The acting user's id; system actors have none.
+    pub fn user_id(&self) -> Result<&str, WorkflowError> {
+        self.id.as_deref().ok_or(WorkflowError::Forbidden)
     }
 }
 
@@ -37,6 +56,8 @@ pub enum WorkflowError {
     NotFound,
     #[error("conflict: {0}")]
     Conflict(&'static str),
+    #[error("not allowed")]
+    Forbidden,
     #[error(transparent)]
     Database(#[from] diesel::result::Error),
     #[error(transparent)]

@@ -3,7 +3,8 @@
 
 use reqwest::StatusCode;
 
-use crate::helpers::{TestApp, TestUser, location};
+use crate::helpers::{TestApp, location};
+use crate::workflow_helpers::{Member, PDF};
 
 const ROLES: [&str; 7] = [
     "applicant",
@@ -37,13 +38,25 @@ const PROVIDERS: &[&str] = &["applicant", "org_admin"];
 const ORG_ADMIN: &[&str] = &["org_admin"];
 const ADMIN: &[&str] = &["admin"];
 const AUDIT_READERS: &[&str] = &["auditor", "admin"];
+const CASE_READERS: &[&str] = &["secretariat", "reviewer", "chair", "auditor"];
+const SECRETARIAT: &[&str] = &["secretariat"];
+const MEMBERS: &[&str] = &["reviewer", "chair"];
+const CHAIR: &[&str] = &["chair"];
+/// Roles that reach an organisation-scoped route but, not being of the owning
+/// organisation, must be told "not found" rather than "forbidden".
+const OTHER_PROVIDERS: &[&str] = &["applicant", "org_admin"];
+const NOBODY: &[&str] = &[];
 
 struct Route {
+    /// `GET`, `POST`, or `UPLOAD` (a multipart POST with a file).
     method: &'static str,
-    /// `{user}` and `{org}` are replaced by a target user's and organisation's ids.
+    /// `{user}`, `{org}`, `{app}` and `{file}` are replaced by the ids of a target user,
+    /// organisation, application (of another organisation) and its attachment.
     path: &'static str,
     form: &'static [(&'static str, &'static str)],
     allowed: &'static [&'static str],
+    /// Roles that must get 404 (the record exists but is not theirs to know of).
+    not_found: &'static [&'static str],
 }
 
 const fn get(path: &'static str, allowed: &'static [&'static str]) -> Route {
@@ -52,6 +65,7 @@ const fn get(path: &'static str, allowed: &'static [&'static str]) -> Route {
         path,
         form: &[],
         allowed,
+        not_found: &[],
     }
 }
 
@@ -65,6 +79,23 @@ const fn post(
         path,
         form,
         allowed,
+        not_found: &[],
+    }
+}
+
+/// A route of one organisation's own: other providers get 404, everyone else 403.
+const fn scoped(
+    method: &'static str,
+    path: &'static str,
+    form: &'static [(&'static str, &'static str)],
+    not_found: &'static [&'static str],
+) -> Route {
+    Route {
+        method,
+        path,
+        form,
+        allowed: NOBODY,
+        not_found,
     }
 }
 
@@ -102,28 +133,113 @@ const ROUTES: &[Route] = &[
     get("/admin/organisations/{org}/edit", ADMIN),
     post("/admin/organisations/{org}/edit", &[("name_en", "")], ADMIN),
     get("/admin/audit", AUDIT_READERS),
+    get("/applications", PROVIDERS),
+    post("/applications", &[("kind", "new")], PROVIDERS),
+    scoped("GET", "/applications/{app}", &[], OTHER_PROVIDERS),
+    scoped("GET", "/applications/{app}/edit", &[], OTHER_PROVIDERS),
+    scoped(
+        "POST",
+        "/applications/{app}/edit",
+        &[("contact_name", "x")],
+        OTHER_PROVIDERS,
+    ),
+    scoped(
+        "UPLOAD",
+        "/applications/{app}/attachments",
+        &[],
+        OTHER_PROVIDERS,
+    ),
+    Route {
+        method: "GET",
+        path: "/applications/{app}/attachments/{file}",
+        form: &[],
+        allowed: CASE_READERS,
+        not_found: &["applicant", "org_admin", "admin"],
+    },
+    scoped(
+        "POST",
+        "/applications/{app}/attachments/{file}/delete",
+        &[],
+        OTHER_PROVIDERS,
+    ),
+    scoped(
+        "POST",
+        "/applications/{app}/answer",
+        &[("answer", "x")],
+        OTHER_PROVIDERS,
+    ),
+    scoped("POST", "/applications/{app}/withdraw", &[], OTHER_PROVIDERS),
+    get("/committee", CASE_READERS),
+    get("/committee/applications/{app}", CASE_READERS),
+    post("/committee/applications/{app}/screen", &[], SECRETARIAT),
+    post(
+        "/committee/applications/{app}/request-info",
+        &[("questions", "")],
+        SECRETARIAT,
+    ),
+    post("/committee/applications/{app}/complete", &[], SECRETARIAT),
+    post(
+        "/committee/applications/{app}/assign",
+        &[("reviewer_id", "nobody"), ("domain", "legal")],
+        SECRETARIAT,
+    ),
+    post(
+        "/committee/applications/{app}/review",
+        &[("assignment_id", "none")],
+        MEMBERS,
+    ),
+    post(
+        "/committee/applications/{app}/recuse",
+        &[("reason", "")],
+        MEMBERS,
+    ),
+    post("/committee/applications/{app}/open-vote", &[], SECRETARIAT),
+    post(
+        "/committee/applications/{app}/vote",
+        &[("choice", "")],
+        MEMBERS,
+    ),
+    post("/committee/applications/{app}/decide", &[], CHAIR),
     post("/sign-out", &[], SIGNED_IN),
 ];
 
-async fn check(
-    app: &TestApp,
-    role: &str,
-    route: &Route,
-    target: &TestUser,
-    org_id: &str,
-) -> Option<String> {
+/// The ids a route's path may name.
+struct Targets {
+    user: String,
+    org: String,
+    app: String,
+    file: String,
+}
+
+async fn check(app: &TestApp, role: &str, route: &Route, targets: &Targets) -> Option<String> {
     let path = route
         .path
-        .replace("{user}", &target.id)
-        .replace("{org}", org_id);
+        .replace("{user}", &targets.user)
+        .replace("{org}", &targets.org)
+        .replace("{app}", &targets.app)
+        .replace("{file}", &targets.file);
     let res = match route.method {
         "GET" => app.get(&path).await,
+        "UPLOAD" => {
+            let form = reqwest::multipart::Form::new()
+                .text("csrf", app.csrf().await)
+                .text("kind", "other")
+                .part(
+                    "file",
+                    reqwest::multipart::Part::bytes(PDF.to_vec()).file_name("x.pdf"),
+                );
+            app.client
+                .post(app.url(&path))
+                .multipart(form)
+                .send()
+                .await
+                .expect("upload")
+        }
         _ => app.post(&path, route.form).await,
     };
     let status = res.status();
     let to_sign_in = status == StatusCode::SEE_OTHER && location(&res).starts_with("/sign-in");
-    let allowed = route.allowed.contains(&role);
-    let ok = if allowed {
+    let ok = if route.allowed.contains(&role) {
         !status.is_server_error()
             && status != StatusCode::FORBIDDEN
             && status != StatusCode::UNAUTHORIZED
@@ -131,6 +247,8 @@ async fn check(
             || (route.path == "/sign-in" && status.is_success())
     } else if role == "anonymous" {
         to_sign_in
+    } else if route.not_found.contains(&role) {
+        status == StatusCode::NOT_FOUND
     } else {
         status == StatusCode::FORBIDDEN
     };
@@ -146,8 +264,25 @@ async fn check(
 #[tokio::test]
 async fn every_route_admits_exactly_the_roles_it_serves() {
     let app = TestApp::spawn().await;
-    let target = app.create_user("reviewer", None);
-    let org = app.create_organisation("target-org");
+    let owner = Member {
+        user: app.create_user("org_admin", None),
+        browser: app.another_browser(),
+    };
+    owner.browser.sign_in_as(&owner.user).await;
+    let application = owner.submit_complete_application().await;
+    let file = interconnect_registry::db::models::attachment::list_for_application(
+        &mut app.conn(),
+        &application,
+    )
+    .unwrap()
+    .remove(0)
+    .id;
+    let targets = Targets {
+        user: app.create_user("reviewer", None).id,
+        org: app.create_organisation("target-org").id,
+        app: application,
+        file,
+    };
     let mut failures = Vec::new();
 
     for role in std::iter::once("anonymous").chain(ROLES) {
@@ -157,7 +292,7 @@ async fn every_route_admits_exactly_the_roles_it_serves() {
             browser.sign_in_as(&user).await;
         }
         for route in ROUTES {
-            if let Some(failure) = check(&browser, role, route, &target, &org.id).await {
+            if let Some(failure) = check(&browser, role, route, &targets).await {
                 failures.push(failure);
             }
         }

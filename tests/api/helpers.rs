@@ -1,6 +1,7 @@
 //! `TestApp`: the spawned application, its database, and an HTTP client that keeps cookies.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use diesel::Connection;
 use diesel::connection::SimpleConnection;
@@ -9,7 +10,8 @@ use interconnect_registry::db::models::organisation::Organisation;
 use interconnect_registry::db::models::user::User;
 use interconnect_registry::db::{DbConn, DbPool, connect_and_migrate};
 use interconnect_registry::domain::account::{OrganisationInput, UserInput};
-use interconnect_registry::startup::Application;
+use interconnect_registry::domain::clock::ManualClock;
+use interconnect_registry::startup::{Application, Runtime};
 use interconnect_registry::workflows::{Actor, accounts};
 use reqwest::header::{HeaderMap, HeaderValue};
 use reqwest::{Response, StatusCode};
@@ -29,7 +31,9 @@ pub struct TestApp {
     pub pool: DbPool,
     /// A client that keeps cookies, follows no redirects and asks for English.
     pub client: reqwest::Client,
-    database: std::sync::Arc<TestDatabase>,
+    database: Arc<TestDatabase>,
+    /// The application's clock: tests move time forward instead of sleeping.
+    pub clock: Arc<ManualClock>,
 }
 
 /// A user created for a test (the password is always `PASSWORD`).
@@ -99,7 +103,13 @@ impl TestApp {
         }
         let settings = Settings::from_lookup(|k| env.get(k).cloned()).expect("test settings");
         let pool = connect_and_migrate(&database_url, 4).expect("test database");
-        let app = Application::build_with_pool(settings, pool.clone(), Some(1)).expect("build app");
+        let clock = Arc::new(ManualClock::starting_at(chrono::Utc::now().naive_utc()));
+        let runtime = Runtime {
+            workers: Some(1),
+            clock: clock.clone(),
+            run_scheduler: false,
+        };
+        let app = Application::build_with_pool(settings, pool.clone(), runtime).expect("build app");
         let address = format!("http://127.0.0.1:{}", app.port());
         tokio::spawn(app.run_until_stopped());
         TestApp {
@@ -107,7 +117,8 @@ impl TestApp {
             database_url,
             pool,
             client: client("en"),
-            database: std::sync::Arc::new(database),
+            database: Arc::new(database),
+            clock,
         }
     }
 
@@ -230,11 +241,45 @@ impl TestApp {
         TestUser { id: user.id, email }
     }
 
+    /// Creates a committee member (reviewer or chair) who reviews in `domains`.
+    pub fn create_member(&self, role: &str, domains: &[&str]) -> TestUser {
+        let user = self.create_user(role, None);
+        let mut conn = self.conn();
+        let conn: &mut DbConn = &mut conn;
+        let existing = interconnect_registry::db::models::user::find(conn, &user.id)
+            .unwrap()
+            .unwrap();
+        accounts::update_user(
+            conn,
+            &Actor::command_line(),
+            &user.id,
+            &UserInput {
+                email: existing.email,
+                name: existing.name,
+                role: existing.role,
+                organisation_id: String::new(),
+                language: String::new(),
+                committee_member: matches!(role, "reviewer" | "chair"),
+                review_domains: domains.iter().map(|d| d.to_string()).collect(),
+            },
+        )
+        .expect("make committee member");
+        user
+    }
+
     /// Runs SQL directly on the test database (to simulate tampering or the passing of time).
     pub fn execute(&self, sql: &str) {
         let mut conn = self.conn();
         let conn: &mut DbConn = &mut conn;
         conn.batch_execute(sql).expect("SQL");
+    }
+
+    /// Another tab of this browser: same cookies, same session.
+    pub fn another_tab(&self) -> TestApp {
+        TestApp {
+            client: self.client.clone(),
+            ..self.another_browser()
+        }
     }
 
     /// A second, independent browser on the same app.
@@ -245,6 +290,7 @@ impl TestApp {
             pool: self.pool.clone(),
             client: client("en"),
             database: self.database.clone(),
+            clock: self.clock.clone(),
         }
     }
 }

@@ -3,6 +3,7 @@
 //! talks to it over HTTP.
 
 mod helpers;
+mod workflow_helpers;
 
 mod admin;
 mod audit;
@@ -13,3 +14,4 @@ mod errors;
 mod language;
 mod organisation;
 mod sessions;
+mod workflow;

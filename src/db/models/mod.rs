@@ -1,5 +1,10 @@
-//! One file per table: the row structs and the queries on them.
+//! One file per table (or per group of tables used together): the row structs and the
+//! queries on them.
 
+pub mod application;
+pub mod attachment;
+pub mod committee;
+pub mod information_request;
 pub mod organisation;
 pub mod session;
 pub mod user;

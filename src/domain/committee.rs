@@ -1,0 +1,206 @@
+//! The committee's rules: review recommendations, votes, quorum and majority, and the
+//! legal clock that sets when a decision is due.
+
+use chrono::{NaiveDateTime, TimeDelta};
+
+/// A reviewer's recommendation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recommendation {
+    Approve,
+    ApproveWithConditions,
+    Reject,
+}
+
+impl Recommendation {
+    pub const ALL: [Recommendation; 3] = [
+        Recommendation::Approve,
+        Recommendation::ApproveWithConditions,
+        Recommendation::Reject,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Recommendation::Approve => "approve",
+            Recommendation::ApproveWithConditions => "approve_with_conditions",
+            Recommendation::Reject => "reject",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == raw.trim())
+    }
+
+    pub fn label_key(self) -> &'static str {
+        match self {
+            Recommendation::Approve => "recommendation-approve",
+            Recommendation::ApproveWithConditions => "recommendation-approve_with_conditions",
+            Recommendation::Reject => "recommendation-reject",
+        }
+    }
+}
+
+/// A committee member's vote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Choice {
+    Approve,
+    Reject,
+    Abstain,
+}
+
+impl Choice {
+    pub const ALL: [Choice; 3] = [Choice::Approve, Choice::Reject, Choice::Abstain];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Choice::Approve => "approve",
+            Choice::Reject => "reject",
+            Choice::Abstain => "abstain",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == raw.trim())
+    }
+
+    pub fn label_key(self) -> &'static str {
+        match self {
+            Choice::Approve => "vote-approve",
+            Choice::Reject => "vote-reject",
+            Choice::Abstain => "vote-abstain",
+        }
+    }
+}
+
+/// How many must take part for a vote to count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QuorumRule {
+    /// Members voting (abstentions included) must be more than this percentage of the
+    /// members who are not recused. 50 means "a majority".
+    pub more_than_percent: u32,
+}
+
+impl Default for QuorumRule {
+    fn default() -> Self {
+        Self {
+            more_than_percent: 50,
+        }
+    }
+}
+
+/// The outcome of a vote as it stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tally {
+    /// Too few members have voted.
+    NoQuorum {
+        present: usize,
+        needed: usize,
+    },
+    Approved,
+    Rejected,
+    /// As many for as against: the chair's casting vote decides.
+    Tie,
+}
+
+/// Counts votes. `eligible` is the number of committee members not recused. A majority
+/// of the votes cast decides; abstentions count toward the quorum but not the majority.
+pub fn tally(eligible: usize, votes: &[Choice], rule: QuorumRule) -> Tally {
+    let present = votes.len();
+    let needed = eligible * rule.more_than_percent as usize / 100 + 1;
+    if eligible == 0 || present < needed {
+        return Tally::NoQuorum { present, needed };
+    }
+    let approve = votes.iter().filter(|c| **c == Choice::Approve).count();
+    let reject = votes.iter().filter(|c| **c == Choice::Reject).count();
+    match approve.cmp(&reject) {
+        std::cmp::Ordering::Greater => Tally::Approved,
+        std::cmp::Ordering::Less => Tally::Rejected,
+        std::cmp::Ordering::Equal => Tally::Tie,
+    }
+}
+
+/// When the decision is due: `days` after the clock started, plus the time the clock was
+/// stopped for information requests.
+pub fn decision_due(clock_started: NaiveDateTime, paused_seconds: i64, days: i64) -> NaiveDateTime {
+    clock_started + TimeDelta::days(days) + TimeDelta::seconds(paused_seconds)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Choice::{Abstain as A, Approve as Y, Reject as N};
+    use super::*;
+
+    const MAJORITY: QuorumRule = QuorumRule {
+        more_than_percent: 50,
+    };
+
+    #[test]
+    fn a_majority_of_members_must_vote() {
+        assert_eq!(
+            tally(5, &[Y, Y], MAJORITY),
+            Tally::NoQuorum {
+                present: 2,
+                needed: 3
+            }
+        );
+        assert_eq!(tally(5, &[Y, Y, A], MAJORITY), Tally::Approved);
+        assert_eq!(
+            tally(4, &[Y, Y], MAJORITY),
+            Tally::NoQuorum {
+                present: 2,
+                needed: 3
+            }
+        );
+        assert_eq!(
+            tally(0, &[], MAJORITY),
+            Tally::NoQuorum {
+                present: 0,
+                needed: 1
+            }
+        );
+    }
+
+    #[test]
+    fn a_recusal_lowers_the_quorum() {
+        // Five members, two votes: no quorum. One recuses: two of four is still short.
+        // Two recuse: two of three is a quorum.
+        assert!(matches!(
+            tally(5, &[Y, N], MAJORITY),
+            Tally::NoQuorum { .. }
+        ));
+        assert!(matches!(
+            tally(4, &[Y, N], MAJORITY),
+            Tally::NoQuorum { .. }
+        ));
+        assert_eq!(tally(3, &[Y, Y], MAJORITY), Tally::Approved);
+    }
+
+    #[test]
+    fn abstentions_do_not_count_toward_the_majority() {
+        assert_eq!(tally(5, &[Y, A, A, A], MAJORITY), Tally::Approved);
+        assert_eq!(tally(5, &[N, N, Y], MAJORITY), Tally::Rejected);
+        assert_eq!(tally(4, &[Y, N, A], MAJORITY), Tally::Tie);
+        assert_eq!(tally(3, &[A, A], MAJORITY), Tally::Tie);
+    }
+
+    #[test]
+    fn a_stricter_quorum_needs_more_members() {
+        let two_thirds = QuorumRule {
+            more_than_percent: 66,
+        };
+        assert_eq!(tally(6, &[Y, Y, Y, Y], two_thirds), Tally::Approved);
+        assert!(matches!(
+            tally(6, &[Y, Y, Y], two_thirds),
+            Tally::NoQuorum { needed: 4, .. }
+        ));
+    }
+
+    #[test]
+    fn the_clock_adds_paused_time() {
+        let start = chrono::NaiveDate::from_ymd_opt(2026, 1, 1)
+            .unwrap()
+            .and_hms_opt(0, 0, 0)
+            .unwrap();
+        let due = decision_due(start, 3 * 86_400, 30);
+        assert_eq!(due, start + TimeDelta::days(33));
+    }
+}

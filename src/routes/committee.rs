@@ -1,0 +1,494 @@
+//! The committee's pages: the inbox per role, the full application with reviews and
+//! votes, and one POST per action (screening, information request, completeness,
+//! assignment, review, recusal, vote, decision).
+
+use std::collections::BTreeMap;
+
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use crate::auth::extract::CsrfForm;
+use crate::auth::{Authorized, CurrentUser, policy};
+use crate::db::audit;
+use crate::db::models::application::{self as app_db, ApplicationRow};
+use crate::db::models::attachment as attachment_db;
+use crate::db::models::committee as committee_db;
+use crate::db::models::information_request as rfi_db;
+use crate::db::models::user as user_db;
+use crate::domain::application::Status;
+use crate::domain::committee::Tally;
+use crate::domain::role::Role;
+use crate::error::AppError;
+use crate::routes::organisation::invalid;
+use crate::routes::{actor, read, redirect_with_flash, run};
+use crate::startup::AppState;
+use crate::views::PageCtx;
+use crate::views::applications::{
+    ActionForms, ApplicationSummary, AttachmentRow, CommitteeApplicationPage, DecisionView,
+    InboxPage, InboxSection, RequestView, ReviewView, VoteView, choices, describe_tally, domains,
+    read_sections, recommendations, recusal_rows, revision_views, timeline,
+};
+use crate::workflows::applications::{self as apps, content_of};
+use crate::workflows::committee::{self as committee, DecisionInput, ReviewInput};
+use crate::workflows::{Actor, WorkflowError};
+
+type CaseReader = Authorized<policy::CaseReader>;
+
+const OPEN_STATES: [&str; 5] = [
+    "submitted",
+    "screening",
+    "info_requested",
+    "in_review",
+    "voting",
+];
+
+fn rows_in(rows: &[ApplicationRow], states: &[&str]) -> Vec<ApplicationRow> {
+    rows.iter()
+        .filter(|(a, _, _)| states.contains(&a.status.as_str()))
+        .cloned()
+        .collect()
+}
+
+pub async fn inbox(
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    auth: CaseReader,
+) -> Result<InboxPage, AppError> {
+    let user = auth.user.clone();
+    let (open, my_reviews, my_votes) = read(&state, move |conn| {
+        let open = app_db::list_in_states(conn, &OPEN_STATES)?;
+        let pending = committee_db::list_pending_application_ids(conn, &user.id)?;
+        let voting: Vec<String> = open
+            .iter()
+            .filter(|(a, _, _)| a.status == "voting")
+            .map(|(a, _, _)| a.id.clone())
+            .collect();
+        let unvoted = committee_db::list_unvoted_application_ids(conn, &user.id, &voting)?;
+        Ok((open, pending, unvoted))
+    })
+    .await?;
+    let now = state.clock.now();
+    let section = |title: &str, rows: Vec<ApplicationRow>| InboxSection {
+        title: ctx.t(title),
+        empty: ctx.t("inbox-empty"),
+        rows: rows
+            .iter()
+            .map(|r| ApplicationSummary::from_row(&ctx, r, now))
+            .collect(),
+    };
+    let by_ids = |ids: &[String]| -> Vec<ApplicationRow> {
+        open.iter()
+            .filter(|(a, _, _)| ids.contains(&a.id))
+            .cloned()
+            .collect()
+    };
+    let mut sections = Vec::new();
+    match auth.user.role {
+        Role::Secretariat | Role::Auditor => {
+            sections.push(section(
+                "inbox-to-screen",
+                rows_in(&open, &["submitted", "screening"]),
+            ));
+            sections.push(section(
+                "inbox-waiting-provider",
+                rows_in(&open, &["info_requested"]),
+            ));
+            sections.push(section("inbox-in-review", rows_in(&open, &["in_review"])));
+            sections.push(section("inbox-voting", rows_in(&open, &["voting"])));
+        }
+        _ => {
+            sections.push(section("inbox-my-reviews", by_ids(&my_reviews)));
+            sections.push(section("inbox-my-votes", by_ids(&my_votes)));
+            if auth.user.role == Role::Chair {
+                sections.push(section("inbox-to-sign", rows_in(&open, &["voting"])));
+            }
+        }
+    }
+    let overdue = open
+        .iter()
+        .filter(|(a, _, _)| crate::views::applications::is_overdue(a, now))
+        .count();
+    Ok(InboxPage {
+        ctx,
+        sections,
+        overdue,
+    })
+}
+
+async fn case_page(
+    ctx: PageCtx,
+    state: &web::Data<AppState>,
+    user: CurrentUser,
+    id: String,
+    forms: ActionForms,
+) -> Result<CommitteeApplicationPage, AppError> {
+    let rules = state.settings.rules.clone();
+    let user_id = user.id.clone();
+    let data = read(state, move |conn| {
+        let row = app_db::list_by_ids(conn, std::slice::from_ref(&id))?
+            .pop()
+            .ok_or(WorkflowError::NotFound)?;
+        let attachments = attachment_db::list_for_application(conn, &id)?;
+        let requests = rfi_db::list_for_application(conn, &id)?;
+        let revisions = app_db::list_revisions(conn, &id)?;
+        let assignments = committee_db::list_assignments(conn, &id)?;
+        let recusals = committee_db::list_recusals(conn, &id)?;
+        let votes = committee_db::list_votes(conn, &id)?;
+        let tally = committee::current_tally(conn, &id, &rules)?;
+        let events = audit::list_for_subject(conn, "application", &id)?;
+        let me = user_db::find(conn, &user_id)?.ok_or(WorkflowError::Forbidden)?;
+        let reviewers = committee_db::list_reviewers(conn)?;
+        Ok((
+            row,
+            attachments,
+            requests,
+            revisions,
+            assignments,
+            recusals,
+            votes,
+            tally,
+            events,
+            me,
+            reviewers,
+        ))
+    })
+    .await?;
+    let (
+        row,
+        attachments,
+        requests,
+        revisions,
+        assignments,
+        recusals,
+        votes,
+        tally,
+        events,
+        me,
+        reviewers,
+    ) = data;
+    let app = &row.0;
+    let status = Status::parse(&app.status).unwrap_or(Status::Draft);
+    let (eligible, cast, result) = tally;
+    let is = |role: Role| user.role == role;
+    let member =
+        me.committee_member && me.active && matches!(user.role, Role::Reviewer | Role::Chair);
+    let recused = recusals.iter().any(|(r, _)| r.user_id == user.id);
+    let voted = votes.iter().any(|(v, _, _)| v.voter_id == user.id);
+    let my_review = assignments
+        .iter()
+        .find(|(a, _)| a.reviewer_id == user.id && a.completed_at.is_none())
+        .map(|(a, name)| ReviewView::new(&ctx, a, name))
+        .filter(|_| status == Status::InReview);
+    Ok(CommitteeApplicationPage {
+        summary: ApplicationSummary::from_row(&ctx, &row, state.clock.now()),
+        sections: read_sections(&ctx, &content_of(app)),
+        attachments: attachments
+            .iter()
+            .map(|a| AttachmentRow::new(&ctx, a))
+            .collect(),
+        requests: requests.iter().map(|r| RequestView::new(&ctx, r)).collect(),
+        revisions: revision_views(&ctx, &revisions),
+        reviews: assignments
+            .iter()
+            .map(|(a, name)| ReviewView::new(&ctx, a, name))
+            .collect(),
+        recusals: recusal_rows(&recusals),
+        votes: votes
+            .iter()
+            .map(|(v, name, _)| VoteView::new(&ctx, v, name))
+            .collect(),
+        tally: describe_tally(&ctx, eligible, cast.len(), result),
+        tie: result == Tally::Tie,
+        decision: DecisionView::of(&ctx, app),
+        timeline: timeline(&ctx, &events, false),
+        can_screen: is(Role::Secretariat) && status == Status::Submitted,
+        can_request_info: is(Role::Secretariat) && status == Status::Screening,
+        can_assign: is(Role::Secretariat) && status == Status::InReview,
+        can_open_vote: is(Role::Secretariat) && status == Status::InReview,
+        my_review,
+        can_recuse: member
+            && !recused
+            && !voted
+            && matches!(status, Status::InReview | Status::Voting),
+        can_vote: member && !recused && !voted && status == Status::Voting,
+        can_decide: is(Role::Chair)
+            && status == Status::Voting
+            && !matches!(result, Tally::NoQuorum { .. }),
+        reviewers: reviewers
+            .iter()
+            .map(|(id, name, domains)| {
+                (
+                    id.clone(),
+                    format!("{name} ({})", domain_labels(&ctx, domains)),
+                )
+            })
+            .collect(),
+        domains: domains(&ctx),
+        recommendations: recommendations(&ctx),
+        choices: choices(&ctx),
+        rfi_days: state.settings.rules.rfi_days,
+        forms,
+        ctx,
+    })
+}
+
+fn domain_labels(ctx: &PageCtx, domains: &str) -> String {
+    domains
+        .split(',')
+        .filter_map(crate::domain::role::ReviewDomain::parse)
+        .map(|d| ctx.t(d.label_key()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub async fn show(
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    auth: CaseReader,
+    path: web::Path<String>,
+) -> Result<CommitteeApplicationPage, AppError> {
+    case_page(
+        ctx,
+        &state,
+        auth.user,
+        path.into_inner(),
+        ActionForms::default(),
+    )
+    .await
+}
+
+/// Any committee action's form: the fields vary by action, so they are kept as sent.
+#[derive(Debug, serde::Deserialize)]
+pub struct ActionForm {
+    #[serde(flatten)]
+    fields: BTreeMap<String, String>,
+}
+
+impl ActionForm {
+    fn get(&self, field: &str) -> String {
+        self.fields.get(field).cloned().unwrap_or_default()
+    }
+}
+
+/// One committee action's request: who, on what, from which page.
+struct Call {
+    req: HttpRequest,
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: String,
+}
+
+/// Runs an action; on success back to the application with a message, on bad input the
+/// page again with the form's values and problems.
+async fn act<F>(
+    call: Call,
+    form_name: &'static str,
+    form: ActionForm,
+    flash: &'static str,
+    work: F,
+) -> Result<HttpResponse, AppError>
+where
+    F: FnOnce(
+            &mut crate::db::DbConn,
+            &Actor,
+            &str,
+            &AppState,
+            &ActionForm,
+        ) -> Result<(), WorkflowError>
+        + Send
+        + 'static,
+{
+    let Call {
+        req,
+        ctx,
+        state,
+        user,
+        id,
+    } = call;
+    let actor = actor(&user, &req);
+    let (work_state, work_id) = (state.clone(), id.clone());
+    let form = std::sync::Arc::new(form);
+    let work_form = form.clone();
+    let outcome = run(&state, move |conn| {
+        work(conn, &actor, &work_id, &work_state, &work_form)
+    })
+    .await?;
+    match outcome {
+        Ok(()) => Ok(redirect_with_flash(
+            &state,
+            &format!("/committee/applications/{id}"),
+            "success",
+            flash,
+        )),
+        Err(errors) => {
+            let forms = ActionForms {
+                form: form_name,
+                values: form.fields.clone(),
+                errors,
+            };
+            Ok(invalid(
+                case_page(ctx, &state, user, id, forms).await?,
+                &req,
+            ))
+        }
+    }
+}
+
+macro_rules! action {
+    ($name:ident, $policy:ty, $form:literal, $flash:literal, |$conn:ident, $actor:ident, $id:ident, $state:ident, $f:ident| $body:expr) => {
+        pub async fn $name(
+            req: HttpRequest,
+            ctx: PageCtx,
+            state: web::Data<AppState>,
+            auth: Authorized<$policy>,
+            path: web::Path<String>,
+            CsrfForm(form): CsrfForm<ActionForm>,
+        ) -> Result<HttpResponse, AppError> {
+            act(
+                Call {
+                    req,
+                    ctx,
+                    state,
+                    user: auth.user,
+                    id: path.into_inner(),
+                },
+                $form,
+                form,
+                $flash,
+                |$conn, $actor, $id, $state, $f| $body.map(drop),
+            )
+            .await
+        }
+    };
+}
+
+action!(
+    start_screening,
+    policy::Secretariat,
+    "screen",
+    "flash-screening-started",
+    |conn, actor, id, state, _f| { apps::start_screening(conn, actor, id, state.clock.now()) }
+);
+
+action!(
+    request_information,
+    policy::Secretariat,
+    "request_info",
+    "flash-information-requested",
+    |conn, actor, id, state, f| {
+        apps::request_information(
+            conn,
+            actor,
+            id,
+            &f.get("questions"),
+            &f.get("days"),
+            state.clock.now(),
+            &state.settings.rules,
+        )
+    }
+);
+
+action!(
+    mark_complete,
+    policy::Secretariat,
+    "complete",
+    "flash-marked-complete",
+    |conn, actor, id, state, _f| { apps::mark_complete(conn, actor, id, state.clock.now()) }
+);
+
+action!(
+    assign_reviewer,
+    policy::Secretariat,
+    "assign",
+    "flash-reviewer-assigned",
+    |conn, actor, id, state, f| {
+        committee::assign_reviewer(
+            conn,
+            actor,
+            id,
+            &f.get("reviewer_id"),
+            &f.get("domain"),
+            state.clock.now(),
+        )
+    }
+);
+
+action!(
+    open_vote,
+    policy::Secretariat,
+    "open_vote",
+    "flash-vote-opened",
+    |conn, actor, id, state, _f| { committee::open_vote(conn, actor, id, state.clock.now()) }
+);
+
+action!(
+    record_review,
+    policy::CommitteeMember,
+    "review",
+    "flash-review-recorded",
+    |conn, actor, id, state, f| {
+        committee::record_review(
+            conn,
+            actor,
+            id,
+            &ReviewInput {
+                assignment_id: f.get("assignment_id"),
+                recommendation: f.get("recommendation"),
+                comments: f.get("comments"),
+                conditions: f.get("conditions"),
+            },
+            state.clock.now(),
+        )
+    }
+);
+
+action!(
+    recuse,
+    policy::CommitteeMember,
+    "recuse",
+    "flash-recused",
+    |conn, actor, id, state, f| {
+        committee::declare_conflict(conn, actor, id, &f.get("reason"), state.clock.now())
+    }
+);
+
+action!(
+    vote,
+    policy::CommitteeMember,
+    "vote",
+    "flash-vote-cast",
+    |conn, actor, id, state, f| {
+        committee::cast_vote(
+            conn,
+            actor,
+            id,
+            &f.get("choice"),
+            &f.get("reason"),
+            state.clock.now(),
+        )
+    }
+);
+
+action!(
+    decide,
+    policy::Chair,
+    "decide",
+    "flash-decision-signed",
+    |conn, actor, id, state, f| {
+        let input = DecisionInput {
+            casting_vote: f.get("casting_vote"),
+            conditions: f.get("conditions"),
+            validity_months: f.get("validity_months"),
+            legal_basis: f.get("legal_basis"),
+            reasons: f.get("reasons"),
+        };
+        committee::decide(
+            conn,
+            actor,
+            id,
+            &input,
+            state.clock.now(),
+            &state.settings.rules,
+        )
+    }
+);

@@ -1,0 +1,706 @@
+//! Application pages for providers and for the committee: lists, the form, the detail
+//! views. What each template needs is prepared here, translated, so templates only loop.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use chrono::NaiveDateTime;
+
+use super::{Errors, PageCtx};
+use crate::db::audit::AuditEvent;
+use crate::db::models::application::{Application, ApplicationRow, Revision};
+use crate::db::models::attachment::AttachmentInfo;
+use crate::db::models::committee::{Assignment, Recusal, Vote};
+use crate::db::models::information_request::InformationRequest;
+use crate::domain::application::Status;
+use crate::domain::application_form::{
+    ApplicationContent, CONNECTION_TYPES, Kind, LONG_FIELDS, PROVINCES,
+};
+use crate::domain::committee::{Choice, Recommendation, Tally};
+use crate::domain::country::COUNTRIES;
+use crate::domain::role::ReviewDomain;
+
+/// The form's sections and the fields in each, in order.
+pub const SECTIONS: [(&str, &[&str]); 7] = [
+    (
+        "section-contacts",
+        &[
+            "contact_name",
+            "contact_email",
+            "contact_phone",
+            "local_contact_name",
+            "local_contact_email",
+            "local_contact_phone",
+        ],
+    ),
+    (
+        "section-counterparty",
+        &[
+            "related_approval_number",
+            "connection_type",
+            "counterparty_name",
+            "counterparty_country",
+            "counterparty_asn",
+            "counterparty_contact",
+        ],
+    ),
+    (
+        "section-endpoint",
+        &[
+            "endpoint_facility",
+            "endpoint_province",
+            "endpoint_coordinates",
+            "border_crossing",
+        ],
+    ),
+    (
+        "section-capacity",
+        &[
+            "capacity_mbps",
+            "redundancy",
+            "services_carried",
+            "customer_categories",
+            "equipment_vendors",
+            "records_location",
+        ],
+    ),
+    (
+        "section-security",
+        &[
+            "security_measures",
+            "caller_id_integrity",
+            "simbox_detection",
+            "abuse_contact",
+            "foreign_holders",
+        ],
+    ),
+    ("section-term", &["requested_start_date", "term_months"]),
+    ("section-declaration", &["declared_by_name"]),
+];
+
+/// One input of the application form, ready to render.
+#[derive(Debug, Clone)]
+pub struct FieldWidget {
+    pub name: &'static str,
+    pub label: String,
+    /// `text`, `email`, `tel`, `date`, `number`, `textarea` or `select`.
+    pub input: &'static str,
+    pub value: String,
+    pub options: Vec<(String, String)>,
+    pub hint: Option<String>,
+    pub error: Option<String>,
+}
+
+fn input_kind(field: &str) -> &'static str {
+    match field {
+        "contact_email" | "local_contact_email" | "abuse_contact" => "email",
+        "contact_phone" | "local_contact_phone" => "tel",
+        "requested_start_date" => "date",
+        "capacity_mbps" | "term_months" => "number",
+        "connection_type" | "counterparty_country" | "endpoint_province" => "select",
+        f if LONG_FIELDS.contains(&f) => "textarea",
+        _ => "text",
+    }
+}
+
+fn options(ctx: &PageCtx, field: &str) -> Vec<(String, String)> {
+    match field {
+        "connection_type" => CONNECTION_TYPES
+            .iter()
+            .map(|t| (t.to_string(), ctx.t(&format!("conn-type-{t}"))))
+            .collect(),
+        "counterparty_country" => {
+            let mut all: Vec<(String, String)> = COUNTRIES
+                .iter()
+                .filter(|c| c.code != "LA")
+                .map(|c| {
+                    (
+                        c.code.to_string(),
+                        format!("{} ({})", ctx.pick(c.name_lo, c.name_en), c.code),
+                    )
+                })
+                .collect();
+            all.sort_by(|a, b| a.1.cmp(&b.1));
+            all
+        }
+        "endpoint_province" => PROVINCES
+            .iter()
+            .map(|(code, en, lo)| (code.to_string(), ctx.pick(lo, en).to_string()))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The human-readable value of a field: the label of a chosen option, or the text.
+pub fn display_value(ctx: &PageCtx, field: &str, value: &str) -> String {
+    options(ctx, field)
+        .into_iter()
+        .find(|(v, _)| v == value)
+        .map(|(_, label)| label)
+        .unwrap_or_else(|| value.to_string())
+}
+
+/// The form's sections with their widgets, filled from `content`, with `errors` beside
+/// the fields they concern.
+pub fn form_sections(
+    ctx: &PageCtx,
+    content: &ApplicationContent,
+    errors: &Errors,
+) -> Vec<(String, Vec<FieldWidget>)> {
+    SECTIONS
+        .iter()
+        .map(|(title, fields)| {
+            let widgets = fields
+                .iter()
+                .map(|field| {
+                    let hint_key = format!("app-hint-{field}");
+                    let hint = ctx.t(&hint_key);
+                    FieldWidget {
+                        name: field,
+                        label: ctx.t(&format!("app-field-{field}")),
+                        input: input_kind(field),
+                        value: content.get(field).to_string(),
+                        options: options(ctx, field),
+                        hint: (hint != hint_key).then_some(hint),
+                        error: errors.get(field).map(|k| ctx.t(k)),
+                    }
+                })
+                .collect();
+            (ctx.t(title), widgets)
+        })
+        .collect()
+}
+
+/// The sections with (label, displayed value) pairs, for reading.
+pub fn read_sections(
+    ctx: &PageCtx,
+    content: &ApplicationContent,
+) -> Vec<(String, Vec<(String, String)>)> {
+    SECTIONS
+        .iter()
+        .map(|(title, fields)| {
+            let rows = fields
+                .iter()
+                .map(|f| {
+                    (
+                        ctx.t(&format!("app-field-{f}")),
+                        display_value(ctx, f, content.get(f)),
+                    )
+                })
+                .collect();
+            (ctx.t(title), rows)
+        })
+        .collect()
+}
+
+/// An application as a row of a list.
+#[derive(Debug, Clone)]
+pub struct ApplicationSummary {
+    pub id: String,
+    pub reference: String,
+    pub organisation: String,
+    pub kind: String,
+    pub status: &'static str,
+    pub status_label: String,
+    pub counterparty: String,
+    pub due: String,
+    pub overdue: bool,
+}
+
+impl ApplicationSummary {
+    pub fn new(ctx: &PageCtx, app: &Application, organisation: String, now: NaiveDateTime) -> Self {
+        let content: ApplicationContent = serde_json::from_str(&app.content).unwrap_or_default();
+        let status = Status::parse(&app.status).unwrap_or(Status::Draft);
+        let country = content.get("counterparty_country");
+        let counterparty = match (content.get("counterparty_name"), country) {
+            ("", _) => String::new(),
+            (name, "") => name.to_string(),
+            (name, code) => format!("{name} ({code})"),
+        };
+        Self {
+            id: app.id.clone(),
+            reference: app
+                .reference
+                .clone()
+                .unwrap_or_else(|| ctx.t("reference-none")),
+            organisation,
+            kind: Kind::parse(&app.kind)
+                .map(|k| ctx.t(k.label_key()))
+                .unwrap_or_default(),
+            status: status.as_str(),
+            status_label: ctx.t(status.label_key()),
+            counterparty,
+            due: app
+                .decision_due_at
+                .map(|d| ctx.local_date(&d))
+                .unwrap_or_default(),
+            overdue: is_overdue(app, now),
+        }
+    }
+
+    pub fn from_row(ctx: &PageCtx, row: &ApplicationRow, now: NaiveDateTime) -> Self {
+        let (app, name_lo, name_en) = row;
+        Self::new(ctx, app, ctx.pick(name_lo, name_en).to_string(), now)
+    }
+}
+
+/// Past its decision date while the committee's clock runs.
+pub fn is_overdue(app: &Application, now: NaiveDateTime) -> bool {
+    let running = Status::parse(&app.status).is_some_and(Status::clock_runs);
+    running && app.decision_due_at.is_some_and(|due| due < now)
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "applications/list.html")]
+pub struct ApplicationsPage {
+    pub ctx: PageCtx,
+    pub applications: Vec<ApplicationSummary>,
+    pub kinds: Vec<(&'static str, String)>,
+}
+
+impl ApplicationsPage {
+    pub fn kinds(ctx: &PageCtx) -> Vec<(&'static str, String)> {
+        Kind::ALL
+            .iter()
+            .map(|k| (k.as_str(), ctx.t(k.label_key())))
+            .collect()
+    }
+}
+
+/// A file attached to an application, for display.
+#[derive(Debug, Clone)]
+pub struct AttachmentRow {
+    pub url: String,
+    pub delete_url: String,
+    pub kind: String,
+    pub file_name: String,
+    pub size: String,
+    pub sha256: String,
+}
+
+impl AttachmentRow {
+    pub fn new(ctx: &PageCtx, a: &AttachmentInfo) -> Self {
+        Self {
+            url: format!("/applications/{}/attachments/{}", a.application_id, a.id),
+            delete_url: format!(
+                "/applications/{}/attachments/{}/delete",
+                a.application_id, a.id
+            ),
+            kind: ctx.t(&format!("attachment-{}", a.kind)),
+            file_name: a.file_name.clone(),
+            size: format!("{:.1} KB", a.size_bytes as f64 / 1024.0),
+            sha256: a.sha256.clone(),
+        }
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "applications/form.html")]
+pub struct ApplicationFormPage {
+    pub ctx: PageCtx,
+    pub id: String,
+    pub reference: String,
+    pub kind: String,
+    pub status: &'static str,
+    pub sections: Vec<(String, Vec<FieldWidget>)>,
+    pub declaration_accepted: bool,
+    pub declaration_error: Option<String>,
+    pub attachments: Vec<AttachmentRow>,
+    pub attachment_errors: Vec<String>,
+    pub attachment_kinds: Vec<(&'static str, String)>,
+    pub has_errors: bool,
+    pub can_submit: bool,
+    pub max_upload_mb: usize,
+}
+
+/// A line of an application's history.
+#[derive(Debug, Clone)]
+pub struct TimelineEntry {
+    pub when: String,
+    pub what: String,
+    pub who: String,
+}
+
+/// Actions providers may see in the history; the committee's internal steps are left out.
+pub const PUBLIC_ACTIONS: [&str; 11] = [
+    "application.create",
+    "application.submit",
+    "application.start_screening",
+    "application.request_info",
+    "application.resubmit",
+    "application.mark_complete",
+    "application.open_vote",
+    "application.approve",
+    "application.reject",
+    "application.withdraw",
+    "application.dismiss",
+];
+
+pub fn timeline(ctx: &PageCtx, events: &[AuditEvent], public_only: bool) -> Vec<TimelineEntry> {
+    events
+        .iter()
+        .filter(|e| !public_only || PUBLIC_ACTIONS.contains(&e.action.as_str()))
+        .filter(|e| e.action != "application.save")
+        .map(|e| TimelineEntry {
+            when: ctx.local_time(&e.occurred_at),
+            what: ctx.t(&format!("event-{}", e.action.replace(['.', '_'], "-"))),
+            who: if public_only {
+                String::new()
+            } else {
+                e.actor_label.clone()
+            },
+        })
+        .collect()
+}
+
+/// An information request as shown to provider and committee.
+#[derive(Debug, Clone)]
+pub struct RequestView {
+    pub questions: String,
+    pub asked: String,
+    pub deadline: String,
+    pub answer: Option<String>,
+    pub answered: String,
+    pub lapsed: bool,
+}
+
+impl RequestView {
+    pub fn new(ctx: &PageCtx, r: &InformationRequest) -> Self {
+        Self {
+            questions: r.questions.clone(),
+            asked: ctx.local_time(&r.requested_at),
+            deadline: ctx.local_time(&r.deadline_at),
+            answer: r.answer.clone(),
+            answered: r
+                .answered_at
+                .map(|t| ctx.local_time(&t))
+                .unwrap_or_default(),
+            lapsed: r.lapsed_at.is_some(),
+        }
+    }
+}
+
+/// The decision as shown once made.
+#[derive(Debug, Clone)]
+pub struct DecisionView {
+    pub approved: bool,
+    pub decided: String,
+    pub conditions: String,
+    pub validity_months: String,
+    pub legal_basis: String,
+    pub reasons: String,
+}
+
+impl DecisionView {
+    pub fn of(ctx: &PageCtx, app: &Application) -> Option<Self> {
+        let decided = app.decided_at?;
+        Some(Self {
+            approved: app.status == "approved",
+            decided: ctx.local_time(&decided),
+            conditions: app.decision_conditions.clone(),
+            validity_months: app
+                .decision_validity_months
+                .map(|m| m.to_string())
+                .unwrap_or_default(),
+            legal_basis: app.decision_legal_basis.clone(),
+            reasons: app.decision_reasons.clone(),
+        })
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "applications/show.html")]
+pub struct ApplicationPage {
+    pub ctx: PageCtx,
+    pub summary: ApplicationSummary,
+    pub sections: Vec<(String, Vec<(String, String)>)>,
+    pub attachments: Vec<AttachmentRow>,
+    pub requests: Vec<RequestView>,
+    pub open_request: bool,
+    pub editable: bool,
+    pub can_withdraw: bool,
+    pub decision: Option<DecisionView>,
+    pub timeline: Vec<TimelineEntry>,
+    pub answer: String,
+    pub errors: Errors,
+}
+
+/// One field's change between two submitted versions.
+#[derive(Debug, Clone)]
+pub struct Change {
+    pub field: String,
+    pub before: String,
+    pub after: String,
+}
+
+/// A submitted version and what changed since the one before.
+#[derive(Debug, Clone)]
+pub struct RevisionView {
+    pub number: i32,
+    pub submitted: String,
+    pub changes: Vec<Change>,
+}
+
+pub fn revision_views(ctx: &PageCtx, revisions: &[Revision]) -> Vec<RevisionView> {
+    let mut previous: Option<ApplicationContent> = None;
+    let mut views = Vec::new();
+    for r in revisions {
+        let content: ApplicationContent = serde_json::from_str(&r.snapshot).unwrap_or_default();
+        let changes = previous
+            .as_ref()
+            .map(|before| {
+                content
+                    .changes_from(before)
+                    .into_iter()
+                    .map(|(field, before, after)| Change {
+                        before: display_value(ctx, &field, &before),
+                        after: display_value(ctx, &field, &after),
+                        field: ctx.t(&format!("app-field-{field}")),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        views.push(RevisionView {
+            number: r.number,
+            submitted: ctx.local_time(&r.submitted_at),
+            changes,
+        });
+        previous = Some(content);
+    }
+    views
+}
+
+/// A review as the committee sees it.
+#[derive(Debug, Clone)]
+pub struct ReviewView {
+    pub id: String,
+    pub reviewer_id: String,
+    pub reviewer: String,
+    pub domain: String,
+    pub recommendation: Option<String>,
+    pub recused: bool,
+    pub comments: String,
+    pub conditions: String,
+    pub done: bool,
+}
+
+impl ReviewView {
+    pub fn new(ctx: &PageCtx, a: &Assignment, reviewer: &str) -> Self {
+        Self {
+            id: a.id.clone(),
+            reviewer_id: a.reviewer_id.clone(),
+            reviewer: reviewer.to_string(),
+            domain: ReviewDomain::parse(&a.domain)
+                .map(|d| ctx.t(d.label_key()))
+                .unwrap_or_default(),
+            recommendation: a
+                .recommendation
+                .as_deref()
+                .and_then(Recommendation::parse)
+                .map(|r| ctx.t(r.label_key())),
+            recused: a.recommendation.as_deref() == Some("recused"),
+            comments: a.comments.clone(),
+            conditions: a.conditions.clone(),
+            done: a.completed_at.is_some(),
+        }
+    }
+}
+
+/// A vote as the committee sees it.
+#[derive(Debug, Clone)]
+pub struct VoteView {
+    pub voter: String,
+    pub choice: String,
+    pub reason: String,
+}
+
+impl VoteView {
+    pub fn new(ctx: &PageCtx, v: &Vote, voter: &str) -> Self {
+        Self {
+            voter: voter.to_string(),
+            choice: Choice::parse(&v.choice)
+                .map(|c| ctx.t(c.label_key()))
+                .unwrap_or_default(),
+            reason: v.reason.clone(),
+        }
+    }
+}
+
+/// What the committee's action forms show after a failed attempt: the values sent and
+/// the problems, for the one form that was sent.
+#[derive(Debug, Clone, Default)]
+pub struct ActionForms {
+    pub form: &'static str,
+    pub values: std::collections::BTreeMap<String, String>,
+    pub errors: Errors,
+}
+
+impl ActionForms {
+    pub fn value(&self, form: &str, field: &str) -> String {
+        if self.form == form {
+            self.values.get(field).cloned().unwrap_or_default()
+        } else {
+            String::new()
+        }
+    }
+
+    pub fn error(&self, ctx: &PageCtx, form: &str, field: &str) -> Option<String> {
+        (self.form == form)
+            .then(|| self.errors.get(field).map(|k| ctx.t(k)))
+            .flatten()
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "committee/show.html")]
+pub struct CommitteeApplicationPage {
+    pub ctx: PageCtx,
+    pub summary: ApplicationSummary,
+    pub sections: Vec<(String, Vec<(String, String)>)>,
+    pub attachments: Vec<AttachmentRow>,
+    pub requests: Vec<RequestView>,
+    pub revisions: Vec<RevisionView>,
+    pub reviews: Vec<ReviewView>,
+    pub recusals: Vec<(String, String)>,
+    pub votes: Vec<VoteView>,
+    pub tally: String,
+    pub tie: bool,
+    pub decision: Option<DecisionView>,
+    pub timeline: Vec<TimelineEntry>,
+    /// Forms this user may use now.
+    pub can_screen: bool,
+    pub can_request_info: bool,
+    pub can_assign: bool,
+    pub can_open_vote: bool,
+    pub my_review: Option<ReviewView>,
+    pub can_recuse: bool,
+    pub can_vote: bool,
+    pub can_decide: bool,
+    pub reviewers: Vec<(String, String)>,
+    pub domains: Vec<(&'static str, String)>,
+    pub recommendations: Vec<(&'static str, String)>,
+    pub choices: Vec<(&'static str, String)>,
+    pub rfi_days: i64,
+    pub forms: ActionForms,
+}
+
+impl CommitteeApplicationPage {
+    pub fn value(&self, form: &str, field: &str) -> String {
+        self.forms.value(form, field)
+    }
+
+    pub fn error(&self, form: &str, field: &str) -> Option<String> {
+        self.forms.error(&self.ctx, form, field)
+    }
+}
+
+/// The tally in words.
+pub fn describe_tally(ctx: &PageCtx, eligible: usize, votes: usize, tally: Tally) -> String {
+    let counts = ctx.t2(
+        "tally-counts",
+        ("votes", &votes.to_string()),
+        ("eligible", &eligible.to_string()),
+    );
+    let state = match tally {
+        Tally::NoQuorum { needed, .. } => ctx.t1("tally-no-quorum", "needed", &needed.to_string()),
+        Tally::Approved => ctx.t("tally-approved"),
+        Tally::Rejected => ctx.t("tally-rejected"),
+        Tally::Tie => ctx.t("tally-tie"),
+    };
+    format!("{counts} {state}")
+}
+
+/// A section of the committee's inbox.
+#[derive(Debug, Clone)]
+pub struct InboxSection {
+    pub title: String,
+    pub empty: String,
+    pub rows: Vec<ApplicationSummary>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "committee/inbox.html")]
+pub struct InboxPage {
+    pub ctx: PageCtx,
+    pub sections: Vec<InboxSection>,
+    pub overdue: usize,
+}
+
+/// Labels for select inputs in the committee's forms.
+pub fn domains(ctx: &PageCtx) -> Vec<(&'static str, String)> {
+    ReviewDomain::ALL
+        .iter()
+        .map(|d| (d.as_str(), ctx.t(d.label_key())))
+        .collect()
+}
+
+pub fn recommendations(ctx: &PageCtx) -> Vec<(&'static str, String)> {
+    Recommendation::ALL
+        .iter()
+        .map(|r| (r.as_str(), ctx.t(r.label_key())))
+        .collect()
+}
+
+pub fn choices(ctx: &PageCtx) -> Vec<(&'static str, String)> {
+    Choice::ALL
+        .iter()
+        .map(|c| (c.as_str(), ctx.t(c.label_key())))
+        .collect()
+}
+
+/// Recusals for display: (member, reason).
+pub fn recusal_rows(recusals: &[(Recusal, String)]) -> Vec<(String, String)> {
+    recusals
+        .iter()
+        .map(|(r, name)| (name.clone(), r.reason.clone()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::application_form::FIELDS;
+    use crate::domain::language::Lang;
+    use crate::workflows::applications::ATTACHMENT_KINDS;
+
+    /// Every audit action about an application, for the history's labels.
+    const ACTIONS: [&str; 17] = [
+        "application.create",
+        "application.submit",
+        "application.start_screening",
+        "application.request_info",
+        "application.resubmit",
+        "application.mark_complete",
+        "application.open_vote",
+        "application.approve",
+        "application.reject",
+        "application.withdraw",
+        "application.dismiss",
+        "application.attach",
+        "application.detach",
+        "review.assign",
+        "review.record",
+        "review.recuse",
+        "vote.cast",
+    ];
+
+    #[test]
+    fn keys_built_at_run_time_exist_in_both_languages() {
+        let mut keys: Vec<String> = Vec::new();
+        keys.extend(FIELDS.iter().map(|f| format!("app-field-{f}")));
+        keys.extend(CONNECTION_TYPES.iter().map(|t| format!("conn-type-{t}")));
+        keys.extend(ATTACHMENT_KINDS.iter().map(|k| format!("attachment-{k}")));
+        keys.extend(
+            ACTIONS
+                .iter()
+                .map(|a| format!("event-{}", a.replace(['.', '_'], "-"))),
+        );
+        keys.extend(Status::ALL.iter().map(|s| s.label_key().to_string()));
+        keys.extend(Kind::ALL.iter().map(|k| k.label_key().to_string()));
+        keys.extend(SECTIONS.iter().map(|(title, _)| title.to_string()));
+        for lang in Lang::ALL {
+            for key in &keys {
+                assert_ne!(crate::i18n::t(lang, key), *key, "{key} missing in {lang:?}");
+            }
+        }
+    }
+}

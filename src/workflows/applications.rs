@@ -1,0 +1,687 @@
+//! The provider's side of an application and the secretariat's screening: drafts,
+//! attachments, submission, information requests and answers, withdrawal, and the lapse
+//! of unanswered requests. Each function is one transaction with its audit event.
+
+use chrono::{Datelike, NaiveDateTime, TimeDelta};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use crate::config::WorkflowRules;
+use crate::db::audit::{self, AuditEntry};
+use crate::db::models::application::{
+    self as app_db, Application, NewApplication, NewRevision, SubmissionChanges,
+};
+use crate::db::models::attachment::{self as attachment_db, AttachmentInfo, NewAttachment};
+use crate::db::models::information_request::{self as rfi_db, NewInformationRequest};
+use crate::db::{DbConn, new_id, write_tx};
+use crate::domain::application::{Action, Status};
+use crate::domain::application_form::{ApplicationContent, Kind};
+use crate::domain::clock::Clock;
+use crate::domain::committee::decision_due;
+use crate::domain::validation::FieldErrors;
+use crate::workflows::{Actor, WorkflowError};
+
+/// States in which the provider may change the application's content.
+pub const EDITABLE: [&str; 2] = ["draft", "info_requested"];
+
+/// Writes an audit event about an application.
+pub(crate) fn record(
+    conn: &mut DbConn,
+    actor: &Actor,
+    action: &str,
+    application_id: &str,
+    before: Option<serde_json::Value>,
+    after: Option<serde_json::Value>,
+) -> diesel::QueryResult<i64> {
+    audit::append(
+        conn,
+        &AuditEntry {
+            actor_id: actor.id.as_deref(),
+            actor_label: &actor.label,
+            action,
+            subject_type: "application",
+            subject_id: application_id,
+            before_state: before.map(|v| v.to_string()),
+            after_state: after.map(|v| v.to_string()),
+            ip: &actor.ip,
+        },
+    )
+}
+
+/// Parses the stored content of an application.
+pub fn content_of(app: &Application) -> ApplicationContent {
+    serde_json::from_str(&app.content).unwrap_or_default()
+}
+
+pub fn status_of(app: &Application) -> Result<Status, WorkflowError> {
+    Status::parse(&app.status).ok_or(WorkflowError::Conflict("error-wrong-state"))
+}
+
+/// Moves the application by `action` with a conditional update: if someone else moved
+/// it first, nothing changes and the caller gets a conflict.
+pub(crate) fn transition(
+    conn: &mut DbConn,
+    app: &Application,
+    action: Action,
+    now: NaiveDateTime,
+) -> Result<Status, WorkflowError> {
+    let from = status_of(app)?;
+    let to = from
+        .transition(action)
+        .map_err(|_| WorkflowError::Conflict("error-wrong-state"))?;
+    if app_db::update_status(conn, &app.id, from.as_str(), to.as_str(), now)? != 1 {
+        return Err(WorkflowError::Conflict("error-stale-state"));
+    }
+    Ok(to)
+}
+
+/// The application if it belongs to the acting provider's organisation. Another
+/// organisation's application is "not found", so its existence is not revealed.
+pub fn find_own(conn: &mut DbConn, actor: &Actor, id: &str) -> Result<Application, WorkflowError> {
+    let app = app_db::find(conn, id)?.ok_or(WorkflowError::NotFound)?;
+    match &actor.organisation_id {
+        Some(org) if *org == app.organisation_id => Ok(app),
+        _ => Err(WorkflowError::NotFound),
+    }
+}
+
+pub fn find(conn: &mut DbConn, id: &str) -> Result<Application, WorkflowError> {
+    app_db::find(conn, id)?.ok_or(WorkflowError::NotFound)
+}
+
+/// Starts a draft of `kind` for the actor's organisation, with the actor as contact.
+pub fn create_draft(
+    conn: &mut DbConn,
+    actor: &Actor,
+    kind: &str,
+    contact_name: &str,
+    contact_email: &str,
+    now: NaiveDateTime,
+) -> Result<Application, WorkflowError> {
+    let kind = Kind::parse(kind).ok_or_else(|| {
+        let mut errors = FieldErrors::new();
+        errors.add("kind", "error-kind");
+        WorkflowError::Invalid(errors)
+    })?;
+    let organisation_id = actor
+        .organisation_id
+        .clone()
+        .ok_or(WorkflowError::Forbidden)?;
+    let user_id = actor.user_id()?.to_string();
+    let content = ApplicationContent::from_pairs(
+        [
+            ("contact_name", contact_name),
+            ("contact_email", contact_email),
+        ],
+        false,
+    );
+    let content_json = serde_json::to_string(&content).expect("content serialises");
+    write_tx(conn, |conn| {
+        let id = new_id();
+        app_db::insert(
+            conn,
+            &NewApplication {
+                id: &id,
+                organisation_id: &organisation_id,
+                created_by: &user_id,
+                kind: kind.as_str(),
+                status: Status::Draft.as_str(),
+                content: &content_json,
+                created_at: now,
+                updated_at: now,
+            },
+        )?;
+        record(
+            conn,
+            actor,
+            "application.create",
+            &id,
+            None,
+            Some(json!({ "kind": kind.as_str() })),
+        )?;
+        find(conn, &id)
+    })
+}
+
+/// Saves the content of a draft (or of an application sent back with questions).
+/// Only lengths and control characters are checked, so nothing typed is lost.
+pub fn save(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: &str,
+    content: &ApplicationContent,
+    now: NaiveDateTime,
+) -> Result<Application, WorkflowError> {
+    let errors = content.check_draft();
+    if !errors.is_empty() {
+        return Err(WorkflowError::Invalid(errors));
+    }
+    let json_content = serde_json::to_string(content).expect("content serialises");
+    write_tx(conn, |conn| {
+        let app = find_own(conn, actor, id)?;
+        let before = content_of(&app);
+        if app_db::update_content(conn, id, &EDITABLE, &json_content, now)? != 1 {
+            return Err(WorkflowError::Conflict("error-not-editable"));
+        }
+        let changes: Vec<_> = content.changes_from(&before);
+        let declaration_changed = before.declaration_accepted != content.declaration_accepted;
+        if !changes.is_empty() || declaration_changed {
+            record(
+                conn,
+                actor,
+                "application.save",
+                id,
+                None,
+                Some(json!({ "changed": changes.iter().map(|(f, _, _)| f).collect::<Vec<_>>() })),
+            )?;
+        }
+        find(conn, id)
+    })
+}
+
+/// Kinds of attachment a provider can add.
+pub const ATTACHMENT_KINDS: [&str; 4] = [
+    "network_diagram",
+    "counterparty_contract",
+    "licence_copy",
+    "other",
+];
+/// Attachments a submission must include.
+pub const REQUIRED_ATTACHMENTS: [&str; 2] = ["network_diagram", "counterparty_contract"];
+
+/// A file type accepted as an attachment, recognised by its first bytes.
+pub fn sniff_content_type(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"%PDF-") {
+        Some("application/pdf")
+    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else {
+        None
+    }
+}
+
+/// A file name safe to store and to send back: no path, no control or quoting
+/// characters, at most 100 characters, with an extension that matches the content.
+pub fn safe_file_name(raw: &str, content_type: &str) -> String {
+    let base = raw.rsplit(['/', '\\']).next().unwrap_or("");
+    let cleaned: String = base
+        .chars()
+        .filter(|c| !c.is_control() && !"\"';<>|*?:%".contains(*c))
+        .collect();
+    let stem = cleaned
+        .rsplit_once('.')
+        .map(|(stem, _)| stem.to_string())
+        .unwrap_or(cleaned);
+    let stem: String = stem
+        .trim()
+        .trim_start_matches('.')
+        .chars()
+        .take(90)
+        .collect();
+    let stem = if stem.is_empty() {
+        "attachment".to_string()
+    } else {
+        stem
+    };
+    let extension = match content_type {
+        "application/pdf" => "pdf",
+        "image/png" => "png",
+        _ => "jpg",
+    };
+    format!("{stem}.{extension}")
+}
+
+/// Adds a file to an application the provider may still edit.
+pub fn add_attachment(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: &str,
+    kind: &str,
+    file_name: &str,
+    bytes: &[u8],
+    now: NaiveDateTime,
+) -> Result<AttachmentInfo, WorkflowError> {
+    let mut errors = FieldErrors::new();
+    if !ATTACHMENT_KINDS.contains(&kind) {
+        errors.add("attachment_kind", "error-attachment-kind");
+    }
+    let content_type = match sniff_content_type(bytes) {
+        _ if bytes.is_empty() => {
+            errors.add("file", "error-file-empty");
+            ""
+        }
+        Some(t) => t,
+        None => {
+            errors.add("file", "error-file-type");
+            ""
+        }
+    };
+    if !errors.is_empty() {
+        return Err(WorkflowError::Invalid(errors));
+    }
+    let name = safe_file_name(file_name, content_type);
+    let sha256 = hex::encode(Sha256::digest(bytes));
+    let user_id = actor.user_id()?.to_string();
+    write_tx(conn, |conn| {
+        let app = find_own(conn, actor, id)?;
+        if !EDITABLE.contains(&app.status.as_str()) {
+            return Err(WorkflowError::Conflict("error-not-editable"));
+        }
+        let attachment_id = new_id();
+        attachment_db::insert(
+            conn,
+            &NewAttachment {
+                id: &attachment_id,
+                application_id: id,
+                kind,
+                file_name: &name,
+                content_type,
+                size_bytes: bytes.len() as i64,
+                sha256: &sha256,
+                content: bytes,
+                uploaded_by: &user_id,
+                uploaded_at: now,
+            },
+        )?;
+        record(
+            conn,
+            actor,
+            "application.attach",
+            id,
+            None,
+            Some(
+                json!({ "attachment": attachment_id, "kind": kind, "file_name": name, "sha256": sha256, "size": bytes.len() }),
+            ),
+        )?;
+        attachment_db::list_for_application(conn, id)?
+            .into_iter()
+            .find(|a| a.id == attachment_id)
+            .ok_or(WorkflowError::NotFound)
+    })
+}
+
+/// Removes a file from an application the provider may still edit.
+pub fn remove_attachment(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: &str,
+    attachment_id: &str,
+) -> Result<(), WorkflowError> {
+    write_tx(conn, |conn| {
+        let app = find_own(conn, actor, id)?;
+        if !EDITABLE.contains(&app.status.as_str()) {
+            return Err(WorkflowError::Conflict("error-not-editable"));
+        }
+        if attachment_db::delete(conn, id, attachment_id)? != 1 {
+            return Err(WorkflowError::NotFound);
+        }
+        record(
+            conn,
+            actor,
+            "application.detach",
+            id,
+            None,
+            Some(json!({ "attachment": attachment_id })),
+        )?;
+        Ok(())
+    })
+}
+
+/// Everything a submission must satisfy, with each problem named.
+fn check_submission(
+    conn: &mut DbConn,
+    app: &Application,
+    content: &ApplicationContent,
+    today: chrono::NaiveDate,
+) -> Result<(), WorkflowError> {
+    let kind = Kind::parse(&app.kind).unwrap_or(Kind::New);
+    let mut errors = content.check_submission(kind, today);
+    let attachments = attachment_db::list_for_application(conn, &app.id)?;
+    for required in REQUIRED_ATTACHMENTS {
+        if !attachments.iter().any(|a| a.kind == required) {
+            errors.add(
+                if required == "network_diagram" {
+                    "attachment_network_diagram"
+                } else {
+                    "attachment_counterparty_contract"
+                },
+                "error-attachment-required",
+            );
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(WorkflowError::Invalid(errors))
+    }
+}
+
+/// Keeps the submitted version and moves the clock: a new revision, the reference number
+/// on first submission, and the decision's due date.
+fn record_revision(
+    conn: &mut DbConn,
+    actor: &Actor,
+    app: &Application,
+    content: &ApplicationContent,
+    clock_paused_seconds: i64,
+    clock: &dyn Clock,
+    rules: &WorkflowRules,
+) -> Result<i32, WorkflowError> {
+    let (now, today) = (clock.now(), clock.today_in_vientiane());
+    let reference = match &app.reference {
+        Some(r) => r.clone(),
+        None => {
+            let number = app_db::next_in_sequence(conn, "APP", today.year())?;
+            format!("APP-{}-{number:05}", today.year())
+        }
+    };
+    let submitted_at = app.submitted_at.unwrap_or(now);
+    let revision = app.revision + 1;
+    app_db::record_submission(
+        conn,
+        &app.id,
+        &SubmissionChanges {
+            reference: Some(&reference),
+            revision,
+            submitted_at: Some(submitted_at),
+            decision_due_at: Some(decision_due(
+                submitted_at,
+                clock_paused_seconds,
+                rules.decision_days,
+            )),
+            clock_paused_seconds,
+        },
+    )?;
+    app_db::insert_revision(
+        conn,
+        &NewRevision {
+            id: &new_id(),
+            application_id: &app.id,
+            number: revision,
+            snapshot: &serde_json::to_string(content).expect("content serialises"),
+            submitted_by: actor.user_id()?,
+            submitted_at: now,
+        },
+    )?;
+    Ok(revision)
+}
+
+/// Submits a complete draft: it gets its reference number and goes to the secretariat.
+pub fn submit(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: &str,
+    clock: &dyn Clock,
+    rules: &WorkflowRules,
+) -> Result<Application, WorkflowError> {
+    let (now, today) = (clock.now(), clock.today_in_vientiane());
+    write_tx(conn, |conn| {
+        let app = find_own(conn, actor, id)?;
+        let content = content_of(&app);
+        if status_of(&app)? != Status::Draft {
+            return Err(WorkflowError::Conflict("error-wrong-state"));
+        }
+        check_submission(conn, &app, &content, today)?;
+        transition(conn, &app, Action::Submit, now)?;
+        let revision = record_revision(
+            conn,
+            actor,
+            &app,
+            &content,
+            app.clock_paused_seconds,
+            clock,
+            rules,
+        )?;
+        record(
+            conn,
+            actor,
+            "application.submit",
+            id,
+            None,
+            Some(json!({ "revision": revision })),
+        )?;
+        find(conn, id)
+    })
+}
+
+/// Answers the open information request and resubmits: the application returns to
+/// screening, and the days the request was open are added to the legal clock.
+pub fn answer_and_resubmit(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: &str,
+    answer: &str,
+    clock: &dyn Clock,
+    rules: &WorkflowRules,
+) -> Result<Application, WorkflowError> {
+    let (now, today) = (clock.now(), clock.today_in_vientiane());
+    let mut errors = FieldErrors::new();
+    let answer = errors.text("answer", answer, true, 8000);
+    if !errors.is_empty() {
+        return Err(WorkflowError::Invalid(errors));
+    }
+    write_tx(conn, |conn| {
+        let app = find_own(conn, actor, id)?;
+        if status_of(&app)? != Status::InfoRequested {
+            return Err(WorkflowError::Conflict("error-wrong-state"));
+        }
+        let request =
+            rfi_db::find_open(conn, id)?.ok_or(WorkflowError::Conflict("error-wrong-state"))?;
+        let content = content_of(&app);
+        check_submission(conn, &app, &content, today)?;
+        if rfi_db::record_answer(conn, &request.id, &answer, actor.user_id()?, now)? != 1 {
+            return Err(WorkflowError::Conflict("error-stale-state"));
+        }
+        transition(conn, &app, Action::Resubmit, now)?;
+        let paused = app.clock_paused_seconds + (now - request.requested_at).num_seconds().max(0);
+        let revision = record_revision(conn, actor, &app, &content, paused, clock, rules)?;
+        record(
+            conn,
+            actor,
+            "application.resubmit",
+            id,
+            None,
+            Some(json!({ "revision": revision, "information_request": request.id })),
+        )?;
+        find(conn, id)
+    })
+}
+
+/// Withdraws an application at any point before the decision.
+pub fn withdraw(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: &str,
+    now: NaiveDateTime,
+) -> Result<Application, WorkflowError> {
+    write_tx(conn, |conn| {
+        let app = find_own(conn, actor, id)?;
+        let from = status_of(&app)?;
+        transition(conn, &app, Action::Withdraw, now)?;
+        app_db::set_closed_at(conn, id, now)?;
+        record(
+            conn,
+            actor,
+            "application.withdraw",
+            id,
+            Some(json!({ "status": from.as_str() })),
+            None,
+        )?;
+        find(conn, id)
+    })
+}
+
+/// The secretariat takes a submitted application for its completeness check.
+pub fn start_screening(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: &str,
+    now: NaiveDateTime,
+) -> Result<Application, WorkflowError> {
+    write_tx(conn, |conn| {
+        let app = find(conn, id)?;
+        transition(conn, &app, Action::StartScreening, now)?;
+        record(conn, actor, "application.start_screening", id, None, None)?;
+        find(conn, id)
+    })
+}
+
+/// The secretariat sends questions back with a deadline (`days`, default from the rules).
+pub fn request_information(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: &str,
+    questions: &str,
+    days: &str,
+    now: NaiveDateTime,
+    rules: &WorkflowRules,
+) -> Result<Application, WorkflowError> {
+    let mut errors = FieldErrors::new();
+    let questions = errors.text("questions", questions, true, 8000);
+    let days = match days.trim() {
+        "" => rules.rfi_days,
+        raw => match raw.parse::<i64>() {
+            Ok(d) if (1..=90).contains(&d) => d,
+            _ => {
+                errors.add("days", "error-rfi-days");
+                0
+            }
+        },
+    };
+    if !errors.is_empty() {
+        return Err(WorkflowError::Invalid(errors));
+    }
+    write_tx(conn, |conn| {
+        let app = find(conn, id)?;
+        transition(conn, &app, Action::RequestInfo, now)?;
+        let request_id = new_id();
+        let deadline = now + TimeDelta::days(days);
+        rfi_db::insert(
+            conn,
+            &NewInformationRequest {
+                id: &request_id,
+                application_id: id,
+                questions: &questions,
+                deadline_at: deadline,
+                requested_by: actor.user_id()?,
+                requested_at: now,
+            },
+        )?;
+        record(
+            conn,
+            actor,
+            "application.request_info",
+            id,
+            None,
+            Some(json!({ "information_request": request_id, "deadline": deadline.to_string() })),
+        )?;
+        find(conn, id)
+    })
+}
+
+/// The secretariat finds the application complete and sends it to review.
+pub fn mark_complete(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: &str,
+    now: NaiveDateTime,
+) -> Result<Application, WorkflowError> {
+    write_tx(conn, |conn| {
+        let app = find(conn, id)?;
+        transition(conn, &app, Action::MarkComplete, now)?;
+        app_db::set_completed_at(conn, id, now)?;
+        record(conn, actor, "application.mark_complete", id, None, None)?;
+        find(conn, id)
+    })
+}
+
+/// Dismisses applications whose information request passed its deadline unanswered.
+/// Safe to run at any time and more than once: each request lapses once.
+pub fn lapse_unanswered_requests(
+    conn: &mut DbConn,
+    now: NaiveDateTime,
+) -> Result<usize, WorkflowError> {
+    let actor = Actor::system("scheduler");
+    let overdue = rfi_db::list_past_deadline(conn, now)?;
+    let mut dismissed = 0;
+    for request in overdue {
+        let done = write_tx(conn, |conn| {
+            if rfi_db::record_lapse(conn, &request.id, now)? != 1 {
+                return Ok::<_, WorkflowError>(false);
+            }
+            let app = find(conn, &request.application_id)?;
+            if status_of(&app)? != Status::InfoRequested {
+                return Ok(false);
+            }
+            transition(conn, &app, Action::Lapse, now)?;
+            app_db::set_closed_at(conn, &app.id, now)?;
+            record(
+                conn,
+                &actor,
+                "application.dismiss",
+                &app.id,
+                None,
+                Some(
+                    json!({ "information_request": request.id, "deadline": request.deadline_at.to_string() }),
+                ),
+            )?;
+            Ok(true)
+        })?;
+        dismissed += usize::from(done);
+    }
+    Ok(dismissed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_types_are_recognised_by_content_not_name() {
+        assert_eq!(
+            sniff_content_type(b"%PDF-1.7\n..."),
+            Some("application/pdf")
+        );
+        assert_eq!(
+            sniff_content_type(b"\x89PNG\r\n\x1a\nrest"),
+            Some("image/png")
+        );
+        assert_eq!(
+            sniff_content_type(&[0xFF, 0xD8, 0xFF, 0xE0]),
+            Some("image/jpeg")
+        );
+        assert_eq!(sniff_content_type(b"MZ\x90\x00 an exe"), None);
+        assert_eq!(sniff_content_type(b"<html>%PDF-"), None);
+    }
+
+    #[test]
+    fn file_names_lose_paths_and_dangerous_characters() {
+        assert_eq!(
+            safe_file_name("../../etc/passwd", "application/pdf"),
+            "passwd.pdf"
+        );
+        assert_eq!(
+            safe_file_name("C:\\x\\diagram.PDF", "application/pdf"),
+            "diagram.pdf"
+        );
+        assert_eq!(safe_file_name("a\"b;c\r\n.png", "image/png"), "abc.png");
+        assert_eq!(safe_file_name("evil.exe", "image/jpeg"), "evil.jpg");
+        assert_eq!(safe_file_name("", "application/pdf"), "attachment.pdf");
+        assert_eq!(
+            safe_file_name(".hidden", "application/pdf"),
+            "attachment.pdf"
+        );
+        assert_eq!(
+            safe_file_name("ແຜນຜັງເຄືອຂ່າຍ.pdf", "application/pdf"),
+            "ແຜນຜັງເຄືອຂ່າຍ.pdf"
+        );
+        assert_eq!(
+            safe_file_name(&"x".repeat(300), "image/png")
+                .chars()
+                .count(),
+            94
+        );
+    }
+}

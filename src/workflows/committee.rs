@@ -1,0 +1,429 @@
+//! The committee's side: reviewer assignment, reviews, recusals, the vote and the chair's
+//! decision. Each function is one transaction with its audit event.
+
+use chrono::NaiveDateTime;
+use serde_json::json;
+
+use crate::config::WorkflowRules;
+use crate::db::models::application::{self as app_db, Application, DecisionChanges};
+use crate::db::models::committee::{self as committee_db, NewAssignment, Recusal, Vote};
+use crate::db::models::user as user_db;
+use crate::db::{DbConn, new_id, write_tx};
+use crate::domain::application::{Action, Status};
+use crate::domain::committee::{Choice, QuorumRule, Recommendation, Tally, tally};
+use crate::domain::role::{ReviewDomain, Role};
+use crate::domain::validation::FieldErrors;
+use crate::workflows::applications::{find, record, status_of, transition};
+use crate::workflows::{Actor, WorkflowError, is_unique_violation};
+
+fn invalid(field: &'static str, key: &'static str) -> WorkflowError {
+    let mut errors = FieldErrors::new();
+    errors.add(field, key);
+    WorkflowError::Invalid(errors)
+}
+
+fn require_status(app: &Application, expected: Status) -> Result<(), WorkflowError> {
+    if status_of(app)? == expected {
+        Ok(())
+    } else {
+        Err(WorkflowError::Conflict("error-wrong-state"))
+    }
+}
+
+/// The acting user, who must be an active committee member.
+fn committee_member(conn: &mut DbConn, actor: &Actor) -> Result<user_db::User, WorkflowError> {
+    let user = user_db::find(conn, actor.user_id()?)?.ok_or(WorkflowError::Forbidden)?;
+    if user.active && user.committee_member {
+        Ok(user)
+    } else {
+        Err(WorkflowError::Conflict("error-not-committee-member"))
+    }
+}
+
+/// The secretariat assigns a committee member to review in one domain.
+pub fn assign_reviewer(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: &str,
+    reviewer_id: &str,
+    domain: &str,
+    now: NaiveDateTime,
+) -> Result<Application, WorkflowError> {
+    let domain =
+        ReviewDomain::parse(domain).ok_or_else(|| invalid("domain", "error-review-domain"))?;
+    let result = write_tx(conn, |conn| {
+        let app = find(conn, id)?;
+        require_status(&app, Status::InReview)?;
+        let reviewer = user_db::find(conn, reviewer_id)?
+            .ok_or_else(|| invalid("reviewer_id", "error-reviewer"))?;
+        let covers_domain = reviewer
+            .review_domains
+            .split(',')
+            .any(|d| d == domain.as_str());
+        if !(reviewer.active && reviewer.committee_member && covers_domain) {
+            return Err(invalid("reviewer_id", "error-reviewer"));
+        }
+        if committee_db::list_recusals(conn, id)?
+            .iter()
+            .any(|(r, _)| r.user_id == reviewer_id)
+        {
+            return Err(invalid("reviewer_id", "error-reviewer-recused"));
+        }
+        let assignment_id = new_id();
+        committee_db::insert_assignment(
+            conn,
+            &NewAssignment {
+                id: &assignment_id,
+                application_id: id,
+                reviewer_id,
+                domain: domain.as_str(),
+                assigned_by: actor.user_id()?,
+                assigned_at: now,
+            },
+        )?;
+        record(
+            conn,
+            actor,
+            "review.assign",
+            id,
+            None,
+            Some(
+                json!({ "assignment": assignment_id, "reviewer": reviewer_id, "domain": domain.as_str() }),
+            ),
+        )?;
+        find(conn, id)
+    });
+    match result {
+        Err(WorkflowError::Database(e)) if is_unique_violation(&e) => {
+            Err(invalid("reviewer_id", "error-already-assigned"))
+        }
+        other => other,
+    }
+}
+
+/// What a reviewer records.
+#[derive(Debug, Clone, Default)]
+pub struct ReviewInput {
+    pub assignment_id: String,
+    pub recommendation: String,
+    pub comments: String,
+    pub conditions: String,
+}
+
+/// A reviewer records a recommendation on their own assignment.
+pub fn record_review(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: &str,
+    input: &ReviewInput,
+    now: NaiveDateTime,
+) -> Result<Application, WorkflowError> {
+    let assignment_id = input.assignment_id.as_str();
+    let mut errors = FieldErrors::new();
+    let recommendation = Recommendation::parse(&input.recommendation);
+    if recommendation.is_none() {
+        errors.add("recommendation", "error-recommendation");
+    }
+    let comments = errors.text("comments", &input.comments, true, 8000);
+    let conditions = errors.text("conditions", &input.conditions, false, 8000);
+    if recommendation == Some(Recommendation::ApproveWithConditions) && conditions.is_empty() {
+        errors.add("conditions", "error-conditions-required");
+    }
+    let Some(recommendation) = recommendation.filter(|_| errors.is_empty()) else {
+        return Err(WorkflowError::Invalid(errors));
+    };
+    write_tx(conn, |conn| {
+        let app = find(conn, id)?;
+        require_status(&app, Status::InReview)?;
+        let assignment = committee_db::find_assignment(conn, assignment_id)?
+            .filter(|a| a.application_id == id)
+            .ok_or(WorkflowError::NotFound)?;
+        if Some(assignment.reviewer_id.as_str()) != actor.id.as_deref() {
+            return Err(WorkflowError::Forbidden);
+        }
+        let changed = committee_db::complete_assignment(
+            conn,
+            assignment_id,
+            recommendation.as_str(),
+            &comments,
+            &conditions,
+            now,
+        )?;
+        if changed != 1 {
+            return Err(WorkflowError::Conflict("error-review-done"));
+        }
+        record(
+            conn,
+            actor,
+            "review.record",
+            id,
+            None,
+            Some(json!({ "assignment": assignment_id, "recommendation": recommendation.as_str() })),
+        )?;
+        find(conn, id)
+    })
+}
+
+/// A committee member declares a conflict of interest: they are recused from reviewing
+/// and voting on this application.
+pub fn declare_conflict(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: &str,
+    reason: &str,
+    now: NaiveDateTime,
+) -> Result<Application, WorkflowError> {
+    let mut errors = FieldErrors::new();
+    let reason = errors.text("reason", reason, true, 2000);
+    if !errors.is_empty() {
+        return Err(WorkflowError::Invalid(errors));
+    }
+    let result = write_tx(conn, |conn| {
+        let member = committee_member(conn, actor)?;
+        let app = find(conn, id)?;
+        if !matches!(status_of(&app)?, Status::InReview | Status::Voting) {
+            return Err(WorkflowError::Conflict("error-wrong-state"));
+        }
+        if committee_db::list_votes(conn, id)?
+            .iter()
+            .any(|(v, _, _)| v.voter_id == member.id)
+        {
+            return Err(WorkflowError::Conflict("error-already-voted"));
+        }
+        committee_db::insert_recusal(
+            conn,
+            &Recusal {
+                application_id: id.to_string(),
+                user_id: member.id.clone(),
+                reason: reason.clone(),
+                declared_at: now,
+            },
+        )?;
+        committee_db::recuse_assignments(conn, id, &member.id, now)?;
+        record(
+            conn,
+            actor,
+            "review.recuse",
+            id,
+            None,
+            Some(json!({ "member": member.id })),
+        )?;
+        find(conn, id)
+    });
+    match result {
+        Err(WorkflowError::Database(e)) if is_unique_violation(&e) => {
+            Err(WorkflowError::Conflict("error-already-recused"))
+        }
+        other => other,
+    }
+}
+
+/// The secretariat opens the vote once every review is in (or recused).
+pub fn open_vote(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: &str,
+    now: NaiveDateTime,
+) -> Result<Application, WorkflowError> {
+    write_tx(conn, |conn| {
+        let app = find(conn, id)?;
+        require_status(&app, Status::InReview)?;
+        let assignments = committee_db::list_assignments(conn, id)?;
+        let pending = assignments.iter().any(|(a, _)| a.completed_at.is_none());
+        let reviewed = assignments
+            .iter()
+            .any(|(a, _)| a.recommendation.as_deref().is_some_and(|r| r != "recused"));
+        if pending || !reviewed {
+            return Err(WorkflowError::Conflict("error-reviews-pending"));
+        }
+        transition(conn, &app, Action::OpenVote, now)?;
+        app_db::set_vote_opened_at(conn, id, now)?;
+        record(conn, actor, "application.open_vote", id, None, None)?;
+        find(conn, id)
+    })
+}
+
+/// A committee member who is not recused casts one vote with a reason.
+pub fn cast_vote(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: &str,
+    choice: &str,
+    reason: &str,
+    now: NaiveDateTime,
+) -> Result<Application, WorkflowError> {
+    let mut errors = FieldErrors::new();
+    let choice = Choice::parse(choice);
+    if choice.is_none() {
+        errors.add("choice", "error-choice");
+    }
+    let reason = errors.text("reason", reason, true, 2000);
+    let Some(choice) = choice.filter(|_| errors.is_empty()) else {
+        return Err(WorkflowError::Invalid(errors));
+    };
+    let result = write_tx(conn, |conn| {
+        let member = committee_member(conn, actor)?;
+        let app = find(conn, id)?;
+        require_status(&app, Status::Voting)?;
+        if committee_db::list_recusals(conn, id)?
+            .iter()
+            .any(|(r, _)| r.user_id == member.id)
+        {
+            return Err(WorkflowError::Conflict("error-recused"));
+        }
+        committee_db::insert_vote(
+            conn,
+            &Vote {
+                application_id: id.to_string(),
+                voter_id: member.id.clone(),
+                choice: choice.as_str().to_string(),
+                reason: reason.clone(),
+                cast_at: now,
+            },
+        )?;
+        record(
+            conn,
+            actor,
+            "vote.cast",
+            id,
+            None,
+            Some(json!({ "choice": choice.as_str() })),
+        )?;
+        find(conn, id)
+    });
+    match result {
+        Err(WorkflowError::Database(e)) if is_unique_violation(&e) => {
+            Err(WorkflowError::Conflict("error-already-voted"))
+        }
+        other => other,
+    }
+}
+
+/// The vote as it stands: eligible members (not recused), the choices cast, and the tally.
+pub fn current_tally(
+    conn: &mut DbConn,
+    id: &str,
+    rules: &WorkflowRules,
+) -> Result<(usize, Vec<Choice>, Tally), WorkflowError> {
+    let members = committee_db::list_committee_members(conn)?;
+    let recused: Vec<String> = committee_db::list_recusals(conn, id)?
+        .into_iter()
+        .map(|(r, _)| r.user_id)
+        .collect();
+    let eligible = members
+        .iter()
+        .filter(|(member_id, _, _)| !recused.contains(member_id))
+        .count();
+    let choices: Vec<Choice> = committee_db::list_votes(conn, id)?
+        .iter()
+        .filter(|(v, _, _)| members.iter().any(|(m, _, _)| *m == v.voter_id))
+        .filter_map(|(v, _, _)| Choice::parse(&v.choice))
+        .collect();
+    let result = tally(
+        eligible,
+        &choices,
+        QuorumRule {
+            more_than_percent: rules.quorum_percent,
+        },
+    );
+    Ok((eligible, choices, result))
+}
+
+/// What the chair signs.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct DecisionInput {
+    /// `approve` or `reject`: needed only when the vote is tied.
+    pub casting_vote: String,
+    pub conditions: String,
+    pub validity_months: String,
+    pub legal_basis: String,
+    pub reasons: String,
+}
+
+/// The chair signs the decision the vote reached (breaking a tie with a casting vote).
+/// Exactly one decision is ever recorded: a second signature finds the application
+/// already decided and changes nothing.
+pub fn decide(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: &str,
+    input: &DecisionInput,
+    now: NaiveDateTime,
+    rules: &WorkflowRules,
+) -> Result<Application, WorkflowError> {
+    if actor.role != Some(Role::Chair) {
+        return Err(WorkflowError::Forbidden);
+    }
+    write_tx(conn, |conn| {
+        let app = find(conn, id)?;
+        require_status(&app, Status::Voting)?;
+        let (_, _, result) = current_tally(conn, id, rules)?;
+        let mut errors = FieldErrors::new();
+        let approve = match result {
+            Tally::NoQuorum { .. } => return Err(WorkflowError::Conflict("error-no-quorum")),
+            Tally::Approved => true,
+            Tally::Rejected => false,
+            Tally::Tie => match input.casting_vote.as_str() {
+                "approve" => true,
+                "reject" => false,
+                _ => {
+                    errors.add("casting_vote", "error-casting-vote");
+                    false
+                }
+            },
+        };
+        let legal_basis = errors.text("legal_basis", &input.legal_basis, true, 2000);
+        let conditions = errors.text("conditions", &input.conditions, false, 8000);
+        let reasons = errors.text("reasons", &input.reasons, !approve, 8000);
+        let validity_months = if approve {
+            match input.validity_months.trim().parse::<i32>() {
+                Ok(m) if (1..=180).contains(&m) => Some(m),
+                _ => {
+                    errors.add("validity_months", "error-term");
+                    None
+                }
+            }
+        } else {
+            None
+        };
+        if !errors.is_empty() {
+            return Err(WorkflowError::Invalid(errors));
+        }
+        let action = if approve {
+            Action::Approve
+        } else {
+            Action::Reject
+        };
+        transition(conn, &app, action, now)?;
+        app_db::record_decision(
+            conn,
+            id,
+            &DecisionChanges {
+                decided_at: Some(now),
+                decided_by: actor.id.as_deref(),
+                decision_conditions: if approve { &conditions } else { "" },
+                decision_validity_months: validity_months,
+                decision_legal_basis: &legal_basis,
+                decision_reasons: &reasons,
+            },
+        )?;
+        record(
+            conn,
+            actor,
+            if approve {
+                "application.approve"
+            } else {
+                "application.reject"
+            },
+            id,
+            None,
+            Some(json!({
+                "tie_broken_by_chair": result == Tally::Tie,
+                "validity_months": validity_months,
+                "legal_basis": legal_basis,
+            })),
+        )?;
+        find(conn, id)
+    })
+}

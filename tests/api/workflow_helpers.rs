@@ -1,0 +1,233 @@
+//! A committee and a provider, each member in a browser of their own, and the steps of
+//! the application workflow as they would click them.
+
+use reqwest::StatusCode;
+use reqwest::multipart::{Form, Part};
+
+use crate::helpers::{TestApp, TestUser, location};
+
+/// A minimal, valid PDF.
+pub const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Count 0/Kids[]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";
+
+/// Every field of a complete application (connection type IP transit to Thailand).
+pub fn complete_fields() -> Vec<(&'static str, String)> {
+    let start = (chrono::Utc::now().date_naive() + chrono::TimeDelta::days(60)).to_string();
+    vec![
+        ("contact_name", "Noy Sisavath".into()),
+        ("contact_email", "noy@skynet.example.la".into()),
+        ("contact_phone", "+856 21 123 456".into()),
+        ("local_contact_name", "Khamla".into()),
+        ("local_contact_email", "lawful@skynet.example.la".into()),
+        ("local_contact_phone", "+856 20 5555 1234".into()),
+        ("connection_type", "ip_transit".into()),
+        ("counterparty_name", "Thai Transit Co., Ltd.".into()),
+        ("counterparty_country", "TH".into()),
+        ("counterparty_asn", "AS38040".into()),
+        ("counterparty_contact", "noc@transit.example.th".into()),
+        ("endpoint_facility", "Skynet Vientiane DC1".into()),
+        ("endpoint_province", "VT".into()),
+        ("endpoint_coordinates", "17.9757, 102.6331".into()),
+        ("capacity_mbps", "10000".into()),
+        ("redundancy", "Two diverse paths via Nong Khai".into()),
+        ("services_carried", "Internet transit".into()),
+        ("customer_categories", "Residential, business".into()),
+        ("equipment_vendors", "Juniper".into()),
+        ("records_location", "Vientiane".into()),
+        (
+            "security_measures",
+            "RPKI origin validation, abuse desk".into(),
+        ),
+        ("abuse_contact", "abuse@skynet.example.la".into()),
+        ("requested_start_date", start),
+        ("term_months", "60".into()),
+        ("declared_by_name", "Noy Sisavath".into()),
+        ("declaration_accepted", "on".into()),
+    ]
+}
+
+/// A signed-in member of the cast.
+pub struct Member {
+    pub user: TestUser,
+    pub browser: TestApp,
+}
+
+/// Everyone an application meets: the provider, the secretariat, three reviewers and
+/// the chair (the chair and reviewers are the voting committee: four members).
+pub struct Cast {
+    pub provider: Member,
+    pub secretariat: Member,
+    pub technical: Member,
+    pub security: Member,
+    pub legal: Member,
+    pub chair: Member,
+}
+
+async fn member(app: &TestApp, role: &str, domains: &[&str]) -> Member {
+    let browser = app.another_browser();
+    let user = app.create_member(role, domains);
+    browser.sign_in_as(&user).await;
+    Member { user, browser }
+}
+
+impl Cast {
+    pub async fn assemble(app: &TestApp) -> Cast {
+        let provider_browser = app.another_browser();
+        let provider = app.create_user("org_admin", None);
+        provider_browser.sign_in_as(&provider).await;
+        Cast {
+            provider: Member {
+                user: provider,
+                browser: provider_browser,
+            },
+            secretariat: member(app, "secretariat", &[]).await,
+            technical: member(app, "reviewer", &["technical"]).await,
+            security: member(app, "reviewer", &["security"]).await,
+            legal: member(app, "reviewer", &["legal"]).await,
+            chair: member(app, "chair", &["legal"]).await,
+        }
+    }
+
+    pub fn voters(&self) -> [&Member; 4] {
+        [&self.technical, &self.security, &self.legal, &self.chair]
+    }
+}
+
+/// The id at the end of a `/applications/{id}/edit` redirect.
+fn id_from(location: &str) -> String {
+    location
+        .trim_start_matches("/applications/")
+        .trim_end_matches("/edit")
+        .to_string()
+}
+
+impl Member {
+    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        self.browser.post(path, fields).await
+    }
+
+    /// POST and expect the 303 that follows success.
+    pub async fn act(&self, path: &str, fields: &[(&str, &str)]) {
+        let res = self.post(path, fields).await;
+        let status = res.status();
+        let body = res.text().await.unwrap_or_default();
+        assert_eq!(status, StatusCode::SEE_OTHER, "{path} failed: {body}");
+    }
+
+    pub async fn start_application(&self, kind: &str) -> String {
+        let res = self.post("/applications", &[("kind", kind)]).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        id_from(&location(&res))
+    }
+
+    pub async fn save(
+        &self,
+        id: &str,
+        fields: &[(&str, String)],
+        intent: &str,
+    ) -> reqwest::Response {
+        let mut form: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        form.push(("intent", intent));
+        self.post(&format!("/applications/{id}/edit"), &form).await
+    }
+
+    pub async fn upload(
+        &self,
+        id: &str,
+        kind: &str,
+        name: &str,
+        bytes: &[u8],
+    ) -> reqwest::Response {
+        let token = self.browser.csrf().await;
+        let form = Form::new()
+            .text("csrf", token)
+            .text("kind", kind.to_string())
+            .part(
+                "file",
+                Part::bytes(bytes.to_vec()).file_name(name.to_string()),
+            );
+        self.browser
+            .client
+            .post(self.browser.url(&format!("/applications/{id}/attachments")))
+            .multipart(form)
+            .send()
+            .await
+            .expect("upload")
+    }
+
+    /// A complete application with both required files, submitted; returns its id.
+    pub async fn submit_complete_application(&self) -> String {
+        let id = self.start_application("new").await;
+        for kind in ["network_diagram", "counterparty_contract"] {
+            let res = self.upload(&id, kind, "diagram.pdf", PDF).await;
+            assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        }
+        let res = self.save(&id, &complete_fields(), "submit").await;
+        let status = res.status();
+        assert_eq!(
+            status,
+            StatusCode::SEE_OTHER,
+            "{}",
+            res.text().await.unwrap()
+        );
+        id
+    }
+}
+
+impl Cast {
+    /// Submitted, screened, complete, reviewed by all three reviewers, vote open.
+    pub async fn application_in_vote(&self) -> String {
+        let id = self.provider.submit_complete_application().await;
+        let case = format!("/committee/applications/{id}");
+        self.secretariat.act(&format!("{case}/screen"), &[]).await;
+        self.secretariat.act(&format!("{case}/complete"), &[]).await;
+        for (reviewer, domain) in [
+            (&self.technical, "technical"),
+            (&self.security, "security"),
+            (&self.legal, "legal"),
+        ] {
+            self.secretariat
+                .act(
+                    &format!("{case}/assign"),
+                    &[("reviewer_id", &reviewer.user.id), ("domain", domain)],
+                )
+                .await;
+        }
+        for reviewer in [&self.technical, &self.security, &self.legal] {
+            let assignment = self.assignment_of(&id, &reviewer.user.id);
+            reviewer
+                .act(
+                    &format!("{case}/review"),
+                    &[
+                        ("assignment_id", &assignment),
+                        ("recommendation", "approve"),
+                        ("comments", "INTERNAL-NOTE: fine"),
+                    ],
+                )
+                .await;
+        }
+        self.secretariat
+            .act(&format!("{case}/open-vote"), &[])
+            .await;
+        id
+    }
+
+    pub fn assignment_of(&self, application_id: &str, reviewer_id: &str) -> String {
+        let assignments = interconnect_registry::db::models::committee::list_assignments(
+            &mut self.provider.browser.conn(),
+            application_id,
+        )
+        .unwrap();
+        assignments
+            .into_iter()
+            .find(|(a, _)| a.reviewer_id == reviewer_id && a.completed_at.is_none())
+            .map(|(a, _)| a.id)
+            .expect("an open assignment")
+    }
+
+    pub fn status_of(&self, id: &str) -> String {
+        interconnect_registry::db::models::application::find(&mut self.provider.browser.conn(), id)
+            .unwrap()
+            .unwrap()
+            .status
+    }
+}
