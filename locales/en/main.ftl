@@ -286,6 +286,7 @@ decision-casting-vote = The vote is tied: the chair's casting vote
 
 ## Committee
 inbox-empty = Nothing here.
+inbox-overdue = Overdue: past the decision date
 inbox-to-screen = To screen
 inbox-waiting-provider = Waiting for the provider
 inbox-in-review = In review

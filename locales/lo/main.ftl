@@ -286,6 +286,7 @@ decision-casting-vote = ຄະແນນສຽງເທົ່າກັນ: ຄະ
 
 ## Committee
 inbox-empty = ບໍ່ມີລາຍການ.
+inbox-overdue = ກາຍກຳນົດ: ເລີຍວັນຕັດສິນແລ້ວ
 inbox-to-screen = ລໍຖ້າກວດສອບຄວາມຄົບຖ້ວນ
 inbox-waiting-provider = ລໍຖ້າຜູ້ໃຫ້ບໍລິການ
 inbox-in-review = ກຳລັງພິຈາລະນາ

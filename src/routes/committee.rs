@@ -81,7 +81,20 @@ pub async fn inbox(
             .cloned()
             .collect()
     };
+    let overdue: Vec<ApplicationRow> = open
+        .iter()
+        .filter(|(a, _, _)| crate::views::applications::is_overdue(a, now))
+        .cloned()
+        .collect();
+    let overdue_count = overdue.len();
     let mut sections = Vec::new();
+    if matches!(
+        auth.user.role,
+        Role::Secretariat | Role::Chair | Role::Auditor
+    ) && !overdue.is_empty()
+    {
+        sections.push(section("inbox-overdue", overdue));
+    }
     match auth.user.role {
         Role::Secretariat | Role::Auditor => {
             sections.push(section(
@@ -103,14 +116,10 @@ pub async fn inbox(
             }
         }
     }
-    let overdue = open
-        .iter()
-        .filter(|(a, _, _)| crate::views::applications::is_overdue(a, now))
-        .count();
     Ok(InboxPage {
         ctx,
         sections,
-        overdue,
+        overdue: overdue_count,
     })
 }
 

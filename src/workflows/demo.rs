@@ -1,10 +1,14 @@
-//! Demo data for a first look: two provider organisations and a full committee. Only the
+//! Demo data for a first look: two provider organisations, a full committee, and an
+//! application waiting for the secretariat (with a draft beside it). Only the
 //! `demo` and `seed-demo` commands call this; `serve` never does.
 
 use crate::db::DbConn;
 use crate::db::models::user as user_db;
 use crate::domain::account::{OrganisationInput, UserInput};
-use crate::workflows::{Actor, WorkflowError, accounts};
+use crate::domain::application_form::ApplicationContent;
+use crate::domain::clock::{Clock, SystemClock};
+use crate::domain::role::Role;
+use crate::workflows::{Actor, WorkflowError, accounts, applications};
 
 /// The password of every demo account (printed by the `demo` command).
 pub const DEMO_PASSWORD: &str = "interconnect-demo";
@@ -180,5 +184,105 @@ pub fn seed_if_empty(conn: &mut DbConn) -> Result<bool, WorkflowError> {
             DEMO_PASSWORD,
         )?;
     }
+    seed_applications(conn)?;
     Ok(true)
+}
+
+/// A tiny valid PDF, standing in for the demo's network diagram and contract.
+const DEMO_PDF: &[u8] = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Count 0/Kids[]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";
+
+/// One application waiting for the secretariat and one draft, from Lao Skynet.
+fn seed_applications(conn: &mut DbConn) -> Result<(), WorkflowError> {
+    let clock = SystemClock;
+    let provider =
+        user_db::find_by_email(conn, "admin@lao-skynet.demo.la")?.ok_or(WorkflowError::NotFound)?;
+    let actor = Actor {
+        id: Some(provider.id.clone()),
+        label: "demo seed".to_string(),
+        ip: String::new(),
+        role: Role::parse(&provider.role),
+        organisation_id: provider.organisation_id.clone(),
+    };
+    let start = (clock.today_in_vientiane() + chrono::TimeDelta::days(45)).to_string();
+    let fields: Vec<(&str, &str)> = vec![
+        ("contact_name", "Anousone Luangrath"),
+        ("contact_email", "admin@lao-skynet.demo.la"),
+        ("contact_phone", "+856 21 412 000"),
+        ("local_contact_name", "Malaythong Xaysana"),
+        ("local_contact_email", "lawful@lao-skynet.demo.la"),
+        ("local_contact_phone", "+856 20 5555 0101"),
+        ("connection_type", "terrestrial_fibre"),
+        ("counterparty_name", "Siam Backbone Co., Ltd."),
+        ("counterparty_country", "TH"),
+        ("counterparty_asn", "AS38040"),
+        (
+            "counterparty_contact",
+            "noc@siam-backbone.example.th, +66 2 000 0000",
+        ),
+        ("endpoint_facility", "Lao Skynet Thanaleng POP"),
+        ("endpoint_province", "VT"),
+        ("endpoint_coordinates", "17.8812, 102.7165"),
+        (
+            "border_crossing",
+            "First Thai-Lao Friendship Bridge (Nong Khai)",
+        ),
+        ("capacity_mbps", "100000"),
+        ("redundancy", "Second path over the Mekong at Paksan"),
+        (
+            "services_carried",
+            "Internet transit, enterprise leased lines",
+        ),
+        ("customer_categories", "Residential, business, government"),
+        ("equipment_vendors", "Nokia, Juniper"),
+        ("records_location", "Vientiane data centre"),
+        (
+            "security_measures",
+            "RPKI origin validation, 24/7 abuse desk, lawful-interception gateway in Vientiane",
+        ),
+        ("abuse_contact", "abuse@lao-skynet.demo.la"),
+        ("foreign_holders", "Mekong Holdings Pte. Ltd.; SG; 25%"),
+        ("requested_start_date", &start),
+        ("term_months", "60"),
+        ("declared_by_name", "Anousone Luangrath"),
+    ];
+    let content = ApplicationContent::from_pairs(fields.iter().copied(), true);
+    let rules = crate::config::WorkflowRules {
+        decision_days: 30,
+        rfi_days: 15,
+        attachment_max_bytes: DEMO_PDF.len(),
+        quorum_percent: 50,
+    };
+    let submitted = applications::create_draft(
+        conn,
+        &actor,
+        "new",
+        &provider.name,
+        &provider.email,
+        clock.now(),
+    )?;
+    applications::save(conn, &actor, &submitted.id, &content, clock.now())?;
+    for kind in applications::REQUIRED_ATTACHMENTS {
+        applications::add_attachment(
+            conn,
+            &actor,
+            &submitted.id,
+            kind,
+            "diagram.pdf",
+            DEMO_PDF,
+            clock.now(),
+        )?;
+    }
+    applications::submit(conn, &actor, &submitted.id, &clock, &rules)?;
+
+    let draft = applications::create_draft(
+        conn,
+        &actor,
+        "declaration",
+        &provider.name,
+        &provider.email,
+        clock.now(),
+    )?;
+    let partial = ApplicationContent::from_pairs(fields.iter().copied().take(8), false);
+    applications::save(conn, &actor, &draft.id, &partial, clock.now())?;
+    Ok(())
 }

@@ -275,4 +275,39 @@ async fn the_demo_command_opens_a_signed_in_admin_page_in_lao_and_english() {
             "organisation names in the page's language"
         );
     }
+    let secretariat = client("en");
+    let html = secretariat
+        .get(format!("{base}/sign-in"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let token = crate::helpers::csrf_in(&html);
+    secretariat
+        .post(format!("{base}/sign-in"))
+        .form(&[
+            ("csrf", token.as_str()),
+            ("email", "secretariat@registry.demo.la"),
+            (
+                "password",
+                interconnect_registry::workflows::demo::DEMO_PASSWORD,
+            ),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let inbox = secretariat
+        .get(format!("{base}/committee"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        inbox.contains("Siam Backbone Co., Ltd. (TH)"),
+        "a demo application waits to be screened"
+    );
 }

@@ -640,6 +640,11 @@ async fn overdue_applications_are_marked_in_the_queues() {
     let (_, inbox) = cast.secretariat.browser.page("/committee").await;
     assert!(inbox.contains("class=\"overdue\""));
     assert!(inbox.contains("1 applications are past their decision date."));
+    assert_eq!(
+        text_of(&inbox, "main section h2").unwrap(),
+        "Overdue: past the decision date (1)",
+        "overdue applications lead the secretariat's inbox"
+    );
     let (_, mine) = cast.provider.browser.page("/applications").await;
     assert!(mine.contains("class=\"overdue\""));
 }
