@@ -1,0 +1,650 @@
+//! End to end in a real browser: a provider and the committee take an application from an
+//! empty draft to a signed approval by clicking and typing in headless Chromium, driven
+//! through chromedriver (WebDriver) with `fantoccini`.
+//!
+//! Needs Debian's `chromium`, `chromium-driver` and `fonts-lao`; without chromedriver the
+//! test fails and says so. Screenshots of each step go to `target/browser-screenshots/`.
+
+// The API tests' helpers start the app and create users; only some of them are used here.
+#[allow(dead_code)]
+#[path = "api/helpers.rs"]
+mod helpers;
+#[allow(dead_code)]
+#[path = "api/workflow_helpers.rs"]
+mod workflow_helpers;
+
+use std::fmt::Debug;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::json;
+
+use helpers::{PASSWORD, TestApp, TestUser};
+use workflow_helpers::{PDF, complete_fields};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "chromedriver";
+const INSTALL: &str =
+    "install Debian's packages: apt-get install chromium chromium-driver fonts-lao";
+/// How long any one page or element may take to appear.
+const WAIT: Duration = Duration::from_secs(20);
+const WIDTH: u32 = 1280;
+const HEIGHT: u32 = 1000;
+
+/// `target/browser-screenshots`, made empty of old PNGs.
+fn screenshot_dir() -> PathBuf {
+    let target = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .expect("CARGO_TARGET_TMPDIR is inside the target directory")
+        .to_path_buf();
+    let dir = target.join("browser-screenshots");
+    std::fs::create_dir_all(&dir).expect("create the screenshot directory");
+    dir
+}
+
+/// A directory removed when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(prefix: &str) -> TempDir {
+        let path = std::env::temp_dir().join(format!("{prefix}-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&path).expect("create a temporary directory");
+        TempDir(path)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// chromedriver on a free port, in a process group of its own so that dropping it also
+/// ends any Chromium it started (even when the test panics half-way).
+struct Chromedriver {
+    child: Child,
+    url: String,
+}
+
+impl Chromedriver {
+    async fn start() -> Chromedriver {
+        assert!(
+            Path::new(CHROMIUM).exists(),
+            "{CHROMIUM} is missing: {INSTALL}"
+        );
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let child = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .unwrap_or_else(|e| {
+                if e.kind() == std::io::ErrorKind::NotFound {
+                    panic!("chromedriver was not found on PATH: {INSTALL}")
+                }
+                panic!("could not start chromedriver ({e}): {INSTALL}")
+            });
+        let mut driver = Chromedriver {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        };
+        let status = reqwest::Client::new();
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let ready = status
+                .get(format!("{}/status", driver.url))
+                .timeout(Duration::from_secs(1))
+                .send()
+                .await
+                .ok()
+                .and_then(|r| r.status().is_success().then_some(()));
+            if ready.is_some() {
+                break;
+            }
+            if let Ok(Some(exit)) = driver.child.try_wait() {
+                panic!("chromedriver exited at start ({exit}): {INSTALL}");
+            }
+            assert!(
+                Instant::now() < deadline,
+                "chromedriver did not answer on {} within 15 s",
+                driver.url
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        driver
+    }
+}
+
+impl Drop for Chromedriver {
+    fn drop(&mut self) {
+        // The whole group: chromedriver and every browser process it launched.
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &group])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One person's browser: a WebDriver session with a fresh profile.
+struct Browser {
+    client: Client,
+    who: &'static str,
+    base: String,
+    shots: PathBuf,
+    _profile: TempDir,
+}
+
+impl Browser {
+    async fn open(
+        driver: &Chromedriver,
+        app: &TestApp,
+        who: &'static str,
+        shots: &Path,
+    ) -> Browser {
+        let profile = TempDir::new("ir-browser-profile");
+        let mut caps = serde_json::Map::new();
+        caps.insert("browserName".into(), json!("chrome"));
+        caps.insert(
+            "goog:chromeOptions".into(),
+            json!({
+                "binary": CHROMIUM,
+                "args": [
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-background-networking",
+                    "--disable-dev-shm-usage",
+                    "--no-first-run",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    format!("--window-size={WIDTH},{HEIGHT}"),
+                    format!("--user-data-dir={}", profile.0.display()),
+                ],
+            }),
+        );
+        let client = ClientBuilder::new(HttpConnector::new())
+            .capabilities(caps)
+            .connect(&driver.url)
+            .await
+            .unwrap_or_else(|e| panic!("no browser session for the {who} ({e}): {INSTALL}"));
+        Browser {
+            client,
+            who,
+            base: app.address.clone(),
+            shots: shots.to_path_buf(),
+            _profile: profile,
+        }
+    }
+
+    async fn close(self) {
+        let _ = self.client.close().await;
+    }
+
+    /// Panics with what the page shows: its URL, its error messages, and a screenshot.
+    async fn fail(&self, what: &str, error: impl Debug) -> ! {
+        let url = self
+            .client
+            .current_url()
+            .await
+            .map(|u| u.to_string())
+            .unwrap_or_default();
+        let problems = self
+            .client
+            .execute(
+                "return Array.from(document.querySelectorAll('.field-error, .flash-error, h1'))\
+                 .map(e => e.textContent.trim()).join(' | ')",
+                vec![],
+            )
+            .await
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        let shot = self.shots.join(format!("failure-{}.png", self.who));
+        if let Ok(png) = self.client.screenshot().await {
+            let _ = std::fs::write(&shot, png);
+        }
+        panic!(
+            "{}: {what} failed: {error:?}\n  at {url}\n  page says: {problems}\n  screenshot: {}",
+            self.who,
+            shot.display()
+        );
+    }
+
+    async fn check<T, E: Debug>(&self, what: &str, result: Result<T, E>) -> T {
+        match result {
+            Ok(value) => value,
+            Err(e) => self.fail(what, e).await,
+        }
+    }
+
+    async fn goto(&self, path: &str) {
+        let result = self.client.goto(&format!("{}{path}", self.base)).await;
+        self.check(&format!("opening {path}"), result).await;
+    }
+
+    /// The element `css` selects, waiting for it to appear.
+    async fn find(&self, css: &str) -> Element {
+        let result = self
+            .client
+            .wait()
+            .at_most(WAIT)
+            .every(Duration::from_millis(50))
+            .for_element(Locator::Css(css))
+            .await;
+        self.check(&format!("finding {css}"), result).await
+    }
+
+    async fn has(&self, css: &str) -> bool {
+        self.client.find(Locator::Css(css)).await.is_ok()
+    }
+
+    async fn text(&self, css: &str) -> String {
+        let element = self.find(css).await;
+        let result = element.text().await;
+        self.check(&format!("reading {css}"), result).await
+    }
+
+    async fn click(&self, css: &str) {
+        let element = self.find(css).await;
+        let result = element.click().await;
+        self.check(&format!("clicking {css}"), result).await;
+    }
+
+    /// Types `text` into an input or textarea, replacing what was there.
+    async fn fill(&self, css: &str, text: &str) {
+        let element = self.find(css).await;
+        let cleared = element.clear().await;
+        self.check(&format!("clearing {css}"), cleared).await;
+        let typed = element.send_keys(text).await;
+        self.check(&format!("typing into {css}"), typed).await;
+    }
+
+    async fn choose(&self, css: &str, value: &str) {
+        let element = self.find(css).await;
+        let result = element.select_by_value(value).await;
+        self.check(&format!("choosing {value} in {css}"), result)
+            .await;
+    }
+
+    /// Sets an input's value the way a date picker would (typed dates depend on the locale).
+    async fn set_value(&self, css: &str, value: &str) {
+        let element = self.find(css).await;
+        let result = self
+            .client
+            .execute(
+                "arguments[0].value = arguments[1];\
+                 arguments[0].dispatchEvent(new Event('input', {bubbles: true}));\
+                 arguments[0].dispatchEvent(new Event('change', {bubbles: true}));",
+                vec![json!(element), json!(value)],
+            )
+            .await;
+        self.check(&format!("setting {css}"), result).await;
+    }
+
+    /// Clicks a button that submits a form, and waits until the next page has loaded.
+    async fn submit(&self, button: &str) {
+        let marked = self
+            .client
+            .execute(
+                "document.documentElement.setAttribute('data-old-page', '')",
+                vec![],
+            )
+            .await;
+        self.check("marking the page", marked).await;
+        self.click(button).await;
+        self.find("html:not([data-old-page])").await;
+    }
+
+    /// Submits and expects the app's green "done" message on the next page.
+    async fn act(&self, button: &str) {
+        self.submit(button).await;
+        if !self.has(".flash-success").await {
+            self.fail(&format!("pressing {button}"), "no success message")
+                .await;
+        }
+    }
+
+    async fn path(&self) -> String {
+        let result = self.client.current_url().await;
+        self.check("reading the URL", result)
+            .await
+            .path()
+            .to_string()
+    }
+
+    async fn status(&self) -> String {
+        self.text(".badge-status").await
+    }
+
+    /// Chooses English with the switch in the header (unless it already is).
+    async fn use_language(&self, code: &str) {
+        let button = format!("form.lang-switch button[value=\"{code}\"]");
+        if !self.has(&format!("{button}[disabled]")).await {
+            self.submit(&button).await;
+        }
+        self.find(&format!("html[lang=\"{code}\"]")).await;
+    }
+
+    async fn sign_in(&self, user: &TestUser) {
+        self.goto("/sign-in").await;
+        self.use_language("en").await;
+        self.fill("#f-email", &user.email).await;
+        self.fill("#f-password", PASSWORD).await;
+        self.submit("form[action=\"/sign-in\"] button[type=submit]")
+            .await;
+        self.find("form[action=\"/sign-out\"]").await;
+    }
+
+    /// A PNG of the whole page: the window is made tall enough for the page, then put back.
+    async fn screenshot(&self, name: &str) {
+        const MEASURE: &str = "window.scrollTo(0, 0); \
+            return [document.documentElement.scrollHeight, window.innerHeight, window.outerHeight];";
+        for _ in 0..4 {
+            let measured = self.client.execute(MEASURE, vec![]).await;
+            let measured = self.check("measuring the page", measured).await;
+            let [page, inner, outer] = [0, 1, 2].map(|i| measured[i].as_u64().unwrap_or(0) as u32);
+            if inner >= page.min(12_000) {
+                break;
+            }
+            // The window's frame (if any) is outside the viewport: add it.
+            let window = page.min(12_000) + outer.saturating_sub(inner);
+            let resized = self.client.set_window_size(WIDTH, window).await;
+            self.check("resizing the window", resized).await;
+        }
+        let png = self.client.screenshot().await;
+        let png = self.check("taking a screenshot", png).await;
+        let resized = self.client.set_window_size(WIDTH, HEIGHT).await;
+        self.check("resizing the window", resized).await;
+        let path = self.shots.join(format!("{name}.png"));
+        std::fs::write(&path, png).expect("write the screenshot");
+        println!("screenshot {}", path.display());
+    }
+}
+
+#[tokio::test]
+async fn a_provider_and_the_committee_take_an_application_to_approval_in_a_browser() {
+    let started = Instant::now();
+    let step = |n: &str| println!("{:5.1} s: step {n}", started.elapsed().as_secs_f64());
+    let shots = screenshot_dir();
+    let driver = Chromedriver::start().await;
+
+    // 1. The people, made directly (not through the browser).
+    let app = TestApp::spawn().await;
+    let provider = app.create_user("org_admin", None);
+    let secretariat = app.create_user("secretariat", None);
+    let technical = app.create_member("reviewer", &["technical"]);
+    let security = app.create_member("reviewer", &["security"]);
+    let legal = app.create_member("reviewer", &["legal"]);
+    let chair = app.create_member("chair", &["legal"]);
+    let files = TempDir::new("ir-browser-files");
+    let pdf = files.0.join("diagram.pdf");
+    std::fs::write(&pdf, PDF).expect("write the PDF");
+    let fields = complete_fields();
+
+    // 2. The provider drafts, attaches both files, fills in the form and submits.
+    step("2");
+    let provider_browser = Browser::open(&driver, &app, "provider", &shots).await;
+    let p = &provider_browser;
+    p.sign_in(&provider).await;
+    p.click("nav a[href=\"/applications\"]").await;
+    p.find("form[action=\"/applications\"]").await;
+    p.choose("#f-kind", "new").await;
+    p.submit("form[action=\"/applications\"] button[type=submit]")
+        .await;
+    let edit = p.path().await;
+    let id = edit
+        .strip_prefix("/applications/")
+        .and_then(|rest| rest.strip_suffix("/edit"))
+        .unwrap_or_else(|| panic!("a new application opens its form, not {edit}"))
+        .to_string();
+    for (n, kind) in ["network_diagram", "counterparty_contract"]
+        .into_iter()
+        .enumerate()
+    {
+        p.choose("#f-attachment-kind", kind).await;
+        p.find("#f-file")
+            .await
+            .send_keys(&pdf.display().to_string())
+            .await
+            .expect("choose the file");
+        p.act("form[enctype=\"multipart/form-data\"] button[type=submit]")
+            .await;
+        p.find(&format!(
+            "section.attachments table tbody tr:nth-child({})",
+            n + 1
+        ))
+        .await;
+    }
+    for (name, value) in &fields {
+        let css = format!("#f-{name}");
+        match *name {
+            "declaration_accepted" => {
+                let tick = p.find("input[name=declaration_accepted]").await;
+                if !tick.is_selected().await.expect("read the checkbox") {
+                    tick.click().await.expect("tick the declaration");
+                }
+            }
+            "requested_start_date" => p.set_value(&css, value).await,
+            _ => match p.find(&css).await.tag_name().await.expect("tag").as_str() {
+                "select" => p.choose(&css, value).await,
+                _ => p.fill(&css, value).await,
+            },
+        }
+    }
+    p.screenshot("01-provider-form").await;
+    p.submit("button[name=intent][value=submit]").await;
+    assert_eq!(
+        p.path().await,
+        format!("/applications/{id}"),
+        "submitting shows the application"
+    );
+    assert_eq!(p.status().await, "Submitted");
+    let reference = p.text("h1").await;
+    assert!(reference.starts_with("APP-"), "{reference}");
+    p.screenshot("02-provider-submitted").await;
+
+    // 3. The secretariat checks completeness and assigns the three reviewers.
+    step("3");
+    let case = format!("/committee/applications/{id}");
+    let link = format!("a[href=\"{case}\"]");
+    let secretariat_browser = Browser::open(&driver, &app, "secretariat", &shots).await;
+    let s = &secretariat_browser;
+    s.sign_in(&secretariat).await;
+    s.click("nav a[href=\"/committee\"]").await;
+    s.click(&link).await;
+    s.find(&format!("form[action=\"{case}/screen\"]")).await;
+    s.act(&format!(
+        "form[action=\"{case}/screen\"] button[type=submit]"
+    ))
+    .await;
+    assert_eq!(s.status().await, "Completeness check");
+    s.act(&format!(
+        "form[action=\"{case}/complete\"] button[type=submit]"
+    ))
+    .await;
+    assert_eq!(s.status().await, "In review");
+    for (n, (reviewer, domain)) in [
+        (&technical, "technical"),
+        (&security, "security"),
+        (&legal, "legal"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        s.choose("#f-reviewer_id", &reviewer.id).await;
+        s.choose("#f-domain", domain).await;
+        s.act(&format!(
+            "form[action=\"{case}/assign\"] button[type=submit]"
+        ))
+        .await;
+        assert_eq!(
+            s.client
+                .find_all(Locator::Css("article.review"))
+                .await
+                .expect("reviews")
+                .len(),
+            n + 1,
+            "each assignment adds a review to the case"
+        );
+    }
+    s.screenshot("03-secretariat-case").await;
+
+    // 4. Each reviewer recommends approval.
+    step("4");
+    let mut members = Vec::new();
+    for (reviewer, who) in [
+        (&technical, "technical reviewer"),
+        (&security, "security reviewer"),
+        (&legal, "legal reviewer"),
+    ] {
+        let r = Browser::open(&driver, &app, who, &shots).await;
+        r.sign_in(reviewer).await;
+        r.click("nav a[href=\"/committee\"]").await;
+        r.click(&link).await;
+        r.choose("#f-recommendation", "approve").await;
+        r.fill(
+            "#f-comments",
+            &format!("INTERNAL-NOTE from the {who}: meets the rules."),
+        )
+        .await;
+        if members.is_empty() {
+            r.screenshot("04-reviewer-review").await;
+        }
+        r.act(&format!(
+            "form[action=\"{case}/review\"] button[type=submit]"
+        ))
+        .await;
+        assert!(
+            !r.has(&format!("form[action=\"{case}/review\"]")).await,
+            "the review is done"
+        );
+        members.push(r);
+    }
+
+    // 5. The secretariat opens the vote.
+    step("5");
+    s.goto(&case).await;
+    s.act(&format!(
+        "form[action=\"{case}/open-vote\"] button[type=submit]"
+    ))
+    .await;
+    assert_eq!(s.status().await, "Committee vote");
+
+    // 6. All four members vote to approve; the chair votes last.
+    step("6");
+    let chair_browser = Browser::open(&driver, &app, "chair", &shots).await;
+    chair_browser.sign_in(&chair).await;
+    members.push(chair_browser);
+    for (n, member) in members.iter().enumerate() {
+        member.click("nav a[href=\"/committee\"]").await;
+        member.click(&link).await;
+        member.click("input[name=choice][value=approve]").await;
+        member
+            .fill(
+                "#f-vote-reason",
+                "Meets Notice No. 258 and the security review.",
+            )
+            .await;
+        if n == 3 {
+            member.screenshot("05-vote").await;
+        }
+        member
+            .act(&format!("form[action=\"{case}/vote\"] button[type=submit]"))
+            .await;
+        assert!(
+            !member.has(&format!("form[action=\"{case}/vote\"]")).await,
+            "one vote each"
+        );
+    }
+
+    // 7. The chair signs the decision.
+    step("7");
+    let c = members.last().expect("the chair");
+    let conditions = "Keep lawful-interception records in Laos";
+    let legal_basis = "Notice No. 258, article 5";
+    c.fill("#f-decide-conditions", conditions).await;
+    c.fill("#f-decide-legal_basis", legal_basis).await;
+    c.fill("#f-validity_months", "60").await;
+    c.act(&format!(
+        "form[action=\"{case}/decide\"] button[type=submit]"
+    ))
+    .await;
+    assert_eq!(c.status().await, "Approved");
+    c.screenshot("06-chair-decision").await;
+
+    // 8. The provider sees the approval, in English and then in Lao.
+    step("8");
+    p.goto("/applications").await;
+    p.click(&format!("a[href=\"/applications/{id}\"]")).await;
+    p.find("section.decision-approved").await;
+    assert_eq!(p.status().await, "Approved");
+    let decision = p.text("section.decision").await;
+    assert!(decision.contains("Approved"), "{decision}");
+    assert!(decision.contains(conditions), "{decision}");
+    assert!(decision.contains(legal_basis), "{decision}");
+    let page = p.text("main").await;
+    assert!(
+        !page.contains("INTERNAL-NOTE"),
+        "review comments stay with the committee"
+    );
+    assert!(
+        !page.contains("Meets Notice No. 258"),
+        "votes stay with the committee"
+    );
+    p.screenshot("07-provider-approved").await;
+    p.use_language("lo").await;
+    p.find("section.decision-approved").await;
+    let lao = p.text("section.decision h2").await;
+    assert!(
+        lao.chars().any(|c| ('\u{0E80}'..='\u{0EFF}').contains(&c)),
+        "Lao script: {lao}"
+    );
+    assert!(p.text("section.decision").await.contains(conditions));
+    p.screenshot("08-provider-approved-lao").await;
+
+    // The database agrees.
+    let stored = interconnect_registry::db::models::application::find(&mut app.conn(), &id)
+        .expect("read the application")
+        .expect("the application exists");
+    assert_eq!(stored.status, "approved");
+    assert_eq!(stored.decision_conditions, conditions);
+    assert_eq!(stored.decision_legal_basis, legal_basis);
+    assert_eq!(stored.decision_validity_months, Some(60));
+    let content = interconnect_registry::workflows::applications::content_of(&stored);
+    assert!(content.declaration_accepted);
+    for (name, value) in &fields {
+        if *name != "declaration_accepted" {
+            assert_eq!(content.get(name), value, "{name} as typed in the browser");
+        }
+    }
+
+    for browser in members {
+        browser.close().await;
+    }
+    secretariat_browser.close().await;
+    provider_browser.close().await;
+    drop(driver);
+    println!(
+        "browser test took {:.1} s ({})",
+        started.elapsed().as_secs_f64(),
+        if app.is_postgres() {
+            "PostgreSQL"
+        } else {
+            "SQLite"
+        }
+    );
+}
