@@ -178,12 +178,88 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    connections (id) {
+        id -> Text,
+        approval_number -> Text,
+        application_id -> Text,
+        organisation_id -> Text,
+        status -> Text,
+        connection_type -> Text,
+        counterparty_name -> Text,
+        counterparty_country -> Text,
+        capacity_mbps -> BigInt,
+        endpoint_province -> Text,
+        terms -> Text,
+        conditions -> Text,
+        valid_from -> Date,
+        valid_until -> Date,
+        approved_at -> Timestamp,
+        status_changed_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+        disconnection_deadline -> Nullable<Timestamp>,
+        disconnection_confirmed_at -> Nullable<Timestamp>,
+        disconnection_evidence -> Text,
+        disconnection_verified_at -> Nullable<Timestamp>,
+        search_text -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    connection_events (id) {
+        id -> Text,
+        connection_id -> Text,
+        kind -> Text,
+        occurred_at -> Timestamp,
+        actor_id -> Nullable<Text>,
+        reason -> Text,
+        details -> Text,
+    }
+}
+
+diesel::table! {
+    show_cause_cases (id) {
+        id -> Text,
+        connection_id -> Text,
+        notice -> Text,
+        opened_by -> Text,
+        opened_at -> Timestamp,
+        response_deadline -> Timestamp,
+        answer -> Nullable<Text>,
+        answered_at -> Nullable<Timestamp>,
+        outcome -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        decided_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    scheduled_marks (job, subject) {
+        job -> Text,
+        subject -> Text,
+        done_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    scheduler_leases (name) {
+        name -> Text,
+        holder -> Text,
+        expires_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> organisations (organisation_id));
 diesel::joinable!(sessions -> users (user_id));
 
 diesel::joinable!(applications -> organisations (organisation_id));
 diesel::joinable!(information_requests -> applications (application_id));
 diesel::joinable!(attachments -> applications (application_id));
+diesel::joinable!(connections -> organisations (organisation_id));
+diesel::joinable!(connection_events -> connections (connection_id));
+diesel::joinable!(show_cause_cases -> connections (connection_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
@@ -199,4 +275,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     review_assignments,
     recusals,
     votes,
+    connections,
+    connection_events,
+    show_cause_cases,
+    scheduled_marks,
+    scheduler_leases,
 );

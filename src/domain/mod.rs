@@ -7,6 +7,7 @@ pub mod application_form;
 pub mod audit;
 pub mod clock;
 pub mod committee;
+pub mod connection;
 pub mod country;
 pub mod language;
 pub mod role;

@@ -496,7 +496,7 @@ action!(
             actor,
             id,
             &input,
-            state.clock.now(),
+            state.clock.as_ref(),
             &state.settings.rules,
         )
     }

@@ -4,9 +4,11 @@
 pub mod admin;
 pub mod applications;
 pub mod committee;
+pub mod connections;
 pub mod health;
 pub mod organisation;
 pub mod pages;
+pub mod registry;
 pub mod session;
 
 use actix_web::http::header;
@@ -137,6 +139,49 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/committee/applications/{id}/decide",
             web::post().to(committee::decide),
+        )
+        .route("/registry", web::get().to(registry::list))
+        .route("/registry.csv", web::get().to(registry::csv))
+        .route("/registry.json", web::get().to(registry::json))
+        .route("/registry/{number}", web::get().to(registry::show))
+        .route("/statistics", web::get().to(registry::statistics))
+        .route("/connections", web::get().to(connections::mine))
+        .route("/connections/{id}", web::get().to(connections::show_mine))
+        .route(
+            "/connections/{id}/answer",
+            web::post().to(connections::answer),
+        )
+        .route(
+            "/connections/{id}/disconnected",
+            web::post().to(connections::confirm_disconnection),
+        )
+        .route(
+            "/committee/connections",
+            web::get().to(connections::committee_list),
+        )
+        .route(
+            "/committee/connections/{id}",
+            web::get().to(connections::show_committee),
+        )
+        .route(
+            "/committee/connections/{id}/suspend",
+            web::post().to(connections::suspend),
+        )
+        .route(
+            "/committee/connections/{id}/reinstate",
+            web::post().to(connections::reinstate),
+        )
+        .route(
+            "/committee/connections/{id}/show-cause",
+            web::post().to(connections::show_cause),
+        )
+        .route(
+            "/committee/connections/{id}/decide",
+            web::post().to(connections::decide_case),
+        )
+        .route(
+            "/committee/connections/{id}/verify",
+            web::post().to(connections::verify),
         );
 }
 

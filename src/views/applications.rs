@@ -231,6 +231,7 @@ impl ApplicationSummary {
             counterparty,
             due: app
                 .decision_due_at
+                .filter(|_| !status.is_final())
                 .map(|d| ctx.local_date(&d))
                 .unwrap_or_default(),
             overdue: is_overdue(app, now),

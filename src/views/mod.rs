@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod applications;
 pub mod pages;
+pub mod registry;
 
 use std::future::{Ready, ready};
 

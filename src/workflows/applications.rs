@@ -338,6 +338,19 @@ fn check_submission(
 ) -> Result<(), WorkflowError> {
     let kind = Kind::parse(&app.kind).unwrap_or(Kind::New);
     let mut errors = content.check_submission(kind, today);
+    if kind.needs_existing_approval() && errors.get("related_approval_number").is_none() {
+        let changeable = crate::db::models::connection::find_by_number(
+            conn,
+            content.get("related_approval_number"),
+        )?
+        .is_some_and(|c| {
+            c.organisation_id == app.organisation_id
+                && matches!(c.status.as_str(), "active" | "suspended")
+        });
+        if !changeable {
+            errors.add("related_approval_number", "error-approval-number-unknown");
+        }
+    }
     let attachments = attachment_db::list_for_application(conn, &app.id)?;
     for required in REQUIRED_ATTACHMENTS {
         if !attachments.iter().any(|a| a.kind == required) {

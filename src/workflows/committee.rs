@@ -10,11 +10,12 @@ use crate::db::models::committee::{self as committee_db, NewAssignment, Recusal,
 use crate::db::models::user as user_db;
 use crate::db::{DbConn, new_id, write_tx};
 use crate::domain::application::{Action, Status};
+use crate::domain::clock::Clock;
 use crate::domain::committee::{Choice, QuorumRule, Recommendation, Tally, tally};
 use crate::domain::role::{ReviewDomain, Role};
 use crate::domain::validation::FieldErrors;
 use crate::workflows::applications::{find, record, status_of, transition};
-use crate::workflows::{Actor, WorkflowError, is_unique_violation};
+use crate::workflows::{Actor, WorkflowError, connections, is_unique_violation};
 
 fn invalid(field: &'static str, key: &'static str) -> WorkflowError {
     let mut errors = FieldErrors::new();
@@ -349,12 +350,13 @@ pub fn decide(
     actor: &Actor,
     id: &str,
     input: &DecisionInput,
-    now: NaiveDateTime,
+    clock: &dyn Clock,
     rules: &WorkflowRules,
 ) -> Result<Application, WorkflowError> {
     if actor.role != Some(Role::Chair) {
         return Err(WorkflowError::Forbidden);
     }
+    let (now, today) = (clock.now(), clock.today_in_vientiane());
     write_tx(conn, |conn| {
         let app = find(conn, id)?;
         require_status(&app, Status::Voting)?;
@@ -424,6 +426,10 @@ pub fn decide(
                 "legal_basis": legal_basis,
             })),
         )?;
-        find(conn, id)
+        let decided = find(conn, id)?;
+        if let Some(months) = validity_months.filter(|_| approve) {
+            connections::record_approval(conn, actor, &decided, months, now, today)?;
+        }
+        Ok(decided)
     })
 }

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod applications;
 pub mod audit;
 pub mod committee;
+pub mod connections;
 pub mod demo;
 pub mod scheduler;
 pub mod sessions;

@@ -1,25 +1,55 @@
 //! Time-based work, run by a background task on the injected clock: information requests
-//! past their deadline dismiss their application. Every job is idempotent, so running it
-//! twice, or on two servers at once, does each piece of work once.
+//! past their deadline dismiss their application; connections expire, get their expiry
+//! reminders, and have missed deadlines flagged. Every job is idempotent (conditional
+//! updates and claimed marks), and a lease in the database lets one server at a time run
+//! them when several share a PostgreSQL database.
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
+use chrono::TimeDelta;
+
 use crate::db::DbPool;
+use crate::db::models::connection as connection_db;
 use crate::domain::clock::Clock;
-use crate::workflows::{WorkflowError, applications};
+use crate::workflows::{WorkflowError, applications, connections};
+
+/// This process's name as a lease holder.
+static HOLDER: LazyLock<String> =
+    LazyLock::new(|| format!("{}-{}", std::process::id(), uuid::Uuid::new_v4()));
+
+/// How long a lease lasts: a little less than two runs, so a stopped server's lease lapses.
+const LEASE: TimeDelta = TimeDelta::seconds(110);
 
 /// What one run did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct RunReport {
+    /// False when another server holds the lease and this run did nothing.
+    pub ran: bool,
     pub dismissed: usize,
+    pub connections: connections::ConnectionJobs,
 }
 
-/// Runs every job once, as of the clock's now.
+/// Runs every job once as of the clock's now, if this process can take the lease.
 pub fn run_once(pool: &DbPool, clock: &dyn Clock) -> Result<RunReport, WorkflowError> {
+    run_as(pool, clock, &HOLDER)
+}
+
+/// Runs every job once under the lease of `holder` (tests name several holders to play
+/// several servers).
+pub fn run_as(pool: &DbPool, clock: &dyn Clock, holder: &str) -> Result<RunReport, WorkflowError> {
     let mut conn = pool.get()?;
-    let dismissed = applications::lapse_unanswered_requests(&mut conn, clock.now())?;
-    Ok(RunReport { dismissed })
+    let now = clock.now();
+    if !connection_db::acquire_lease(&mut conn, holder, now, now + LEASE)? {
+        return Ok(RunReport::default());
+    }
+    let dismissed = applications::lapse_unanswered_requests(&mut conn, now)?;
+    let connections = connections::run_scheduled(&mut conn, now, clock.today_in_vientiane())?;
+    Ok(RunReport {
+        ran: true,
+        dismissed,
+        connections,
+    })
 }
 
 /// Runs the jobs every `every`, off the async threads, until the process ends.
@@ -30,7 +60,9 @@ pub fn spawn(pool: DbPool, clock: Arc<dyn Clock>, every: Duration) {
             tick.tick().await;
             let (pool, clock) = (pool.clone(), clock.clone());
             match tokio::task::spawn_blocking(move || run_once(&pool, clock.as_ref())).await {
-                Ok(Ok(report)) if report != RunReport::default() => {
+                Ok(Ok(report))
+                    if report.dismissed > 0 || report.connections != Default::default() =>
+                {
                     tracing::info!(?report, "scheduled jobs ran")
                 }
                 Ok(Ok(_)) => {}

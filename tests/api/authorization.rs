@@ -4,7 +4,7 @@
 use reqwest::StatusCode;
 
 use crate::helpers::{TestApp, location};
-use crate::workflow_helpers::{Member, PDF};
+use crate::workflow_helpers::{Member, PDF, insert_connections};
 
 const ROLES: [&str; 7] = [
     "applicant",
@@ -50,8 +50,9 @@ const NOBODY: &[&str] = &[];
 struct Route {
     /// `GET`, `POST`, or `UPLOAD` (a multipart POST with a file).
     method: &'static str,
-    /// `{user}`, `{org}`, `{app}` and `{file}` are replaced by the ids of a target user,
-    /// organisation, application (of another organisation) and its attachment.
+    /// `{user}`, `{org}`, `{app}`, `{file}` and `{conn}` are replaced by the ids of a target
+    /// user, organisation, application (of another organisation), its attachment and a
+    /// connection of that organisation.
     path: &'static str,
     form: &'static [(&'static str, &'static str)],
     allowed: &'static [&'static str],
@@ -200,6 +201,48 @@ const ROUTES: &[Route] = &[
         MEMBERS,
     ),
     post("/committee/applications/{app}/decide", &[], CHAIR),
+    get("/registry", EVERYONE),
+    get("/registry.csv", EVERYONE),
+    get("/registry.json", EVERYONE),
+    get("/registry/IC-2000-00007", EVERYONE),
+    get("/statistics", EVERYONE),
+    get("/connections", PROVIDERS),
+    scoped("GET", "/connections/{conn}", &[], OTHER_PROVIDERS),
+    scoped(
+        "POST",
+        "/connections/{conn}/answer",
+        &[("answer", "x")],
+        OTHER_PROVIDERS,
+    ),
+    scoped(
+        "POST",
+        "/connections/{conn}/disconnected",
+        &[("evidence", "x")],
+        OTHER_PROVIDERS,
+    ),
+    get("/committee/connections", CASE_READERS),
+    get("/committee/connections/{conn}", CASE_READERS),
+    post(
+        "/committee/connections/{conn}/suspend",
+        &[("reason", "")],
+        CHAIR,
+    ),
+    post(
+        "/committee/connections/{conn}/reinstate",
+        &[("reason", "")],
+        CHAIR,
+    ),
+    post(
+        "/committee/connections/{conn}/show-cause",
+        &[("notice", "")],
+        SECRETARIAT,
+    ),
+    post(
+        "/committee/connections/{conn}/decide",
+        &[("outcome", "")],
+        CHAIR,
+    ),
+    post("/committee/connections/{conn}/verify", &[], SECRETARIAT),
     post("/sign-out", &[], SIGNED_IN),
 ];
 
@@ -209,6 +252,7 @@ struct Targets {
     org: String,
     app: String,
     file: String,
+    conn: String,
 }
 
 async fn check(app: &TestApp, role: &str, route: &Route, targets: &Targets) -> Option<String> {
@@ -217,7 +261,8 @@ async fn check(app: &TestApp, role: &str, route: &Route, targets: &Targets) -> O
         .replace("{user}", &targets.user)
         .replace("{org}", &targets.org)
         .replace("{app}", &targets.app)
-        .replace("{file}", &targets.file);
+        .replace("{file}", &targets.file)
+        .replace("{conn}", &targets.conn);
     let res = match route.method {
         "GET" => app.get(&path).await,
         "UPLOAD" => {
@@ -277,7 +322,14 @@ async fn every_route_admits_exactly_the_roles_it_serves() {
     .unwrap()
     .remove(0)
     .id;
+    let owner_org = interconnect_registry::db::models::user::find(&mut app.conn(), &owner.user.id)
+        .unwrap()
+        .unwrap()
+        .organisation_id
+        .unwrap();
+    insert_connections(&app, &application, &owner_org, 7, 1);
     let targets = Targets {
+        conn: "conn-00007".to_string(),
         user: app.create_user("reviewer", None).id,
         org: app.create_organisation("target-org").id,
         app: application,

@@ -58,6 +58,11 @@ fn new_database() -> (String, TestDatabase) {
                 .expect("create the test database");
             let mut url = url::Url::parse(&admin_url).expect("TEST_DATABASE_URL is a URL");
             url.set_path(&name);
+            // A local test server needs no TLS, and without it no OpenSSL state is torn
+            // down at exit under connections that server threads still hold.
+            if !url.query_pairs().any(|(k, _)| k == "sslmode") {
+                url.query_pairs_mut().append_pair("sslmode", "disable");
+            }
             (url.to_string(), TestDatabase::Postgres { admin_url, name })
         }
         None => {

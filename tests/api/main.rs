@@ -13,5 +13,6 @@ mod csrf;
 mod errors;
 mod language;
 mod organisation;
+mod registry;
 mod sessions;
 mod workflow;

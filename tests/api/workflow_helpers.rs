@@ -231,3 +231,93 @@ impl Cast {
             .status
     }
 }
+
+impl Cast {
+    /// An application taken through the vote to approval; returns the application id.
+    pub async fn approve(&self, id: &str, validity_months: &str) {
+        let case = format!("/committee/applications/{id}");
+        for voter in self.voters() {
+            voter
+                .act(
+                    &format!("{case}/vote"),
+                    &[("choice", "approve"), ("reason", "ok")],
+                )
+                .await;
+        }
+        self.chair
+            .act(
+                &format!("{case}/decide"),
+                &[
+                    ("legal_basis", "Notice No. 258"),
+                    ("validity_months", validity_months),
+                    ("conditions", "Keep records"),
+                ],
+            )
+            .await;
+    }
+
+    /// A new connection, approved; returns the connection.
+    pub async fn approved_connection(
+        &self,
+    ) -> interconnect_registry::db::models::connection::Connection {
+        let id = self.application_in_vote().await;
+        self.approve(&id, "12").await;
+        self.connection_of(&id)
+    }
+
+    pub fn connection_of(
+        &self,
+        application_id: &str,
+    ) -> interconnect_registry::db::models::connection::Connection {
+        use diesel::prelude::*;
+        use interconnect_registry::db::schema::connections;
+        let mut conn = self.provider.browser.conn();
+        let conn: &mut interconnect_registry::db::DbConn = &mut conn;
+        connections::table
+            .filter(connections::application_id.eq(application_id))
+            .select(interconnect_registry::db::models::connection::Connection::as_select())
+            .first(conn)
+            .expect("a connection for the application")
+    }
+}
+
+/// Inserts `n` connections directly, approved a second apart after `start`.
+pub fn insert_connections(
+    app: &TestApp,
+    application_id: &str,
+    organisation_id: &str,
+    start: i64,
+    n: i64,
+) {
+    let mut conn = app.conn();
+    let base = chrono::Utc::now().naive_utc() - chrono::TimeDelta::days(30);
+    for i in start..start + n {
+        let at = base + chrono::TimeDelta::seconds(i);
+        let number = format!("IC-2000-{i:05}");
+        interconnect_registry::db::models::connection::insert(
+            &mut conn,
+            &interconnect_registry::db::models::connection::NewConnection {
+                id: &format!("conn-{i:05}"),
+                approval_number: &number,
+                application_id,
+                organisation_id,
+                status: "active",
+                connection_type: "ip_transit",
+                counterparty_name: "Bulk Co.",
+                counterparty_country: "SG",
+                capacity_mbps: 100,
+                endpoint_province: "VT",
+                terms: "{}",
+                conditions: "",
+                valid_from: at.date(),
+                valid_until: at.date() + chrono::TimeDelta::days(365),
+                approved_at: at,
+                status_changed_at: at,
+                search_text: &number.to_lowercase(),
+                created_at: at,
+                updated_at: at,
+            },
+        )
+        .unwrap();
+    }
+}

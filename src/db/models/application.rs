@@ -290,3 +290,18 @@ pub fn list_revisions(conn: &mut DbConn, application_id: &str) -> QueryResult<Ve
         .select(Revision::as_select())
         .load(conn)
 }
+
+/// (found complete, decided) for every decided application, for the statistics.
+pub fn list_decision_durations(
+    conn: &mut DbConn,
+) -> QueryResult<Vec<(NaiveDateTime, NaiveDateTime)>> {
+    let rows: Vec<(Option<NaiveDateTime>, Option<NaiveDateTime>)> = applications::table
+        .filter(applications::completed_at.is_not_null())
+        .filter(applications::decided_at.is_not_null())
+        .select((applications::completed_at, applications::decided_at))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(a, b)| Some((a?, b?)))
+        .collect())
+}

@@ -4,6 +4,7 @@
 pub mod application;
 pub mod attachment;
 pub mod committee;
+pub mod connection;
 pub mod information_request;
 pub mod organisation;
 pub mod session;

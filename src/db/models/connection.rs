@@ -1,0 +1,573 @@
+//! `connections`, `connection_events`, `show_cause_cases`, and the scheduler's
+//! `scheduled_marks` and `scheduler_leases`.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::Connection as _;
+use diesel::prelude::*;
+
+use crate::db::DbConn;
+use crate::db::schema::{
+    connection_events, connections, organisations, scheduled_marks, scheduler_leases,
+    show_cause_cases,
+};
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = connections)]
+pub struct Connection {
+    pub id: String,
+    pub approval_number: String,
+    pub application_id: String,
+    pub organisation_id: String,
+    pub status: String,
+    pub connection_type: String,
+    pub counterparty_name: String,
+    pub counterparty_country: String,
+    pub capacity_mbps: i64,
+    pub endpoint_province: String,
+    pub terms: String,
+    pub conditions: String,
+    pub valid_from: NaiveDate,
+    pub valid_until: NaiveDate,
+    pub approved_at: NaiveDateTime,
+    pub status_changed_at: NaiveDateTime,
+    pub revoked_at: Option<NaiveDateTime>,
+    pub disconnection_deadline: Option<NaiveDateTime>,
+    pub disconnection_confirmed_at: Option<NaiveDateTime>,
+    pub disconnection_evidence: String,
+    pub disconnection_verified_at: Option<NaiveDateTime>,
+    pub search_text: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = connections)]
+pub struct NewConnection<'a> {
+    pub id: &'a str,
+    pub approval_number: &'a str,
+    pub application_id: &'a str,
+    pub organisation_id: &'a str,
+    pub status: &'a str,
+    pub connection_type: &'a str,
+    pub counterparty_name: &'a str,
+    pub counterparty_country: &'a str,
+    pub capacity_mbps: i64,
+    pub endpoint_province: &'a str,
+    pub terms: &'a str,
+    pub conditions: &'a str,
+    pub valid_from: NaiveDate,
+    pub valid_until: NaiveDate,
+    pub approved_at: NaiveDateTime,
+    pub status_changed_at: NaiveDateTime,
+    pub search_text: &'a str,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// New terms for an existing connection (a modification or a renewal).
+#[derive(Debug, AsChangeset)]
+#[diesel(table_name = connections)]
+pub struct TermsChanges<'a> {
+    pub application_id: &'a str,
+    pub connection_type: &'a str,
+    pub counterparty_name: &'a str,
+    pub counterparty_country: &'a str,
+    pub capacity_mbps: i64,
+    pub endpoint_province: &'a str,
+    pub terms: &'a str,
+    pub conditions: &'a str,
+    pub valid_until: NaiveDate,
+    pub search_text: &'a str,
+    pub updated_at: NaiveDateTime,
+}
+
+/// The public face of a connection: only what the registry may show anyone.
+#[derive(Debug, Clone, Queryable, serde::Serialize)]
+pub struct PublicConnection {
+    pub approval_number: String,
+    pub provider_en: String,
+    pub provider_lo: String,
+    pub provider_slug: String,
+    pub connection_type: String,
+    pub counterparty_name: String,
+    pub counterparty_country: String,
+    pub status: String,
+    pub valid_from: NaiveDate,
+    pub valid_until: NaiveDate,
+    pub revoked_at: Option<NaiveDateTime>,
+    #[serde(skip)]
+    pub approved_at: NaiveDateTime,
+    #[serde(skip)]
+    pub id: String,
+}
+
+/// Filters of the public registry.
+#[derive(Debug, Clone, Default)]
+pub struct RegistryFilter {
+    pub country: Option<String>,
+    pub connection_type: Option<String>,
+    pub status: Option<String>,
+    pub provider: Option<String>,
+    /// Lower-cased free text, matched against number, provider and counterparty.
+    pub text: Option<String>,
+}
+
+/// The registry's orderings, each a keyset for cursor pagination.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegistrySort {
+    Newest,
+    Expiry,
+}
+
+/// Where a page starts: the sort value and id of the last row of the page before.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cursor {
+    Newest {
+        approved_at: NaiveDateTime,
+        id: String,
+    },
+    Expiry {
+        valid_until: NaiveDate,
+        id: String,
+    },
+}
+
+macro_rules! public_query {
+    () => {
+        connections::table
+            .inner_join(organisations::table)
+            .select((
+                connections::approval_number,
+                organisations::name_en,
+                organisations::name_lo,
+                organisations::slug,
+                connections::connection_type,
+                connections::counterparty_name,
+                connections::counterparty_country,
+                connections::status,
+                connections::valid_from,
+                connections::valid_until,
+                connections::revoked_at,
+                connections::approved_at,
+                connections::id,
+            ))
+            .into_boxed()
+    };
+}
+
+/// One page of the public registry, `limit` rows after `cursor`.
+pub fn list_public(
+    conn: &mut DbConn,
+    filter: &RegistryFilter,
+    sort: RegistrySort,
+    cursor: Option<&Cursor>,
+    limit: i64,
+) -> QueryResult<Vec<PublicConnection>> {
+    let mut query = public_query!();
+    if let Some(country) = &filter.country {
+        query = query.filter(connections::counterparty_country.eq(country.clone()));
+    }
+    if let Some(kind) = &filter.connection_type {
+        query = query.filter(connections::connection_type.eq(kind.clone()));
+    }
+    if let Some(status) = &filter.status {
+        query = query.filter(connections::status.eq(status.clone()));
+    }
+    if let Some(provider) = &filter.provider {
+        query = query.filter(organisations::slug.eq(provider.clone()));
+    }
+    if let Some(text) = &filter.text {
+        query = query.filter(
+            connections::search_text
+                .like(format!("%{}%", escape_like(text)))
+                .escape('\\'),
+        );
+    }
+    query = match (sort, cursor) {
+        (RegistrySort::Newest, Some(Cursor::Newest { approved_at, id })) => query.filter(
+            connections::approved_at
+                .lt(*approved_at)
+                .or(connections::approved_at
+                    .eq(*approved_at)
+                    .and(connections::id.lt(id.clone()))),
+        ),
+        (RegistrySort::Expiry, Some(Cursor::Expiry { valid_until, id })) => query.filter(
+            connections::valid_until
+                .gt(*valid_until)
+                .or(connections::valid_until
+                    .eq(*valid_until)
+                    .and(connections::id.gt(id.clone()))),
+        ),
+        _ => query,
+    };
+    query = match sort {
+        RegistrySort::Newest => {
+            query.order((connections::approved_at.desc(), connections::id.desc()))
+        }
+        RegistrySort::Expiry => {
+            query.order((connections::valid_until.asc(), connections::id.asc()))
+        }
+    };
+    query.limit(limit).load(conn)
+}
+
+/// `%` and `_` typed by a person are matched literally.
+fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+pub fn find_public(
+    conn: &mut DbConn,
+    approval_number: &str,
+) -> QueryResult<Option<PublicConnection>> {
+    public_query!()
+        .filter(connections::approval_number.eq(approval_number.to_string()))
+        .first(conn)
+        .optional()
+}
+
+pub fn insert(conn: &mut DbConn, new: &NewConnection<'_>) -> QueryResult<()> {
+    diesel::insert_into(connections::table)
+        .values(new)
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<Connection>> {
+    connections::table
+        .find(id)
+        .select(Connection::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find_by_number(conn: &mut DbConn, approval_number: &str) -> QueryResult<Option<Connection>> {
+    connections::table
+        .filter(connections::approval_number.eq(approval_number))
+        .select(Connection::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn list_by_organisation(
+    conn: &mut DbConn,
+    organisation_id: &str,
+) -> QueryResult<Vec<Connection>> {
+    connections::table
+        .filter(connections::organisation_id.eq(organisation_id))
+        .order(connections::approved_at.desc())
+        .select(Connection::as_select())
+        .load(conn)
+}
+
+/// Connections in the given states, earliest expiry first.
+pub fn list_in_states(conn: &mut DbConn, states: &[&str]) -> QueryResult<Vec<Connection>> {
+    connections::table
+        .filter(connections::status.eq_any(states))
+        .order(connections::valid_until.asc())
+        .select(Connection::as_select())
+        .load(conn)
+}
+
+/// Active connections whose validity ends on or before `day`.
+pub fn list_active_ending_by(conn: &mut DbConn, day: NaiveDate) -> QueryResult<Vec<Connection>> {
+    connections::table
+        .filter(connections::status.eq("active"))
+        .filter(connections::valid_until.le(day))
+        .select(Connection::as_select())
+        .load(conn)
+}
+
+/// Revoked connections whose disconnection deadline passed unconfirmed.
+pub fn list_disconnection_overdue(
+    conn: &mut DbConn,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<Connection>> {
+    connections::table
+        .filter(connections::status.eq("revoked"))
+        .filter(connections::disconnection_confirmed_at.is_null())
+        .filter(connections::disconnection_deadline.lt(now))
+        .select(Connection::as_select())
+        .load(conn)
+}
+
+/// Moves a connection from `from` to `to` only if it is still in `from`.
+pub fn update_status(
+    conn: &mut DbConn,
+    id: &str,
+    from: &str,
+    to: &str,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        connections::table
+            .filter(connections::id.eq(id))
+            .filter(connections::status.eq(from)),
+    )
+    .set((
+        connections::status.eq(to),
+        connections::status_changed_at.eq(at),
+        connections::updated_at.eq(at),
+    ))
+    .execute(conn)
+}
+
+pub fn update_terms(conn: &mut DbConn, id: &str, changes: &TermsChanges<'_>) -> QueryResult<usize> {
+    diesel::update(connections::table.find(id))
+        .set(changes)
+        .execute(conn)
+}
+
+pub fn record_revocation(
+    conn: &mut DbConn,
+    id: &str,
+    at: NaiveDateTime,
+    deadline: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(connections::table.find(id))
+        .set((
+            connections::revoked_at.eq(at),
+            connections::disconnection_deadline.eq(deadline),
+        ))
+        .execute(conn)
+}
+
+/// Records the provider's confirmation once; returns the rows changed.
+pub fn record_disconnection(
+    conn: &mut DbConn,
+    id: &str,
+    evidence: &str,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        connections::table
+            .filter(connections::id.eq(id))
+            .filter(connections::status.eq("revoked"))
+            .filter(connections::disconnection_confirmed_at.is_null()),
+    )
+    .set((
+        connections::disconnection_confirmed_at.eq(at),
+        connections::disconnection_evidence.eq(evidence),
+    ))
+    .execute(conn)
+}
+
+/// Records the secretariat's verification once; returns the rows changed.
+pub fn record_verification(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(
+        connections::table
+            .filter(connections::id.eq(id))
+            .filter(connections::disconnection_confirmed_at.is_not_null())
+            .filter(connections::disconnection_verified_at.is_null()),
+    )
+    .set(connections::disconnection_verified_at.eq(at))
+    .execute(conn)
+}
+
+/// Counts by a column, for statistics.
+pub fn count_by_status(conn: &mut DbConn) -> QueryResult<Vec<(String, i64)>> {
+    connections::table
+        .group_by(connections::status)
+        .select((connections::status, diesel::dsl::count_star()))
+        .load(conn)
+}
+
+pub fn count_by_country(conn: &mut DbConn) -> QueryResult<Vec<(String, i64)>> {
+    connections::table
+        .group_by(connections::counterparty_country)
+        .select((connections::counterparty_country, diesel::dsl::count_star()))
+        .load(conn)
+}
+
+pub fn count_by_type(conn: &mut DbConn) -> QueryResult<Vec<(String, i64)>> {
+    connections::table
+        .group_by(connections::connection_type)
+        .select((connections::connection_type, diesel::dsl::count_star()))
+        .load(conn)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = connection_events)]
+pub struct ConnectionEvent {
+    pub id: String,
+    pub connection_id: String,
+    pub kind: String,
+    pub occurred_at: NaiveDateTime,
+    pub actor_id: Option<String>,
+    pub reason: String,
+    pub details: String,
+}
+
+pub fn insert_event(conn: &mut DbConn, event: &ConnectionEvent) -> QueryResult<()> {
+    diesel::insert_into(connection_events::table)
+        .values(event)
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn list_events(conn: &mut DbConn, connection_id: &str) -> QueryResult<Vec<ConnectionEvent>> {
+    connection_events::table
+        .filter(connection_events::connection_id.eq(connection_id))
+        .order(connection_events::occurred_at.asc())
+        .select(ConnectionEvent::as_select())
+        .load(conn)
+}
+
+/// Event kinds and their times since `from`, for monthly statistics.
+pub fn list_event_times(
+    conn: &mut DbConn,
+    kinds: &[&str],
+    from: NaiveDateTime,
+) -> QueryResult<Vec<(String, NaiveDateTime)>> {
+    connection_events::table
+        .filter(connection_events::kind.eq_any(kinds))
+        .filter(connection_events::occurred_at.ge(from))
+        .select((connection_events::kind, connection_events::occurred_at))
+        .load(conn)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = show_cause_cases)]
+pub struct ShowCause {
+    pub id: String,
+    pub connection_id: String,
+    pub notice: String,
+    pub opened_by: String,
+    pub opened_at: NaiveDateTime,
+    pub response_deadline: NaiveDateTime,
+    pub answer: Option<String>,
+    pub answered_at: Option<NaiveDateTime>,
+    pub outcome: Option<String>,
+    pub decided_at: Option<NaiveDateTime>,
+    pub decided_by: Option<String>,
+}
+
+pub fn insert_show_cause(conn: &mut DbConn, case: &ShowCause) -> QueryResult<()> {
+    diesel::insert_into(show_cause_cases::table)
+        .values(case)
+        .execute(conn)
+        .map(drop)
+}
+
+/// The case not yet decided, if any.
+pub fn find_open_show_cause(
+    conn: &mut DbConn,
+    connection_id: &str,
+) -> QueryResult<Option<ShowCause>> {
+    show_cause_cases::table
+        .filter(show_cause_cases::connection_id.eq(connection_id))
+        .filter(show_cause_cases::outcome.is_null())
+        .select(ShowCause::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn list_show_causes(conn: &mut DbConn, connection_id: &str) -> QueryResult<Vec<ShowCause>> {
+    show_cause_cases::table
+        .filter(show_cause_cases::connection_id.eq(connection_id))
+        .order(show_cause_cases::opened_at.asc())
+        .select(ShowCause::as_select())
+        .load(conn)
+}
+
+/// Undecided cases, earliest deadline first.
+pub fn list_open_show_causes(conn: &mut DbConn) -> QueryResult<Vec<ShowCause>> {
+    show_cause_cases::table
+        .filter(show_cause_cases::outcome.is_null())
+        .order(show_cause_cases::response_deadline.asc())
+        .select(ShowCause::as_select())
+        .load(conn)
+}
+
+pub fn record_show_cause_answer(
+    conn: &mut DbConn,
+    id: &str,
+    answer: &str,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        show_cause_cases::table
+            .filter(show_cause_cases::id.eq(id))
+            .filter(show_cause_cases::outcome.is_null())
+            .filter(show_cause_cases::answered_at.is_null()),
+    )
+    .set((
+        show_cause_cases::answer.eq(answer),
+        show_cause_cases::answered_at.eq(at),
+    ))
+    .execute(conn)
+}
+
+pub fn record_show_cause_outcome(
+    conn: &mut DbConn,
+    id: &str,
+    outcome: &str,
+    by: &str,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        show_cause_cases::table
+            .filter(show_cause_cases::id.eq(id))
+            .filter(show_cause_cases::outcome.is_null()),
+    )
+    .set((
+        show_cause_cases::outcome.eq(outcome),
+        show_cause_cases::decided_at.eq(at),
+        show_cause_cases::decided_by.eq(by),
+    ))
+    .execute(conn)
+}
+
+/// Claims a piece of scheduled work; `false` if it was already done. Runs in a savepoint
+/// so a duplicate does not abort the caller's transaction on PostgreSQL.
+pub fn claim_mark(
+    conn: &mut DbConn,
+    job: &str,
+    subject: &str,
+    at: NaiveDateTime,
+) -> QueryResult<bool> {
+    let inserted = conn.transaction(|conn| {
+        diesel::insert_into(scheduled_marks::table)
+            .values((
+                scheduled_marks::job.eq(job),
+                scheduled_marks::subject.eq(subject),
+                scheduled_marks::done_at.eq(at),
+            ))
+            .execute(conn)
+    });
+    match inserted {
+        Ok(_) => Ok(true),
+        Err(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        )) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// Takes (or renews) the scheduler's lease for `holder` until `until`; `false` if another
+/// holder's lease has not expired.
+pub fn acquire_lease(
+    conn: &mut DbConn,
+    holder: &str,
+    now: NaiveDateTime,
+    until: NaiveDateTime,
+) -> QueryResult<bool> {
+    let changed = diesel::update(
+        scheduler_leases::table
+            .filter(scheduler_leases::name.eq("scheduler"))
+            .filter(
+                scheduler_leases::expires_at
+                    .lt(now)
+                    .or(scheduler_leases::holder.eq(holder)),
+            ),
+    )
+    .set((
+        scheduler_leases::holder.eq(holder),
+        scheduler_leases::expires_at.eq(until),
+    ))
+    .execute(conn)?;
+    Ok(changed == 1)
+}

@@ -1,0 +1,394 @@
+//! Connections for their provider (status, expiries, show-cause answers, disconnection)
+//! and for the committee (cases needing action; suspension, show-cause, revocation,
+//! verification).
+
+use std::collections::BTreeMap;
+
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use crate::auth::extract::CsrfForm;
+use crate::auth::{Authorized, CurrentUser, policy};
+use crate::db::models::connection::{self as connection_db, Connection};
+use crate::domain::role::Role;
+use crate::domain::validation::FieldErrors;
+use crate::error::AppError;
+use crate::routes::organisation::invalid;
+use crate::routes::{actor, read, redirect_with_flash, run};
+use crate::startup::AppState;
+use crate::views::PageCtx;
+use crate::views::registry::{
+    CaseView, ConnectionPage, ConnectionRow, ConnectionsPage, event_rows,
+};
+use crate::workflows::connections as flows;
+use crate::workflows::{Actor, WorkflowError};
+
+fn rows(
+    ctx: &PageCtx,
+    connections: &[Connection],
+    cases: &[connection_db::ShowCause],
+    now: chrono::NaiveDateTime,
+) -> Vec<ConnectionRow> {
+    connections
+        .iter()
+        .map(|c| {
+            ConnectionRow::new(
+                ctx,
+                c,
+                cases.iter().find(|case| case.connection_id == c.id),
+                now,
+            )
+        })
+        .collect()
+}
+
+pub async fn mine(
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    auth: Authorized<policy::Provider>,
+) -> Result<ConnectionsPage, AppError> {
+    let org = auth
+        .user
+        .organisation_id
+        .clone()
+        .ok_or(AppError::Forbidden)?;
+    let (connections, cases) = read(&state, move |conn| {
+        Ok((
+            connection_db::list_by_organisation(conn, &org)?,
+            connection_db::list_open_show_causes(conn)?,
+        ))
+    })
+    .await?;
+    Ok(ConnectionsPage {
+        title: ctx.t("nav-connections"),
+        rows: rows(&ctx, &connections, &cases, state.clock.now()),
+        committee: false,
+        ctx,
+    })
+}
+
+/// Cases needing the committee's action, soonest deadline first: open show-cause cases,
+/// revocations awaiting disconnection or its verification, suspensions, and connections
+/// expiring within 90 days.
+pub async fn committee_list(
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    _auth: Authorized<policy::CaseReader>,
+) -> Result<ConnectionsPage, AppError> {
+    let (connections, cases) = read(&state, move |conn| {
+        Ok((
+            connection_db::list_in_states(conn, &["active", "suspended", "revoked"])?,
+            connection_db::list_open_show_causes(conn)?,
+        ))
+    })
+    .await?;
+    let now = state.clock.now();
+    let mut needing: Vec<ConnectionRow> = rows(&ctx, &connections, &cases, now)
+        .into_iter()
+        .zip(connections.iter())
+        .filter(|(row, c)| {
+            !row.deadline.is_empty()
+                || c.status == "suspended"
+                || row.expires_soon
+                || (c.status == "revoked" && c.disconnection_verified_at.is_none())
+        })
+        .map(|(row, _)| row)
+        .collect();
+    needing.sort_by(
+        |a, b| match (a.deadline.is_empty(), b.deadline.is_empty()) {
+            (false, true) => std::cmp::Ordering::Less,
+            (true, false) => std::cmp::Ordering::Greater,
+            _ => a
+                .deadline
+                .cmp(&b.deadline)
+                .then(a.valid_until.cmp(&b.valid_until)),
+        },
+    );
+    Ok(ConnectionsPage {
+        title: ctx.t("nav-committee-connections"),
+        rows: needing,
+        committee: true,
+        ctx,
+    })
+}
+
+async fn page(
+    ctx: PageCtx,
+    state: &web::Data<AppState>,
+    user: CurrentUser,
+    id: String,
+    committee: bool,
+    form: BTreeMap<String, String>,
+    errors: FieldErrors,
+) -> Result<ConnectionPage, AppError> {
+    let actor_org = user.organisation_id.clone();
+    let (connection, events, cases) = read(state, move |conn| {
+        let connection = connection_db::find(conn, &id)?.ok_or(WorkflowError::NotFound)?;
+        if !committee && actor_org.as_deref() != Some(connection.organisation_id.as_str()) {
+            return Err(WorkflowError::NotFound);
+        }
+        let events = connection_db::list_events(conn, &id)?;
+        let cases = connection_db::list_show_causes(conn, &id)?;
+        Ok((connection, events, cases))
+    })
+    .await?;
+    let open_case = cases.iter().find(|c| c.outcome.is_none());
+    let status = connection.status.as_str();
+    let is = |role: Role| user.role == role;
+    let now = state.clock.now();
+    Ok(ConnectionPage {
+        row: ConnectionRow::new(&ctx, &connection, open_case, now),
+        conditions: connection.conditions.clone(),
+        valid_from: connection.valid_from.to_string(),
+        capacity: connection.capacity_mbps,
+        history: event_rows(&ctx, &events, false),
+        cases: cases.iter().map(|c| CaseView::new(&ctx, c)).collect(),
+        disconnection_deadline: connection
+            .disconnection_deadline
+            .map(|d| ctx.local_time(&d))
+            .unwrap_or_default(),
+        disconnection_confirmed: connection.disconnection_confirmed_at.is_some(),
+        disconnection_verified: connection.disconnection_verified_at.is_some(),
+        committee,
+        can_answer: !committee && open_case.is_some_and(|c| c.answered_at.is_none()),
+        can_confirm: !committee
+            && status == "revoked"
+            && connection.disconnection_confirmed_at.is_none(),
+        can_suspend: committee && is(Role::Chair) && status == "active",
+        can_reinstate: committee && is(Role::Chair) && status == "suspended",
+        can_show_cause: committee
+            && is(Role::Secretariat)
+            && matches!(status, "active" | "suspended")
+            && open_case.is_none(),
+        can_decide_case: committee && is(Role::Chair) && open_case.is_some(),
+        can_verify: committee
+            && is(Role::Secretariat)
+            && connection.disconnection_confirmed_at.is_some()
+            && connection.disconnection_verified_at.is_none(),
+        errors,
+        form,
+        ctx,
+    })
+}
+
+pub async fn show_mine(
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    auth: Authorized<policy::Provider>,
+    path: web::Path<String>,
+) -> Result<ConnectionPage, AppError> {
+    page(
+        ctx,
+        &state,
+        auth.user,
+        path.into_inner(),
+        false,
+        BTreeMap::new(),
+        FieldErrors::new(),
+    )
+    .await
+}
+
+pub async fn show_committee(
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    auth: Authorized<policy::CaseReader>,
+    path: web::Path<String>,
+) -> Result<ConnectionPage, AppError> {
+    page(
+        ctx,
+        &state,
+        auth.user,
+        path.into_inner(),
+        true,
+        BTreeMap::new(),
+        FieldErrors::new(),
+    )
+    .await
+}
+
+/// Any connection form: its fields are kept as sent.
+#[derive(Debug, serde::Deserialize)]
+pub struct ActionForm {
+    #[serde(flatten)]
+    fields: BTreeMap<String, String>,
+}
+
+impl ActionForm {
+    fn get(&self, field: &str) -> String {
+        self.fields.get(field).cloned().unwrap_or_default()
+    }
+}
+
+/// One connection action's request.
+struct Call {
+    req: HttpRequest,
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: String,
+    committee: bool,
+}
+
+async fn act<F>(
+    call: Call,
+    form: ActionForm,
+    flash: &'static str,
+    work: F,
+) -> Result<HttpResponse, AppError>
+where
+    F: FnOnce(
+            &mut crate::db::DbConn,
+            &Actor,
+            &str,
+            &AppState,
+            &ActionForm,
+        ) -> Result<Connection, WorkflowError>
+        + Send
+        + 'static,
+{
+    let Call {
+        req,
+        ctx,
+        state,
+        user,
+        id,
+        committee,
+    } = call;
+    let actor = actor(&user, &req);
+    let (work_state, work_id) = (state.clone(), id.clone());
+    let form = std::sync::Arc::new(form);
+    let work_form = form.clone();
+    let outcome = run(&state, move |conn| {
+        work(conn, &actor, &work_id, &work_state, &work_form)
+    })
+    .await?;
+    let back = if committee {
+        format!("/committee/connections/{id}")
+    } else {
+        format!("/connections/{id}")
+    };
+    match outcome {
+        Ok(_) => Ok(redirect_with_flash(&state, &back, "success", flash)),
+        Err(errors) => Ok(invalid(
+            page(
+                ctx,
+                &state,
+                user,
+                id,
+                committee,
+                form.fields.clone(),
+                errors,
+            )
+            .await?,
+            &req,
+        )),
+    }
+}
+
+macro_rules! action {
+    ($name:ident, $policy:ty, $committee:literal, $flash:literal, |$conn:ident, $actor:ident, $id:ident, $state:ident, $f:ident| $body:expr) => {
+        pub async fn $name(
+            req: HttpRequest,
+            ctx: PageCtx,
+            state: web::Data<AppState>,
+            auth: Authorized<$policy>,
+            path: web::Path<String>,
+            CsrfForm(form): CsrfForm<ActionForm>,
+        ) -> Result<HttpResponse, AppError> {
+            let call = Call {
+                req,
+                ctx,
+                state,
+                user: auth.user,
+                id: path.into_inner(),
+                committee: $committee,
+            };
+            act(call, form, $flash, |$conn, $actor, $id, $state, $f| $body).await
+        }
+    };
+}
+
+action!(
+    answer,
+    policy::Provider,
+    false,
+    "flash-show-cause-answered",
+    |conn, actor, id, state, f| {
+        flows::answer_show_cause(conn, actor, id, &f.get("answer"), state.clock.now())
+    }
+);
+
+action!(
+    confirm_disconnection,
+    policy::Provider,
+    false,
+    "flash-disconnection-confirmed",
+    |conn, actor, id, state, f| {
+        flows::confirm_disconnection(conn, actor, id, &f.get("evidence"), state.clock.now())
+    }
+);
+
+action!(
+    suspend,
+    policy::Chair,
+    true,
+    "flash-connection-suspended",
+    |conn, actor, id, state, f| {
+        flows::suspend(conn, actor, id, &f.get("reason"), state.clock.now())
+    }
+);
+
+action!(
+    reinstate,
+    policy::Chair,
+    true,
+    "flash-connection-reinstated",
+    |conn, actor, id, state, f| {
+        flows::reinstate(conn, actor, id, &f.get("reason"), state.clock.now())
+    }
+);
+
+action!(
+    show_cause,
+    policy::Secretariat,
+    true,
+    "flash-show-cause-sent",
+    |conn, actor, id, state, f| {
+        flows::open_show_cause(
+            conn,
+            actor,
+            id,
+            &f.get("notice"),
+            &f.get("days"),
+            state.clock.now(),
+        )
+    }
+);
+
+action!(
+    decide_case,
+    policy::Chair,
+    true,
+    "flash-case-decided",
+    |conn, actor, id, state, f| {
+        flows::decide_show_cause(
+            conn,
+            actor,
+            id,
+            &f.get("outcome"),
+            &f.get("reason"),
+            &f.get("disconnection_days"),
+            state.clock.now(),
+        )
+    }
+);
+
+action!(
+    verify,
+    policy::Secretariat,
+    true,
+    "flash-disconnection-verified",
+    |conn, actor, id, state, _f| {
+        flows::verify_disconnection(conn, actor, id, state.clock.now())
+    }
+);

@@ -1,0 +1,472 @@
+//! The public registry (no sign-in): the list with filters, sorting and cursor
+//! pagination, a connection's public record, CSV and JSON exports streamed for the whole
+//! filtered set, and statistics. Only public fields are ever read here.
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{Datelike, NaiveDate, NaiveDateTime, TimeDelta};
+use futures_util::stream;
+
+use crate::db::models::connection::{
+    self as connection_db, Cursor, PublicConnection, RegistryFilter, RegistrySort,
+};
+use crate::domain::application_form::CONNECTION_TYPES;
+use crate::domain::connection::ConnectionStatus;
+use crate::domain::country::CountryCode;
+use crate::error::AppError;
+use crate::routes::read;
+use crate::startup::AppState;
+use crate::views::PageCtx;
+use crate::views::registry::{
+    Chart, MonthRow, PublicConnectionPage, PublicRow, RegistryPage, RegistryQuery, StatisticsPage,
+    event_rows,
+};
+use crate::workflows::WorkflowError;
+
+/// Rows on a page of the registry.
+pub const PAGE_SIZE: i64 = 50;
+/// Rows read at a time while streaming an export.
+const EXPORT_BATCH: i64 = 1000;
+
+/// Validates the filters; unknown values are refused with a 400, never passed to SQL.
+fn filter_of(query: &RegistryQuery) -> Result<(RegistryFilter, RegistrySort), AppError> {
+    let bad = || AppError::BadRequest("error-malformed-query");
+    let country = match query.country.trim() {
+        "" => None,
+        raw => Some(
+            CountryCode::parse(raw)
+                .map_err(|_| bad())?
+                .as_str()
+                .to_string(),
+        ),
+    };
+    let connection_type = match query.connection_type.trim() {
+        "" => None,
+        raw if CONNECTION_TYPES.contains(&raw) => Some(raw.to_string()),
+        _ => return Err(bad()),
+    };
+    let status = match query.status.trim() {
+        "" => None,
+        raw => Some(
+            ConnectionStatus::parse(raw)
+                .ok_or_else(bad)?
+                .as_str()
+                .to_string(),
+        ),
+    };
+    let provider = Some(query.provider.trim().to_string()).filter(|p| !p.is_empty());
+    let text = Some(query.q.trim().to_lowercase())
+        .filter(|q| !q.is_empty())
+        .map(|q| q.chars().take(100).collect());
+    let sort = match query.sort.as_str() {
+        "" | "newest" => RegistrySort::Newest,
+        "expiry" => RegistrySort::Expiry,
+        _ => return Err(bad()),
+    };
+    Ok((
+        RegistryFilter {
+            country,
+            connection_type,
+            status,
+            provider,
+            text,
+        },
+        sort,
+    ))
+}
+
+/// The cursor after a row, as an opaque URL-safe token.
+fn cursor_after(sort: RegistrySort, row: &PublicConnection) -> String {
+    let raw = match sort {
+        RegistrySort::Newest => format!(
+            "n|{}|{}",
+            row.approved_at.and_utc().timestamp_micros(),
+            row.id
+        ),
+        RegistrySort::Expiry => format!("e|{}|{}", row.valid_until, row.id),
+    };
+    URL_SAFE_NO_PAD.encode(raw)
+}
+
+fn parse_cursor(sort: RegistrySort, token: &str) -> Result<Option<Cursor>, AppError> {
+    if token.is_empty() {
+        return Ok(None);
+    }
+    let bad = || AppError::BadRequest("error-malformed-query");
+    let raw =
+        String::from_utf8(URL_SAFE_NO_PAD.decode(token).map_err(|_| bad())?).map_err(|_| bad())?;
+    let mut parts = raw.splitn(3, '|');
+    let (kind, value, id) = (parts.next(), parts.next(), parts.next());
+    let (Some(kind), Some(value), Some(id)) = (kind, value, id) else {
+        return Err(bad());
+    };
+    let id = id.to_string();
+    match (sort, kind) {
+        (RegistrySort::Newest, "n") => {
+            let micros: i64 = value.parse().map_err(|_| bad())?;
+            let approved_at = chrono::DateTime::from_timestamp_micros(micros)
+                .ok_or_else(bad)?
+                .naive_utc();
+            Ok(Some(Cursor::Newest { approved_at, id }))
+        }
+        (RegistrySort::Expiry, "e") => {
+            let valid_until = NaiveDate::parse_from_str(value, "%Y-%m-%d").map_err(|_| bad())?;
+            Ok(Some(Cursor::Expiry { valid_until, id }))
+        }
+        _ => Err(bad()),
+    }
+}
+
+pub async fn list(
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    query: web::Query<RegistryQuery>,
+) -> Result<RegistryPage, AppError> {
+    let query = query.into_inner();
+    let (filter, sort) = filter_of(&query)?;
+    let cursor = parse_cursor(sort, &query.after)?;
+    let mut rows = read(&state, move |conn| {
+        Ok(connection_db::list_public(
+            conn,
+            &filter,
+            sort,
+            cursor.as_ref(),
+            PAGE_SIZE + 1,
+        )?)
+    })
+    .await?;
+    let more = rows.len() as i64 > PAGE_SIZE;
+    rows.truncate(PAGE_SIZE as usize);
+    let next = rows
+        .last()
+        .filter(|_| more)
+        .map(|row| cursor_after(sort, row));
+    let (countries, types, statuses) = RegistryPage::options(&ctx);
+    Ok(RegistryPage {
+        rows: rows.iter().map(|r| PublicRow::new(&ctx, r)).collect(),
+        query,
+        next,
+        countries,
+        types,
+        statuses,
+        ctx,
+    })
+}
+
+pub async fn show(
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<PublicConnectionPage, AppError> {
+    let number = path.into_inner();
+    let (row, events) = read(&state, move |conn| {
+        let row = connection_db::find_public(conn, &number)?.ok_or(WorkflowError::NotFound)?;
+        let events = connection_db::list_events(conn, &row.id)?;
+        Ok((row, events))
+    })
+    .await?;
+    Ok(PublicConnectionPage {
+        row: PublicRow::new(&ctx, &row),
+        history: event_rows(&ctx, &events, true),
+        ctx,
+    })
+}
+
+/// A CSV cell: quoted when needed, and a leading `=`, `+`, `-` or `@` neutralised so a
+/// spreadsheet never runs it as a formula.
+pub fn csv_cell(value: &str) -> String {
+    let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{value}")
+    } else {
+        value.to_string()
+    };
+    if value.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value
+    }
+}
+
+const CSV_HEADER: &str = "approval_number,provider_en,provider_lo,connection_type,counterparty_name,counterparty_country,status,valid_from,valid_until,revoked_at\n";
+
+fn csv_line(row: &PublicConnection) -> String {
+    let revoked = row
+        .revoked_at
+        .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_default();
+    let cells = [
+        row.approval_number.as_str(),
+        &row.provider_en,
+        &row.provider_lo,
+        &row.connection_type,
+        &row.counterparty_name,
+        &row.counterparty_country,
+        &row.status,
+        &row.valid_from.to_string(),
+        &row.valid_until.to_string(),
+        &revoked,
+    ];
+    let mut line = cells
+        .iter()
+        .map(|c| csv_cell(c))
+        .collect::<Vec<_>>()
+        .join(",");
+    line.push('\n');
+    line
+}
+
+/// Streams every row of the filtered set, a batch at a time, through `render`.
+fn export_stream(
+    state: web::Data<AppState>,
+    filter: RegistryFilter,
+    render: fn(&[PublicConnection], bool) -> String,
+) -> impl futures_util::Stream<Item = Result<web::Bytes, actix_web::Error>> {
+    stream::unfold(Some((None::<Cursor>, true)), move |position| {
+        let (state, filter) = (state.clone(), filter.clone());
+        async move {
+            let (cursor, first) = position?;
+            let work_state = state.clone();
+            let batch = web::block(move || {
+                let mut conn = work_state.pool.get().map_err(|e| e.to_string())?;
+                connection_db::list_public(
+                    &mut conn,
+                    &filter,
+                    RegistrySort::Newest,
+                    cursor.as_ref(),
+                    EXPORT_BATCH,
+                )
+                .map_err(|e| e.to_string())
+            })
+            .await;
+            match batch {
+                Ok(Ok(rows)) => {
+                    let next = (rows.len() as i64 == EXPORT_BATCH).then(|| {
+                        let last = rows.last().expect("a full batch has a last row");
+                        Cursor::Newest {
+                            approved_at: last.approved_at,
+                            id: last.id.clone(),
+                        }
+                    });
+                    let chunk = render(&rows, first);
+                    Some((Ok(web::Bytes::from(chunk)), next.map(|c| (Some(c), false))))
+                }
+                failed => {
+                    // The status line has gone out; all that can be done is to end the
+                    // body early and log why.
+                    tracing::error!(error = ?failed.err().map(|e| e.to_string()), "export stopped");
+                    Some((
+                        Err(actix_web::error::ErrorInternalServerError("export failed")),
+                        None,
+                    ))
+                }
+            }
+        }
+    })
+}
+
+pub async fn csv(
+    state: web::Data<AppState>,
+    query: web::Query<RegistryQuery>,
+) -> Result<HttpResponse, AppError> {
+    let (filter, _) = filter_of(&query)?;
+    fn render(rows: &[PublicConnection], first: bool) -> String {
+        let mut out = if first {
+            CSV_HEADER.to_string()
+        } else {
+            String::new()
+        };
+        for row in rows {
+            out.push_str(&csv_line(row));
+        }
+        out
+    }
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"registry.csv\"",
+        ))
+        .streaming(export_stream(state, filter, render)))
+}
+
+pub async fn json(
+    state: web::Data<AppState>,
+    query: web::Query<RegistryQuery>,
+) -> Result<HttpResponse, AppError> {
+    let (filter, _) = filter_of(&query)?;
+    fn render(rows: &[PublicConnection], first: bool) -> String {
+        let body = rows
+            .iter()
+            .map(|r| serde_json::to_string(r).expect("public rows serialise"))
+            .collect::<Vec<_>>()
+            .join(",\n");
+        let lead = if first {
+            "[\n"
+        } else if body.is_empty() {
+            ""
+        } else {
+            ",\n"
+        };
+        let tail = if rows.len() as i64 == EXPORT_BATCH {
+            ""
+        } else {
+            "\n]\n"
+        };
+        format!("{lead}{body}{tail}")
+    }
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .streaming(export_stream(state, filter, render)))
+}
+
+/// Month keys `YYYY-MM` of the last twelve months, oldest first.
+fn last_twelve_months(today: NaiveDate) -> Vec<String> {
+    (0..12)
+        .rev()
+        .map(|back| {
+            let total = today.year() * 12 + today.month0() as i32 - back;
+            format!(
+                "{:04}-{:02}",
+                total.div_euclid(12),
+                total.rem_euclid(12) + 1
+            )
+        })
+        .collect()
+}
+
+pub async fn statistics(
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+) -> Result<StatisticsPage, AppError> {
+    let today = state.clock.today_in_vientiane();
+    let from: NaiveDateTime = (today - TimeDelta::days(400))
+        .and_hms_opt(0, 0, 0)
+        .unwrap_or_default();
+    let (by_status, by_country, by_type, events, durations) = read(&state, move |conn| {
+        Ok((
+            connection_db::count_by_status(conn)?,
+            connection_db::count_by_country(conn)?,
+            connection_db::count_by_type(conn)?,
+            connection_db::list_event_times(conn, &["approved", "suspended", "revoked"], from)?,
+            crate::db::models::application::list_decision_durations(conn)?,
+        ))
+    })
+    .await?;
+    let months = MonthRow::rows(
+        last_twelve_months(today)
+            .into_iter()
+            .map(|month| {
+                let count = |kind: &str| {
+                    events
+                        .iter()
+                        .filter(|(k, at)| k == kind && at.format("%Y-%m").to_string() == month)
+                        .count() as i64
+                };
+                let (approved, suspended, revoked) =
+                    (count("approved"), count("suspended"), count("revoked"));
+                (month, approved, suspended, revoked)
+            })
+            .collect(),
+    );
+    let mut days: Vec<i64> = durations
+        .iter()
+        .map(|(done, decided)| (*decided - *done).num_days())
+        .collect();
+    days.sort_unstable();
+    let median_days = (!days.is_empty()).then(|| days[days.len() / 2]);
+    let label_status = |s: &str| {
+        ConnectionStatus::parse(s)
+            .map(|s| ctx.t(s.label_key()))
+            .unwrap_or_else(|| s.to_string())
+    };
+    let charts = vec![
+        Chart::new(
+            ctx.t("stats-by-status"),
+            by_status
+                .iter()
+                .map(|(s, n)| (label_status(s), *n))
+                .collect(),
+        ),
+        Chart::new(
+            ctx.t("stats-by-country"),
+            by_country
+                .iter()
+                .map(|(c, n)| (crate::views::registry::country_name(&ctx, c), *n))
+                .collect(),
+        ),
+        Chart::new(
+            ctx.t("stats-by-type"),
+            by_type
+                .iter()
+                .map(|(t, n)| (ctx.t(&format!("conn-type-{t}")), *n))
+                .collect(),
+        ),
+    ];
+    Ok(StatisticsPage {
+        charts,
+        month_title: ctx.t("stats-approvals-per-month"),
+        months,
+        median_days,
+        decided: days.len(),
+        ctx,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_cells_are_quoted_and_formulas_neutralised() {
+        assert_eq!(csv_cell("plain"), "plain");
+        assert_eq!(csv_cell("a,b"), "\"a,b\"");
+        assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(csv_cell("+1"), "'+1");
+        assert_eq!(csv_cell("-2"), "'-2");
+        assert_eq!(csv_cell("@SUM"), "'@SUM");
+    }
+
+    #[test]
+    fn cursors_round_trip_and_garbage_is_refused() {
+        let row = PublicConnection {
+            approval_number: "IC-2026-00001".into(),
+            provider_en: String::new(),
+            provider_lo: String::new(),
+            provider_slug: String::new(),
+            connection_type: String::new(),
+            counterparty_name: String::new(),
+            counterparty_country: String::new(),
+            status: String::new(),
+            valid_from: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+            valid_until: NaiveDate::from_ymd_opt(2027, 1, 1).unwrap(),
+            revoked_at: None,
+            approved_at: chrono::DateTime::from_timestamp_micros(1_700_000_000_123_456)
+                .unwrap()
+                .naive_utc(),
+            id: "abc".into(),
+        };
+        for sort in [RegistrySort::Newest, RegistrySort::Expiry] {
+            let token = cursor_after(sort, &row);
+            assert!(parse_cursor(sort, &token).unwrap().is_some());
+        }
+        assert!(parse_cursor(RegistrySort::Newest, "!!!").is_err());
+        assert!(
+            parse_cursor(
+                RegistrySort::Expiry,
+                &cursor_after(RegistrySort::Newest, &row)
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn twelve_months_back_cross_the_year() {
+        let months = last_twelve_months(NaiveDate::from_ymd_opt(2026, 3, 15).unwrap());
+        assert_eq!(months.first().unwrap(), "2025-04");
+        assert_eq!(months.last().unwrap(), "2026-03");
+        assert_eq!(months.len(), 12);
+    }
+}

@@ -1,0 +1,410 @@
+//! Registry pages: the public list, a connection's public record, statistics, and the
+//! provider's and the committee's views of connections.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use chrono::NaiveDateTime;
+
+use super::PageCtx;
+use crate::db::models::connection::{Connection, ConnectionEvent, PublicConnection, ShowCause};
+use crate::domain::application_form::CONNECTION_TYPES;
+use crate::domain::connection::ConnectionStatus;
+use crate::domain::country::{COUNTRIES, CountryCode};
+
+/// A connection as the public sees it, ready to render.
+#[derive(Debug, Clone)]
+pub struct PublicRow {
+    pub approval_number: String,
+    pub provider: String,
+    pub connection_type: String,
+    pub counterparty: String,
+    pub country: String,
+    pub status: &'static str,
+    pub status_label: String,
+    pub valid_from: String,
+    pub valid_until: String,
+    pub revoked: String,
+}
+
+impl PublicRow {
+    pub fn new(ctx: &PageCtx, c: &PublicConnection) -> Self {
+        let status = ConnectionStatus::parse(&c.status).unwrap_or(ConnectionStatus::Active);
+        Self {
+            approval_number: c.approval_number.clone(),
+            provider: ctx.pick(&c.provider_lo, &c.provider_en).to_string(),
+            connection_type: ctx.t(&format!("conn-type-{}", c.connection_type)),
+            counterparty: c.counterparty_name.clone(),
+            country: country_name(ctx, &c.counterparty_country),
+            status: status.as_str(),
+            status_label: ctx.t(status.label_key()),
+            valid_from: c.valid_from.to_string(),
+            valid_until: c.valid_until.to_string(),
+            revoked: c.revoked_at.map(|t| ctx.local_date(&t)).unwrap_or_default(),
+        }
+    }
+}
+
+pub fn country_name(ctx: &PageCtx, code: &str) -> String {
+    CountryCode::parse(code)
+        .map(|c| {
+            format!(
+                "{} ({code})",
+                ctx.pick(c.country().name_lo, c.country().name_en)
+            )
+        })
+        .unwrap_or_else(|_| code.to_string())
+}
+
+/// The filter form's current values.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct RegistryQuery {
+    pub country: String,
+    #[serde(rename = "type")]
+    pub connection_type: String,
+    pub status: String,
+    pub provider: String,
+    pub q: String,
+    pub sort: String,
+    pub after: String,
+}
+
+impl RegistryQuery {
+    /// The query string of these filters (without the cursor), for links and exports.
+    pub fn filters(&self) -> String {
+        let mut out = url::form_urlencoded::Serializer::new(String::new());
+        for (key, value) in [
+            ("country", &self.country),
+            ("type", &self.connection_type),
+            ("status", &self.status),
+            ("provider", &self.provider),
+            ("q", &self.q),
+            ("sort", &self.sort),
+        ] {
+            if !value.is_empty() {
+                out.append_pair(key, value);
+            }
+        }
+        out.finish()
+    }
+}
+
+/// The choices of a select: (value, label).
+pub type Options = Vec<(String, String)>;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "registry/list.html")]
+pub struct RegistryPage {
+    pub ctx: PageCtx,
+    pub rows: Vec<PublicRow>,
+    pub query: RegistryQuery,
+    pub next: Option<String>,
+    pub countries: Options,
+    pub types: Options,
+    pub statuses: Options,
+}
+
+impl RegistryPage {
+    pub fn options(ctx: &PageCtx) -> (Options, Options, Options) {
+        let mut countries: Vec<(String, String)> = COUNTRIES
+            .iter()
+            .filter(|c| c.code != "LA")
+            .map(|c| {
+                (
+                    c.code.to_string(),
+                    ctx.pick(c.name_lo, c.name_en).to_string(),
+                )
+            })
+            .collect();
+        countries.sort_by(|a, b| a.1.cmp(&b.1));
+        let types = CONNECTION_TYPES
+            .iter()
+            .map(|t| (t.to_string(), ctx.t(&format!("conn-type-{t}"))))
+            .collect();
+        let statuses = ConnectionStatus::ALL
+            .iter()
+            .map(|s| (s.as_str().to_string(), ctx.t(s.label_key())))
+            .collect();
+        (countries, types, statuses)
+    }
+}
+
+/// A dated event in a connection's history.
+#[derive(Debug, Clone)]
+pub struct EventRow {
+    pub when: String,
+    pub what: String,
+    pub reason: String,
+}
+
+/// Events the public may see, and how they are named.
+pub const PUBLIC_EVENTS: [&str; 8] = [
+    "approved",
+    "modified",
+    "renewed",
+    "suspended",
+    "reinstated",
+    "revoked",
+    "expired",
+    "disconnection_confirmed",
+];
+
+pub fn event_rows(ctx: &PageCtx, events: &[ConnectionEvent], public_only: bool) -> Vec<EventRow> {
+    events
+        .iter()
+        .filter(|e| !public_only || PUBLIC_EVENTS.contains(&e.kind.as_str()))
+        .map(|e| EventRow {
+            when: ctx.local_time(&e.occurred_at),
+            what: ctx.t(&format!("conn-event-{}", e.kind.replace('_', "-"))),
+            reason: if public_only {
+                String::new()
+            } else {
+                e.reason.clone()
+            },
+        })
+        .collect()
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "registry/show.html")]
+pub struct PublicConnectionPage {
+    pub ctx: PageCtx,
+    pub row: PublicRow,
+    pub history: Vec<EventRow>,
+}
+
+/// A bar of a chart: label, value, and its length in percent of the longest.
+#[derive(Debug, Clone)]
+pub struct Bar {
+    pub label: String,
+    pub value: i64,
+    pub percent: i64,
+    pub y: i64,
+}
+
+/// A horizontal bar chart drawn as SVG by the template.
+#[derive(Debug, Clone)]
+pub struct Chart {
+    pub title: String,
+    pub bars: Vec<Bar>,
+    pub height: i64,
+}
+
+impl Chart {
+    pub fn new(title: String, mut values: Vec<(String, i64)>) -> Self {
+        values.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        let max = values.iter().map(|(_, v)| *v).max().unwrap_or(0).max(1);
+        let bars: Vec<Bar> = values
+            .into_iter()
+            .enumerate()
+            .map(|(i, (label, value))| Bar {
+                label,
+                value,
+                percent: value * 100 / max,
+                y: i as i64 * 28,
+            })
+            .collect();
+        Self {
+            title,
+            height: bars.len() as i64 * 28 + 4,
+            bars,
+        }
+    }
+}
+
+/// One month's counts of approvals, suspensions and revocations, with bar lengths (in
+/// percent of the busiest series-month) and the row's position in the chart.
+#[derive(Debug, Clone)]
+pub struct MonthRow {
+    pub month: String,
+    pub approved: i64,
+    pub suspended: i64,
+    pub revoked: i64,
+    pub approved_percent: i64,
+    pub suspended_percent: i64,
+    pub revoked_percent: i64,
+    pub y: i64,
+}
+
+impl MonthRow {
+    /// Rows in calendar order, scaled against the largest count.
+    pub fn rows(counts: Vec<(String, i64, i64, i64)>) -> Vec<MonthRow> {
+        let max = counts
+            .iter()
+            .map(|(_, a, s, r)| *a.max(s).max(r))
+            .max()
+            .unwrap_or(0)
+            .max(1);
+        counts
+            .into_iter()
+            .enumerate()
+            .map(|(i, (month, approved, suspended, revoked))| MonthRow {
+                month,
+                approved,
+                suspended,
+                revoked,
+                approved_percent: approved * 100 / max,
+                suspended_percent: suspended * 100 / max,
+                revoked_percent: revoked * 100 / max,
+                y: i as i64 * 30,
+            })
+            .collect()
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "registry/statistics.html")]
+pub struct StatisticsPage {
+    pub ctx: PageCtx,
+    pub charts: Vec<Chart>,
+    pub months: Vec<MonthRow>,
+    pub month_title: String,
+    pub median_days: Option<i64>,
+    pub decided: usize,
+}
+
+impl StatisticsPage {
+    pub fn median_text(&self) -> String {
+        match self.median_days {
+            Some(days) => self.ctx.t2(
+                "stats-median",
+                ("days", &days.to_string()),
+                ("count", &self.decided.to_string()),
+            ),
+            None => self.ctx.t("stats-median-none"),
+        }
+    }
+}
+
+/// A connection as its provider or the committee sees it.
+#[derive(Debug, Clone)]
+pub struct ConnectionRow {
+    pub id: String,
+    pub approval_number: String,
+    pub connection_type: String,
+    pub counterparty: String,
+    pub status: &'static str,
+    pub status_label: String,
+    pub valid_until: String,
+    pub expires_soon: bool,
+    pub deadline: String,
+}
+
+impl ConnectionRow {
+    pub fn new(
+        ctx: &PageCtx,
+        c: &Connection,
+        open_case: Option<&ShowCause>,
+        now: NaiveDateTime,
+    ) -> Self {
+        let status = ConnectionStatus::parse(&c.status).unwrap_or(ConnectionStatus::Active);
+        let today = now.date();
+        let deadline = open_case.map(|case| case.response_deadline).or(c
+            .disconnection_deadline
+            .filter(|_| c.disconnection_confirmed_at.is_none()));
+        Self {
+            id: c.id.clone(),
+            approval_number: c.approval_number.clone(),
+            connection_type: ctx.t(&format!("conn-type-{}", c.connection_type)),
+            counterparty: format!("{} ({})", c.counterparty_name, c.counterparty_country),
+            status: status.as_str(),
+            status_label: ctx.t(status.label_key()),
+            valid_until: c.valid_until.to_string(),
+            expires_soon: status == ConnectionStatus::Active
+                && (c.valid_until - today).num_days() <= 90,
+            deadline: deadline.map(|d| ctx.local_time(&d)).unwrap_or_default(),
+        }
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "connections/list.html")]
+pub struct ConnectionsPage {
+    pub ctx: PageCtx,
+    pub title: String,
+    pub rows: Vec<ConnectionRow>,
+    pub committee: bool,
+}
+
+/// A show-cause case for display.
+#[derive(Debug, Clone)]
+pub struct CaseView {
+    pub notice: String,
+    pub opened: String,
+    pub deadline: String,
+    pub answer: Option<String>,
+    pub outcome: String,
+}
+
+impl CaseView {
+    pub fn new(ctx: &PageCtx, c: &ShowCause) -> Self {
+        Self {
+            notice: c.notice.clone(),
+            opened: ctx.local_time(&c.opened_at),
+            deadline: ctx.local_time(&c.response_deadline),
+            answer: c.answer.clone(),
+            outcome: c
+                .outcome
+                .as_deref()
+                .map(|o| ctx.t(&format!("case-outcome-{o}")))
+                .unwrap_or_default(),
+        }
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "connections/show.html")]
+pub struct ConnectionPage {
+    pub ctx: PageCtx,
+    pub row: ConnectionRow,
+    pub conditions: String,
+    pub valid_from: String,
+    pub capacity: i64,
+    pub history: Vec<EventRow>,
+    pub cases: Vec<CaseView>,
+    pub disconnection_deadline: String,
+    pub disconnection_confirmed: bool,
+    pub disconnection_verified: bool,
+    /// Which forms to show: the provider's or the committee's, by role and state.
+    pub committee: bool,
+    pub can_answer: bool,
+    pub can_confirm: bool,
+    pub can_suspend: bool,
+    pub can_reinstate: bool,
+    pub can_show_cause: bool,
+    pub can_decide_case: bool,
+    pub can_verify: bool,
+    pub errors: crate::domain::validation::FieldErrors,
+    pub form: std::collections::BTreeMap<String, String>,
+}
+
+impl ConnectionPage {
+    /// The action forms this user may use now: (path segment, title key).
+    pub fn forms(&self) -> Vec<(&'static str, &'static str)> {
+        [
+            ("answer", "action-answer-case", self.can_answer),
+            (
+                "disconnected",
+                "action-confirm-disconnection",
+                self.can_confirm,
+            ),
+            ("suspend", "action-suspend", self.can_suspend),
+            ("reinstate", "action-reinstate", self.can_reinstate),
+            ("show-cause", "action-show-cause", self.can_show_cause),
+            ("decide", "action-decide-case", self.can_decide_case),
+            ("verify", "action-verify-disconnection", self.can_verify),
+        ]
+        .into_iter()
+        .filter(|(_, _, shown)| *shown)
+        .map(|(form, key, _)| (form, key))
+        .collect()
+    }
+
+    pub fn value(&self, field: &str) -> String {
+        self.form.get(field).cloned().unwrap_or_default()
+    }
+
+    pub fn error(&self, field: &str) -> Option<String> {
+        self.errors.get(field).map(|k| self.ctx.t(k))
+    }
+}

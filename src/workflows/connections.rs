@@ -1,0 +1,669 @@
+//! The registry's use cases: an approval becomes (or changes) a connection; suspension
+//! and reinstatement; revocation by due process; disconnection; and the scheduled work
+//! (expiry, reminders, missed deadlines). Each is one transaction with its audit event
+//! and its dated connection event.
+
+use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
+use serde_json::json;
+
+use crate::db::audit::{self, AuditEntry};
+use crate::db::models::application::{self as app_db, Application};
+use crate::db::models::connection::{
+    self as connection_db, Connection, ConnectionEvent, NewConnection, ShowCause, TermsChanges,
+};
+use crate::db::{DbConn, new_id, write_tx};
+use crate::domain::application_form::{ApplicationContent, Kind};
+use crate::domain::connection::{
+    ConnectionAction, ConnectionStatus, approval_number, reminder_due, valid_until,
+};
+use crate::domain::validation::FieldErrors;
+use crate::workflows::applications::content_of;
+use crate::workflows::{Actor, WorkflowError};
+
+/// Default days a provider has to answer a show-cause notice.
+pub const SHOW_CAUSE_DAYS: i64 = 30;
+/// Default days a provider has to disconnect after revocation.
+pub const DISCONNECTION_DAYS: i64 = 15;
+
+fn record_audit(
+    conn: &mut DbConn,
+    actor: &Actor,
+    action: &str,
+    connection: &Connection,
+    after: serde_json::Value,
+) -> diesel::QueryResult<i64> {
+    audit::append(
+        conn,
+        &AuditEntry {
+            actor_id: actor.id.as_deref(),
+            actor_label: &actor.label,
+            action,
+            subject_type: "connection",
+            subject_id: &connection.id,
+            before_state: Some(json!({ "status": connection.status }).to_string()),
+            after_state: Some(after.to_string()),
+            ip: &actor.ip,
+        },
+    )
+}
+
+fn event(
+    conn: &mut DbConn,
+    connection_id: &str,
+    kind: &str,
+    actor: &Actor,
+    reason: &str,
+    details: serde_json::Value,
+    at: NaiveDateTime,
+) -> diesel::QueryResult<()> {
+    connection_db::insert_event(
+        conn,
+        &ConnectionEvent {
+            id: new_id(),
+            connection_id: connection_id.to_string(),
+            kind: kind.to_string(),
+            occurred_at: at,
+            actor_id: actor.id.clone(),
+            reason: reason.to_string(),
+            details: details.to_string(),
+        },
+    )
+}
+
+/// Lower-cased text the public registry's free-text search looks in.
+fn search_text(number: &str, content: &ApplicationContent, provider: &str) -> String {
+    format!(
+        "{number} {provider} {} {}",
+        content.get("counterparty_name"),
+        content.get("counterparty_country")
+    )
+    .to_lowercase()
+}
+
+fn capacity(content: &ApplicationContent) -> i64 {
+    content
+        .get("capacity_mbps")
+        .replace([',', ' '], "")
+        .parse()
+        .unwrap_or(0)
+}
+
+/// Turns an approved application into the registry's record, inside the decision's
+/// transaction: a new connection with the next approval number (new applications and
+/// declarations), or new terms on the existing connection (modifications and renewals),
+/// the old terms kept in the connection's history.
+pub fn record_approval(
+    conn: &mut DbConn,
+    actor: &Actor,
+    app: &Application,
+    validity_months: i32,
+    now: NaiveDateTime,
+    today: NaiveDate,
+) -> Result<Connection, WorkflowError> {
+    let content = content_of(app);
+    let provider = crate::db::models::organisation::find(conn, &app.organisation_id)?
+        .map(|o| format!("{} {}", o.name_en, o.name_lo))
+        .unwrap_or_default();
+    let months = u32::try_from(validity_months).unwrap_or(1);
+    let terms = serde_json::to_string(&content).expect("content serialises");
+    let kind = Kind::parse(&app.kind).unwrap_or(Kind::New);
+    if kind.needs_existing_approval() {
+        let existing = connection_db::find_by_number(conn, content.get("related_approval_number"))?
+            .filter(|c| c.organisation_id == app.organisation_id)
+            .filter(|c| matches!(c.status.as_str(), "active" | "suspended"))
+            .ok_or(WorkflowError::Conflict("error-connection-not-changeable"))?;
+        let until = if kind == Kind::Renewal {
+            valid_until(
+                existing
+                    .valid_until
+                    .succ_opt()
+                    .unwrap_or(existing.valid_until),
+                months,
+            )
+        } else {
+            existing.valid_until
+        };
+        connection_db::update_terms(
+            conn,
+            &existing.id,
+            &TermsChanges {
+                application_id: &app.id,
+                connection_type: content.get("connection_type"),
+                counterparty_name: content.get("counterparty_name"),
+                counterparty_country: content.get("counterparty_country"),
+                capacity_mbps: capacity(&content),
+                endpoint_province: content.get("endpoint_province"),
+                terms: &terms,
+                conditions: &app.decision_conditions,
+                valid_until: until,
+                search_text: &search_text(&existing.approval_number, &content, &provider),
+                updated_at: now,
+            },
+        )?;
+        let kind_name = if kind == Kind::Renewal {
+            "renewed"
+        } else {
+            "modified"
+        };
+        event(
+            conn,
+            &existing.id,
+            kind_name,
+            actor,
+            "",
+            json!({
+                "application": app.id,
+                "previous_terms": serde_json::from_str::<serde_json::Value>(&existing.terms).unwrap_or_default(),
+                "previous_valid_until": existing.valid_until.to_string(),
+                "valid_until": until.to_string(),
+            }),
+            now,
+        )?;
+        record_audit(
+            conn,
+            actor,
+            &format!("connection.{kind_name}"),
+            &existing,
+            json!({ "valid_until": until.to_string() }),
+        )?;
+        return connection_db::find(conn, &existing.id)?.ok_or(WorkflowError::NotFound);
+    }
+    let year = chrono::Datelike::year(&today);
+    let number = approval_number(year, app_db::next_in_sequence(conn, "IC", year)?);
+    let requested =
+        NaiveDate::parse_from_str(content.get("requested_start_date"), "%Y-%m-%d").unwrap_or(today);
+    let valid_from = if kind == Kind::Declaration {
+        today
+    } else {
+        requested.max(today)
+    };
+    let id = new_id();
+    connection_db::insert(
+        conn,
+        &NewConnection {
+            id: &id,
+            approval_number: &number,
+            application_id: &app.id,
+            organisation_id: &app.organisation_id,
+            status: ConnectionStatus::Active.as_str(),
+            connection_type: content.get("connection_type"),
+            counterparty_name: content.get("counterparty_name"),
+            counterparty_country: content.get("counterparty_country"),
+            capacity_mbps: capacity(&content),
+            endpoint_province: content.get("endpoint_province"),
+            terms: &terms,
+            conditions: &app.decision_conditions,
+            valid_from,
+            valid_until: valid_until(valid_from, months),
+            approved_at: now,
+            status_changed_at: now,
+            search_text: &search_text(&number, &content, &provider),
+            created_at: now,
+            updated_at: now,
+        },
+    )?;
+    event(
+        conn,
+        &id,
+        "approved",
+        actor,
+        "",
+        json!({ "application": app.id }),
+        now,
+    )?;
+    let created = connection_db::find(conn, &id)?.ok_or(WorkflowError::NotFound)?;
+    record_audit(
+        conn,
+        actor,
+        "connection.approve",
+        &created,
+        json!({ "approval_number": number }),
+    )?;
+    Ok(created)
+}
+
+fn find(conn: &mut DbConn, id: &str) -> Result<Connection, WorkflowError> {
+    connection_db::find(conn, id)?.ok_or(WorkflowError::NotFound)
+}
+
+/// The connection if it belongs to the acting provider's organisation.
+pub fn find_own(conn: &mut DbConn, actor: &Actor, id: &str) -> Result<Connection, WorkflowError> {
+    let connection = find(conn, id)?;
+    match &actor.organisation_id {
+        Some(org) if *org == connection.organisation_id => Ok(connection),
+        _ => Err(WorkflowError::NotFound),
+    }
+}
+
+/// Moves a connection with a conditional update, refusing a stale or illegal move.
+fn transition(
+    conn: &mut DbConn,
+    connection: &Connection,
+    action: ConnectionAction,
+    now: NaiveDateTime,
+) -> Result<ConnectionStatus, WorkflowError> {
+    let from = ConnectionStatus::parse(&connection.status)
+        .ok_or(WorkflowError::Conflict("error-wrong-state"))?;
+    let to = from
+        .transition(action)
+        .map_err(|_| WorkflowError::Conflict("error-wrong-state"))?;
+    if connection_db::update_status(conn, &connection.id, from.as_str(), to.as_str(), now)? != 1 {
+        return Err(WorkflowError::Conflict("error-stale-state"));
+    }
+    Ok(to)
+}
+
+fn required_text(field: &'static str, raw: &str) -> Result<String, WorkflowError> {
+    let mut errors = FieldErrors::new();
+    let text = errors.text(field, raw, true, 8000);
+    errors.into_result(|| text).map_err(WorkflowError::Invalid)
+}
+
+/// The chair suspends a connection at once, with a recorded reason.
+pub fn suspend(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: &str,
+    reason: &str,
+    now: NaiveDateTime,
+) -> Result<Connection, WorkflowError> {
+    let reason = required_text("reason", reason)?;
+    write_tx(conn, |conn| {
+        let connection = find(conn, id)?;
+        transition(conn, &connection, ConnectionAction::Suspend, now)?;
+        event(conn, id, "suspended", actor, &reason, json!({}), now)?;
+        record_audit(
+            conn,
+            actor,
+            "connection.suspend",
+            &connection,
+            json!({ "status": "suspended", "reason": reason }),
+        )?;
+        find(conn, id)
+    })
+}
+
+/// The chair lifts a suspension, with a recorded reason.
+pub fn reinstate(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: &str,
+    reason: &str,
+    now: NaiveDateTime,
+) -> Result<Connection, WorkflowError> {
+    let reason = required_text("reason", reason)?;
+    write_tx(conn, |conn| {
+        let connection = find(conn, id)?;
+        transition(conn, &connection, ConnectionAction::Reinstate, now)?;
+        event(conn, id, "reinstated", actor, &reason, json!({}), now)?;
+        record_audit(
+            conn,
+            actor,
+            "connection.reinstate",
+            &connection,
+            json!({ "status": "active", "reason": reason }),
+        )?;
+        find(conn, id)
+    })
+}
+
+fn days_or(raw: &str, default: i64, field: &'static str) -> Result<i64, WorkflowError> {
+    match raw.trim() {
+        "" => Ok(default),
+        text => match text.parse::<i64>() {
+            Ok(d) if (1..=180).contains(&d) => Ok(d),
+            _ => {
+                let mut errors = FieldErrors::new();
+                errors.add(field, "error-days");
+                Err(WorkflowError::Invalid(errors))
+            }
+        },
+    }
+}
+
+/// The secretariat opens revocation proceedings: a show-cause notice with a deadline.
+pub fn open_show_cause(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: &str,
+    notice: &str,
+    days: &str,
+    now: NaiveDateTime,
+) -> Result<Connection, WorkflowError> {
+    let notice = required_text("notice", notice)?;
+    let days = days_or(days, SHOW_CAUSE_DAYS, "days")?;
+    write_tx(conn, |conn| {
+        let connection = find(conn, id)?;
+        if !matches!(connection.status.as_str(), "active" | "suspended") {
+            return Err(WorkflowError::Conflict("error-wrong-state"));
+        }
+        if connection_db::find_open_show_cause(conn, id)?.is_some() {
+            return Err(WorkflowError::Conflict("error-show-cause-open"));
+        }
+        let deadline = now + TimeDelta::days(days);
+        connection_db::insert_show_cause(
+            conn,
+            &ShowCause {
+                id: new_id(),
+                connection_id: id.to_string(),
+                notice: notice.clone(),
+                opened_by: actor.user_id()?.to_string(),
+                opened_at: now,
+                response_deadline: deadline,
+                answer: None,
+                answered_at: None,
+                outcome: None,
+                decided_at: None,
+                decided_by: None,
+            },
+        )?;
+        event(
+            conn,
+            id,
+            "show_cause",
+            actor,
+            &notice,
+            json!({ "deadline": deadline.to_string() }),
+            now,
+        )?;
+        record_audit(
+            conn,
+            actor,
+            "connection.show_cause",
+            &connection,
+            json!({ "deadline": deadline.to_string() }),
+        )?;
+        find(conn, id)
+    })
+}
+
+/// The provider answers the notice.
+pub fn answer_show_cause(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: &str,
+    answer: &str,
+    now: NaiveDateTime,
+) -> Result<Connection, WorkflowError> {
+    let answer = required_text("answer", answer)?;
+    write_tx(conn, |conn| {
+        let connection = find_own(conn, actor, id)?;
+        let case = connection_db::find_open_show_cause(conn, id)?
+            .ok_or(WorkflowError::Conflict("error-wrong-state"))?;
+        if connection_db::record_show_cause_answer(conn, &case.id, &answer, now)? != 1 {
+            return Err(WorkflowError::Conflict("error-stale-state"));
+        }
+        event(
+            conn,
+            id,
+            "show_cause_answered",
+            actor,
+            "",
+            json!({ "case": case.id }),
+            now,
+        )?;
+        record_audit(
+            conn,
+            actor,
+            "connection.show_cause_answer",
+            &connection,
+            json!({ "case": case.id }),
+        )?;
+        find(conn, id)
+    })
+}
+
+/// The chair decides the case: revoke (with an effective date and a disconnection
+/// deadline) or close it. Revocation waits for the answer or the end of the answer period.
+pub fn decide_show_cause(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: &str,
+    outcome: &str,
+    reason: &str,
+    disconnection_days: &str,
+    now: NaiveDateTime,
+) -> Result<Connection, WorkflowError> {
+    let revoke = match outcome {
+        "revoke" => true,
+        "dismiss" => false,
+        _ => {
+            let mut errors = FieldErrors::new();
+            errors.add("outcome", "error-outcome");
+            return Err(WorkflowError::Invalid(errors));
+        }
+    };
+    let reason = required_text("reason", reason)?;
+    let days = days_or(disconnection_days, DISCONNECTION_DAYS, "disconnection_days")?;
+    write_tx(conn, |conn| {
+        let connection = find(conn, id)?;
+        let case = connection_db::find_open_show_cause(conn, id)?
+            .ok_or(WorkflowError::Conflict("error-wrong-state"))?;
+        if revoke && case.answered_at.is_none() && now < case.response_deadline {
+            return Err(WorkflowError::Conflict("error-show-cause-pending"));
+        }
+        let by = actor.user_id()?.to_string();
+        if connection_db::record_show_cause_outcome(
+            conn,
+            &case.id,
+            if revoke { "revoked" } else { "dismissed" },
+            &by,
+            now,
+        )? != 1
+        {
+            return Err(WorkflowError::Conflict("error-stale-state"));
+        }
+        if revoke {
+            transition(conn, &connection, ConnectionAction::Revoke, now)?;
+            let deadline = now + TimeDelta::days(days);
+            connection_db::record_revocation(conn, id, now, deadline)?;
+            event(
+                conn,
+                id,
+                "revoked",
+                actor,
+                &reason,
+                json!({ "case": case.id, "disconnection_deadline": deadline.to_string() }),
+                now,
+            )?;
+            record_audit(
+                conn,
+                actor,
+                "connection.revoke",
+                &connection,
+                json!({ "status": "revoked", "disconnection_deadline": deadline.to_string() }),
+            )?;
+        } else {
+            event(
+                conn,
+                id,
+                "show_cause_dismissed",
+                actor,
+                &reason,
+                json!({ "case": case.id }),
+                now,
+            )?;
+            record_audit(
+                conn,
+                actor,
+                "connection.show_cause_dismiss",
+                &connection,
+                json!({ "case": case.id }),
+            )?;
+        }
+        find(conn, id)
+    })
+}
+
+/// The provider confirms the revoked link is disconnected, with evidence.
+pub fn confirm_disconnection(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: &str,
+    evidence: &str,
+    now: NaiveDateTime,
+) -> Result<Connection, WorkflowError> {
+    let evidence = required_text("evidence", evidence)?;
+    write_tx(conn, |conn| {
+        let connection = find_own(conn, actor, id)?;
+        if connection_db::record_disconnection(conn, id, &evidence, now)? != 1 {
+            return Err(WorkflowError::Conflict("error-wrong-state"));
+        }
+        event(
+            conn,
+            id,
+            "disconnection_confirmed",
+            actor,
+            "",
+            json!({}),
+            now,
+        )?;
+        record_audit(
+            conn,
+            actor,
+            "connection.confirm_disconnection",
+            &connection,
+            json!({ "confirmed": true }),
+        )?;
+        find(conn, id)
+    })
+}
+
+/// The secretariat verifies the disconnection.
+pub fn verify_disconnection(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: &str,
+    now: NaiveDateTime,
+) -> Result<Connection, WorkflowError> {
+    write_tx(conn, |conn| {
+        let connection = find(conn, id)?;
+        if connection_db::record_verification(conn, id, now)? != 1 {
+            return Err(WorkflowError::Conflict("error-wrong-state"));
+        }
+        event(
+            conn,
+            id,
+            "disconnection_verified",
+            actor,
+            "",
+            json!({}),
+            now,
+        )?;
+        record_audit(
+            conn,
+            actor,
+            "connection.verify_disconnection",
+            &connection,
+            json!({ "verified": true }),
+        )?;
+        find(conn, id)
+    })
+}
+
+/// What one scheduled run did to connections.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct ConnectionJobs {
+    pub expired: usize,
+    pub reminders: usize,
+    pub missed_deadlines: usize,
+}
+
+/// Expires connections past their last day, sends the 90/30/7-day reminders, and flags
+/// missed show-cause and disconnection deadlines. Each piece of work is claimed once.
+pub fn run_scheduled(
+    conn: &mut DbConn,
+    now: NaiveDateTime,
+    today: NaiveDate,
+) -> Result<ConnectionJobs, WorkflowError> {
+    let actor = Actor::system("scheduler");
+    let mut report = ConnectionJobs::default();
+    let horizon = today + TimeDelta::days(crate::domain::connection::REMINDER_DAYS[0]);
+    for connection in connection_db::list_active_ending_by(conn, horizon)? {
+        if connection.valid_until < today {
+            let expired = write_tx(conn, |conn| {
+                let fresh = find(conn, &connection.id)?;
+                match transition(conn, &fresh, ConnectionAction::Expire, now) {
+                    Ok(_) => {}
+                    Err(WorkflowError::Conflict(_)) => return Ok::<_, WorkflowError>(false),
+                    Err(e) => return Err(e),
+                }
+                event(
+                    conn,
+                    &fresh.id,
+                    "expired",
+                    &actor,
+                    "",
+                    json!({ "valid_until": fresh.valid_until.to_string() }),
+                    now,
+                )?;
+                record_audit(
+                    conn,
+                    &actor,
+                    "connection.expire",
+                    &fresh,
+                    json!({ "status": "expired" }),
+                )?;
+                Ok(true)
+            })?;
+            report.expired += usize::from(expired);
+        } else if let Some(days) = reminder_due(today, connection.valid_until) {
+            let subject = format!("{}:{}:{days}", connection.id, connection.valid_until);
+            let sent = write_tx(conn, |conn| {
+                if !connection_db::claim_mark(conn, "expiry_reminder", &subject, now)? {
+                    return Ok::<_, WorkflowError>(false);
+                }
+                event(
+                    conn,
+                    &connection.id,
+                    "expiry_reminder",
+                    &actor,
+                    "",
+                    json!({ "days_before": days }),
+                    now,
+                )?;
+                Ok(true)
+            })?;
+            report.reminders += usize::from(sent);
+        }
+    }
+    for case in connection_db::list_open_show_causes(conn)? {
+        if case.answered_at.is_none() && case.response_deadline < now {
+            let flagged = write_tx(conn, |conn| {
+                if !connection_db::claim_mark(conn, "show_cause_deadline", &case.id, now)? {
+                    return Ok::<_, WorkflowError>(false);
+                }
+                event(
+                    conn,
+                    &case.connection_id,
+                    "show_cause_deadline_missed",
+                    &actor,
+                    "",
+                    json!({ "case": case.id }),
+                    now,
+                )?;
+                Ok(true)
+            })?;
+            report.missed_deadlines += usize::from(flagged);
+        }
+    }
+    for connection in connection_db::list_disconnection_overdue(conn, now)? {
+        let flagged = write_tx(conn, |conn| {
+            if !connection_db::claim_mark(conn, "disconnection_deadline", &connection.id, now)? {
+                return Ok::<_, WorkflowError>(false);
+            }
+            event(
+                conn,
+                &connection.id,
+                "disconnection_deadline_missed",
+                &actor,
+                "",
+                json!({}),
+                now,
+            )?;
+            Ok(true)
+        })?;
+        report.missed_deadlines += usize::from(flagged);
+    }
+    Ok(report)
+}
