@@ -386,7 +386,7 @@ fn record_revision(
     let reference = match &app.reference {
         Some(r) => r.clone(),
         None => {
-            let number = app_db::next_in_sequence(conn, "APP", today.year())?;
+            let number = crate::db::models::sequence::next(conn, "APP", today.year())?;
             format!("APP-{}-{number:05}", today.year())
         }
     };

@@ -7,7 +7,7 @@ use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
 use serde_json::json;
 
 use crate::db::audit::{self, AuditEntry};
-use crate::db::models::application::{self as app_db, Application};
+use crate::db::models::application::Application;
 use crate::db::models::connection::{
     self as connection_db, Connection, ConnectionEvent, NewConnection, ShowCause, TermsChanges,
 };
@@ -169,7 +169,7 @@ pub fn record_approval(
         return connection_db::find(conn, &existing.id)?.ok_or(WorkflowError::NotFound);
     }
     let year = chrono::Datelike::year(&today);
-    let number = approval_number(year, app_db::next_in_sequence(conn, "IC", year)?);
+    let number = approval_number(year, crate::db::models::sequence::next(conn, "IC", year)?);
     let requested =
         NaiveDate::parse_from_str(content.get("requested_start_date"), "%Y-%m-%d").unwrap_or(today);
     let valid_from = if kind == Kind::Declaration {

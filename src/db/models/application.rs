@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::DbConn;
-use crate::db::schema::{application_revisions, applications, organisations, sequence_counters};
+use crate::db::schema::{application_revisions, applications, organisations};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = applications)]
@@ -209,48 +209,6 @@ pub fn set_closed_at(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> QueryRes
     diesel::update(applications::table.find(id))
         .set(applications::closed_at.eq(at))
         .execute(conn)
-}
-
-/// Takes the next number of a yearly sequence (`APP`, `IC`…). Called inside the write
-/// transaction that uses the number, so a rolled-back use leaves no gap, and the row lock
-/// (PostgreSQL) or the immediate transaction (SQLite) makes concurrent takers queue.
-pub fn next_in_sequence(conn: &mut DbConn, name: &str, year: i32) -> QueryResult<i64> {
-    let bumped: Option<i64> = diesel::update(
-        sequence_counters::table
-            .filter(sequence_counters::name.eq(name))
-            .filter(sequence_counters::year.eq(year)),
-    )
-    .set(sequence_counters::last_number.eq(sequence_counters::last_number + 1))
-    .returning(sequence_counters::last_number)
-    .get_result(conn)
-    .optional()?;
-    if let Some(number) = bumped {
-        return Ok(number);
-    }
-    let row = (
-        sequence_counters::name.eq(name),
-        sequence_counters::year.eq(year),
-        sequence_counters::last_number.eq(0_i64),
-    );
-    // The first number of a year: two takers may both try to create the row; one insert
-    // is ignored and both then bump the same row in turn.
-    match conn {
-        DbConn::Sqlite(c) => diesel::insert_or_ignore_into(sequence_counters::table)
-            .values(row)
-            .execute(c)?,
-        DbConn::Pg(c) => diesel::insert_into(sequence_counters::table)
-            .values(row)
-            .on_conflict_do_nothing()
-            .execute(c)?,
-    };
-    diesel::update(
-        sequence_counters::table
-            .filter(sequence_counters::name.eq(name))
-            .filter(sequence_counters::year.eq(year)),
-    )
-    .set(sequence_counters::last_number.eq(sequence_counters::last_number + 1))
-    .returning(sequence_counters::last_number)
-    .get_result(conn)
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

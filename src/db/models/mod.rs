@@ -7,5 +7,6 @@ pub mod committee;
 pub mod connection;
 pub mod information_request;
 pub mod organisation;
+pub mod sequence;
 pub mod session;
 pub mod user;

@@ -1,0 +1,287 @@
+//! The public registry at scale: fills a database with 100,000 connections (SQLite by
+//! default; PostgreSQL with `BENCH_DATABASE_URL=postgres://…/postgres`), starts the real
+//! server, and times requests over loopback for the first page, a filtered page, a page
+//! deep in the cursor, a connection's record, and the CSV export of everything.
+//!
+//! Run with `cargo bench --bench registry` (`BENCH_CONNECTIONS=N` changes the size).
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use diesel::connection::SimpleConnection;
+use interconnect_registry::config::Settings;
+use interconnect_registry::db::{DbConn, connect_and_migrate};
+use interconnect_registry::domain::account::{OrganisationInput, UserInput};
+use interconnect_registry::startup::{Application, Runtime};
+use interconnect_registry::workflows::{Actor, accounts, applications};
+
+const COUNTRIES: [&str; 8] = ["TH", "VN", "CN", "SG", "HK", "MY", "JP", "US"];
+const TYPES: [&str; 5] = [
+    "ip_transit",
+    "terrestrial_fibre",
+    "microwave",
+    "leased_circuit",
+    "cdn_cloud_onramp",
+];
+const STATUSES: [&str; 4] = ["active", "active", "suspended", "revoked"];
+
+fn database_url() -> (String, Option<(String, String)>) {
+    let name = format!("ir_bench_{}", uuid::Uuid::new_v4().simple());
+    match std::env::var("BENCH_DATABASE_URL")
+        .ok()
+        .filter(|v| !v.is_empty())
+    {
+        Some(admin) => {
+            use diesel::Connection;
+            let mut conn =
+                diesel::pg::PgConnection::establish(&admin).expect("BENCH_DATABASE_URL reachable");
+            conn.batch_execute(&format!("CREATE DATABASE \"{name}\""))
+                .expect("create database");
+            let mut url = url::Url::parse(&admin).expect("URL");
+            url.set_path(&name);
+            url.query_pairs_mut().append_pair("sslmode", "disable");
+            (url.to_string(), Some((admin, name)))
+        }
+        None => (
+            format!(
+                "sqlite://{}",
+                std::env::temp_dir().join(format!("{name}.db")).display()
+            ),
+            None,
+        ),
+    }
+}
+
+/// Inserts `n` connections in batches of multi-row INSERTs (the values are generated here).
+fn fill(conn: &mut DbConn, application: &str, organisation: &str, n: usize) {
+    let base = chrono::Utc::now().naive_utc() - chrono::TimeDelta::days(3650);
+    for chunk in (0..n).collect::<Vec<_>>().chunks(500) {
+        let rows: Vec<String> = chunk
+            .iter()
+            .map(|i| {
+                let at = base + chrono::TimeDelta::seconds(*i as i64 * 3000);
+                let number = format!("IC-{}-{:05}", 2000 + i / 90_000, i % 90_000 + 1);
+                let (country, kind, status) = (COUNTRIES[i % 8], TYPES[i % 5], STATUSES[i % 4]);
+                format!(
+                    "('c{i:07}', '{number}', '{application}', '{organisation}', '{status}', '{kind}', 'Carrier {i}', '{country}', 1000, 'VT', '{{}}', '', '{from}', '{until}', '{at}', '{at}', '', '{search}', '{at}', '{at}')",
+                    from = at.date(),
+                    until = at.date() + chrono::TimeDelta::days(1825),
+                    at = at.format("%Y-%m-%d %H:%M:%S%.6f"),
+                    search = format!("{number} carrier {i} {country}").to_lowercase(),
+                )
+            })
+            .collect();
+        conn.batch_execute(&format!(
+            "INSERT INTO connections (id, approval_number, application_id, organisation_id, status, connection_type, \
+             counterparty_name, counterparty_country, capacity_mbps, endpoint_province, terms, conditions, valid_from, \
+             valid_until, approved_at, status_changed_at, disconnection_evidence, search_text, created_at, updated_at) VALUES {}",
+            rows.join(",")
+        ))
+        .expect("insert connections");
+    }
+}
+
+struct Timing {
+    name: String,
+    times: Vec<Duration>,
+    bytes: usize,
+}
+
+impl Timing {
+    fn percentile(&self, p: f64) -> Duration {
+        let mut sorted = self.times.clone();
+        sorted.sort();
+        sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+    }
+}
+
+async fn time(client: &reqwest::Client, name: &str, url: &str, runs: usize) -> Timing {
+    let mut times = Vec::with_capacity(runs);
+    let mut bytes = 0;
+    for _ in 0..runs {
+        let started = Instant::now();
+        let res = client.get(url).send().await.expect("request");
+        assert!(res.status().is_success(), "{url}: {}", res.status());
+        bytes = res.bytes().await.expect("body").len();
+        times.push(started.elapsed());
+    }
+    Timing {
+        name: name.to_string(),
+        times,
+        bytes,
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let n: usize = std::env::var("BENCH_CONNECTIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let (url, pg) = database_url();
+    let env: HashMap<&str, String> = HashMap::from([
+        ("DATABASE_URL", url.clone()),
+        ("BIND", "127.0.0.1:0".to_string()),
+        (
+            "SECRET_KEY",
+            "bench-secret-key-bench-secret-key-0123".to_string(),
+        ),
+    ]);
+    let settings = Settings::from_lookup(|k| env.get(k).cloned()).expect("settings");
+    let pool = connect_and_migrate(&url, 8).expect("database");
+    let mut conn = pool.get().expect("connection");
+    let org = accounts::create_organisation(
+        &mut conn,
+        &Actor::command_line(),
+        &OrganisationInput {
+            slug: "bench".into(),
+            name_en: "Bench Co.".into(),
+            name_lo: "ບໍລິສັດ".into(),
+            ..OrganisationInput::default()
+        },
+    )
+    .expect("organisation");
+    let user = accounts::create_user(
+        &mut conn,
+        &Actor::command_line(),
+        &UserInput {
+            email: "bench@example.la".into(),
+            name: "Bench".into(),
+            role: "org_admin".into(),
+            organisation_id: org.id.clone(),
+            ..UserInput::default()
+        },
+        "bench password long enough",
+    )
+    .expect("user");
+    let actor = Actor {
+        id: Some(user.id.clone()),
+        label: "bench".into(),
+        ip: String::new(),
+        role: interconnect_registry::domain::role::Role::parse("org_admin"),
+        organisation_id: Some(org.id.clone()),
+    };
+    let app = applications::create_draft(
+        &mut conn,
+        &actor,
+        "new",
+        "Bench",
+        "bench@example.la",
+        chrono::Utc::now().naive_utc(),
+    )
+    .expect("application");
+    let started = Instant::now();
+    fill(&mut conn, &app.id, &org.id, n);
+    let fill_time = started.elapsed();
+    drop(conn);
+
+    let server = Application::build_with_pool(
+        settings,
+        pool.clone(),
+        Runtime {
+            workers: Some(2),
+            run_scheduler: false,
+            ..Runtime::default()
+        },
+    )
+    .expect("server");
+    let base = format!("http://127.0.0.1:{}", server.port());
+    tokio::spawn(server.run_until_stopped());
+    let client = reqwest::Client::new();
+    // Warm up caches once.
+    time(&client, "warm-up", &format!("{base}/registry"), 5).await;
+
+    // The cursor of a page deep in the list: follow 20 pages of the default order.
+    let mut deep = format!("{base}/registry");
+    for _ in 0..20 {
+        let html = client
+            .get(&deep)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let start = html.find("after=").expect("a next page") + "after=".len();
+        let token: String = html[start..].chars().take_while(|c| *c != '"').collect();
+        deep = format!("{base}/registry?after={token}");
+    }
+    let probe = n / 2;
+    let probe_number = format!("IC-{}-{:05}", 2000 + probe / 90_000, probe % 90_000 + 1);
+    let runs = 200;
+    let timings = vec![
+        time(
+            &client,
+            "registry, first page (50 rows)",
+            &format!("{base}/registry"),
+            runs,
+        )
+        .await,
+        time(&client, "registry, page 21 by cursor", &deep, runs).await,
+        time(
+            &client,
+            "registry, country=TH & type=ip_transit",
+            &format!("{base}/registry?country=TH&type=ip_transit"),
+            runs,
+        )
+        .await,
+        time(
+            &client,
+            "registry, sorted by expiry",
+            &format!("{base}/registry?sort=expiry"),
+            runs,
+        )
+        .await,
+        time(
+            &client,
+            "registry, free text q=carrier 4242",
+            &format!("{base}/registry?q=carrier+4242"),
+            50,
+        )
+        .await,
+        time(
+            &client,
+            "registry, one connection's record",
+            &format!("{base}/registry/{probe_number}"),
+            runs,
+        )
+        .await,
+        time(
+            &client,
+            "export, CSV of every connection",
+            &format!("{base}/registry.csv"),
+            3,
+        )
+        .await,
+    ];
+    let backend = if pg.is_some() { "PostgreSQL" } else { "SQLite" };
+    println!(
+        "\n{n} connections on {backend} (filled in {:.1} s); one client, sequential requests over loopback\n",
+        fill_time.as_secs_f64()
+    );
+    println!(
+        "{:<42} {:>6} {:>10} {:>10} {:>12}",
+        "request", "runs", "p50 ms", "p99 ms", "bytes"
+    );
+    for t in &timings {
+        println!(
+            "{:<42} {:>6} {:>10.2} {:>10.2} {:>12}",
+            t.name,
+            t.times.len(),
+            t.percentile(0.5).as_secs_f64() * 1000.0,
+            t.percentile(0.99).as_secs_f64() * 1000.0,
+            t.bytes
+        );
+    }
+    drop(pool);
+    if let Some((admin, name)) = pg {
+        use diesel::Connection;
+        if let Ok(mut conn) = diesel::pg::PgConnection::establish(&admin) {
+            let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"));
+        }
+    } else if let Some(path) = url.strip_prefix("sqlite://") {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{path}{suffix}"));
+        }
+    }
+}
