@@ -2,8 +2,6 @@
 //! votes, and one POST per action (screening, information request, completeness,
 //! assignment, review, recusal, vote, decision).
 
-use std::collections::BTreeMap;
-
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::auth::extract::CsrfForm;
@@ -19,7 +17,7 @@ use crate::domain::committee::Tally;
 use crate::domain::role::Role;
 use crate::error::AppError;
 use crate::routes::organisation::invalid;
-use crate::routes::{actor, read, redirect_with_flash, run};
+use crate::routes::{FieldsForm, perform, read, redirect_with_flash};
 use crate::startup::AppState;
 use crate::views::PageCtx;
 use crate::views::applications::{
@@ -265,19 +263,6 @@ pub async fn show(
     .await
 }
 
-/// Any committee action's form: the fields vary by action, so they are kept as sent.
-#[derive(Debug, serde::Deserialize)]
-pub struct ActionForm {
-    #[serde(flatten)]
-    fields: BTreeMap<String, String>,
-}
-
-impl ActionForm {
-    fn get(&self, field: &str) -> String {
-        self.fields.get(field).cloned().unwrap_or_default()
-    }
-}
-
 /// One committee action's request: who, on what, from which page.
 struct Call {
     req: HttpRequest,
@@ -289,10 +274,10 @@ struct Call {
 
 /// Runs an action; on success back to the application with a message, on bad input the
 /// page again with the form's values and problems.
-async fn act<F>(
+async fn act<T, F>(
     call: Call,
     form_name: &'static str,
-    form: ActionForm,
+    form: FieldsForm,
     flash: &'static str,
     work: F,
 ) -> Result<HttpResponse, AppError>
@@ -302,43 +287,28 @@ where
             &Actor,
             &str,
             &AppState,
-            &ActionForm,
-        ) -> Result<(), WorkflowError>
+            &FieldsForm,
+        ) -> Result<T, WorkflowError>
         + Send
         + 'static,
+    T: Send + 'static,
 {
-    let Call {
-        req,
-        ctx,
-        state,
-        user,
-        id,
-    } = call;
-    let actor = actor(&user, &req);
-    let (work_state, work_id) = (state.clone(), id.clone());
-    let form = std::sync::Arc::new(form);
-    let work_form = form.clone();
-    let outcome = run(&state, move |conn| {
-        work(conn, &actor, &work_id, &work_state, &work_form)
-    })
-    .await?;
-    match outcome {
+    let values = form.fields.clone();
+    match perform(&call.req, &call.state, &call.user, &call.id, form, work).await? {
         Ok(()) => Ok(redirect_with_flash(
-            &state,
-            &format!("/committee/applications/{id}"),
+            &call.state,
+            &format!("/committee/applications/{}", call.id),
             "success",
             flash,
         )),
         Err(errors) => {
             let forms = ActionForms {
                 form: form_name,
-                values: form.fields.clone(),
+                values,
                 errors,
             };
-            Ok(invalid(
-                case_page(ctx, &state, user, id, forms).await?,
-                &req,
-            ))
+            let page = case_page(call.ctx, &call.state, call.user, call.id, forms).await?;
+            Ok(invalid(page, &call.req))
         }
     }
 }
@@ -351,7 +321,7 @@ macro_rules! action {
             state: web::Data<AppState>,
             auth: Authorized<$policy>,
             path: web::Path<String>,
-            CsrfForm(form): CsrfForm<ActionForm>,
+            CsrfForm(form): CsrfForm<FieldsForm>,
         ) -> Result<HttpResponse, AppError> {
             act(
                 Call {
@@ -364,7 +334,7 @@ macro_rules! action {
                 $form,
                 form,
                 $flash,
-                |$conn, $actor, $id, $state, $f| $body.map(drop),
+                |$conn, $actor, $id, $state, $f| $body,
             )
             .await
         }

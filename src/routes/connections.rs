@@ -13,7 +13,7 @@ use crate::domain::role::Role;
 use crate::domain::validation::FieldErrors;
 use crate::error::AppError;
 use crate::routes::organisation::invalid;
-use crate::routes::{actor, read, redirect_with_flash, run};
+use crate::routes::{FieldsForm, perform, read, redirect_with_flash};
 use crate::startup::AppState;
 use crate::views::PageCtx;
 use crate::views::registry::{
@@ -206,19 +206,6 @@ pub async fn show_committee(
     .await
 }
 
-/// Any connection form: its fields are kept as sent.
-#[derive(Debug, serde::Deserialize)]
-pub struct ActionForm {
-    #[serde(flatten)]
-    fields: BTreeMap<String, String>,
-}
-
-impl ActionForm {
-    fn get(&self, field: &str) -> String {
-        self.fields.get(field).cloned().unwrap_or_default()
-    }
-}
-
 /// One connection action's request.
 struct Call {
     req: HttpRequest,
@@ -231,7 +218,7 @@ struct Call {
 
 async fn act<F>(
     call: Call,
-    form: ActionForm,
+    form: FieldsForm,
     flash: &'static str,
     work: F,
 ) -> Result<HttpResponse, AppError>
@@ -241,47 +228,33 @@ where
             &Actor,
             &str,
             &AppState,
-            &ActionForm,
+            &FieldsForm,
         ) -> Result<Connection, WorkflowError>
         + Send
         + 'static,
 {
-    let Call {
-        req,
-        ctx,
-        state,
-        user,
-        id,
-        committee,
-    } = call;
-    let actor = actor(&user, &req);
-    let (work_state, work_id) = (state.clone(), id.clone());
-    let form = std::sync::Arc::new(form);
-    let work_form = form.clone();
-    let outcome = run(&state, move |conn| {
-        work(conn, &actor, &work_id, &work_state, &work_form)
-    })
-    .await?;
-    let back = if committee {
-        format!("/committee/connections/{id}")
-    } else {
-        format!("/connections/{id}")
-    };
-    match outcome {
-        Ok(_) => Ok(redirect_with_flash(&state, &back, "success", flash)),
-        Err(errors) => Ok(invalid(
-            page(
-                ctx,
-                &state,
-                user,
-                id,
-                committee,
-                form.fields.clone(),
+    let values = form.fields.clone();
+    let prefix = if call.committee { "/committee" } else { "" };
+    match perform(&call.req, &call.state, &call.user, &call.id, form, work).await? {
+        Ok(()) => Ok(redirect_with_flash(
+            &call.state,
+            &format!("{prefix}/connections/{}", call.id),
+            "success",
+            flash,
+        )),
+        Err(errors) => {
+            let page = page(
+                call.ctx,
+                &call.state,
+                call.user,
+                call.id,
+                call.committee,
+                values,
                 errors,
             )
-            .await?,
-            &req,
-        )),
+            .await?;
+            Ok(invalid(page, &call.req))
+        }
     }
 }
 
@@ -293,7 +266,7 @@ macro_rules! action {
             state: web::Data<AppState>,
             auth: Authorized<$policy>,
             path: web::Path<String>,
-            CsrfForm(form): CsrfForm<ActionForm>,
+            CsrfForm(form): CsrfForm<FieldsForm>,
         ) -> Result<HttpResponse, AppError> {
             let call = Call {
                 req,

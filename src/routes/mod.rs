@@ -220,6 +220,44 @@ where
         .map_err(|_| AppError::BadRequest("error-invalid-input"))
 }
 
+/// A form whose fields vary by action, kept as sent so that a refused attempt can show
+/// them again beside its problems.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct FieldsForm {
+    #[serde(flatten)]
+    pub fields: std::collections::BTreeMap<String, String>,
+}
+
+impl FieldsForm {
+    pub fn get(&self, field: &str) -> String {
+        self.fields.get(field).cloned().unwrap_or_default()
+    }
+}
+
+/// Runs one action's workflow as the signed-in `user` on record `id`, off the async
+/// threads. Validation problems come back as `Ok(Err(errors))` for the page to show.
+pub async fn perform<T, F>(
+    req: &HttpRequest,
+    state: &web::Data<AppState>,
+    user: &CurrentUser,
+    id: &str,
+    form: FieldsForm,
+    work: F,
+) -> Result<Result<(), FieldErrors>, AppError>
+where
+    F: FnOnce(&mut DbConn, &Actor, &str, &AppState, &FieldsForm) -> Result<T, WorkflowError>
+        + Send
+        + 'static,
+    T: Send + 'static,
+{
+    let actor = actor(user, req);
+    let (work_state, id) = (state.clone(), id.to_string());
+    run(state, move |conn| {
+        work(conn, &actor, &id, &work_state, &form).map(drop)
+    })
+    .await
+}
+
 /// The client address as this server sees it (the peer, not a forwarded header).
 pub fn client_ip(req: &HttpRequest) -> String {
     req.peer_addr()
