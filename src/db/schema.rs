@@ -251,6 +251,21 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    connection_files (id) {
+        id -> Text,
+        connection_id -> Text,
+        purpose -> Text,
+        file_name -> Text,
+        content_type -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        content -> Binary,
+        uploaded_by -> Text,
+        uploaded_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> organisations (organisation_id));
 diesel::joinable!(sessions -> users (user_id));
 
@@ -260,6 +275,7 @@ diesel::joinable!(attachments -> applications (application_id));
 diesel::joinable!(connections -> organisations (organisation_id));
 diesel::joinable!(connection_events -> connections (connection_id));
 diesel::joinable!(show_cause_cases -> connections (connection_id));
+diesel::joinable!(connection_files -> connections (connection_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
@@ -280,4 +296,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     show_cause_cases,
     scheduled_marks,
     scheduler_leases,
+    connection_files,
 );

@@ -9,6 +9,7 @@ pub mod clock;
 pub mod committee;
 pub mod connection;
 pub mod country;
+pub mod file;
 pub mod language;
 pub mod role;
 pub mod validation;

@@ -2,24 +2,21 @@
 //! information requests, withdrawal. Every lookup is limited to the user's organisation.
 
 use actix_multipart::Multipart;
-use actix_web::http::header::{
-    self, Charset, ContentDisposition, DispositionParam, DispositionType, ExtendedValue,
-};
 use actix_web::{HttpRequest, HttpResponse, web};
-use futures_util::TryStreamExt;
 
 use crate::auth::extract::{CsrfForm, NoFields, verify_csrf};
-use crate::auth::{Authorized, CurrentUser, policy};
+use crate::auth::{Authorized, policy};
 use crate::db::audit;
 use crate::db::models::attachment as attachment_db;
 use crate::db::models::information_request as rfi_db;
 use crate::domain::application::Status;
 use crate::domain::application_form::{ApplicationContent, FIELDS};
-use crate::domain::role::Role;
 use crate::domain::validation::FieldErrors;
 use crate::error::AppError;
 use crate::routes::organisation::invalid;
-use crate::routes::{actor, read, redirect_with_flash, run};
+use crate::routes::{
+    actor, file_response, may_read_files, read, read_upload, redirect_with_flash, run,
+};
 use crate::startup::AppState;
 use crate::views::PageCtx;
 use crate::views::applications::{
@@ -248,56 +245,6 @@ pub async fn save(
     }
 }
 
-/// Reads one multipart upload: the CSRF token, the attachment's kind and the file, the
-/// file refused as soon as it passes the size limit.
-struct Upload {
-    csrf: String,
-    kind: String,
-    file_name: String,
-    bytes: Vec<u8>,
-}
-
-async fn read_upload(mut payload: Multipart, max_bytes: usize) -> Result<Upload, AppError> {
-    let malformed = |_| AppError::BadRequest("error-malformed-upload");
-    let mut upload = Upload {
-        csrf: String::new(),
-        kind: String::new(),
-        file_name: String::new(),
-        bytes: Vec::new(),
-    };
-    while let Some(mut field) = payload.try_next().await.map_err(malformed)? {
-        let name = field.name().unwrap_or("").to_string();
-        if name == "file" {
-            upload.file_name = field
-                .content_disposition()
-                .and_then(|cd| cd.get_filename())
-                .unwrap_or("")
-                .to_string();
-        }
-        let limit = if name == "file" { max_bytes } else { 4096 };
-        let mut bytes = Vec::new();
-        while let Some(chunk) = field.try_next().await.map_err(malformed)? {
-            if bytes.len() + chunk.len() > limit {
-                return Err(if name == "file" {
-                    AppError::PayloadTooLarge
-                } else {
-                    AppError::BadRequest("error-malformed-upload")
-                });
-            }
-            bytes.extend_from_slice(&chunk);
-        }
-        let text =
-            || String::from_utf8(bytes.clone()).map_err(|_| AppError::BadRequest("error-not-utf8"));
-        match name.as_str() {
-            "csrf" => upload.csrf = text()?,
-            "kind" => upload.kind = text()?,
-            "file" => upload.bytes = bytes,
-            _ => {}
-        }
-    }
-    Ok(upload)
-}
-
 pub async fn upload(
     req: HttpRequest,
     ctx: PageCtx,
@@ -359,18 +306,6 @@ pub async fn remove_attachment(
     ))
 }
 
-/// May this user read this application's files? Its own provider staff, and the
-/// committee and auditors; nobody else.
-fn may_read_files(user: &CurrentUser, organisation_id: &str) -> bool {
-    match user.role {
-        Role::Applicant | Role::OrgAdmin => {
-            user.organisation_id.as_deref() == Some(organisation_id)
-        }
-        Role::Secretariat | Role::Reviewer | Role::Chair | Role::Auditor => true,
-        Role::Admin => false,
-    }
-}
-
 pub async fn download(
     state: web::Data<AppState>,
     auth: Authorized<policy::AnyUser>,
@@ -386,33 +321,7 @@ pub async fn download(
         attachment_db::find_with_content(conn, &id, &attachment_id)?.ok_or(WorkflowError::NotFound)
     })
     .await?;
-    let ascii_name: String = info
-        .file_name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || ".-_ ".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let disposition = ContentDisposition {
-        disposition: DispositionType::Attachment,
-        parameters: vec![
-            DispositionParam::Filename(ascii_name),
-            DispositionParam::FilenameExt(ExtendedValue {
-                charset: Charset::Ext("UTF-8".to_string()),
-                language_tag: None,
-                value: info.file_name.clone().into_bytes(),
-            }),
-        ],
-    };
-    Ok(HttpResponse::Ok()
-        .content_type(info.content_type)
-        .insert_header(disposition)
-        .insert_header((header::CACHE_CONTROL, "private, no-store"))
-        .body(bytes))
+    Ok(file_response(&info.file_name, &info.content_type, bytes))
 }
 
 async fn show_page(

@@ -4,20 +4,24 @@
 
 use std::collections::BTreeMap;
 
+use actix_multipart::Multipart;
+
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use crate::auth::extract::CsrfForm;
+use crate::auth::extract::{CsrfForm, verify_csrf};
 use crate::auth::{Authorized, CurrentUser, policy};
 use crate::db::models::connection::{self as connection_db, Connection};
 use crate::domain::role::Role;
 use crate::domain::validation::FieldErrors;
 use crate::error::AppError;
 use crate::routes::organisation::invalid;
-use crate::routes::{FieldsForm, perform, read, redirect_with_flash};
+use crate::routes::{
+    FieldsForm, file_response, may_read_files, perform, read, read_upload, redirect_with_flash, run,
+};
 use crate::startup::AppState;
 use crate::views::PageCtx;
 use crate::views::registry::{
-    CaseView, ConnectionPage, ConnectionRow, ConnectionsPage, event_rows,
+    CaseView, ConnectionPage, ConnectionRow, ConnectionsPage, FileRow, event_rows,
 };
 use crate::workflows::connections as flows;
 use crate::workflows::{Actor, WorkflowError};
@@ -121,14 +125,15 @@ async fn page(
     errors: FieldErrors,
 ) -> Result<ConnectionPage, AppError> {
     let actor_org = user.organisation_id.clone();
-    let (connection, events, cases) = read(state, move |conn| {
+    let (connection, events, cases, files) = read(state, move |conn| {
         let connection = connection_db::find(conn, &id)?.ok_or(WorkflowError::NotFound)?;
         if !committee && actor_org.as_deref() != Some(connection.organisation_id.as_str()) {
             return Err(WorkflowError::NotFound);
         }
         let events = connection_db::list_events(conn, &id)?;
         let cases = connection_db::list_show_causes(conn, &id)?;
-        Ok((connection, events, cases))
+        let files = connection_db::list_files(conn, &id)?;
+        Ok((connection, events, cases, files))
     })
     .await?;
     let open_case = cases.iter().find(|c| c.outcome.is_none());
@@ -142,6 +147,11 @@ async fn page(
         capacity: connection.capacity_mbps,
         history: event_rows(&ctx, &events, false),
         cases: cases.iter().map(|c| CaseView::new(&ctx, c)).collect(),
+        files: files.iter().map(|f| FileRow::new(&ctx, f)).collect(),
+        can_upload_answer: !committee && open_case.is_some(),
+        can_upload_evidence: !committee
+            && status == "revoked"
+            && connection.disconnection_verified_at.is_none(),
         disconnection_deadline: connection
             .disconnection_deadline
             .map(|d| ctx.local_time(&d))
@@ -365,3 +375,62 @@ action!(
         flows::verify_disconnection(conn, actor, id, state.clock.now())
     }
 );
+
+/// The provider adds a file to its answer or to its evidence of disconnection.
+pub async fn upload(
+    req: HttpRequest,
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    auth: Authorized<policy::Provider>,
+    path: web::Path<String>,
+    payload: Multipart,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let upload = read_upload(payload, state.settings.rules.attachment_max_bytes).await?;
+    verify_csrf(&req, &upload.csrf)?;
+    let actor = crate::routes::actor(&auth.user, &req);
+    let (work_id, now) = (id.clone(), state.clock.now());
+    let outcome = run(&state, move |conn| {
+        flows::add_file(
+            conn,
+            &actor,
+            &work_id,
+            &upload.kind,
+            &upload.file_name,
+            &upload.bytes,
+            now,
+        )
+    })
+    .await?;
+    match outcome {
+        Ok(_) => Ok(redirect_with_flash(
+            &state,
+            &format!("/connections/{id}"),
+            "success",
+            "flash-attachment-added",
+        )),
+        Err(errors) => {
+            let page = page(ctx, &state, auth.user, id, false, BTreeMap::new(), errors).await?;
+            Ok(invalid(page, &req))
+        }
+    }
+}
+
+/// A file of a connection's proceedings, for its provider and the committee.
+pub async fn download(
+    state: web::Data<AppState>,
+    auth: Authorized<policy::AnyUser>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
+    let (id, file_id) = path.into_inner();
+    let user = auth.user;
+    let (info, bytes) = read(&state, move |conn| {
+        let connection = connection_db::find(conn, &id)?.ok_or(WorkflowError::NotFound)?;
+        if !may_read_files(&user, &connection.organisation_id) {
+            return Err(WorkflowError::NotFound);
+        }
+        connection_db::find_file_with_content(conn, &id, &file_id)?.ok_or(WorkflowError::NotFound)
+    })
+    .await?;
+    Ok(file_response(&info.file_name, &info.content_type, bytes))
+}

@@ -11,12 +11,15 @@ pub mod pages;
 pub mod registry;
 pub mod session;
 
+use actix_multipart::Multipart;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
+use futures_util::TryStreamExt;
 
 use crate::auth::CurrentUser;
 use crate::auth::session::{FLASH_COOKIE, cookie};
 use crate::db::DbConn;
+use crate::domain::role::Role;
 use crate::domain::validation::FieldErrors;
 use crate::error::AppError;
 use crate::startup::AppState;
@@ -156,6 +159,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::post().to(connections::confirm_disconnection),
         )
         .route(
+            "/connections/{id}/files",
+            web::post().to(connections::upload),
+        )
+        .route(
+            "/connections/{id}/files/{file}",
+            web::get().to(connections::download),
+        )
+        .route(
             "/committee/connections",
             web::get().to(connections::committee_list),
         )
@@ -256,6 +267,101 @@ where
         work(conn, &actor, &id, &work_state, &form).map(drop)
     })
     .await
+}
+
+/// Reads one multipart upload: the CSRF token, the attachment's kind and the file, the
+/// file refused as soon as it passes the size limit.
+pub struct Upload {
+    pub csrf: String,
+    pub kind: String,
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+}
+
+pub async fn read_upload(mut payload: Multipart, max_bytes: usize) -> Result<Upload, AppError> {
+    let malformed = |_| AppError::BadRequest("error-malformed-upload");
+    let mut upload = Upload {
+        csrf: String::new(),
+        kind: String::new(),
+        file_name: String::new(),
+        bytes: Vec::new(),
+    };
+    while let Some(mut field) = payload.try_next().await.map_err(malformed)? {
+        let name = field.name().unwrap_or("").to_string();
+        if name == "file" {
+            upload.file_name = field
+                .content_disposition()
+                .and_then(|cd| cd.get_filename())
+                .unwrap_or("")
+                .to_string();
+        }
+        let limit = if name == "file" { max_bytes } else { 4096 };
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.try_next().await.map_err(malformed)? {
+            if bytes.len() + chunk.len() > limit {
+                return Err(if name == "file" {
+                    AppError::PayloadTooLarge
+                } else {
+                    AppError::BadRequest("error-malformed-upload")
+                });
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        let text =
+            || String::from_utf8(bytes.clone()).map_err(|_| AppError::BadRequest("error-not-utf8"));
+        match name.as_str() {
+            "csrf" => upload.csrf = text()?,
+            "kind" => upload.kind = text()?,
+            "file" => upload.bytes = bytes,
+            _ => {}
+        }
+    }
+    Ok(upload)
+}
+
+/// May this user read the files of an organisation's application or connection? Its own
+/// provider staff, and the committee and auditors; nobody else.
+pub fn may_read_files(user: &CurrentUser, organisation_id: &str) -> bool {
+    match user.role {
+        Role::Applicant | Role::OrgAdmin => {
+            user.organisation_id.as_deref() == Some(organisation_id)
+        }
+        Role::Secretariat | Role::Reviewer | Role::Chair | Role::Auditor => true,
+        Role::Admin => false,
+    }
+}
+
+/// A stored file sent as a download under its safe name (ASCII fallback and UTF-8).
+pub fn file_response(file_name: &str, content_type: &str, bytes: Vec<u8>) -> HttpResponse {
+    use actix_web::http::header::{
+        Charset, ContentDisposition, DispositionParam, DispositionType, ExtendedValue,
+    };
+    let ascii_name: String = file_name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || ".-_ ".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let disposition = ContentDisposition {
+        disposition: DispositionType::Attachment,
+        parameters: vec![
+            DispositionParam::Filename(ascii_name),
+            DispositionParam::FilenameExt(ExtendedValue {
+                charset: Charset::Ext("UTF-8".to_string()),
+                language_tag: None,
+                value: file_name.as_bytes().to_vec(),
+            }),
+        ],
+    };
+    HttpResponse::Ok()
+        .content_type(content_type.to_string())
+        .insert_header(disposition)
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .body(bytes)
 }
 
 /// The client address as this server sees it (the peer, not a forwarded header).

@@ -698,6 +698,16 @@ mod tests {
         keys.extend(Status::ALL.iter().map(|s| s.label_key().to_string()));
         keys.extend(Kind::ALL.iter().map(|k| k.label_key().to_string()));
         keys.extend(SECTIONS.iter().map(|(title, _)| title.to_string()));
+        keys.extend(
+            crate::workflows::connections::FILE_PURPOSES
+                .iter()
+                .map(|p| format!("file-purpose-{}", p.replace('_', "-"))),
+        );
+        keys.extend(
+            crate::views::registry::PUBLIC_EVENTS
+                .iter()
+                .map(|e| format!("conn-event-{}", e.replace('_', "-"))),
+        );
         for lang in Lang::ALL {
             for key in &keys {
                 assert_ne!(crate::i18n::t(lang, key), *key, "{key} missing in {lang:?}");

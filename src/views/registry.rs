@@ -6,7 +6,9 @@ use askama_web::WebTemplate;
 use chrono::NaiveDateTime;
 
 use super::PageCtx;
-use crate::db::models::connection::{Connection, ConnectionEvent, PublicConnection, ShowCause};
+use crate::db::models::connection::{
+    Connection, ConnectionEvent, ConnectionFile, PublicConnection, ShowCause,
+};
 use crate::domain::application_form::CONNECTION_TYPES;
 use crate::domain::connection::ConnectionStatus;
 use crate::domain::country::{COUNTRIES, CountryCode};
@@ -352,6 +354,28 @@ impl CaseView {
     }
 }
 
+/// A file of a connection's proceedings, for display.
+#[derive(Debug, Clone)]
+pub struct FileRow {
+    pub url: String,
+    pub purpose: String,
+    pub file_name: String,
+    pub sha256: String,
+    pub uploaded: String,
+}
+
+impl FileRow {
+    pub fn new(ctx: &PageCtx, f: &ConnectionFile) -> Self {
+        Self {
+            url: format!("/connections/{}/files/{}", f.connection_id, f.id),
+            purpose: ctx.t(&format!("file-purpose-{}", f.purpose.replace('_', "-"))),
+            file_name: f.file_name.clone(),
+            sha256: f.sha256.clone(),
+            uploaded: ctx.local_time(&f.uploaded_at),
+        }
+    }
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "connections/show.html")]
 pub struct ConnectionPage {
@@ -362,6 +386,9 @@ pub struct ConnectionPage {
     pub capacity: i64,
     pub history: Vec<EventRow>,
     pub cases: Vec<CaseView>,
+    pub files: Vec<FileRow>,
+    pub can_upload_answer: bool,
+    pub can_upload_evidence: bool,
     pub disconnection_deadline: String,
     pub disconnection_confirmed: bool,
     pub disconnection_verified: bool,

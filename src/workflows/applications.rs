@@ -6,6 +6,8 @@ use chrono::{Datelike, NaiveDateTime, TimeDelta};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
+use crate::domain::file::{safe_file_name, sniff_content_type};
+
 use crate::config::WorkflowRules;
 use crate::db::audit::{self, AuditEntry};
 use crate::db::models::application::{
@@ -188,50 +190,6 @@ pub const ATTACHMENT_KINDS: [&str; 4] = [
 ];
 /// Attachments a submission must include.
 pub const REQUIRED_ATTACHMENTS: [&str; 2] = ["network_diagram", "counterparty_contract"];
-
-/// A file type accepted as an attachment, recognised by its first bytes.
-pub fn sniff_content_type(bytes: &[u8]) -> Option<&'static str> {
-    if bytes.starts_with(b"%PDF-") {
-        Some("application/pdf")
-    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some("image/png")
-    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some("image/jpeg")
-    } else {
-        None
-    }
-}
-
-/// A file name safe to store and to send back: no path, no control or quoting
-/// characters, at most 100 characters, with an extension that matches the content.
-pub fn safe_file_name(raw: &str, content_type: &str) -> String {
-    let base = raw.rsplit(['/', '\\']).next().unwrap_or("");
-    let cleaned: String = base
-        .chars()
-        .filter(|c| !c.is_control() && !"\"';<>|*?:%".contains(*c))
-        .collect();
-    let stem = cleaned
-        .rsplit_once('.')
-        .map(|(stem, _)| stem.to_string())
-        .unwrap_or(cleaned);
-    let stem: String = stem
-        .trim()
-        .trim_start_matches('.')
-        .chars()
-        .take(90)
-        .collect();
-    let stem = if stem.is_empty() {
-        "attachment".to_string()
-    } else {
-        stem
-    };
-    let extension = match content_type {
-        "application/pdf" => "pdf",
-        "image/png" => "png",
-        _ => "jpg",
-    };
-    format!("{stem}.{extension}")
-}
 
 /// Adds a file to an application the provider may still edit.
 pub fn add_attachment(
@@ -645,56 +603,4 @@ pub fn lapse_unanswered_requests(
         dismissed += usize::from(done);
     }
     Ok(dismissed)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn file_types_are_recognised_by_content_not_name() {
-        assert_eq!(
-            sniff_content_type(b"%PDF-1.7\n..."),
-            Some("application/pdf")
-        );
-        assert_eq!(
-            sniff_content_type(b"\x89PNG\r\n\x1a\nrest"),
-            Some("image/png")
-        );
-        assert_eq!(
-            sniff_content_type(&[0xFF, 0xD8, 0xFF, 0xE0]),
-            Some("image/jpeg")
-        );
-        assert_eq!(sniff_content_type(b"MZ\x90\x00 an exe"), None);
-        assert_eq!(sniff_content_type(b"<html>%PDF-"), None);
-    }
-
-    #[test]
-    fn file_names_lose_paths_and_dangerous_characters() {
-        assert_eq!(
-            safe_file_name("../../etc/passwd", "application/pdf"),
-            "passwd.pdf"
-        );
-        assert_eq!(
-            safe_file_name("C:\\x\\diagram.PDF", "application/pdf"),
-            "diagram.pdf"
-        );
-        assert_eq!(safe_file_name("a\"b;c\r\n.png", "image/png"), "abc.png");
-        assert_eq!(safe_file_name("evil.exe", "image/jpeg"), "evil.jpg");
-        assert_eq!(safe_file_name("", "application/pdf"), "attachment.pdf");
-        assert_eq!(
-            safe_file_name(".hidden", "application/pdf"),
-            "attachment.pdf"
-        );
-        assert_eq!(
-            safe_file_name("ແຜນຜັງເຄືອຂ່າຍ.pdf", "application/pdf"),
-            "ແຜນຜັງເຄືອຂ່າຍ.pdf"
-        );
-        assert_eq!(
-            safe_file_name(&"x".repeat(300), "image/png")
-                .chars()
-                .count(),
-            94
-        );
-    }
 }

@@ -5,6 +5,7 @@
 
 use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
 use serde_json::json;
+use sha2::{Digest, Sha256};
 
 use crate::db::audit::{self, AuditEntry};
 use crate::db::models::application::Application;
@@ -16,6 +17,7 @@ use crate::domain::application_form::{ApplicationContent, Kind};
 use crate::domain::connection::{
     ConnectionAction, ConnectionStatus, approval_number, reminder_due, valid_until,
 };
+use crate::domain::file::{safe_file_name, sniff_content_type};
 use crate::domain::validation::FieldErrors;
 use crate::workflows::applications::content_of;
 use crate::workflows::{Actor, WorkflowError};
@@ -558,6 +560,80 @@ pub fn verify_disconnection(
             json!({ "verified": true }),
         )?;
         find(conn, id)
+    })
+}
+
+/// What a provider's file on a connection is for.
+pub const FILE_PURPOSES: [&str; 2] = ["show_cause_answer", "disconnection_evidence"];
+
+/// The provider adds a file to its own connection's proceedings: to the answer of an
+/// open show-cause notice, or as evidence of a disconnection not yet verified.
+pub fn add_file(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: &str,
+    purpose: &str,
+    file_name: &str,
+    bytes: &[u8],
+    now: NaiveDateTime,
+) -> Result<connection_db::ConnectionFile, WorkflowError> {
+    let mut errors = FieldErrors::new();
+    if !FILE_PURPOSES.contains(&purpose) {
+        errors.add("purpose", "error-file-purpose");
+    }
+    let content_type = match sniff_content_type(bytes) {
+        _ if bytes.is_empty() => {
+            errors.add("file", "error-file-empty");
+            ""
+        }
+        Some(t) => t,
+        None => {
+            errors.add("file", "error-file-type");
+            ""
+        }
+    };
+    if !errors.is_empty() {
+        return Err(WorkflowError::Invalid(errors));
+    }
+    let name = safe_file_name(file_name, content_type);
+    let sha256 = hex::encode(Sha256::digest(bytes));
+    write_tx(conn, |conn| {
+        let connection = find_own(conn, actor, id)?;
+        let open_case = connection_db::find_open_show_cause(conn, id)?;
+        let allowed = match purpose {
+            "show_cause_answer" => open_case.is_some(),
+            _ => connection.status == "revoked" && connection.disconnection_verified_at.is_none(),
+        };
+        if !allowed {
+            return Err(WorkflowError::Conflict("error-wrong-state"));
+        }
+        let file_id = new_id();
+        connection_db::insert_file(
+            conn,
+            &connection_db::NewConnectionFile {
+                id: &file_id,
+                connection_id: id,
+                purpose,
+                file_name: &name,
+                content_type,
+                size_bytes: bytes.len() as i64,
+                sha256: &sha256,
+                content: bytes,
+                uploaded_by: actor.user_id()?,
+                uploaded_at: now,
+            },
+        )?;
+        record_audit(
+            conn,
+            actor,
+            "connection.add_file",
+            &connection,
+            json!({ "file": file_id, "purpose": purpose, "file_name": name, "sha256": sha256 }),
+        )?;
+        connection_db::list_files(conn, id)?
+            .into_iter()
+            .find(|f| f.id == file_id)
+            .ok_or(WorkflowError::NotFound)
     })
 }
 

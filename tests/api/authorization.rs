@@ -220,6 +220,14 @@ const ROUTES: &[Route] = &[
         &[("evidence", "x")],
         OTHER_PROVIDERS,
     ),
+    scoped("UPLOAD", "/connections/{conn}/files", &[], OTHER_PROVIDERS),
+    Route {
+        method: "GET",
+        path: "/connections/{conn}/files/none",
+        form: &[],
+        allowed: CASE_READERS,
+        not_found: &["applicant", "org_admin", "admin"],
+    },
     get("/committee/connections", CASE_READERS),
     get("/committee/connections/{conn}", CASE_READERS),
     post(

@@ -144,12 +144,63 @@ async fn revocation_follows_due_process_to_a_verified_disconnection() {
 
     let (_, page) = cast.provider.browser.page(&provider).await;
     assert!(page.contains("Evidence of SIM-box fraud over this link."));
+    let res = cast
+        .provider
+        .upload_to(
+            &format!("{provider}/files"),
+            "show_cause_answer",
+            "blocked.exe",
+            b"MZ\x90 not a pdf",
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "files are checked by content"
+    );
+    let res = cast
+        .provider
+        .upload_to(
+            &format!("{provider}/files"),
+            "show_cause_answer",
+            "block-log.pdf",
+            crate::workflow_helpers::PDF,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
     cast.provider
         .act(
             &format!("{provider}/answer"),
             &[("answer", "We blocked the customer.")],
         )
         .await;
+    let files = connection_db::list_files(&mut app.conn(), &connection.id).unwrap();
+    assert_eq!(
+        (
+            files.len(),
+            files[0].file_name.as_str(),
+            files[0].purpose.as_str()
+        ),
+        (1, "block-log.pdf", "show_cause_answer")
+    );
+    let file_url = format!("/connections/{}/files/{}", connection.id, files[0].id);
+    assert_eq!(
+        cast.chair.browser.get(&file_url).await.status(),
+        StatusCode::OK,
+        "the committee reads the answer's files"
+    );
+    let outsider = app.another_browser();
+    outsider
+        .sign_in_as(&app.create_user("org_admin", None))
+        .await;
+    assert_eq!(
+        outsider.get(&file_url).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    let res = outsider
+        .post(&format!("{provider}/answer"), &[("answer", "not mine")])
+        .await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
     cast.chair
         .act(
             &format!("{committee}/decide"),
@@ -176,6 +227,16 @@ async fn revocation_follows_due_process_to_a_verified_disconnection() {
         StatusCode::CONFLICT,
         "nothing to verify before the provider confirms"
     );
+    let res = cast
+        .provider
+        .upload_to(
+            &format!("{provider}/files"),
+            "disconnection_evidence",
+            "patch.png",
+            b"\x89PNG\r\n\x1a\nrest",
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
     cast.provider
         .act(
             &format!("{provider}/disconnected"),

@@ -137,6 +137,23 @@ impl Member {
         name: &str,
         bytes: &[u8],
     ) -> reqwest::Response {
+        self.upload_to(
+            &format!("/applications/{id}/attachments"),
+            kind,
+            name,
+            bytes,
+        )
+        .await
+    }
+
+    /// A multipart upload of one file to `path`, with the CSRF token and a `kind`.
+    pub async fn upload_to(
+        &self,
+        path: &str,
+        kind: &str,
+        name: &str,
+        bytes: &[u8],
+    ) -> reqwest::Response {
         let token = self.browser.csrf().await;
         let form = Form::new()
             .text("csrf", token)
@@ -147,7 +164,7 @@ impl Member {
             );
         self.browser
             .client
-            .post(self.browser.url(&format!("/applications/{id}/attachments")))
+            .post(self.browser.url(path))
             .multipart(form)
             .send()
             .await

@@ -1,5 +1,5 @@
-//! `connections`, `connection_events`, `show_cause_cases`, and the scheduler's
-//! `scheduled_marks` and `scheduler_leases`.
+//! `connections`, `connection_events`, `show_cause_cases`, `connection_files`, and the
+//! scheduler's `scheduled_marks` and `scheduler_leases`.
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::Connection as _;
@@ -7,8 +7,8 @@ use diesel::prelude::*;
 
 use crate::db::DbConn;
 use crate::db::schema::{
-    connection_events, connections, organisations, scheduled_marks, scheduler_leases,
-    show_cause_cases,
+    connection_events, connection_files, connections, organisations, scheduled_marks,
+    scheduler_leases, show_cause_cases,
 };
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -570,4 +570,62 @@ pub fn acquire_lease(
     ))
     .execute(conn)?;
     Ok(changed == 1)
+}
+
+/// A file a provider added to a connection's proceedings, without its content.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = connection_files)]
+pub struct ConnectionFile {
+    pub id: String,
+    pub connection_id: String,
+    pub purpose: String,
+    pub file_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub uploaded_by: String,
+    pub uploaded_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = connection_files)]
+pub struct NewConnectionFile<'a> {
+    pub id: &'a str,
+    pub connection_id: &'a str,
+    pub purpose: &'a str,
+    pub file_name: &'a str,
+    pub content_type: &'a str,
+    pub size_bytes: i64,
+    pub sha256: &'a str,
+    pub content: &'a [u8],
+    pub uploaded_by: &'a str,
+    pub uploaded_at: NaiveDateTime,
+}
+
+pub fn insert_file(conn: &mut DbConn, new: &NewConnectionFile<'_>) -> QueryResult<()> {
+    diesel::insert_into(connection_files::table)
+        .values(new)
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn list_files(conn: &mut DbConn, connection_id: &str) -> QueryResult<Vec<ConnectionFile>> {
+    connection_files::table
+        .filter(connection_files::connection_id.eq(connection_id))
+        .order(connection_files::uploaded_at.asc())
+        .select(ConnectionFile::as_select())
+        .load(conn)
+}
+
+pub fn find_file_with_content(
+    conn: &mut DbConn,
+    connection_id: &str,
+    id: &str,
+) -> QueryResult<Option<(ConnectionFile, Vec<u8>)>> {
+    connection_files::table
+        .filter(connection_files::id.eq(id))
+        .filter(connection_files::connection_id.eq(connection_id))
+        .select((ConnectionFile::as_select(), connection_files::content))
+        .first(conn)
+        .optional()
 }
