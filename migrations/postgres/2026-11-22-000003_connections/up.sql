@@ -24,12 +24,15 @@ CREATE TABLE connections (
     created_at TIMESTAMP NOT NULL,
     updated_at TIMESTAMP NOT NULL
 );
+-- The registry pages in keyset order (approved_at, id), unfiltered and by each filter.
 CREATE INDEX connections_newest ON connections (approved_at, id);
 CREATE INDEX connections_expiry ON connections (valid_until, id);
-CREATE INDEX connections_status ON connections (status, valid_until);
-CREATE INDEX connections_country ON connections (counterparty_country, approved_at);
-CREATE INDEX connections_type ON connections (connection_type, approved_at);
-CREATE INDEX connections_organisation ON connections (organisation_id, approved_at);
+CREATE INDEX connections_status ON connections (status, approved_at, id);
+CREATE INDEX connections_country ON connections (counterparty_country, approved_at, id);
+CREATE INDEX connections_type ON connections (connection_type, approved_at, id);
+CREATE INDEX connections_organisation ON connections (organisation_id, approved_at, id);
+-- The scheduler's scan for expiries and reminders.
+CREATE INDEX connections_status_expiry ON connections (status, valid_until);
 
 CREATE TABLE connection_events (
     id TEXT PRIMARY KEY NOT NULL,
