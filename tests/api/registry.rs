@@ -404,44 +404,13 @@ async fn a_renewal_extends_the_same_connection_and_a_modification_keeps_the_old_
     let cast = Cast::assemble(&app).await;
     let connection = cast.approved_connection().await;
 
-    let renewal = cast.provider.start_application("renewal").await;
-    for kind in ["network_diagram", "counterparty_contract"] {
-        cast.provider
-            .upload(&renewal, kind, "d.pdf", crate::workflow_helpers::PDF)
-            .await;
-    }
     let mut fields = complete_fields();
     fields.push((
         "related_approval_number",
         connection.approval_number.clone(),
     ));
-    let res = cast.provider.save(&renewal, &fields, "submit").await;
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let case = format!("/committee/applications/{renewal}");
-    cast.secretariat.act(&format!("{case}/screen"), &[]).await;
-    cast.secretariat.act(&format!("{case}/complete"), &[]).await;
-    cast.secretariat
-        .act(
-            &format!("{case}/assign"),
-            &[
-                ("reviewer_id", &cast.technical.user.id),
-                ("domain", "technical"),
-            ],
-        )
-        .await;
-    let assignment = cast.assignment_of(&renewal, &cast.technical.user.id);
-    cast.technical
-        .act(
-            &format!("{case}/review"),
-            &[
-                ("assignment_id", &assignment),
-                ("recommendation", "approve"),
-                ("comments", "ok"),
-            ],
-        )
-        .await;
-    cast.secretariat
-        .act(&format!("{case}/open-vote"), &[])
+    let renewal = cast.provider.submit_application("renewal", &fields).await;
+    cast.review_and_open_vote(&renewal, &[(&cast.technical, "technical")])
         .await;
     cast.approve(&renewal, "24").await;
     let renewed = reload(&app, &connection);
@@ -459,48 +428,16 @@ async fn a_renewal_extends_the_same_connection_and_a_modification_keeps_the_old_
     );
     assert!(events(&app, &connection).contains(&"renewed".to_string()));
 
-    let modification = cast.provider.start_application("modification").await;
-    for kind in ["network_diagram", "counterparty_contract"] {
-        cast.provider
-            .upload(&modification, kind, "d.pdf", crate::workflow_helpers::PDF)
-            .await;
-    }
-    let mut fields = complete_fields();
-    fields.push((
-        "related_approval_number",
-        connection.approval_number.clone(),
-    ));
     fields
         .iter_mut()
         .find(|(k, _)| *k == "capacity_mbps")
         .unwrap()
         .1 = "40000".into();
-    cast.provider.save(&modification, &fields, "submit").await;
-    let case = format!("/committee/applications/{modification}");
-    cast.secretariat.act(&format!("{case}/screen"), &[]).await;
-    cast.secretariat.act(&format!("{case}/complete"), &[]).await;
-    cast.secretariat
-        .act(
-            &format!("{case}/assign"),
-            &[
-                ("reviewer_id", &cast.technical.user.id),
-                ("domain", "technical"),
-            ],
-        )
+    let modification = cast
+        .provider
+        .submit_application("modification", &fields)
         .await;
-    let assignment = cast.assignment_of(&modification, &cast.technical.user.id);
-    cast.technical
-        .act(
-            &format!("{case}/review"),
-            &[
-                ("assignment_id", &assignment),
-                ("recommendation", "approve"),
-                ("comments", "ok"),
-            ],
-        )
-        .await;
-    cast.secretariat
-        .act(&format!("{case}/open-vote"), &[])
+    cast.review_and_open_vote(&modification, &[(&cast.technical, "technical")])
         .await;
     cast.approve(&modification, "12").await;
     let modified = reload(&app, &connection);

@@ -16,12 +16,7 @@ async fn an_application_goes_from_draft_to_approval() {
     let id = cast.application_in_vote().await;
     let case = format!("/committee/applications/{id}");
     for voter in cast.voters() {
-        voter
-            .act(
-                &format!("{case}/vote"),
-                &[("choice", "approve"), ("reason", "Meets the rules")],
-            )
-            .await;
+        voter.vote(&id, "approve", "Meets the rules").await;
     }
     cast.chair
         .act(
@@ -313,30 +308,10 @@ async fn a_tie_is_broken_by_the_chairs_casting_vote() {
     let cast = Cast::assemble(&app).await;
     let id = cast.application_in_vote().await;
     let case = format!("/committee/applications/{id}");
-    cast.technical
-        .act(
-            &format!("{case}/vote"),
-            &[("choice", "approve"), ("reason", "ok")],
-        )
-        .await;
-    cast.security
-        .act(
-            &format!("{case}/vote"),
-            &[("choice", "approve"), ("reason", "ok")],
-        )
-        .await;
-    cast.legal
-        .act(
-            &format!("{case}/vote"),
-            &[("choice", "reject"), ("reason", "no")],
-        )
-        .await;
-    cast.chair
-        .act(
-            &format!("{case}/vote"),
-            &[("choice", "reject"), ("reason", "no")],
-        )
-        .await;
+    cast.technical.vote(&id, "approve", "ok").await;
+    cast.security.vote(&id, "approve", "ok").await;
+    cast.legal.vote(&id, "reject", "no").await;
+    cast.chair.vote(&id, "reject", "no").await;
     let (_, html) = cast.chair.browser.page(&case).await;
     assert!(html.contains("The vote is tied: the chair decides."));
     let res = cast
@@ -368,18 +343,8 @@ async fn a_recusal_changes_the_quorum() {
     let id = cast.application_in_vote().await;
     let case = format!("/committee/applications/{id}");
     // Four members: two votes are not a quorum (three are needed).
-    cast.technical
-        .act(
-            &format!("{case}/vote"),
-            &[("choice", "approve"), ("reason", "ok")],
-        )
-        .await;
-    cast.security
-        .act(
-            &format!("{case}/vote"),
-            &[("choice", "approve"), ("reason", "ok")],
-        )
-        .await;
+    cast.technical.vote(&id, "approve", "ok").await;
+    cast.security.vote(&id, "approve", "ok").await;
     let res = cast
         .chair
         .post(
@@ -430,12 +395,7 @@ async fn racing_signatures_produce_exactly_one_decision() {
     let id = cast.application_in_vote().await;
     let case = format!("/committee/applications/{id}");
     for voter in cast.voters() {
-        voter
-            .act(
-                &format!("{case}/vote"),
-                &[("choice", "approve"), ("reason", "ok")],
-            )
-            .await;
+        voter.vote(&id, "approve", "ok").await;
     }
     let mut tasks = Vec::new();
     for _ in 0..12 {

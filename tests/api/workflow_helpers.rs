@@ -171,14 +171,15 @@ impl Member {
             .expect("upload")
     }
 
-    /// A complete application with both required files, submitted; returns its id.
-    pub async fn submit_complete_application(&self) -> String {
-        let id = self.start_application("new").await;
-        for kind in ["network_diagram", "counterparty_contract"] {
-            let res = self.upload(&id, kind, "diagram.pdf", PDF).await;
+    /// An application of `kind` with both required files and `fields`, submitted;
+    /// returns its id.
+    pub async fn submit_application(&self, kind: &str, fields: &[(&str, String)]) -> String {
+        let id = self.start_application(kind).await;
+        for file_kind in ["network_diagram", "counterparty_contract"] {
+            let res = self.upload(&id, file_kind, "diagram.pdf", PDF).await;
             assert_eq!(res.status(), StatusCode::SEE_OTHER);
         }
-        let res = self.save(&id, &complete_fields(), "submit").await;
+        let res = self.save(&id, fields, "submit").await;
         let status = res.status();
         assert_eq!(
             status,
@@ -188,20 +189,32 @@ impl Member {
         );
         id
     }
+
+    /// A complete new application, submitted; returns its id.
+    pub async fn submit_complete_application(&self) -> String {
+        self.submit_application("new", &complete_fields()).await
+    }
+}
+
+impl Member {
+    /// Casts this member's vote on an application.
+    pub async fn vote(&self, application_id: &str, choice: &str, reason: &str) {
+        self.act(
+            &format!("/committee/applications/{application_id}/vote"),
+            &[("choice", choice), ("reason", reason)],
+        )
+        .await;
+    }
 }
 
 impl Cast {
-    /// Submitted, screened, complete, reviewed by all three reviewers, vote open.
-    pub async fn application_in_vote(&self) -> String {
-        let id = self.provider.submit_complete_application().await;
+    /// A submitted application screened, found complete, reviewed (approve) by each of
+    /// `reviewers` in their area, and put to the vote.
+    pub async fn review_and_open_vote(&self, id: &str, reviewers: &[(&Member, &str)]) {
         let case = format!("/committee/applications/{id}");
         self.secretariat.act(&format!("{case}/screen"), &[]).await;
         self.secretariat.act(&format!("{case}/complete"), &[]).await;
-        for (reviewer, domain) in [
-            (&self.technical, "technical"),
-            (&self.security, "security"),
-            (&self.legal, "legal"),
-        ] {
+        for (reviewer, domain) in reviewers {
             self.secretariat
                 .act(
                     &format!("{case}/assign"),
@@ -209,8 +222,8 @@ impl Cast {
                 )
                 .await;
         }
-        for reviewer in [&self.technical, &self.security, &self.legal] {
-            let assignment = self.assignment_of(&id, &reviewer.user.id);
+        for (reviewer, _) in reviewers {
+            let assignment = self.assignment_of(id, &reviewer.user.id);
             reviewer
                 .act(
                     &format!("{case}/review"),
@@ -225,6 +238,17 @@ impl Cast {
         self.secretariat
             .act(&format!("{case}/open-vote"), &[])
             .await;
+    }
+
+    /// Submitted, screened, complete, reviewed by all three reviewers, vote open.
+    pub async fn application_in_vote(&self) -> String {
+        let id = self.provider.submit_complete_application().await;
+        let reviewers = [
+            (&self.technical, "technical"),
+            (&self.security, "security"),
+            (&self.legal, "legal"),
+        ];
+        self.review_and_open_vote(&id, &reviewers).await;
         id
     }
 
@@ -254,12 +278,7 @@ impl Cast {
     pub async fn approve(&self, id: &str, validity_months: &str) {
         let case = format!("/committee/applications/{id}");
         for voter in self.voters() {
-            voter
-                .act(
-                    &format!("{case}/vote"),
-                    &[("choice", "approve"), ("reason", "ok")],
-                )
-                .await;
+            voter.vote(id, "approve", "ok").await;
         }
         self.chair
             .act(
