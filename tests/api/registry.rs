@@ -648,3 +648,41 @@ async fn the_statistics_page_draws_charts_and_gives_the_numbers() {
         .unwrap();
     assert!(html.contains("ໄທ (TH)"), "labels in Lao");
 }
+
+#[tokio::test]
+async fn racing_approvals_get_distinct_gap_free_numbers() {
+    let app = TestApp::spawn().await;
+    let cast = Cast::assemble(&app).await;
+    let mut ids = Vec::new();
+    for _ in 0..4 {
+        let id = cast.application_in_vote().await;
+        for voter in cast.voters() {
+            voter.vote(&id, "approve", "ok").await;
+        }
+        ids.push(id);
+    }
+    let mut tasks = Vec::new();
+    for id in ids.clone() {
+        let chair = cast.chair.browser.another_tab();
+        tasks.push(tokio::spawn(async move {
+            chair
+                .post(
+                    &format!("/committee/applications/{id}/decide"),
+                    &[("legal_basis", "Notice No. 258"), ("validity_months", "12")],
+                )
+                .await
+                .status()
+        }));
+    }
+    for task in tasks {
+        assert_eq!(task.await.unwrap(), StatusCode::SEE_OTHER);
+    }
+    let mut numbers: Vec<String> = ids
+        .iter()
+        .map(|id| cast.connection_of(id).approval_number)
+        .collect();
+    numbers.sort();
+    let year = chrono::Utc::now().format("%Y").to_string();
+    let expected: Vec<String> = (1..=4).map(|n| format!("IC-{year}-{n:05}")).collect();
+    assert_eq!(numbers, expected);
+}
