@@ -13,9 +13,8 @@ use crate::domain::application::Status;
 use crate::domain::application_form::{ApplicationContent, FIELDS};
 use crate::domain::validation::FieldErrors;
 use crate::error::AppError;
-use crate::routes::organisation::invalid;
 use crate::routes::{
-    actor, file_response, may_read_files, read, read_upload, redirect_with_flash, run,
+    actor, file_response, invalid, may_read_files, read, read_upload, redirect_with_flash, run,
 };
 use crate::startup::AppState;
 use crate::views::PageCtx;

@@ -16,8 +16,7 @@ use crate::domain::application::Status;
 use crate::domain::committee::Tally;
 use crate::domain::role::Role;
 use crate::error::AppError;
-use crate::routes::organisation::invalid;
-use crate::routes::{FieldsForm, perform, read, redirect_with_flash};
+use crate::routes::{FieldsForm, invalid, perform, read, redirect_with_flash};
 use crate::startup::AppState;
 use crate::views::PageCtx;
 use crate::views::applications::{

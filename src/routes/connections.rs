@@ -14,9 +14,9 @@ use crate::db::models::connection::{self as connection_db, Connection};
 use crate::domain::role::Role;
 use crate::domain::validation::FieldErrors;
 use crate::error::AppError;
-use crate::routes::organisation::invalid;
 use crate::routes::{
-    FieldsForm, file_response, may_read_files, perform, read, read_upload, redirect_with_flash, run,
+    FieldsForm, file_response, invalid, may_read_files, perform, read, read_upload,
+    redirect_with_flash, run,
 };
 use crate::startup::AppState;
 use crate::views::PageCtx;

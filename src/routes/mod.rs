@@ -364,6 +364,16 @@ pub fn file_response(file_name: &str, content_type: &str, bytes: Vec<u8>) -> Htt
         .body(bytes)
 }
 
+/// A form page re-rendered with its problems, as 422.
+pub fn invalid(
+    page: impl actix_web::Responder<Body = actix_web::body::BoxBody>,
+    req: &HttpRequest,
+) -> HttpResponse {
+    let mut res = page.respond_to(req);
+    *res.status_mut() = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
+    res
+}
+
 /// The client address as this server sees it (the peer, not a forwarded header).
 pub fn client_ip(req: &HttpRequest) -> String {
     req.peer_addr()

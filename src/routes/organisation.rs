@@ -1,8 +1,7 @@
 //! A provider's own organisation: its profile, and the edit form for its administrator.
 //! The organisation is always the signed-in user's own; no id is taken from the URL.
 
-use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, Responder, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::auth::extract::CsrfForm;
 use crate::auth::{Authorized, CurrentUser, policy};
@@ -10,7 +9,7 @@ use crate::db::models::{organisation as org_db, user as user_db};
 use crate::domain::role::Role;
 use crate::domain::validation::FieldErrors;
 use crate::error::AppError;
-use crate::routes::{actor, read, redirect_with_flash, run};
+use crate::routes::{actor, invalid, read, redirect_with_flash, run};
 use crate::startup::AppState;
 use crate::views::PageCtx;
 use crate::views::pages::{OrganisationForm, OrganisationFormPage, OrganisationPage};
@@ -93,14 +92,4 @@ pub async fn update(
             &req,
         )),
     }
-}
-
-/// A form page re-rendered with its problems, as 422.
-pub fn invalid(
-    page: impl Responder<Body = actix_web::body::BoxBody>,
-    req: &HttpRequest,
-) -> HttpResponse {
-    let mut res = page.respond_to(req);
-    *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    res
 }
