@@ -186,6 +186,11 @@ where
     }
 }
 
+/// Checks the database answers.
+pub fn ping(conn: &mut DbConn) -> diesel::QueryResult<()> {
+    conn.batch_execute("SELECT 1")
+}
+
 /// The current time in UTC, truncated to microseconds: the precision both backends keep,
 /// so a value read back equals the value written (the audit chain hashes it).
 pub fn now() -> chrono::NaiveDateTime {

@@ -1,9 +1,7 @@
 //! Liveness and readiness probes.
 
-use actix_web::{HttpResponse, web};
-use diesel::connection::SimpleConnection;
-
 use crate::startup::AppState;
+use actix_web::{HttpResponse, web};
 
 /// The process is up (no database involved).
 pub async fn livez() -> HttpResponse {
@@ -15,7 +13,7 @@ pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
     let state = state.clone();
     let reachable = web::block(move || {
         let mut conn = state.pool.get().map_err(|e| e.to_string())?;
-        conn.batch_execute("SELECT 1").map_err(|e| e.to_string())
+        crate::db::ping(&mut conn).map_err(|e| e.to_string())
     })
     .await;
     match reachable {
