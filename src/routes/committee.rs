@@ -2,9 +2,8 @@
 //! votes, and one POST per action (screening, information request, completeness,
 //! assignment, review, recusal, vote, decision).
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 
-use crate::auth::extract::CsrfForm;
 use crate::auth::{Authorized, CurrentUser, policy};
 use crate::db::audit;
 use crate::db::models::application::{self as app_db, ApplicationRow};
@@ -16,7 +15,7 @@ use crate::domain::application::Status;
 use crate::domain::committee::Tally;
 use crate::domain::role::Role;
 use crate::error::AppError;
-use crate::routes::{FieldsForm, invalid, perform, read, redirect_with_flash};
+use crate::routes::{ActionCall, FieldsForm, invalid, perform, read, redirect_with_flash};
 use crate::startup::AppState;
 use crate::views::PageCtx;
 use crate::views::applications::{
@@ -262,21 +261,12 @@ pub async fn show(
     .await
 }
 
-/// One committee action's request: who, on what, from which page.
-struct Call {
-    req: HttpRequest,
-    ctx: PageCtx,
-    state: web::Data<AppState>,
-    user: CurrentUser,
-    id: String,
-}
-
 /// Runs an action; on success back to the application with a message, on bad input the
 /// page again with the form's values and problems.
 async fn act<T, F>(
-    call: Call,
-    form_name: &'static str,
+    call: ActionCall,
     form: FieldsForm,
+    form_name: &'static str,
     flash: &'static str,
     work: F,
 ) -> Result<HttpResponse, AppError>
@@ -312,47 +302,17 @@ where
     }
 }
 
-macro_rules! action {
-    ($name:ident, $policy:ty, $form:literal, $flash:literal, |$conn:ident, $actor:ident, $id:ident, $state:ident, $f:ident| $body:expr) => {
-        pub async fn $name(
-            req: HttpRequest,
-            ctx: PageCtx,
-            state: web::Data<AppState>,
-            auth: Authorized<$policy>,
-            path: web::Path<String>,
-            CsrfForm(form): CsrfForm<FieldsForm>,
-        ) -> Result<HttpResponse, AppError> {
-            act(
-                Call {
-                    req,
-                    ctx,
-                    state,
-                    user: auth.user,
-                    id: path.into_inner(),
-                },
-                $form,
-                form,
-                $flash,
-                |$conn, $actor, $id, $state, $f| $body,
-            )
-            .await
-        }
-    };
-}
-
-action!(
+form_action!(
     start_screening,
     policy::Secretariat,
-    "screen",
-    "flash-screening-started",
+    act("screen", "flash-screening-started"),
     |conn, actor, id, state, _f| { apps::start_screening(conn, actor, id, state.clock.now()) }
 );
 
-action!(
+form_action!(
     request_information,
     policy::Secretariat,
-    "request_info",
-    "flash-information-requested",
+    act("request_info", "flash-information-requested"),
     |conn, actor, id, state, f| {
         apps::request_information(
             conn,
@@ -366,19 +326,17 @@ action!(
     }
 );
 
-action!(
+form_action!(
     mark_complete,
     policy::Secretariat,
-    "complete",
-    "flash-marked-complete",
+    act("complete", "flash-marked-complete"),
     |conn, actor, id, state, _f| { apps::mark_complete(conn, actor, id, state.clock.now()) }
 );
 
-action!(
+form_action!(
     assign_reviewer,
     policy::Secretariat,
-    "assign",
-    "flash-reviewer-assigned",
+    act("assign", "flash-reviewer-assigned"),
     |conn, actor, id, state, f| {
         committee::assign_reviewer(
             conn,
@@ -391,19 +349,17 @@ action!(
     }
 );
 
-action!(
+form_action!(
     open_vote,
     policy::Secretariat,
-    "open_vote",
-    "flash-vote-opened",
+    act("open_vote", "flash-vote-opened"),
     |conn, actor, id, state, _f| { committee::open_vote(conn, actor, id, state.clock.now()) }
 );
 
-action!(
+form_action!(
     record_review,
     policy::CommitteeMember,
-    "review",
-    "flash-review-recorded",
+    act("review", "flash-review-recorded"),
     |conn, actor, id, state, f| {
         committee::record_review(
             conn,
@@ -420,21 +376,19 @@ action!(
     }
 );
 
-action!(
+form_action!(
     recuse,
     policy::CommitteeMember,
-    "recuse",
-    "flash-recused",
+    act("recuse", "flash-recused"),
     |conn, actor, id, state, f| {
         committee::declare_conflict(conn, actor, id, &f.get("reason"), state.clock.now())
     }
 );
 
-action!(
+form_action!(
     vote,
     policy::CommitteeMember,
-    "vote",
-    "flash-vote-cast",
+    act("vote", "flash-vote-cast"),
     |conn, actor, id, state, f| {
         committee::cast_vote(
             conn,
@@ -447,11 +401,10 @@ action!(
     }
 );
 
-action!(
+form_action!(
     decide,
     policy::Chair,
-    "decide",
-    "flash-decision-signed",
+    act("decide", "flash-decision-signed"),
     |conn, actor, id, state, f| {
         let input = DecisionInput {
             casting_vote: f.get("casting_vote"),

@@ -8,14 +8,14 @@ use actix_multipart::Multipart;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use crate::auth::extract::{CsrfForm, verify_csrf};
+use crate::auth::extract::verify_csrf;
 use crate::auth::{Authorized, CurrentUser, policy};
 use crate::db::models::connection::{self as connection_db, Connection};
 use crate::domain::role::Role;
 use crate::domain::validation::FieldErrors;
 use crate::error::AppError;
 use crate::routes::{
-    FieldsForm, file_response, invalid, may_read_files, perform, read, read_upload,
+    ActionCall, FieldsForm, file_response, invalid, may_read_files, perform, read, read_upload,
     redirect_with_flash, run,
 };
 use crate::startup::AppState;
@@ -216,19 +216,10 @@ pub async fn show_committee(
     .await
 }
 
-/// One connection action's request.
-struct Call {
-    req: HttpRequest,
-    ctx: PageCtx,
-    state: web::Data<AppState>,
-    user: CurrentUser,
-    id: String,
-    committee: bool,
-}
-
 async fn act<F>(
-    call: Call,
+    call: ActionCall,
     form: FieldsForm,
+    committee: bool,
     flash: &'static str,
     work: F,
 ) -> Result<HttpResponse, AppError>
@@ -244,7 +235,7 @@ where
         + 'static,
 {
     let values = form.fields.clone();
-    let prefix = if call.committee { "/committee" } else { "" };
+    let prefix = if committee { "/committee" } else { "" };
     match perform(&call.req, &call.state, &call.user, &call.id, form, work).await? {
         Ok(()) => Ok(redirect_with_flash(
             &call.state,
@@ -258,7 +249,7 @@ where
                 &call.state,
                 call.user,
                 call.id,
-                call.committee,
+                committee,
                 values,
                 errors,
             )
@@ -268,74 +259,46 @@ where
     }
 }
 
-macro_rules! action {
-    ($name:ident, $policy:ty, $committee:literal, $flash:literal, |$conn:ident, $actor:ident, $id:ident, $state:ident, $f:ident| $body:expr) => {
-        pub async fn $name(
-            req: HttpRequest,
-            ctx: PageCtx,
-            state: web::Data<AppState>,
-            auth: Authorized<$policy>,
-            path: web::Path<String>,
-            CsrfForm(form): CsrfForm<FieldsForm>,
-        ) -> Result<HttpResponse, AppError> {
-            let call = Call {
-                req,
-                ctx,
-                state,
-                user: auth.user,
-                id: path.into_inner(),
-                committee: $committee,
-            };
-            act(call, form, $flash, |$conn, $actor, $id, $state, $f| $body).await
-        }
-    };
-}
-
-action!(
+form_action!(
     answer,
     policy::Provider,
-    false,
-    "flash-show-cause-answered",
+    act(false, "flash-show-cause-answered"),
     |conn, actor, id, state, f| {
         flows::answer_show_cause(conn, actor, id, &f.get("answer"), state.clock.now())
     }
 );
 
-action!(
+form_action!(
     confirm_disconnection,
     policy::Provider,
-    false,
-    "flash-disconnection-confirmed",
+    act(false, "flash-disconnection-confirmed"),
     |conn, actor, id, state, f| {
         flows::confirm_disconnection(conn, actor, id, &f.get("evidence"), state.clock.now())
     }
 );
 
-action!(
+form_action!(
     suspend,
     policy::Chair,
-    true,
-    "flash-connection-suspended",
+    act(true, "flash-connection-suspended"),
     |conn, actor, id, state, f| {
         flows::suspend(conn, actor, id, &f.get("reason"), state.clock.now())
     }
 );
 
-action!(
+form_action!(
     reinstate,
     policy::Chair,
-    true,
-    "flash-connection-reinstated",
+    act(true, "flash-connection-reinstated"),
     |conn, actor, id, state, f| {
         flows::reinstate(conn, actor, id, &f.get("reason"), state.clock.now())
     }
 );
 
-action!(
+form_action!(
     show_cause,
     policy::Secretariat,
-    true,
-    "flash-show-cause-sent",
+    act(true, "flash-show-cause-sent"),
     |conn, actor, id, state, f| {
         flows::open_show_cause(
             conn,
@@ -348,11 +311,10 @@ action!(
     }
 );
 
-action!(
+form_action!(
     decide_case,
     policy::Chair,
-    true,
-    "flash-case-decided",
+    act(true, "flash-case-decided"),
     |conn, actor, id, state, f| {
         flows::decide_show_cause(
             conn,
@@ -366,11 +328,10 @@ action!(
     }
 );
 
-action!(
+form_action!(
     verify,
     policy::Secretariat,
-    true,
-    "flash-disconnection-verified",
+    act(true, "flash-disconnection-verified"),
     |conn, actor, id, state, _f| {
         flows::verify_disconnection(conn, actor, id, state.clock.now())
     }

@@ -1,6 +1,24 @@
 //! Thin handlers, one file per area: parse input, run one workflow off the async threads,
 //! render a page or redirect (303 after a POST). No SQL and no business rule here.
 
+/// Defines the handler of a POST action on one record (`/…/{id}/…`): the policy is checked,
+/// then the CSRF token, then the call, the form and `$act`'s own arguments go to `$act`,
+/// which runs the workflow in the closure and answers with a redirect or the page again.
+macro_rules! form_action {
+    ($name:ident, $policy:ty, $act:ident($($arg:expr),*), |$conn:ident, $actor:ident, $id:ident, $state:ident, $f:ident| $body:expr) => {
+        pub async fn $name(
+            req: actix_web::HttpRequest,
+            ctx: crate::views::PageCtx,
+            state: actix_web::web::Data<crate::startup::AppState>,
+            auth: crate::auth::Authorized<$policy>,
+            path: actix_web::web::Path<String>,
+            crate::auth::extract::CsrfForm(form): crate::auth::extract::CsrfForm<crate::routes::FieldsForm>,
+        ) -> Result<actix_web::HttpResponse, crate::error::AppError> {
+            let call = crate::routes::ActionCall { req, ctx, state, user: auth.user, id: path.into_inner() };
+            $act(call, form, $($arg,)* |$conn, $actor, $id, $state, $f| $body).await
+        }
+    };
+}
 pub mod admin;
 pub mod applications;
 pub mod committee;
@@ -243,6 +261,15 @@ impl FieldsForm {
     pub fn get(&self, field: &str) -> String {
         self.fields.get(field).cloned().unwrap_or_default()
     }
+}
+
+/// One POST action on a record: the request, its page context, who, and the record's id.
+pub struct ActionCall {
+    pub req: HttpRequest,
+    pub ctx: crate::views::PageCtx,
+    pub state: web::Data<AppState>,
+    pub user: CurrentUser,
+    pub id: String,
 }
 
 /// Runs one action's workflow as the signed-in `user` on record `id`, off the async
