@@ -141,7 +141,7 @@ async fn case_page(
         let tally = committee::current_tally(conn, &id, &rules)?;
         let events = audit::list_for_subject(conn, "application", &id)?;
         let me = user_db::find(conn, &user_id)?.ok_or(WorkflowError::Forbidden)?;
-        let reviewers = committee_db::list_reviewers(conn)?;
+        let reviewers = committee_db::list_members(conn)?;
         Ok((
             row,
             attachments,
@@ -220,10 +220,10 @@ async fn case_page(
             && !matches!(result, Tally::NoQuorum { .. }),
         reviewers: reviewers
             .iter()
-            .map(|(id, name, domains)| {
+            .map(|m| {
                 (
-                    id.clone(),
-                    format!("{name} ({})", domain_labels(&ctx, domains)),
+                    m.id.clone(),
+                    format!("{} ({})", m.name, domain_labels(&ctx, &m.review_domains)),
                 )
             })
             .collect(),

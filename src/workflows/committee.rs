@@ -306,18 +306,18 @@ pub fn current_tally(
     id: &str,
     rules: &WorkflowRules,
 ) -> Result<(usize, Vec<Choice>, Tally), WorkflowError> {
-    let members = committee_db::list_committee_members(conn)?;
+    let members = committee_db::list_members(conn)?;
     let recused: Vec<String> = committee_db::list_recusals(conn, id)?
         .into_iter()
         .map(|(r, _)| r.user_id)
         .collect();
     let eligible = members
         .iter()
-        .filter(|(member_id, _, _)| !recused.contains(member_id))
+        .filter(|member| !recused.contains(&member.id))
         .count();
     let choices: Vec<Choice> = committee_db::list_votes(conn, id)?
         .iter()
-        .filter(|(v, _, _)| members.iter().any(|(m, _, _)| *m == v.voter_id))
+        .filter(|(v, _, _)| members.iter().any(|m| m.id == v.voter_id))
         .filter_map(|(v, _, _)| Choice::parse(&v.choice))
         .collect();
     let result = tally(

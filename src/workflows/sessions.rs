@@ -45,11 +45,10 @@ pub fn resume(
     }))
 }
 
-/// A successful sign-in: the new session's cookie token and the user.
+/// A successful sign-in: the new session's cookie token.
 #[derive(Debug)]
 pub struct SignedIn {
     pub token: String,
-    pub user: User,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -131,7 +130,7 @@ pub fn sign_in(
                 ip,
             },
         )?;
-        Ok::<_, diesel::result::Error>(Ok(SignedIn { token, user }))
+        Ok::<_, diesel::result::Error>(Ok(SignedIn { token }))
     })?
 }
 

@@ -198,18 +198,16 @@ pub fn list_unvoted_application_ids(
         .collect())
 }
 
-/// Active committee members: (id, name, role).
-pub fn list_committee_members(conn: &mut DbConn) -> QueryResult<Vec<(String, String, String)>> {
-    users::table
-        .filter(users::committee_member.eq(true))
-        .filter(users::active.eq(true))
-        .order(users::name.asc())
-        .select((users::id, users::name, users::role))
-        .load(conn)
+/// An active committee member.
+#[derive(Debug, Clone, Queryable)]
+pub struct Member {
+    pub id: String,
+    pub name: String,
+    pub review_domains: String,
 }
 
-/// Active committee members who review in `domain`: (id, name).
-pub fn list_reviewers(conn: &mut DbConn) -> QueryResult<Vec<(String, String, String)>> {
+/// Every active committee member, by name.
+pub fn list_members(conn: &mut DbConn) -> QueryResult<Vec<Member>> {
     users::table
         .filter(users::committee_member.eq(true))
         .filter(users::active.eq(true))
