@@ -686,3 +686,65 @@ async fn racing_approvals_get_distinct_gap_free_numbers() {
     let expected: Vec<String> = (1..=4).map(|n| format!("IC-{year}-{n:05}")).collect();
     assert_eq!(numbers, expected);
 }
+
+#[tokio::test]
+async fn show_cause_proceedings_can_close_without_revocation() {
+    let app = TestApp::spawn().await;
+    let cast = Cast::assemble(&app).await;
+    let connection = cast.approved_connection().await;
+    let committee = format!("/committee/connections/{}", connection.id);
+    let res = cast
+        .secretariat
+        .post(
+            &format!("{committee}/show-cause"),
+            &[("notice", "Unusual call volumes."), ("days", "0")],
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "the answer period is 1 to 180 days"
+    );
+    assert!(text_of(&res.text().await.unwrap(), "#e-days").is_some());
+    cast.secretariat
+        .act(
+            &format!("{committee}/show-cause"),
+            &[("notice", "Unusual call volumes.")],
+        )
+        .await;
+    let res = cast
+        .secretariat
+        .post(&format!("{committee}/show-cause"), &[("notice", "Again.")])
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::CONFLICT,
+        "one open proceeding at a time"
+    );
+    cast.chair
+        .act(
+            &format!("{committee}/decide"),
+            &[
+                ("outcome", "dismiss"),
+                ("reason", "Volumes explained by a new customer"),
+            ],
+        )
+        .await;
+    assert_eq!(reload(&app, &connection).status, "active");
+    assert_eq!(
+        events(&app, &connection),
+        ["approved", "show_cause", "show_cause_dismissed"]
+    );
+    let res = cast
+        .chair
+        .post(
+            &format!("{committee}/decide"),
+            &[("outcome", "revoke"), ("reason", "x")],
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::CONFLICT,
+        "a closed case cannot be decided again"
+    );
+}

@@ -723,3 +723,88 @@ async fn each_role_may_take_only_its_own_steps() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn a_draft_loses_an_attachment_but_a_submitted_application_keeps_it() {
+    let app = TestApp::spawn().await;
+    let cast = Cast::assemble(&app).await;
+    let id = cast.provider.start_application("new").await;
+    cast.provider.upload(&id, "other", "spare.pdf", PDF).await;
+    let files = |app: &TestApp| {
+        interconnect_registry::db::models::attachment::list_for_application(&mut app.conn(), &id)
+            .unwrap()
+    };
+    let spare = files(&app).remove(0).id;
+    cast.provider
+        .act(
+            &format!("/applications/{id}/attachments/{spare}/delete"),
+            &[],
+        )
+        .await;
+    assert!(files(&app).is_empty());
+    let res = cast
+        .provider
+        .post(
+            &format!("/applications/{id}/attachments/{spare}/delete"),
+            &[],
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::NOT_FOUND,
+        "removing twice finds nothing"
+    );
+
+    let submitted = cast.provider.submit_complete_application().await;
+    let file = interconnect_registry::db::models::attachment::list_for_application(
+        &mut app.conn(),
+        &submitted,
+    )
+    .unwrap()
+    .remove(0)
+    .id;
+    let res = cast
+        .provider
+        .post(
+            &format!("/applications/{submitted}/attachments/{file}/delete"),
+            &[],
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::CONFLICT,
+        "a submitted application's files stay"
+    );
+    let res = cast
+        .provider
+        .upload(&submitted, "other", "late.pdf", PDF)
+        .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn an_information_request_needs_questions_and_a_sensible_deadline() {
+    let app = TestApp::spawn().await;
+    let cast = Cast::assemble(&app).await;
+    let id = cast.provider.submit_complete_application().await;
+    let case = format!("/committee/applications/{id}");
+    cast.secretariat.act(&format!("{case}/screen"), &[]).await;
+    let res = cast
+        .secretariat
+        .post(
+            &format!("{case}/request-info"),
+            &[("questions", ""), ("days", "91")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert_eq!(
+        text_of(&html, "#e-questions").unwrap(),
+        "This field is required."
+    );
+    assert_eq!(
+        text_of(&html, "#e-days").unwrap(),
+        "Give a number of days from 1 to 90."
+    );
+    assert_eq!(cast.status_of(&id), "screening");
+}
