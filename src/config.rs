@@ -6,6 +6,9 @@ use std::fmt;
 use anyhow::{Context, bail};
 use url::Url;
 
+use crate::domain::account::EmailAddress;
+use crate::domain::language::Lang;
+
 /// The default database when `DATABASE_URL` is unset: a SQLite file in the working directory.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://interconnect-registry.db";
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
@@ -26,6 +29,20 @@ pub struct Settings {
     pub session_absolute_hours: i64,
     pub database_pool_size: u32,
     pub rules: WorkflowRules,
+    pub mail: MailSettings,
+}
+
+/// How the outbox is delivered.
+#[derive(Debug, Clone)]
+pub struct MailSettings {
+    /// Attempts before a message is marked failed.
+    pub max_attempts: i32,
+    /// The wait after the first failed attempt; it doubles with each further failure.
+    pub retry_base_seconds: i64,
+    /// How long a worker holds the messages it is sending before another may take them.
+    pub claim_seconds: i64,
+    /// How often the worker looks for due messages.
+    pub poll_ms: u64,
 }
 
 /// The regulator's adjustable rules for the application workflow.
@@ -40,6 +57,10 @@ pub struct WorkflowRules {
     pub attachment_max_bytes: usize,
     /// A vote needs more than this percentage of non-recused committee members.
     pub quorum_percent: u32,
+    /// The secretariat's shared address; when unset, each secretariat user is written to.
+    pub secretariat_email: Option<String>,
+    /// The language of mail to the secretariat's shared address.
+    pub secretariat_language: Lang,
 }
 
 impl fmt::Debug for Settings {
@@ -55,6 +76,7 @@ impl fmt::Debug for Settings {
             .field("session_absolute_hours", &self.session_absolute_hours)
             .field("database_pool_size", &self.database_pool_size)
             .field("rules", &self.rules)
+            .field("mail", &self.mail)
             .finish()
     }
 }
@@ -119,6 +141,26 @@ impl Settings {
                     p if p < 100 => p,
                     p => bail!("QUORUM_PERCENT must be below 100, got {p}"),
                 },
+                secretariat_email: match non_empty("SECRETARIAT_EMAIL") {
+                    None => None,
+                    Some(raw) => match EmailAddress::parse(&raw) {
+                        Ok(email) => Some(email.as_str().to_string()),
+                        Err(_) => bail!("SECRETARIAT_EMAIL is not an e-mail address: {raw}"),
+                    },
+                },
+                secretariat_language: match non_empty("SECRETARIAT_LANGUAGE") {
+                    None => Lang::default(),
+                    Some(raw) => match Lang::parse(&raw) {
+                        Some(lang) => lang,
+                        None => bail!("SECRETARIAT_LANGUAGE must be lo or en, got {raw:?}"),
+                    },
+                },
+            },
+            mail: MailSettings {
+                max_attempts: parse_number(&non_empty, "MAIL_MAX_ATTEMPTS", 10)?,
+                retry_base_seconds: parse_number(&non_empty, "MAIL_RETRY_SECONDS", 60)?,
+                claim_seconds: parse_number(&non_empty, "MAIL_CLAIM_SECONDS", 120)?,
+                poll_ms: parse_number(&non_empty, "MAIL_POLL_MS", 2000)?,
             },
         })
     }

@@ -16,6 +16,7 @@ use crate::config::Settings;
 use crate::db::{DbPool, DbSetupError, connect_and_migrate};
 use crate::domain::clock::{Clock, SystemClock};
 use crate::error::{AppError, render_errors};
+use crate::mail::worker::{self, Mailer};
 use crate::routes;
 use crate::workflows::scheduler;
 
@@ -34,6 +35,8 @@ pub struct Runtime {
     pub clock: Arc<dyn Clock>,
     /// Whether this process runs the scheduled jobs (every minute).
     pub run_scheduler: bool,
+    /// Whether this process delivers the outbox (when a mail server is configured).
+    pub run_mail_worker: bool,
 }
 
 impl Default for Runtime {
@@ -42,6 +45,7 @@ impl Default for Runtime {
             workers: None,
             clock: Arc::new(SystemClock),
             run_scheduler: true,
+            run_mail_worker: true,
         }
     }
 }
@@ -55,6 +59,7 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img
 
 pub struct Application {
     port: u16,
+    settings: Settings,
     server: Server,
 }
 
@@ -74,12 +79,25 @@ impl Application {
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind))?;
         let port = listener.local_addr()?.port();
+        // With port 0 the system picks the port; links in e-mail must carry the real one.
+        let settings = settings.with_bind(listener.local_addr()?.to_string());
         if runtime.run_scheduler {
-            scheduler::spawn(pool.clone(), runtime.clock.clone(), Duration::from_secs(60));
+            scheduler::spawn(
+                pool.clone(),
+                runtime.clock.clone(),
+                settings.rules.clone(),
+                Duration::from_secs(60),
+            );
+        }
+        if runtime.run_mail_worker {
+            match Mailer::from_settings(&settings)? {
+                Some(mailer) => worker::spawn(pool.clone(), mailer, runtime.clock.clone()),
+                None => tracing::warn!("SMTP_URL is not set: e-mail stays queued in the outbox"),
+            }
         }
         let state = web::Data::new(AppState {
             pool,
-            settings,
+            settings: settings.clone(),
             sign_in_limiter: SignInLimiter::default(),
             clock: runtime.clock,
         });
@@ -131,12 +149,18 @@ impl Application {
         prune_rate_limits(state);
         Ok(Self {
             port,
+            settings,
             server: server.run(),
         })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The settings the server runs with (the public address follows the bound port).
+    pub fn settings(&self) -> &Settings {
+        &self.settings
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {

@@ -3,6 +3,7 @@
 //! beyond "may this person use this route".
 
 pub mod csrf;
+pub mod email_token;
 pub mod extract;
 pub mod middleware;
 pub mod password;

@@ -29,6 +29,7 @@ diesel::table! {
         review_domains -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        committee_digest -> Bool,
     }
 }
 
@@ -267,6 +268,38 @@ diesel::table! {
 }
 
 diesel::joinable!(users -> organisations (organisation_id));
+diesel::table! {
+    outbox_messages (id) {
+        id -> Text,
+        message -> Text,
+        recipient_email -> Text,
+        recipient_name -> Text,
+        recipient_user_id -> Nullable<Text>,
+        language -> Text,
+        params -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        claimed_by -> Nullable<Text>,
+        claimed_until -> Nullable<Timestamp>,
+        last_error -> Text,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+        digest_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    user_tokens (id) {
+        id -> Text,
+        user_id -> Text,
+        purpose -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 
 diesel::joinable!(applications -> organisations (organisation_id));
@@ -297,4 +330,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     scheduled_marks,
     scheduler_leases,
     connection_files,
+    outbox_messages,
+    user_tokens,
 );

@@ -11,10 +11,23 @@ pub trait Clock: Send + Sync {
 
     /// Today's date in Vientiane, where the regulator's days begin and end.
     fn today_in_vientiane(&self) -> NaiveDate {
+        self.local_now().date()
+    }
+
+    /// The wall-clock time in Vientiane.
+    fn local_now(&self) -> NaiveDateTime {
         chrono_tz::Asia::Vientiane
             .from_utc_datetime(&self.now())
-            .date_naive()
+            .naive_local()
     }
+}
+
+/// A UTC time as Vientiane's wall clock shows it, in `format`.
+pub fn in_vientiane(at: &NaiveDateTime, format: &str) -> String {
+    chrono_tz::Asia::Vientiane
+        .from_utc_datetime(at)
+        .format(format)
+        .to_string()
 }
 
 /// The system clock.

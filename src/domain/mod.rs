@@ -11,5 +11,6 @@ pub mod connection;
 pub mod country;
 pub mod file;
 pub mod language;
+pub mod notification;
 pub mod role;
 pub mod validation;

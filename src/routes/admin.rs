@@ -1,18 +1,20 @@
-//! Administration: users and committee membership, organisations, the audit log.
+//! Administration: users and committee membership, organisations, the audit log, the
+//! outbox of e-mail.
 
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use crate::auth::extract::CsrfForm;
+use crate::auth::extract::{CsrfForm, NoFields};
 use crate::auth::{Authorized, policy};
-use crate::db::models::{organisation as org_db, user as user_db};
+use crate::db::models::{organisation as org_db, outbox as outbox_db, user as user_db};
 use crate::domain::validation::FieldErrors;
 use crate::error::AppError;
 use crate::routes::{actor, invalid, read, redirect_with_flash, run};
 use crate::startup::AppState;
 use crate::views::PageCtx;
+use crate::views::account::{OUTBOX_STATUSES, OutboxPage, OutboxRow};
 use crate::views::admin::{AuditPage, OrganisationsPage, UserForm, UserFormPage, UsersPage};
 use crate::views::pages::{OrganisationForm, OrganisationFormPage, OrganisationPage};
-use crate::workflows::{WorkflowError, accounts, audit};
+use crate::workflows::{WorkflowError, accounts, audit, notify};
 
 type Admin = Authorized<policy::Admin>;
 
@@ -336,4 +338,82 @@ pub async fn audit(
         status,
         older,
     })
+}
+
+/// Messages shown per page of the outbox.
+const OUTBOX_PAGE: i64 = 50;
+
+#[derive(Debug, serde::Deserialize)]
+pub struct OutboxQuery {
+    #[serde(default)]
+    status: String,
+    /// The id of the last message on the previous page.
+    #[serde(default)]
+    before: String,
+}
+
+pub async fn outbox(
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    _auth: Admin,
+    query: web::Query<OutboxQuery>,
+) -> Result<OutboxPage, AppError> {
+    let status = OUTBOX_STATUSES
+        .into_iter()
+        .find(|s| *s == query.status)
+        .map(str::to_string);
+    let (work_status, before) = (status.clone(), query.before.clone());
+    let (counts, messages) = read(&state, move |conn| {
+        let counts = outbox_db::count_by_status(conn)?;
+        let cursor = match before.as_str() {
+            "" => None,
+            id => outbox_db::find(conn, id)?.map(|m| (m.created_at, m.id)),
+        };
+        let messages = outbox_db::list_recent(conn, work_status.as_deref(), cursor, OUTBOX_PAGE)?;
+        Ok((counts, messages))
+    })
+    .await?;
+    let status = status.unwrap_or_default();
+    let older = (messages.len() as i64 == OUTBOX_PAGE)
+        .then(|| messages.last())
+        .flatten()
+        .map(|last| {
+            serde_urlencoded::to_string([("status", status.as_str()), ("before", &last.id)])
+                .unwrap_or_default()
+        });
+    Ok(OutboxPage {
+        counts: OUTBOX_STATUSES
+            .into_iter()
+            .map(|s| {
+                let count = counts.iter().find(|(c, _)| c == s).map_or(0, |(_, n)| *n);
+                (s, ctx.t(&format!("outbox-status-{s}")), count)
+            })
+            .collect(),
+        rows: messages
+            .into_iter()
+            .map(|m| OutboxRow::new(&ctx, m))
+            .collect(),
+        smtp_configured: state.settings.smtp_url.is_some(),
+        status,
+        older,
+        ctx,
+    })
+}
+
+pub async fn retry_message(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: Admin,
+    id: web::Path<String>,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> Result<HttpResponse, AppError> {
+    let actor = actor(&auth.user, &req);
+    let now = state.clock.now();
+    read(&state, move |conn| notify::retry(conn, &actor, &id, now)).await?;
+    Ok(redirect_with_flash(
+        &state,
+        "/admin/outbox?status=queued",
+        "success",
+        "flash-outbox-retried",
+    ))
 }

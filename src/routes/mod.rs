@@ -19,6 +19,7 @@ macro_rules! form_action {
         }
     };
 }
+pub mod account;
 pub mod admin;
 pub mod applications;
 pub mod committee;
@@ -92,6 +93,36 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::post().to(admin::update_organisation),
         )
         .route("/admin/audit", web::get().to(admin::audit))
+        .route("/admin/outbox", web::get().to(admin::outbox))
+        .route(
+            "/admin/outbox/{id}/retry",
+            web::post().to(admin::retry_message),
+        )
+        .route("/account", web::get().to(account::show))
+        .route(
+            "/account/notifications",
+            web::post().to(account::set_notifications),
+        )
+        .route("/password/forgot", web::get().to(account::forgot_form))
+        .route("/password/forgot", web::post().to(account::forgot))
+        .route(
+            "/password/reset/{token}",
+            web::get().to(account::reset_form),
+        )
+        .route("/password/reset/{token}", web::post().to(account::reset))
+        .route(
+            "/invitation/{token}",
+            web::get().to(account::invitation_form),
+        )
+        .route(
+            "/invitation/{token}",
+            web::post().to(account::accept_invitation),
+        )
+        .route(
+            "/organisation/invite",
+            web::get().to(organisation::invite_form),
+        )
+        .route("/organisation/invite", web::post().to(organisation::invite))
         .route("/applications", web::get().to(applications::list))
         .route("/applications", web::post().to(applications::create))
         .route("/applications/{id}", web::get().to(applications::show))

@@ -12,9 +12,10 @@ use crate::error::AppError;
 use crate::routes::{actor, invalid, read, redirect_with_flash, run};
 use crate::startup::AppState;
 use crate::views::PageCtx;
+use crate::views::account::{InviteForm, InvitePage};
 use crate::views::pages::{OrganisationForm, OrganisationFormPage, OrganisationPage};
 use crate::workflows::WorkflowError;
-use crate::workflows::accounts;
+use crate::workflows::{accounts, passwords};
 
 fn own_organisation_id(user: &CurrentUser) -> Result<String, AppError> {
     user.organisation_id.clone().ok_or(AppError::Forbidden)
@@ -91,5 +92,48 @@ pub async fn update(
             },
             &req,
         )),
+    }
+}
+
+pub async fn invite_form(ctx: PageCtx, _auth: Authorized<policy::OrgAdmin>) -> InvitePage {
+    let language = ctx.lang.code().to_string();
+    InvitePage {
+        ctx,
+        form: InviteForm {
+            role: Role::Applicant.as_str().to_string(),
+            language,
+            ..InviteForm::default()
+        },
+        errors: FieldErrors::new(),
+    }
+}
+
+pub async fn invite(
+    req: HttpRequest,
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    auth: Authorized<policy::OrgAdmin>,
+    CsrfForm(form): CsrfForm<InviteForm>,
+) -> Result<HttpResponse, AppError> {
+    let actor = actor(&auth.user, &req);
+    let invitation = passwords::Invitation {
+        email: form.email.clone(),
+        name: form.name.clone(),
+        role: form.role.clone(),
+        language: form.language.clone(),
+    };
+    let now = state.clock.now();
+    match run(&state, move |conn| {
+        passwords::invite(conn, &actor, &invitation, now)
+    })
+    .await?
+    {
+        Ok(_) => Ok(redirect_with_flash(
+            &state,
+            "/organisation",
+            "success",
+            "flash-invitation-sent",
+        )),
+        Err(errors) => Ok(invalid(InvitePage { ctx, form, errors }, &req)),
     }
 }

@@ -1,6 +1,7 @@
 //! Askama page structs: what each template needs, nothing more. `PageCtx` carries what
 //! every page shares (language, user, CSRF token, flash message, request id).
 
+pub mod account;
 pub mod admin;
 pub mod applications;
 pub mod pages;
@@ -159,22 +160,14 @@ impl PageCtx {
 
     /// A UTC time shown in Vientiane's time zone.
     pub fn local_time(&self, at: &chrono::NaiveDateTime) -> String {
-        use chrono::TimeZone;
-        chrono_tz::Asia::Vientiane
-            .from_utc_datetime(at)
-            .format("%Y-%m-%d %H:%M")
-            .to_string()
+        crate::domain::clock::in_vientiane(at, "%Y-%m-%d %H:%M")
     }
 }
 
 impl PageCtx {
     /// A UTC time's date in Vientiane.
     pub fn local_date(&self, at: &chrono::NaiveDateTime) -> String {
-        use chrono::TimeZone;
-        chrono_tz::Asia::Vientiane
-            .from_utc_datetime(at)
-            .format("%Y-%m-%d")
-            .to_string()
+        crate::domain::clock::in_vientiane(at, "%Y-%m-%d")
     }
 }
 

@@ -16,7 +16,7 @@ use crate::domain::language::Lang;
 use crate::domain::validation::FieldErrors;
 use crate::workflows::{Actor, WorkflowError, is_unique_violation};
 
-fn record(
+pub(crate) fn record(
     conn: &mut DbConn,
     actor: &Actor,
     action: &str,
@@ -151,7 +151,7 @@ pub fn update_organisation(
     })
 }
 
-fn validate_user(
+pub(crate) fn validate_user(
     conn: &mut DbConn,
     input: &UserInput,
     password_text: Option<&str>,
@@ -188,45 +188,57 @@ pub fn create_user(
 ) -> Result<User, WorkflowError> {
     let fields = validate_user(conn, input, Some(password_text))?;
     let password_hash = password::hash(password_text);
-    let result = write_tx(conn, |conn| {
-        if user_db::find_by_email(conn, fields.email.as_str())?.is_some() {
-            return Err(email_taken());
-        }
-        let now = db::now();
-        let id = new_id();
-        user_db::insert(
-            conn,
-            &NewUser {
-                id: &id,
-                email: fields.email.as_str(),
-                name: &fields.name,
-                role: fields.role.as_str(),
-                organisation_id: fields.organisation_id.as_deref(),
-                password_hash: &password_hash,
-                language: fields.language.map(Lang::code),
-                active: true,
-                committee_member: fields.committee_member,
-                review_domains: &fields.review_domains_text(),
-                created_at: now,
-                updated_at: now,
-            },
-        )?;
-        let created = user_db::find(conn, &id)?.ok_or(WorkflowError::NotFound)?;
-        record(
-            conn,
-            actor,
-            "user.create",
-            "user",
-            &id,
-            None,
-            Some(user_state(&created)),
-        )?;
-        Ok(created)
-    });
-    match result {
-        Err(WorkflowError::Database(e)) if is_unique_violation(&e) => Err(email_taken()),
-        other => other,
+    write_tx(conn, |conn| {
+        insert_account(conn, actor, &fields, &password_hash, "user.create")
+    })
+}
+
+/// Inserts a validated account inside the caller's transaction and audits it as `action`.
+/// An empty `password_hash` makes an account nobody can sign in to until a password is set.
+pub(crate) fn insert_account(
+    conn: &mut DbConn,
+    actor: &Actor,
+    fields: &UserFields,
+    password_hash: &str,
+    action: &str,
+) -> Result<User, WorkflowError> {
+    if user_db::find_by_email(conn, fields.email.as_str())?.is_some() {
+        return Err(email_taken());
     }
+    let now = db::now();
+    let id = new_id();
+    let inserted = user_db::insert(
+        conn,
+        &NewUser {
+            id: &id,
+            email: fields.email.as_str(),
+            name: &fields.name,
+            role: fields.role.as_str(),
+            organisation_id: fields.organisation_id.as_deref(),
+            password_hash,
+            language: fields.language.map(Lang::code),
+            active: true,
+            committee_member: fields.committee_member,
+            review_domains: &fields.review_domains_text(),
+            created_at: now,
+            updated_at: now,
+        },
+    );
+    match inserted {
+        Err(e) if is_unique_violation(&e) => return Err(email_taken()),
+        other => other?,
+    }
+    let created = user_db::find(conn, &id)?.ok_or(WorkflowError::NotFound)?;
+    record(
+        conn,
+        actor,
+        action,
+        "user",
+        &id,
+        None,
+        Some(user_state(&created)),
+    )?;
+    Ok(created)
 }
 
 /// Edits an account. A change of role or organisation ends the user's sessions, so new

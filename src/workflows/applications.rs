@@ -20,8 +20,9 @@ use crate::domain::application::{Action, Status};
 use crate::domain::application_form::{ApplicationContent, Kind};
 use crate::domain::clock::Clock;
 use crate::domain::committee::decision_due;
+use crate::domain::notification::{MessageKind, Params};
 use crate::domain::validation::FieldErrors;
-use crate::workflows::{Actor, WorkflowError};
+use crate::workflows::{Actor, WorkflowError, notify};
 
 /// States in which the provider may change the application's content.
 pub const EDITABLE: [&str; 2] = ["draft", "info_requested"];
@@ -413,7 +414,14 @@ pub fn submit(
             None,
             Some(json!({ "revision": revision })),
         )?;
-        find(conn, id)
+        let submitted = find(conn, id)?;
+        let to = notify::application_contacts(conn, &submitted)?;
+        let params = notify::application_params(conn, &submitted, false)?;
+        notify::enqueue(conn, MessageKind::SubmissionReceipt, &to, &params, now)?;
+        let to = notify::secretariat(conn, rules)?;
+        let params = notify::application_params(conn, &submitted, true)?;
+        notify::enqueue(conn, MessageKind::NewApplication, &to, &params, now)?;
+        Ok(submitted)
     })
 }
 
@@ -456,7 +464,11 @@ pub fn answer_and_resubmit(
             None,
             Some(json!({ "revision": revision, "information_request": request.id })),
         )?;
-        find(conn, id)
+        let resubmitted = find(conn, id)?;
+        let to = notify::secretariat(conn, rules)?;
+        let params = notify::application_params(conn, &resubmitted, true)?;
+        notify::enqueue(conn, MessageKind::InformationAnswered, &to, &params, now)?;
+        Ok(resubmitted)
     })
 }
 
@@ -548,6 +560,13 @@ pub fn request_information(
             None,
             Some(json!({ "information_request": request_id, "deadline": deadline.to_string() })),
         )?;
+        let to = notify::application_contacts(conn, &app)?;
+        let params = Params {
+            text: questions.clone(),
+            date: Some(deadline),
+            ..notify::application_params(conn, &app, false)?
+        };
+        notify::enqueue(conn, MessageKind::InformationRequested, &to, &params, now)?;
         find(conn, id)
     })
 }

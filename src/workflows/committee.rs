@@ -12,10 +12,11 @@ use crate::db::{DbConn, new_id, write_tx};
 use crate::domain::application::{Action, Status};
 use crate::domain::clock::Clock;
 use crate::domain::committee::{Choice, QuorumRule, Recommendation, Tally, tally};
+use crate::domain::notification::{MessageKind, Params};
 use crate::domain::role::{ReviewDomain, Role};
 use crate::domain::validation::FieldErrors;
 use crate::workflows::applications::{find, record, status_of, transition};
-use crate::workflows::{Actor, WorkflowError, connections, is_unique_violation};
+use crate::workflows::{Actor, WorkflowError, connections, is_unique_violation, notify};
 
 fn invalid(field: &'static str, key: &'static str) -> WorkflowError {
     let mut errors = FieldErrors::new();
@@ -92,6 +93,12 @@ pub fn assign_reviewer(
                 json!({ "assignment": assignment_id, "reviewer": reviewer_id, "domain": domain.as_str() }),
             ),
         )?;
+        let to = notify::user(conn, reviewer_id)?;
+        let params = Params {
+            area: domain.as_str().to_string(),
+            ..notify::application_params(conn, &app, true)?
+        };
+        notify::enqueue(conn, MessageKind::ReviewAssigned, &to, &params, now)?;
         find(conn, id)
     });
     match result {
@@ -240,6 +247,9 @@ pub fn open_vote(
         transition(conn, &app, Action::OpenVote, now)?;
         app_db::set_vote_opened_at(conn, id, now)?;
         record(conn, actor, "application.open_vote", id, None, None)?;
+        let to = notify::voting_members(conn, id)?;
+        let params = notify::application_params(conn, &app, true)?;
+        notify::enqueue(conn, MessageKind::VoteOpened, &to, &params, now)?;
         find(conn, id)
     })
 }
@@ -427,8 +437,27 @@ pub fn decide(
             })),
         )?;
         let decided = find(conn, id)?;
-        if let Some(months) = validity_months.filter(|_| approve) {
-            connections::record_approval(conn, actor, &decided, months, now, today)?;
+        let to = notify::application_contacts(conn, &decided)?;
+        let params = notify::application_params(conn, &decided, false)?;
+        match validity_months.filter(|_| approve) {
+            Some(months) => {
+                let connection =
+                    connections::record_approval(conn, actor, &decided, months, now, today)?;
+                let params = Params {
+                    approval_number: connection.approval_number,
+                    valid_until: Some(connection.valid_until),
+                    conditions,
+                    ..params
+                };
+                notify::enqueue(conn, MessageKind::DecisionApproved, &to, &params, now)?;
+            }
+            None => {
+                let params = Params {
+                    text: reasons,
+                    ..params
+                };
+                notify::enqueue(conn, MessageKind::DecisionRejected, &to, &params, now)?;
+            }
         }
         Ok(decided)
     })

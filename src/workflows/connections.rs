@@ -18,9 +18,10 @@ use crate::domain::connection::{
     ConnectionAction, ConnectionStatus, approval_number, reminder_due, valid_until,
 };
 use crate::domain::file::{safe_file_name, sniff_content_type};
+use crate::domain::notification::{MessageKind, Params};
 use crate::domain::validation::FieldErrors;
 use crate::workflows::applications::content_of;
-use crate::workflows::{Actor, WorkflowError};
+use crate::workflows::{Actor, WorkflowError, notify};
 
 /// Default days a provider has to answer a show-cause notice.
 pub const SHOW_CAUSE_DAYS: i64 = 30;
@@ -70,6 +71,22 @@ fn event(
             details: details.to_string(),
         },
     )
+}
+
+/// Tells the connection's provider what happened to it.
+fn tell_provider(
+    conn: &mut DbConn,
+    connection: &Connection,
+    kind: MessageKind,
+    params: Params,
+    now: NaiveDateTime,
+) -> diesel::QueryResult<Vec<String>> {
+    let to = notify::organisation_contacts(conn, &connection.organisation_id)?;
+    let params = Params {
+        valid_until: Some(connection.valid_until),
+        ..params
+    };
+    notify::enqueue(conn, kind, &to, &params, now)
 }
 
 /// Lower-cased text the public registry's free-text search looks in.
@@ -281,6 +298,11 @@ pub fn suspend(
             &connection,
             json!({ "status": "suspended", "reason": reason }),
         )?;
+        let params = Params {
+            text: reason.clone(),
+            ..notify::connection_params(&connection.approval_number, id)
+        };
+        tell_provider(conn, &connection, MessageKind::Suspension, params, now)?;
         find(conn, id)
     })
 }
@@ -305,6 +327,11 @@ pub fn reinstate(
             &connection,
             json!({ "status": "active", "reason": reason }),
         )?;
+        let params = Params {
+            text: reason.clone(),
+            ..notify::connection_params(&connection.approval_number, id)
+        };
+        tell_provider(conn, &connection, MessageKind::Reinstatement, params, now)?;
         find(conn, id)
     })
 }
@@ -375,6 +402,12 @@ pub fn open_show_cause(
             &connection,
             json!({ "deadline": deadline.to_string() }),
         )?;
+        let params = Params {
+            text: notice.clone(),
+            date: Some(deadline),
+            ..notify::connection_params(&connection.approval_number, id)
+        };
+        tell_provider(conn, &connection, MessageKind::ShowCause, params, now)?;
         find(conn, id)
     })
 }
@@ -475,6 +508,12 @@ pub fn decide_show_cause(
                 &connection,
                 json!({ "status": "revoked", "disconnection_deadline": deadline.to_string() }),
             )?;
+            let params = Params {
+                text: reason.clone(),
+                date: Some(deadline),
+                ..notify::connection_params(&connection.approval_number, id)
+            };
+            tell_provider(conn, &connection, MessageKind::Revocation, params, now)?;
         } else {
             event(
                 conn,
@@ -698,6 +737,11 @@ pub fn run_scheduled(
                     json!({ "days_before": days }),
                     now,
                 )?;
+                let params = Params {
+                    days: Some(days),
+                    ..notify::connection_params(&connection.approval_number, &connection.id)
+                };
+                tell_provider(conn, &connection, MessageKind::ExpiryReminder, params, now)?;
                 Ok(true)
             })?;
             report.reminders += usize::from(sent);

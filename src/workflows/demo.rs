@@ -269,6 +269,8 @@ const DEMO_RULES: crate::config::WorkflowRules = crate::config::WorkflowRules {
     rfi_days: 15,
     attachment_max_bytes: 1024,
     quorum_percent: 50,
+    secretariat_email: None,
+    secretariat_language: crate::domain::language::Lang::Lo,
 };
 
 /// One application waiting for the secretariat and one draft, from Lao Skynet.

@@ -8,6 +8,8 @@ pub mod audit;
 pub mod committee;
 pub mod connections;
 pub mod demo;
+pub mod notify;
+pub mod passwords;
 pub mod scheduler;
 pub mod sessions;
 

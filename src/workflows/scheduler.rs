@@ -9,10 +9,11 @@ use std::time::Duration;
 
 use chrono::TimeDelta;
 
+use crate::config::WorkflowRules;
 use crate::db::DbPool;
 use crate::db::models::connection as connection_db;
 use crate::domain::clock::Clock;
-use crate::workflows::{WorkflowError, applications, connections};
+use crate::workflows::{WorkflowError, applications, connections, notify};
 
 /// This process's name as a lease holder.
 static HOLDER: LazyLock<String> =
@@ -28,16 +29,37 @@ pub struct RunReport {
     pub ran: bool,
     pub dismissed: usize,
     pub connections: connections::ConnectionJobs,
+    pub digests: usize,
+    pub overdue_reminder: bool,
+}
+
+impl RunReport {
+    /// Whether any job changed anything.
+    pub fn did_something(&self) -> bool {
+        self.dismissed > 0
+            || self.connections != Default::default()
+            || self.digests > 0
+            || self.overdue_reminder
+    }
 }
 
 /// Runs every job once as of the clock's now, if this process can take the lease.
-pub fn run_once(pool: &DbPool, clock: &dyn Clock) -> Result<RunReport, WorkflowError> {
-    run_as(pool, clock, &HOLDER)
+pub fn run_once(
+    pool: &DbPool,
+    clock: &dyn Clock,
+    rules: &WorkflowRules,
+) -> Result<RunReport, WorkflowError> {
+    run_as(pool, clock, rules, &HOLDER)
 }
 
 /// Runs every job once under the lease of `holder` (tests name several holders to play
 /// several servers).
-pub fn run_as(pool: &DbPool, clock: &dyn Clock, holder: &str) -> Result<RunReport, WorkflowError> {
+pub fn run_as(
+    pool: &DbPool,
+    clock: &dyn Clock,
+    rules: &WorkflowRules,
+    holder: &str,
+) -> Result<RunReport, WorkflowError> {
     let mut conn = pool.get()?;
     let now = clock.now();
     if !connection_db::acquire_lease(&mut conn, holder, now, now + LEASE)? {
@@ -45,24 +67,27 @@ pub fn run_as(pool: &DbPool, clock: &dyn Clock, holder: &str) -> Result<RunRepor
     }
     let dismissed = applications::lapse_unanswered_requests(&mut conn, now)?;
     let connections = connections::run_scheduled(&mut conn, now, clock.today_in_vientiane())?;
+    let digests = notify::send_digests(&mut conn, now, clock.local_now())?;
+    let overdue_reminder = notify::remind_overdue(&mut conn, rules, now, clock.local_now())?;
     Ok(RunReport {
         ran: true,
         dismissed,
         connections,
+        digests,
+        overdue_reminder,
     })
 }
 
 /// Runs the jobs every `every`, off the async threads, until the process ends.
-pub fn spawn(pool: DbPool, clock: Arc<dyn Clock>, every: Duration) {
+pub fn spawn(pool: DbPool, clock: Arc<dyn Clock>, rules: WorkflowRules, every: Duration) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
         loop {
             tick.tick().await;
-            let (pool, clock) = (pool.clone(), clock.clone());
-            match tokio::task::spawn_blocking(move || run_once(&pool, clock.as_ref())).await {
-                Ok(Ok(report))
-                    if report.dismissed > 0 || report.connections != Default::default() =>
-                {
+            let (pool, clock, rules) = (pool.clone(), clock.clone(), rules.clone());
+            match tokio::task::spawn_blocking(move || run_once(&pool, clock.as_ref(), &rules)).await
+            {
+                Ok(Ok(report)) if report.did_something() => {
                     tracing::info!(?report, "scheduled jobs ran")
                 }
                 Ok(Ok(_)) => {}

@@ -142,6 +142,34 @@ const ROUTES: &[Route] = &[
     get("/admin/organisations/{org}/edit", ADMIN),
     post("/admin/organisations/{org}/edit", &[("name_en", "")], ADMIN),
     get("/admin/audit", AUDIT_READERS),
+    get("/admin/outbox", ADMIN),
+    post("/admin/outbox/none/retry", &[], ADMIN),
+    get("/account", SIGNED_IN),
+    post(
+        "/account/notifications",
+        &[("committee_digest", "false")],
+        SIGNED_IN,
+    ),
+    get("/password/forgot", EVERYONE),
+    post(
+        "/password/forgot",
+        &[("email", "nobody@example.la")],
+        EVERYONE,
+    ),
+    get("/password/reset/none.00", EVERYONE),
+    post(
+        "/password/reset/none.00",
+        &[("password", "x"), ("password_confirmation", "x")],
+        EVERYONE,
+    ),
+    get("/invitation/none.00", EVERYONE),
+    post(
+        "/invitation/none.00",
+        &[("password", "x"), ("password_confirmation", "x")],
+        EVERYONE,
+    ),
+    get("/organisation/invite", ORG_ADMIN),
+    post("/organisation/invite", &[("email", "bad")], ORG_ADMIN),
     get("/applications", PROVIDERS),
     post("/applications", &[("kind", "new")], PROVIDERS),
     scoped("GET", "/applications/{app}", &[], OTHER_PROVIDERS),
@@ -309,6 +337,8 @@ async fn check(app: &TestApp, role: &str, route: &Route, targets: &Targets) -> O
             // again (401), which is the page working, not the route refusing.
             || (route.path == "/sign-in"
                 && (status.is_success() || status == StatusCode::UNAUTHORIZED))
+            // A dead invitation link sends its holder to the sign-in page, as anyone.
+            || (route.path.starts_with("/invitation/") && location(&res) == "/sign-in")
     } else if role == "anonymous" {
         to_sign_in
     } else if route.not_found.contains(&role) {

@@ -15,6 +15,12 @@ const POST_ROUTES: &[&str] = &[
     "/admin/users/x/reactivate",
     "/admin/organisations",
     "/admin/organisations/x/edit",
+    "/admin/outbox/x/retry",
+    "/account/notifications",
+    "/password/forgot",
+    "/password/reset/x.00",
+    "/invitation/x.00",
+    "/organisation/invite",
 ];
 
 #[tokio::test]

@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use chrono::SubsecRound;
 use diesel::Connection;
 use diesel::connection::SimpleConnection;
 use interconnect_registry::config::Settings;
@@ -11,7 +12,9 @@ use interconnect_registry::db::models::user::User;
 use interconnect_registry::db::{DbConn, DbPool, connect_and_migrate};
 use interconnect_registry::domain::account::{OrganisationInput, UserInput};
 use interconnect_registry::domain::clock::ManualClock;
+use interconnect_registry::mail::worker::{self, DeliveryReport, Mailer};
 use interconnect_registry::startup::{Application, Runtime};
+use interconnect_registry::workflows::scheduler;
 use interconnect_registry::workflows::{Actor, accounts};
 use reqwest::header::{HeaderMap, HeaderValue};
 use reqwest::{Response, StatusCode};
@@ -34,6 +37,8 @@ pub struct TestApp {
     database: Arc<TestDatabase>,
     /// The application's clock: tests move time forward instead of sleeping.
     pub clock: Arc<ManualClock>,
+    /// The settings the application runs with.
+    pub settings: Settings,
 }
 
 /// A user created for a test (the password is always `PASSWORD`).
@@ -96,6 +101,12 @@ impl TestApp {
 
     /// Spawns the app with extra settings (e.g. `BASE_URL`).
     pub async fn spawn_with(extra: &[(&str, &str)]) -> TestApp {
+        Self::spawn_full(extra, false).await
+    }
+
+    /// Spawns the app with extra settings, and with its own background mail worker when
+    /// `mail_worker` (otherwise tests deliver the outbox with `deliver_mail`).
+    pub async fn spawn_full(extra: &[(&str, &str)], mail_worker: bool) -> TestApp {
         let (database_url, database) = new_database();
         let mut env: HashMap<String, String> = HashMap::from([
             ("DATABASE_URL".into(), database_url.clone()),
@@ -108,14 +119,18 @@ impl TestApp {
         }
         let settings = Settings::from_lookup(|k| env.get(k).cloned()).expect("test settings");
         let pool = connect_and_migrate(&database_url, 4).expect("test database");
-        let clock = Arc::new(ManualClock::starting_at(chrono::Utc::now().naive_utc()));
+        // Whole seconds: what the clock says survives a round trip through either database.
+        let start = chrono::Utc::now().naive_utc().trunc_subsecs(0);
+        let clock = Arc::new(ManualClock::starting_at(start));
         let runtime = Runtime {
             workers: Some(1),
             clock: clock.clone(),
             run_scheduler: false,
+            run_mail_worker: mail_worker,
         };
         let app = Application::build_with_pool(settings, pool.clone(), runtime).expect("build app");
         let address = format!("http://127.0.0.1:{}", app.port());
+        let settings = app.settings().clone();
         tokio::spawn(app.run_until_stopped());
         TestApp {
             address,
@@ -124,7 +139,24 @@ impl TestApp {
             client: client("en"),
             database: Arc::new(database),
             clock,
+            settings,
         }
+    }
+
+    /// Runs the scheduled jobs once, as the server's scheduler would.
+    pub fn run_scheduler(&self) -> scheduler::RunReport {
+        scheduler::run_once(&self.pool, self.clock.as_ref(), &self.settings.rules)
+            .expect("scheduled jobs")
+    }
+
+    /// Delivers the outbox once (one batch), as the server's mail worker would.
+    pub async fn deliver_mail(&self) -> DeliveryReport {
+        let mailer = Mailer::from_settings(&self.settings)
+            .expect("mail settings")
+            .expect("SMTP_URL is set for this test");
+        worker::deliver_due(&self.pool, &mailer, self.clock.as_ref())
+            .await
+            .expect("delivery pass")
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -296,6 +328,7 @@ impl TestApp {
             client: client("en"),
             database: self.database.clone(),
             clock: self.clock.clone(),
+            settings: self.settings.clone(),
         }
     }
 }

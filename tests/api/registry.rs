@@ -277,8 +277,8 @@ async fn missed_deadlines_are_flagged_once() {
         )
         .await;
     app.clock.advance(TimeDelta::days(11));
-    scheduler::run_once(&app.pool, app.clock.as_ref()).unwrap();
-    scheduler::run_once(&app.pool, app.clock.as_ref()).unwrap();
+    app.run_scheduler();
+    app.run_scheduler();
     cast.chair
         .act(
             &format!("{committee}/decide"),
@@ -290,15 +290,9 @@ async fn missed_deadlines_are_flagged_once() {
         )
         .await;
     app.clock.advance(TimeDelta::days(6));
-    let report = scheduler::run_once(&app.pool, app.clock.as_ref()).unwrap();
+    let report = app.run_scheduler();
     assert_eq!(report.connections.missed_deadlines, 1);
-    assert_eq!(
-        scheduler::run_once(&app.pool, app.clock.as_ref())
-            .unwrap()
-            .connections
-            .missed_deadlines,
-        0
-    );
+    assert_eq!(app.run_scheduler().connections.missed_deadlines, 0);
     let kinds = events(&app, &connection);
     assert_eq!(
         kinds
@@ -337,7 +331,7 @@ async fn reminders_come_at_90_30_and_7_days_then_the_connection_expires() {
         let target = until - TimeDelta::days(days_before);
         app.clock
             .advance(target - app.clock.today_in_vientiane().max(today));
-        let report = scheduler::run_once(&app.pool, app.clock.as_ref()).unwrap();
+        let report = app.run_scheduler();
         sent.push((days_before, report.connections.reminders));
     }
     assert_eq!(
@@ -345,21 +339,9 @@ async fn reminders_come_at_90_30_and_7_days_then_the_connection_expires() {
         [(120, 0), (90, 1), (89, 0), (30, 1), (29, 0), (7, 1), (1, 0)]
     );
     app.clock.advance(TimeDelta::days(2));
-    assert_eq!(
-        scheduler::run_once(&app.pool, app.clock.as_ref())
-            .unwrap()
-            .connections
-            .expired,
-        1
-    );
+    assert_eq!(app.run_scheduler().connections.expired, 1);
     assert_eq!(reload(&app, &connection).status, "expired");
-    assert_eq!(
-        scheduler::run_once(&app.pool, app.clock.as_ref())
-            .unwrap()
-            .connections
-            .expired,
-        0
-    );
+    assert_eq!(app.run_scheduler().connections.expired, 0);
 }
 
 #[tokio::test]
@@ -371,11 +353,12 @@ async fn two_schedulers_at_once_do_each_job_once() {
         .advance(connection.valid_until - app.clock.today_in_vientiane() + TimeDelta::days(1));
     let (pool_a, pool_b) = (app.pool.clone(), app.pool.clone());
     let (clock_a, clock_b) = (app.clock.clone(), app.clock.clone());
+    let (rules_a, rules_b) = (app.settings.rules.clone(), app.settings.rules.clone());
     let a = std::thread::spawn(move || {
-        scheduler::run_as(&pool_a, clock_a.as_ref(), "server-a").unwrap()
+        scheduler::run_as(&pool_a, clock_a.as_ref(), &rules_a, "server-a").unwrap()
     });
     let b = std::thread::spawn(move || {
-        scheduler::run_as(&pool_b, clock_b.as_ref(), "server-b").unwrap()
+        scheduler::run_as(&pool_b, clock_b.as_ref(), &rules_b, "server-b").unwrap()
     });
     let (a, b) = (a.join().unwrap(), b.join().unwrap());
     assert_eq!(
@@ -386,7 +369,13 @@ async fn two_schedulers_at_once_do_each_job_once() {
     assert_eq!(a.connections.expired + b.connections.expired, 1);
     // Even without the lease (its holder gone), the work is not done twice.
     app.clock.advance(TimeDelta::minutes(5));
-    let again = scheduler::run_as(&app.pool, app.clock.as_ref(), "server-c").unwrap();
+    let again = scheduler::run_as(
+        &app.pool,
+        app.clock.as_ref(),
+        &app.settings.rules,
+        "server-c",
+    )
+    .unwrap();
     assert!(again.ran);
     assert_eq!(again.connections.expired, 0);
     assert_eq!(

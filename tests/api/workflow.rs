@@ -4,8 +4,6 @@
 use chrono::TimeDelta;
 use reqwest::StatusCode;
 
-use interconnect_registry::workflows::scheduler;
-
 use crate::helpers::{TestApp, text_of};
 use crate::workflow_helpers::{Cast, PDF, complete_fields};
 
@@ -191,27 +189,12 @@ async fn an_unanswered_request_dismisses_the_application_once() {
         .await;
 
     app.clock.advance(TimeDelta::days(14));
-    assert_eq!(
-        scheduler::run_once(&app.pool, app.clock.as_ref())
-            .unwrap()
-            .dismissed,
-        0
-    );
+    assert_eq!(app.run_scheduler().dismissed, 0);
     assert_eq!(cast.status_of(&id), "info_requested");
 
     app.clock.advance(TimeDelta::days(2));
-    assert_eq!(
-        scheduler::run_once(&app.pool, app.clock.as_ref())
-            .unwrap()
-            .dismissed,
-        1
-    );
-    assert_eq!(
-        scheduler::run_once(&app.pool, app.clock.as_ref())
-            .unwrap()
-            .dismissed,
-        0
-    );
+    assert_eq!(app.run_scheduler().dismissed, 1);
+    assert_eq!(app.run_scheduler().dismissed, 0);
     assert_eq!(cast.status_of(&id), "dismissed");
     let res = cast
         .provider

@@ -7,6 +7,8 @@ pub mod committee;
 pub mod connection;
 pub mod information_request;
 pub mod organisation;
+pub mod outbox;
 pub mod sequence;
 pub mod session;
+pub mod token;
 pub mod user;

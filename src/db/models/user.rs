@@ -21,6 +21,8 @@ pub struct User {
     pub review_domains: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Committee notices gathered into one e-mail a day instead of one each.
+    pub committee_digest: bool,
 }
 
 #[derive(Debug, Insertable)]
@@ -125,4 +127,52 @@ pub fn update_language(conn: &mut DbConn, id: &str, language: &str) -> QueryResu
     diesel::update(users::table.find(id))
         .set(users::language.eq(language))
         .execute(conn)
+}
+
+pub fn update_committee_digest(conn: &mut DbConn, id: &str, digest: bool) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set(users::committee_digest.eq(digest))
+        .execute(conn)
+}
+
+pub fn update_password(
+    conn: &mut DbConn,
+    id: &str,
+    password_hash: &str,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::password_hash.eq(password_hash),
+            users::updated_at.eq(at),
+        ))
+        .execute(conn)
+}
+
+/// Active users holding one of `roles`, optionally only those of one organisation.
+pub fn list_active_with_roles(
+    conn: &mut DbConn,
+    roles: &[&str],
+    organisation_id: Option<&str>,
+) -> QueryResult<Vec<User>> {
+    let mut query = users::table
+        .filter(users::active.eq(true))
+        .filter(users::role.eq_any(roles))
+        .order(users::email.asc())
+        .select(User::as_select())
+        .into_boxed();
+    if let Some(org) = organisation_id {
+        query = query.filter(users::organisation_id.eq(org));
+    }
+    query.load(conn)
+}
+
+/// Active committee members, by e-mail.
+pub fn list_active_committee(conn: &mut DbConn) -> QueryResult<Vec<User>> {
+    users::table
+        .filter(users::active.eq(true))
+        .filter(users::committee_member.eq(true))
+        .order(users::email.asc())
+        .select(User::as_select())
+        .load(conn)
 }

@@ -1,0 +1,234 @@
+//! Delivers the outbox. A worker claims a batch of due messages for a short lease, sends
+//! each over SMTP and records the outcome at once, message by message. A failed attempt
+//! waits longer each time and, after the last allowed attempt, the message is marked
+//! failed for an administrator to see. A message is only sent by the worker holding its
+//! claim, so several servers never send it twice; if a worker dies mid-batch, its
+//! unfinished messages become due again when the lease lapses. Each message keeps one
+//! `Message-ID` (from its outbox id) across attempts, so the rare copy sent again after a
+//! crash between the server's acceptance and our record of it is recognisable as a copy.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::TimeDelta;
+use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
+use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use url::Url;
+
+use crate::config::{MailSettings, Settings};
+use crate::db::DbPool;
+use crate::db::models::outbox::{self as outbox_db, OutboxMessage};
+use crate::domain::clock::Clock;
+use crate::domain::notification::retry_delay;
+use crate::mail::render::{self, Rendered};
+use crate::workflows::WorkflowError;
+
+/// Messages claimed at a time.
+pub const BATCH: i64 = 50;
+
+/// Sends the outbox through one SMTP server.
+pub struct Mailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+    base_url: Url,
+    secret: Vec<u8>,
+    settings: MailSettings,
+}
+
+impl Mailer {
+    /// The mailer for `SMTP_URL`, or `None` when no mail server is configured (mail then
+    /// stays queued). `smtp://` (with `?tls=required` for STARTTLS), `smtps://`, and
+    /// credentials in the URL are understood.
+    pub fn from_settings(settings: &Settings) -> anyhow::Result<Option<Mailer>> {
+        let Some(url) = &settings.smtp_url else {
+            return Ok(None);
+        };
+        let redacted = crate::config::redact_url(url);
+        let timeout = Duration::from_secs((settings.mail.claim_seconds / 2).clamp(1, 60) as u64);
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            .map_err(|e| anyhow::anyhow!("SMTP_URL {redacted} is not usable: {e}"))?
+            .timeout(Some(timeout))
+            .build();
+        let from: Mailbox = settings
+            .mail_from
+            .parse()
+            .map_err(|e| anyhow::anyhow!("MAIL_FROM is not an address: {e}"))?;
+        Ok(Some(Mailer {
+            transport,
+            from,
+            base_url: settings.base_url.clone(),
+            secret: settings.secret_key.clone(),
+            settings: settings.mail.clone(),
+        }))
+    }
+
+    /// The e-mail for a queued message.
+    fn build(&self, message: &OutboxMessage, rendered: Rendered) -> Result<Message, String> {
+        let to = Mailbox::new(
+            Some(message.recipient_name.clone()).filter(|n| !n.trim().is_empty()),
+            message
+                .recipient_email
+                .parse()
+                .map_err(|e| format!("recipient address: {e}"))?,
+        );
+        let host = self.base_url.host_str().unwrap_or("localhost");
+        Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(rendered.subject)
+            .message_id(Some(format!("<{}@{host}>", message.id)))
+            .header(ContentLanguage(message.language.clone()))
+            .multipart(
+                MultiPart::alternative()
+                    .singlepart(
+                        SinglePart::builder()
+                            .header(ContentType::TEXT_PLAIN)
+                            .body(rendered.text),
+                    )
+                    .singlepart(
+                        SinglePart::builder()
+                            .header(ContentType::TEXT_HTML)
+                            .body(rendered.html),
+                    ),
+            )
+            .map_err(|e| format!("building the message: {e}"))
+    }
+}
+
+/// The `Content-Language` header: the language the message is written in.
+#[derive(Debug, Clone)]
+struct ContentLanguage(String);
+
+impl Header for ContentLanguage {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("Content-Language")
+    }
+
+    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(ContentLanguage(s.trim().to_string()))
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), self.0.clone())
+    }
+}
+
+/// What one pass did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct DeliveryReport {
+    pub claimed: usize,
+    pub sent: usize,
+    /// Failed attempts that will be retried.
+    pub retried: usize,
+    /// Messages given up on.
+    pub failed: usize,
+}
+
+async fn blocking<T: Send + 'static>(
+    pool: &DbPool,
+    job: impl FnOnce(&mut crate::db::DbConn) -> diesel::QueryResult<T> + Send + 'static,
+) -> Result<T, WorkflowError> {
+    let pool = pool.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut conn = pool.get()?;
+        Ok(job(&mut conn)?)
+    })
+    .await
+    .map_err(|_| WorkflowError::Conflict("error-internal"))?
+}
+
+/// Claims one batch of due messages and tries each once.
+pub async fn deliver_due(
+    pool: &DbPool,
+    mailer: &Mailer,
+    clock: &dyn Clock,
+) -> Result<DeliveryReport, WorkflowError> {
+    let holder = uuid::Uuid::new_v4().to_string();
+    let now = clock.now();
+    let until = now + TimeDelta::seconds(mailer.settings.claim_seconds);
+    let claimed = {
+        let holder = holder.clone();
+        blocking(pool, move |conn| {
+            outbox_db::claim_due(conn, &holder, now, until, BATCH)
+        })
+        .await?
+    };
+    let mut report = DeliveryReport {
+        claimed: claimed.len(),
+        ..DeliveryReport::default()
+    };
+    for message in claimed {
+        let outcome = match render::render(&message, &mailer.base_url, &mailer.secret) {
+            Err(e) => Err((format!("cannot render: {e}"), true)),
+            Ok(rendered) => match mailer.build(&message, rendered) {
+                Err(e) => Err((e, true)),
+                Ok(email) => mailer
+                    .transport
+                    .send(email)
+                    .await
+                    .map(drop)
+                    .map_err(|e| (describe(&e), false)),
+            },
+        };
+        let (id, holder) = (message.id.clone(), holder.clone());
+        let at = clock.now();
+        match outcome {
+            Ok(()) => {
+                let recorded = blocking(pool, move |conn| {
+                    outbox_db::mark_sent(conn, &id, &holder, at)
+                })
+                .await?;
+                if recorded != 1 {
+                    tracing::warn!(message = %message.id, "sent after its claim lapsed");
+                }
+                report.sent += 1;
+            }
+            Err((error, hopeless)) => {
+                let attempts = message.attempts + 1;
+                let give_up = hopeless || attempts >= mailer.settings.max_attempts;
+                let next = at + retry_delay(attempts, mailer.settings.retry_base_seconds);
+                tracing::warn!(message = %message.id, attempts, give_up, %error, "delivery failed");
+                blocking(pool, move |conn| {
+                    outbox_db::mark_attempt_failed(conn, &id, &holder, &error, next, give_up)
+                })
+                .await?;
+                if give_up {
+                    report.failed += 1;
+                } else {
+                    report.retried += 1;
+                }
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// The error as stored and shown: the server's reply code when there is one.
+fn describe(error: &lettre::transport::smtp::Error) -> String {
+    let kind = if error.is_permanent() {
+        "permanent"
+    } else if error.is_transient() {
+        "temporary"
+    } else {
+        "connection"
+    };
+    format!("{kind}: {error}").chars().take(1000).collect()
+}
+
+/// Delivers due messages until the process ends: batch after batch while there is work,
+/// then a pause of `MAIL_POLL_MS`.
+pub fn spawn(pool: DbPool, mailer: Mailer, clock: Arc<dyn Clock>) {
+    let pause = Duration::from_millis(mailer.settings.poll_ms);
+    tokio::spawn(async move {
+        loop {
+            match deliver_due(&pool, &mailer, clock.as_ref()).await {
+                Ok(report) if report.claimed as i64 == BATCH => continue,
+                Ok(report) if report.claimed > 0 => tracing::info!(?report, "mail delivered"),
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "mail delivery failed"),
+            }
+            tokio::time::sleep(pause).await;
+        }
+    });
+}

@@ -1,0 +1,108 @@
+//! A user's own account (notification preference), setting a password by e-mailed link,
+//! inviting a colleague, and the administrator's view of the outbox.
+
+use askama::Template;
+use askama_web::WebTemplate;
+
+use super::PageCtx;
+use crate::db::models::outbox::OutboxMessage;
+use crate::domain::notification::MessageKind;
+use crate::domain::role::Role;
+use crate::domain::validation::FieldErrors;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "account/show.html")]
+pub struct AccountPage {
+    pub ctx: PageCtx,
+    pub committee_member: bool,
+    pub committee_digest: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "account/forgot_password.html")]
+pub struct ForgotPasswordPage {
+    pub ctx: PageCtx,
+    pub email: String,
+    pub errors: FieldErrors,
+    /// True once a request was taken (the same answer whether or not the account exists).
+    pub requested: bool,
+}
+
+/// The form behind a password link: for a reset, or to accept an invitation.
+#[derive(Template, WebTemplate)]
+#[template(path = "account/set_password.html")]
+pub struct SetPasswordPage {
+    pub ctx: PageCtx,
+    pub title_key: &'static str,
+    pub action: String,
+    pub email: String,
+    pub errors: FieldErrors,
+}
+
+/// What an organisation admin types to invite a colleague.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct InviteForm {
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    pub language: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "organisation/invite.html")]
+pub struct InvitePage {
+    pub ctx: PageCtx,
+    pub form: InviteForm,
+    pub errors: FieldErrors,
+}
+
+impl InvitePage {
+    /// The roles a colleague can be invited to, with their labels.
+    pub fn roles(&self) -> Vec<(&'static str, String)> {
+        [Role::Applicant, Role::OrgAdmin]
+            .into_iter()
+            .map(|r| (r.as_str(), self.ctx.t(r.label_key())))
+            .collect()
+    }
+}
+
+/// One line of the outbox table.
+pub struct OutboxRow {
+    pub message: OutboxMessage,
+    pub kind_label: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/outbox.html")]
+pub struct OutboxPage {
+    pub ctx: PageCtx,
+    /// (status, label, count) for every status.
+    pub counts: Vec<(&'static str, String, i64)>,
+    pub status: String,
+    pub rows: Vec<OutboxRow>,
+    /// The query string of the next (older) page, if any.
+    pub older: Option<String>,
+    pub smtp_configured: bool,
+}
+
+/// The statuses a message can be in, in the order the page shows them.
+pub const OUTBOX_STATUSES: [&str; 5] = ["queued", "held", "failed", "sent", "digested"];
+
+impl OutboxRow {
+    pub fn new(ctx: &PageCtx, message: OutboxMessage) -> OutboxRow {
+        let kind_label = MessageKind::parse(&message.message)
+            .map(|k| ctx.t(&format!("{}-name", k.key())))
+            .unwrap_or_else(|| message.message.clone());
+        OutboxRow {
+            message,
+            kind_label,
+        }
+    }
+}
+
+impl OutboxPage {
+    pub fn status_label(&self, status: &str) -> String {
+        self.ctx.t(&format!("outbox-status-{status}"))
+    }
+}

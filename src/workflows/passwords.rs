@@ -1,0 +1,251 @@
+//! Setting a password by e-mailed link: an organisation admin invites a colleague, and
+//! anyone who forgot their password asks for a reset. Links are single-use, bound to
+//! their purpose, and short-lived; using one ends the account's other sessions.
+
+use chrono::{NaiveDateTime, TimeDelta};
+use serde_json::json;
+
+use crate::auth::email_token::{self, Purpose};
+use crate::auth::password;
+use crate::db::models::organisation as org_db;
+use crate::db::models::session as session_db;
+use crate::db::models::token::{self as token_db, UserToken};
+use crate::db::models::user::{self as user_db, User};
+use crate::db::{DbConn, new_id, write_tx};
+use crate::domain::account::{EmailAddress, UserInput, check_password};
+use crate::domain::notification::{MessageKind, Params};
+use crate::domain::role::Role;
+use crate::domain::validation::FieldErrors;
+use crate::workflows::accounts::{insert_account, record, validate_user};
+use crate::workflows::notify::{self, Recipient};
+use crate::workflows::{Actor, WorkflowError};
+
+/// How long an invitation link works.
+pub const INVITATION_LIFETIME: TimeDelta = TimeDelta::days(7);
+/// How long a password-reset link works.
+pub const RESET_LIFETIME: TimeDelta = TimeDelta::hours(1);
+
+fn lifetime(purpose: Purpose) -> TimeDelta {
+    match purpose {
+        Purpose::Invitation => INVITATION_LIFETIME,
+        Purpose::PasswordReset => RESET_LIFETIME,
+    }
+}
+
+/// Issues a token for `user` and queues the e-mail carrying it.
+fn issue(
+    conn: &mut DbConn,
+    user: &User,
+    purpose: Purpose,
+    mut params: Params,
+    now: NaiveDateTime,
+) -> Result<(), WorkflowError> {
+    token_db::retire_for_user(conn, &user.id, purpose.as_str(), now)?;
+    let id = new_id();
+    token_db::insert(
+        conn,
+        &UserToken {
+            id: id.clone(),
+            user_id: user.id.clone(),
+            purpose: purpose.as_str().to_string(),
+            created_at: now,
+            expires_at: now + lifetime(purpose),
+            used_at: None,
+        },
+    )?;
+    params.token = id;
+    let kind = match purpose {
+        Purpose::Invitation => MessageKind::Invitation,
+        Purpose::PasswordReset => MessageKind::PasswordReset,
+    };
+    notify::enqueue(conn, kind, &[Recipient::from(user)], &params, now)?;
+    Ok(())
+}
+
+/// What an organisation admin gives to invite a colleague.
+#[derive(Debug, Clone, Default)]
+pub struct Invitation {
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    pub language: String,
+}
+
+/// An organisation admin invites a colleague into the organisation as an applicant or a
+/// fellow organisation admin. The account has no password until the link is used.
+pub fn invite(
+    conn: &mut DbConn,
+    actor: &Actor,
+    invitation: &Invitation,
+    now: NaiveDateTime,
+) -> Result<User, WorkflowError> {
+    let organisation_id = match (&actor.role, &actor.organisation_id) {
+        (Some(Role::OrgAdmin), Some(org)) => org.clone(),
+        _ => return Err(WorkflowError::Forbidden),
+    };
+    let role_allowed = Role::parse(&invitation.role).is_some_and(Role::is_provider);
+    let input = UserInput {
+        email: invitation.email.clone(),
+        name: invitation.name.clone(),
+        role: if role_allowed {
+            invitation.role.clone()
+        } else {
+            String::new()
+        },
+        organisation_id: organisation_id.clone(),
+        language: invitation.language.clone(),
+        committee_member: false,
+        review_domains: Vec::new(),
+    };
+    let fields = validate_user(conn, &input, None)?;
+    write_tx(conn, |conn| {
+        let user = insert_account(conn, actor, &fields, "", "user.invite")?;
+        let organisation = org_db::find(conn, &organisation_id)?.ok_or(WorkflowError::NotFound)?;
+        let params = Params {
+            organisation_en: organisation.name_en,
+            organisation_lo: organisation.name_lo,
+            text: actor.label.clone(),
+            ..Params::default()
+        };
+        issue(conn, &user, Purpose::Invitation, params, now)?;
+        Ok(user)
+    })
+}
+
+/// Sends a reset link to the account with this address, if there is an active one. The
+/// caller says the same thing either way, so the form does not reveal who has an account.
+pub fn request_reset(
+    conn: &mut DbConn,
+    actor: &Actor,
+    email: &str,
+    now: NaiveDateTime,
+) -> Result<(), WorkflowError> {
+    let Ok(email) = EmailAddress::parse(email) else {
+        let mut errors = FieldErrors::new();
+        errors.add("email", "error-email");
+        return Err(WorkflowError::Invalid(errors));
+    };
+    write_tx(conn, |conn| {
+        let Some(user) = user_db::find_by_email(conn, email.as_str())?.filter(|u| u.active) else {
+            return Ok(());
+        };
+        issue(conn, &user, Purpose::PasswordReset, Params::default(), now)?;
+        record(
+            conn,
+            actor,
+            "user.password_reset_requested",
+            "user",
+            &user.id,
+            None,
+            None,
+        )?;
+        Ok(())
+    })
+}
+
+/// A link from an e-mail, as presented: the token, what it is for, and the key that
+/// signed it.
+#[derive(Debug, Clone, Copy)]
+pub struct Link<'a> {
+    pub secret: &'a [u8],
+    pub purpose: Purpose,
+    pub token: &'a str,
+}
+
+impl Link<'_> {
+    /// The token id, if the link was signed with this key for this purpose.
+    fn id(&self) -> Result<String, WorkflowError> {
+        email_token::verify(self.secret, self.purpose, self.token).ok_or(WorkflowError::NotFound)
+    }
+}
+
+/// The account a link may set the password of, if the link is genuine, unused and unexpired.
+pub fn account_for_link(
+    conn: &mut DbConn,
+    link: Link<'_>,
+    now: NaiveDateTime,
+) -> Result<User, WorkflowError> {
+    let id = link.id()?;
+    let token = token_db::find_usable(conn, &id, link.purpose.as_str(), now)?
+        .ok_or(WorkflowError::NotFound)?;
+    user_db::find(conn, &token.user_id)?
+        .filter(|u| u.active)
+        .ok_or(WorkflowError::NotFound)
+}
+
+/// Sets the password through a link and uses the link up. Every session of the account
+/// ends, on every server.
+pub fn set_password_by_link(
+    conn: &mut DbConn,
+    actor: &Actor,
+    link: Link<'_>,
+    new_password: &str,
+    confirmation: &str,
+    now: NaiveDateTime,
+) -> Result<User, WorkflowError> {
+    let id = link.id()?;
+    let purpose = link.purpose;
+    let mut errors = FieldErrors::new();
+    if let Err(key) = check_password(new_password) {
+        errors.add("password", key);
+    } else if new_password != confirmation {
+        errors.add("password_confirmation", "error-password-mismatch");
+    }
+    if !errors.is_empty() {
+        return Err(WorkflowError::Invalid(errors));
+    }
+    let hash = password::hash(new_password);
+    write_tx(conn, |conn| {
+        let token = token_db::find_usable(conn, &id, purpose.as_str(), now)?
+            .ok_or(WorkflowError::NotFound)?;
+        let user = user_db::find(conn, &token.user_id)?
+            .filter(|u| u.active)
+            .ok_or(WorkflowError::NotFound)?;
+        if token_db::consume(conn, &id, purpose.as_str(), now)? != 1 {
+            return Err(WorkflowError::NotFound);
+        }
+        user_db::update_password(conn, &user.id, &hash, now)?;
+        let ended = session_db::delete_for_user(conn, &user.id)?;
+        let action = match purpose {
+            Purpose::Invitation => "user.accept_invitation",
+            Purpose::PasswordReset => "user.password_reset",
+        };
+        let actor = Actor {
+            id: Some(user.id.clone()),
+            label: user.email.clone(),
+            ..actor.clone()
+        };
+        record(
+            conn,
+            &actor,
+            action,
+            "user",
+            &user.id,
+            None,
+            Some(json!({ "sessions_ended": ended })),
+        )?;
+        Ok(user)
+    })
+}
+
+/// Chooses between one e-mail per committee notice and a daily digest.
+pub fn set_committee_digest(
+    conn: &mut DbConn,
+    actor: &Actor,
+    digest: bool,
+) -> Result<(), WorkflowError> {
+    let user_id = actor.user_id()?.to_string();
+    write_tx(conn, |conn| {
+        user_db::update_committee_digest(conn, &user_id, digest)?;
+        record(
+            conn,
+            actor,
+            "user.set_notifications",
+            "user",
+            &user_id,
+            None,
+            Some(json!({ "committee_digest": digest })),
+        )?;
+        Ok(())
+    })
+}
