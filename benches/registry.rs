@@ -5,9 +5,12 @@
 //!
 //! Run with `cargo bench --bench registry` (`BENCH_CONNECTIONS=N` changes the size).
 
+mod common;
+
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
+use common::BenchDatabase;
 use diesel::connection::SimpleConnection;
 use interconnect_registry::config::Settings;
 use interconnect_registry::db::{DbConn, connect_and_migrate};
@@ -24,33 +27,6 @@ const TYPES: [&str; 5] = [
     "cdn_cloud_onramp",
 ];
 const STATUSES: [&str; 4] = ["active", "active", "suspended", "revoked"];
-
-fn database_url() -> (String, Option<(String, String)>) {
-    let name = format!("ir_bench_{}", uuid::Uuid::new_v4().simple());
-    match std::env::var("BENCH_DATABASE_URL")
-        .ok()
-        .filter(|v| !v.is_empty())
-    {
-        Some(admin) => {
-            use diesel::Connection;
-            let mut conn =
-                diesel::pg::PgConnection::establish(&admin).expect("BENCH_DATABASE_URL reachable");
-            conn.batch_execute(&format!("CREATE DATABASE \"{name}\""))
-                .expect("create database");
-            let mut url = url::Url::parse(&admin).expect("URL");
-            url.set_path(&name);
-            url.query_pairs_mut().append_pair("sslmode", "disable");
-            (url.to_string(), Some((admin, name)))
-        }
-        None => (
-            format!(
-                "sqlite://{}",
-                std::env::temp_dir().join(format!("{name}.db")).display()
-            ),
-            None,
-        ),
-    }
-}
 
 /// Inserts `n` connections in batches of multi-row INSERTs (the values are generated here).
 fn fill(conn: &mut DbConn, application: &str, organisation: &str, n: usize) {
@@ -118,7 +94,8 @@ async fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(100_000);
-    let (url, pg) = database_url();
+    let database = BenchDatabase::new();
+    let url = database.url.clone();
     let env: HashMap<&str, String> = HashMap::from([
         ("DATABASE_URL", url.clone()),
         ("BIND", "127.0.0.1:0".to_string()),
@@ -256,7 +233,7 @@ async fn main() {
         )
         .await,
     ];
-    let backend = if pg.is_some() { "PostgreSQL" } else { "SQLite" };
+    let backend = database.backend();
     println!(
         "\n{n} connections on {backend} (filled in {:.1} s); one client, sequential requests over loopback\n",
         fill_time.as_secs_f64()
@@ -276,14 +253,4 @@ async fn main() {
         );
     }
     drop(pool);
-    if let Some((admin, name)) = pg {
-        use diesel::Connection;
-        if let Ok(mut conn) = diesel::pg::PgConnection::establish(&admin) {
-            let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"));
-        }
-    } else if let Some(path) = url.strip_prefix("sqlite://") {
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{path}{suffix}"));
-        }
-    }
 }

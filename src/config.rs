@@ -43,6 +43,8 @@ pub struct MailSettings {
     pub claim_seconds: i64,
     /// How often the worker looks for due messages.
     pub poll_ms: u64,
+    /// SMTP connections a server keeps open and sends over at once.
+    pub connections: u32,
 }
 
 /// The regulator's adjustable rules for the application workflow.
@@ -161,6 +163,7 @@ impl Settings {
                 retry_base_seconds: parse_number(&non_empty, "MAIL_RETRY_SECONDS", 60)?,
                 claim_seconds: parse_number(&non_empty, "MAIL_CLAIM_SECONDS", 120)?,
                 poll_ms: parse_number(&non_empty, "MAIL_POLL_MS", 2000)?,
+                connections: parse_number(&non_empty, "MAIL_CONNECTIONS", 10)?,
             },
         })
     }

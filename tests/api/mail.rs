@@ -945,6 +945,9 @@ async fn a_server_killed_mid_batch_sends_nothing_twice_after_restart() {
                 ("BIND", "127.0.0.1:0"),
                 ("SECRET_KEY", crate::helpers::SECRET_KEY),
                 ("MAIL_CLAIM_SECONDS", "2"),
+                // One message in flight: the held one. With more, a message the server
+                // acknowledged in the instant of the kill would rightly be sent again.
+                ("MAIL_CONNECTIONS", "1"),
                 ("MAIL_POLL_MS", "50"),
                 ("RUST_LOG", "warn"),
             ])
@@ -1005,4 +1008,44 @@ async fn credentials_in_the_smtp_url_are_used_and_mail_comes_from_mail_from() {
         Some(("registry@regulator.la".to_string(), "s3cret!".to_string()))
     );
     assert_eq!(sent[0].from, "registry@regulator.example.la");
+}
+
+/// A clock that moves on by `step` every time it is read: a slow worker, in effect.
+struct SteppingClock {
+    now: std::sync::Mutex<chrono::NaiveDateTime>,
+    step: TimeDelta,
+}
+
+impl Clock for SteppingClock {
+    fn now(&self) -> chrono::NaiveDateTime {
+        let mut now = self.now.lock().unwrap();
+        *now += self.step;
+        *now
+    }
+}
+
+#[tokio::test]
+async fn a_worker_starts_no_send_its_claim_would_not_cover() {
+    use interconnect_registry::mail::worker::{Mailer, deliver_due};
+    let sink = SmtpSink::start().await;
+    let app = app_with_mail(
+        &sink,
+        &[("MAIL_CONNECTIONS", "1"), ("MAIL_CLAIM_SECONDS", "120")],
+    )
+    .await;
+    queue(&app, 5);
+    let mailer = Mailer::from_settings(&app.settings).unwrap().unwrap();
+    let slow = SteppingClock {
+        now: std::sync::Mutex::new(app.clock.now()),
+        step: TimeDelta::seconds(25),
+    };
+    let first = deliver_due(&app.pool, &mailer, &slow).await.unwrap();
+    assert_eq!((first.claimed, first.sent, first.skipped), (5, 1, 4));
+    let mut passes = 0;
+    while outbox(&app).iter().any(|m| m.status != "sent") {
+        deliver_due(&app.pool, &mailer, &slow).await.unwrap();
+        passes += 1;
+        assert!(passes < 50, "the rest is delivered once the claim lapses");
+    }
+    assert_eq!(sink.received().len(), 5, "and nothing twice");
 }
