@@ -165,13 +165,30 @@ fn page_for(ctx: PageCtx, purpose: Purpose, token: &str, email: String) -> SetPa
     }
 }
 
-async fn link_form(
+/// Which link a route serves: the password reset's or the invitation's.
+pub trait LinkRoute {
+    const PURPOSE: Purpose;
+}
+
+pub struct ResetLink;
+pub struct InvitationLink;
+
+impl LinkRoute for ResetLink {
+    const PURPOSE: Purpose = Purpose::PasswordReset;
+}
+
+impl LinkRoute for InvitationLink {
+    const PURPOSE: Purpose = Purpose::Invitation;
+}
+
+/// The form behind a link, for the account it belongs to.
+pub async fn link_form<L: LinkRoute>(
     req: HttpRequest,
     ctx: PageCtx,
     state: web::Data<AppState>,
-    token: String,
-    purpose: Purpose,
+    token: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
+    let (token, purpose) = (token.into_inner(), L::PURPOSE);
     let (secret, now, work_token) = (
         state.settings.secret_key.clone(),
         state.clock.now(),
@@ -197,14 +214,15 @@ async fn link_form(
     }
 }
 
-async fn link_submit(
+/// Sets the password through a link.
+pub async fn link_submit<L: LinkRoute>(
     req: HttpRequest,
     ctx: PageCtx,
     state: web::Data<AppState>,
-    token: String,
-    purpose: Purpose,
-    form: PasswordForm,
+    token: web::Path<String>,
+    CsrfForm(form): CsrfForm<PasswordForm>,
 ) -> Result<HttpResponse, AppError> {
+    let (token, purpose) = (token.into_inner(), L::PURPOSE);
     let actor = anonymous(&req, purpose.as_str());
     let (secret, now, work_token) = (
         state.settings.secret_key.clone(),
@@ -261,58 +279,4 @@ async fn link_submit(
         Err(AppError::NotFound) => Ok(link_invalid(&state, purpose)),
         Err(e) => Err(e),
     }
-}
-
-pub async fn reset_form(
-    req: HttpRequest,
-    ctx: PageCtx,
-    state: web::Data<AppState>,
-    token: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    link_form(req, ctx, state, token.into_inner(), Purpose::PasswordReset).await
-}
-
-pub async fn reset(
-    req: HttpRequest,
-    ctx: PageCtx,
-    state: web::Data<AppState>,
-    token: web::Path<String>,
-    CsrfForm(form): CsrfForm<PasswordForm>,
-) -> Result<HttpResponse, AppError> {
-    link_submit(
-        req,
-        ctx,
-        state,
-        token.into_inner(),
-        Purpose::PasswordReset,
-        form,
-    )
-    .await
-}
-
-pub async fn invitation_form(
-    req: HttpRequest,
-    ctx: PageCtx,
-    state: web::Data<AppState>,
-    token: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    link_form(req, ctx, state, token.into_inner(), Purpose::Invitation).await
-}
-
-pub async fn accept_invitation(
-    req: HttpRequest,
-    ctx: PageCtx,
-    state: web::Data<AppState>,
-    token: web::Path<String>,
-    CsrfForm(form): CsrfForm<PasswordForm>,
-) -> Result<HttpResponse, AppError> {
-    link_submit(
-        req,
-        ctx,
-        state,
-        token.into_inner(),
-        Purpose::Invitation,
-        form,
-    )
-    .await
 }

@@ -107,16 +107,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/password/forgot", web::post().to(account::forgot))
         .route(
             "/password/reset/{token}",
-            web::get().to(account::reset_form),
-        )
-        .route("/password/reset/{token}", web::post().to(account::reset))
-        .route(
-            "/invitation/{token}",
-            web::get().to(account::invitation_form),
+            web::get().to(account::link_form::<account::ResetLink>),
         )
         .route(
+            "/password/reset/{token}",
+            web::post().to(account::link_submit::<account::ResetLink>),
+        )
+        .route(
             "/invitation/{token}",
-            web::post().to(account::accept_invitation),
+            web::get().to(account::link_form::<account::InvitationLink>),
+        )
+        .route(
+            "/invitation/{token}",
+            web::post().to(account::link_submit::<account::InvitationLink>),
         )
         .route(
             "/organisation/invite",
