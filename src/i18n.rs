@@ -160,6 +160,25 @@ mod tests {
     }
 
     #[test]
+    fn keys_built_at_run_time_are_defined() {
+        use crate::domain::notification::MessageKind;
+        let defined = keys_of(ENGLISH_FTL);
+        let mut built: Vec<String> = Vec::new();
+        for kind in MessageKind::ALL {
+            built.push(format!("{}-subject", kind.key()));
+            built.push(format!("{}-name", kind.key()));
+            if kind.is_committee_notice() {
+                built.push(format!("{}-item", kind.key()));
+            }
+        }
+        for status in crate::views::account::OUTBOX_STATUSES {
+            built.push(format!("outbox-status-{status}"));
+        }
+        let missing: Vec<_> = built.iter().filter(|k| !defined.contains(*k)).collect();
+        assert!(missing.is_empty(), "undefined: {missing:?}");
+    }
+
+    #[test]
     fn placeholders_are_filled() {
         let text = t_args(Lang::En, "signed-in-as", &[("name", "Noy")]);
         assert!(text.contains("Noy"), "{text}");

@@ -152,8 +152,7 @@ async fn blocking<T: Send + 'static>(
         let mut conn = pool.get()?;
         Ok(job(&mut conn)?)
     })
-    .await
-    .map_err(|_| WorkflowError::Conflict("error-internal"))?
+    .await?
 }
 
 /// Claims one batch of due messages and tries each once.

@@ -65,6 +65,8 @@ pub enum WorkflowError {
     Database(#[from] diesel::result::Error),
     #[error(transparent)]
     Pool(#[from] diesel::r2d2::PoolError),
+    #[error("a background task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
 }
 
 impl From<FieldErrors> for WorkflowError {
