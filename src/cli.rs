@@ -10,6 +10,7 @@ use crate::config::Settings;
 use crate::db::audit::ChainStatus;
 use crate::domain::account::{OrganisationInput, UserInput};
 use crate::startup::{Application, open_pool};
+use crate::workflows::certificates::{self, CertificateAuthority};
 use crate::workflows::{Actor, WorkflowError, accounts, audit, demo};
 
 #[derive(Debug, Parser)]
@@ -87,6 +88,12 @@ pub enum Command {
     },
     /// Check the audit log's hash chain and report the first broken link.
     VerifyAudit {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Start a new key for signing approval certificates. Old keys stay published while
+    /// certificates they signed are valid.
+    RotateSigningKey {
         #[arg(long)]
         json: bool,
     },
@@ -181,7 +188,8 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         }
         Command::SeedDemo { json } => {
             let pool = open_pool(&settings)?;
-            let seeded = in_db(&pool, demo::seed_if_empty)?;
+            let authority = CertificateAuthority::from_settings(&settings);
+            let seeded = in_db(&pool, |conn| demo::seed_if_empty(conn, &authority))?;
             print_result(
                 json,
                 &serde_json::json!({ "seeded": seeded, "accounts": demo::accounts() }),
@@ -220,6 +228,25 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 }
             }
         }
+        Command::RotateSigningKey { json } => {
+            let pool = open_pool(&settings)?;
+            let authority = CertificateAuthority::from_settings(&settings);
+            let now = crate::db::now();
+            let key = in_db(&pool, |conn| {
+                certificates::rotate(conn, &Actor::command_line(), &authority, now)
+            })?;
+            print_result(
+                json,
+                &serde_json::json!({ "kid": key.kid, "public_key": key.public_key }),
+                || {
+                    format!(
+                        "new signing key {} (public key {})",
+                        key.kid, key.public_key
+                    )
+                },
+            );
+            Ok(())
+        }
     }
 }
 
@@ -240,7 +267,8 @@ async fn serve(settings: Settings, seed_demo: bool) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let pool = crate::db::connect_and_migrate(&settings.database_url, settings.database_pool_size)?;
     if seed_demo {
-        let seeded = in_db(&pool, demo::seed_if_empty)?;
+        let authority = CertificateAuthority::from_settings(&settings);
+        let seeded = in_db(&pool, |conn| demo::seed_if_empty(conn, &authority))?;
         if seeded {
             tracing::info!("demo data seeded");
         }

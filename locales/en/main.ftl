@@ -618,3 +618,4 @@ email-overdue-name = Overdue applications
 email-invitation-name = Invitation
 email-password-reset-name = Password reset
 email-digest-name = Daily digest
+error-signing-key = The certificate could not be signed, so nothing was changed. Tell the system administrator.

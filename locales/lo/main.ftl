@@ -618,3 +618,4 @@ email-overdue-name = ຄຳຮ້ອງທີ່ເກີນກຳນົດ
 email-invitation-name = ຄຳເຊີນ
 email-password-reset-name = ການຕັ້ງລະຫັດຜ່ານໃໝ່
 email-digest-name = ສະຫຼຸບປະຈຳວັນ
+error-signing-key = ບໍ່ສາມາດລົງລາຍເຊັນໃບຢັ້ງຢືນໄດ້, ສະນັ້ນບໍ່ມີຫຍັງຖືກປ່ຽນແປງ. ກະລຸນາແຈ້ງຜູ້ບໍລິຫານລະບົບ.

@@ -9,5 +9,6 @@ pub mod middleware;
 pub mod password;
 pub mod rate_limit;
 pub mod session;
+pub mod signing;
 
 pub use extract::{Authorized, CurrentUser, policy};

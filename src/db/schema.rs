@@ -300,7 +300,29 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    signing_keys (kid) {
+        kid -> Text,
+        public_key -> Text,
+        sealed_private_key -> Text,
+        created_at -> Timestamp,
+        retired_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    certificates (id) {
+        id -> Text,
+        connection_id -> Text,
+        kid -> Text,
+        token -> Text,
+        issued_at -> Timestamp,
+        valid_until -> Date,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(certificates -> connections (connection_id));
 
 diesel::joinable!(applications -> organisations (organisation_id));
 diesel::joinable!(information_requests -> applications (application_id));
@@ -332,4 +354,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     connection_files,
     outbox_messages,
     user_tokens,
+    signing_keys,
+    certificates,
 );

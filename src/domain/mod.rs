@@ -5,6 +5,7 @@ pub mod account;
 pub mod application;
 pub mod application_form;
 pub mod audit;
+pub mod certificate;
 pub mod clock;
 pub mod committee;
 pub mod connection;

@@ -24,6 +24,7 @@ use crate::views::applications::{
     read_sections, recommendations, recusal_rows, revision_views, timeline,
 };
 use crate::workflows::applications::{self as apps, content_of};
+use crate::workflows::certificates::CertificateAuthority;
 use crate::workflows::committee::{self as committee, DecisionInput, ReviewInput};
 use crate::workflows::{Actor, WorkflowError};
 
@@ -419,7 +420,10 @@ form_action!(
             id,
             &input,
             state.clock.as_ref(),
-            &state.settings.rules,
+            (
+                &state.settings.rules,
+                &CertificateAuthority::from_settings(&state.settings),
+            ),
         )
     }
 );

@@ -22,6 +22,7 @@ macro_rules! form_action {
 pub mod account;
 pub mod admin;
 pub mod applications;
+pub mod certificates;
 pub mod committee;
 pub mod connections;
 pub mod health;
@@ -48,6 +49,7 @@ use crate::workflows::{Actor, WorkflowError};
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/livez", web::get().to(health::livez))
         .route("/healthz", web::get().to(health::healthz))
+        .route("/.well-known/jwks.json", web::get().to(certificates::jwks))
         .route("/static/app.css", web::get().to(pages::stylesheet))
         .route("/", web::get().to(pages::home))
         .route("/dashboard", web::get().to(pages::dashboard))

@@ -16,6 +16,7 @@ use crate::domain::notification::{MessageKind, Params};
 use crate::domain::role::{ReviewDomain, Role};
 use crate::domain::validation::FieldErrors;
 use crate::workflows::applications::{find, record, status_of, transition};
+use crate::workflows::certificates::{self, CertificateAuthority};
 use crate::workflows::{Actor, WorkflowError, connections, is_unique_violation, notify};
 
 fn invalid(field: &'static str, key: &'static str) -> WorkflowError {
@@ -361,7 +362,7 @@ pub fn decide(
     id: &str,
     input: &DecisionInput,
     clock: &dyn Clock,
-    rules: &WorkflowRules,
+    (rules, authority): (&WorkflowRules, &CertificateAuthority),
 ) -> Result<Application, WorkflowError> {
     if actor.role != Some(Role::Chair) {
         return Err(WorkflowError::Forbidden);
@@ -443,6 +444,7 @@ pub fn decide(
             Some(months) => {
                 let connection =
                     connections::record_approval(conn, actor, &decided, months, now, today)?;
+                certificates::issue(conn, authority, &connection, now)?;
                 let params = Params {
                     approval_number: connection.approval_number,
                     valid_until: Some(connection.valid_until),

@@ -11,6 +11,7 @@ use chrono::TimeDelta;
 
 use crate::domain::clock::{Clock, ManualClock, SystemClock};
 use crate::domain::role::Role;
+use crate::workflows::certificates::CertificateAuthority;
 use crate::workflows::{Actor, WorkflowError, accounts, applications, committee, connections};
 
 /// The password of every demo account (printed by the `demo` command).
@@ -145,7 +146,10 @@ pub fn accounts() -> Vec<DemoAccount> {
 }
 
 /// Seeds the demo data if the database has no users yet. Returns whether it seeded.
-pub fn seed_if_empty(conn: &mut DbConn) -> Result<bool, WorkflowError> {
+pub fn seed_if_empty(
+    conn: &mut DbConn,
+    authority: &CertificateAuthority,
+) -> Result<bool, WorkflowError> {
     if user_db::count(conn)? > 0 {
         return Ok(false);
     }
@@ -188,7 +192,7 @@ pub fn seed_if_empty(conn: &mut DbConn) -> Result<bool, WorkflowError> {
         )?;
     }
     seed_applications(conn)?;
-    seed_connections(conn)?;
+    seed_connections(conn, authority)?;
     Ok(true)
 }
 
@@ -332,7 +336,10 @@ fn seed_applications(conn: &mut DbConn) -> Result<(), WorkflowError> {
 /// Connections in every status with their histories: approved over the past year through
 /// the real workflow (on a clock that starts 400 days ago), then suspended, reinstated,
 /// revoked after show-cause proceedings, or left to expire.
-fn seed_connections(conn: &mut DbConn) -> Result<(), WorkflowError> {
+fn seed_connections(
+    conn: &mut DbConn,
+    authority: &CertificateAuthority,
+) -> Result<(), WorkflowError> {
     let clock = ManualClock::starting_at(SystemClock.now() - TimeDelta::days(400));
     let secretariat = actor_for(conn, "secretariat@registry.demo.la")?;
     let chair = actor_for(conn, "chair@registry.demo.la")?;
@@ -471,7 +478,14 @@ fn seed_connections(conn: &mut DbConn) -> Result<(), WorkflowError> {
             legal_basis: "Notice No. 258 of the Ministry of Technology and Communications".into(),
             reasons: String::new(),
         };
-        committee::decide(conn, &chair, &app.id, &decision, &clock, &DEMO_RULES)?;
+        committee::decide(
+            conn,
+            &chair,
+            &app.id,
+            &decision,
+            &clock,
+            (&DEMO_RULES, authority),
+        )?;
         let connection = crate::db::models::connection::list_by_organisation(
             conn,
             app.organisation_id.as_str(),

@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod applications;
 pub mod audit;
+pub mod certificates;
 pub mod committee;
 pub mod connections;
 pub mod demo;

@@ -104,6 +104,7 @@ const fn scoped(
 const ROUTES: &[Route] = &[
     get("/livez", EVERYONE),
     get("/healthz", EVERYONE),
+    get("/.well-known/jwks.json", EVERYONE),
     get("/static/app.css", EVERYONE),
     get("/", EVERYONE),
     get("/sign-in", EVERYONE),

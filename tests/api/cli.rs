@@ -20,7 +20,7 @@ fn command(database_url: &str) -> Command {
     cmd
 }
 
-fn run(database_url: &str, args: &[&str], stdin: &str) -> (bool, String, String) {
+pub fn run(database_url: &str, args: &[&str], stdin: &str) -> (bool, String, String) {
     let mut child = command(database_url)
         .args(args)
         .stdin(Stdio::piped())

@@ -8,6 +8,7 @@ mod workflow_helpers;
 mod admin;
 mod audit;
 mod authorization;
+mod certificates;
 mod cli;
 mod csrf;
 mod errors;

@@ -3,6 +3,7 @@
 
 pub mod application;
 pub mod attachment;
+pub mod certificate;
 pub mod committee;
 pub mod connection;
 pub mod information_request;

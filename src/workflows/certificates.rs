@@ -1,0 +1,159 @@
+//! Approval certificates: each approval (and each renewal or modification) gets a signed
+//! statement of the connection's terms, checkable by anyone with the published keys. One
+//! key signs at a time; rotating starts a new one, and an old key stays published while a
+//! certificate it signed is still valid.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use serde_json::json;
+
+use crate::auth::signing::{self, Signer};
+use crate::config::Settings;
+use crate::db::models::certificate::{self as certificate_db, Certificate, SigningKey};
+use crate::db::models::connection::Connection;
+use crate::db::models::organisation as org_db;
+use crate::db::{DbConn, new_id, write_tx};
+use crate::domain::certificate::{CertificateClaims, expiry_of, unix};
+use crate::workflows::accounts::record;
+use crate::workflows::{Actor, WorkflowError};
+
+/// What signing needs: the key that seals private keys, and the issuer named in tokens.
+#[derive(Clone)]
+pub struct CertificateAuthority {
+    pub secret: Vec<u8>,
+    pub issuer: String,
+}
+
+impl CertificateAuthority {
+    pub fn from_settings(settings: &Settings) -> CertificateAuthority {
+        CertificateAuthority {
+            secret: settings.secret_key.clone(),
+            issuer: settings.base_url.as_str().trim_end_matches('/').to_string(),
+        }
+    }
+}
+
+/// Makes a new key the one that signs (inside the caller's transaction).
+fn start_key(
+    conn: &mut DbConn,
+    authority: &CertificateAuthority,
+    now: NaiveDateTime,
+) -> Result<SigningKey, WorkflowError> {
+    certificate_db::retire_all(conn, now)?;
+    let generated = signing::generate(&authority.secret);
+    let key = SigningKey {
+        kid: format!("{}-{}", now.format("%Y%m%d"), &new_id()[..8]),
+        public_key: generated.public_key,
+        sealed_private_key: generated.sealed_private_key,
+        created_at: now,
+        retired_at: None,
+    };
+    certificate_db::insert_key(conn, &key)?;
+    Ok(key)
+}
+
+/// The signer of the current key. With none yet, or one this server cannot unseal (its
+/// `SECRET_KEY` differs from the one that sealed it), a new key is started; certificates
+/// signed by the old one still verify with its published public key.
+fn current_signer(
+    conn: &mut DbConn,
+    authority: &CertificateAuthority,
+    now: NaiveDateTime,
+) -> Result<Signer, WorkflowError> {
+    let key = match certificate_db::current_key(conn)? {
+        Some(key) => key,
+        None => start_key(conn, authority, now)?,
+    };
+    match Signer::unseal(&key.kid, &key.sealed_private_key, &authority.secret) {
+        Ok(signer) => Ok(signer),
+        Err(e) => {
+            tracing::warn!(kid = %key.kid, error = %e, "starting a new certificate signing key");
+            let key = start_key(conn, authority, now)?;
+            Signer::unseal(&key.kid, &key.sealed_private_key, &authority.secret)
+                .map_err(|_| WorkflowError::Conflict("error-signing-key"))
+        }
+    }
+}
+
+/// Issues a certificate for the connection's current terms, inside the caller's
+/// transaction (the approval's).
+pub fn issue(
+    conn: &mut DbConn,
+    authority: &CertificateAuthority,
+    connection: &Connection,
+    now: NaiveDateTime,
+) -> Result<Certificate, WorkflowError> {
+    let signer = current_signer(conn, authority, now)?;
+    let organisation = org_db::find(conn, &connection.organisation_id)?;
+    let id = new_id();
+    let claims = CertificateClaims {
+        iss: authority.issuer.clone(),
+        sub: connection.approval_number.clone(),
+        jti: id.clone(),
+        iat: unix(now),
+        exp: expiry_of(connection.valid_until),
+        provider: organisation
+            .as_ref()
+            .map(|o| o.name_en.clone())
+            .unwrap_or_default(),
+        provider_lo: organisation.map(|o| o.name_lo).unwrap_or_default(),
+        counterparty: connection.counterparty_name.clone(),
+        country: connection.counterparty_country.clone(),
+        connection_type: connection.connection_type.clone(),
+        capacity_mbps: connection.capacity_mbps,
+        valid_from: connection.valid_from,
+        valid_until: connection.valid_until,
+    };
+    let token = signer
+        .sign(&claims)
+        .map_err(|_| WorkflowError::Conflict("error-signing-key"))?;
+    let certificate = Certificate {
+        id,
+        connection_id: connection.id.clone(),
+        kid: signer.kid().to_string(),
+        token,
+        issued_at: now,
+        valid_until: connection.valid_until,
+    };
+    certificate_db::insert_certificate(conn, &certificate)?;
+    Ok(certificate)
+}
+
+/// Starts a new signing key; the old ones stay published while their certificates are valid.
+pub fn rotate(
+    conn: &mut DbConn,
+    actor: &Actor,
+    authority: &CertificateAuthority,
+    now: NaiveDateTime,
+) -> Result<SigningKey, WorkflowError> {
+    write_tx(conn, |conn| {
+        let key = start_key(conn, authority, now)?;
+        record(
+            conn,
+            actor,
+            "signing_key.rotate",
+            "signing_key",
+            &key.kid,
+            None,
+            Some(json!({ "kid": key.kid, "public_key": key.public_key })),
+        )?;
+        Ok(key)
+    })
+}
+
+/// The published keys as a JSON Web Key Set (RFC 7517; OKP keys, RFC 8037).
+pub fn jwks(conn: &mut DbConn, today: NaiveDate) -> Result<serde_json::Value, WorkflowError> {
+    let keys: Vec<serde_json::Value> = certificate_db::published_keys(conn, today)?
+        .into_iter()
+        .map(|key| {
+            json!({
+                "kty": "OKP",
+                "crv": "Ed25519",
+                "alg": "EdDSA",
+                "use": "sig",
+                "kid": key.kid,
+                "x": key.public_key,
+            })
+        })
+        .collect();
+    Ok(json!({ "keys": keys }))
+}

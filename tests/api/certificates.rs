@@ -1,0 +1,135 @@
+//! Approval certificates checked the way an outsider would: fetch the published keys over
+//! HTTP and verify the token's Ed25519 signature with a plain Ed25519 library, not with the
+//! code that signed it.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::TimeDelta;
+use ed25519_dalek::{Signature, Verifier, VerifyingKey};
+use interconnect_registry::db::models::certificate as certificate_db;
+use interconnect_registry::db::models::connection::Connection;
+use interconnect_registry::domain::clock::Clock;
+use reqwest::StatusCode;
+
+use crate::helpers::TestApp;
+use crate::workflow_helpers::Cast;
+
+async fn jwks(app: &TestApp) -> serde_json::Value {
+    let res = reqwest::get(app.url("/.well-known/jwks.json"))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        res.headers()[reqwest::header::CONTENT_TYPE],
+        "application/jwk-set+json"
+    );
+    res.json().await.unwrap()
+}
+
+fn kids(set: &serde_json::Value) -> Vec<String> {
+    set["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["kid"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The claims, if the token's signature verifies with a key of the set.
+fn verify(set: &serde_json::Value, token: &str) -> Option<serde_json::Value> {
+    let (signed, signature) = token.rsplit_once('.')?;
+    let (header, payload) = signed.split_once('.')?;
+    let header: serde_json::Value =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(header).ok()?).ok()?;
+    if header["alg"] != "EdDSA" {
+        return None;
+    }
+    let key = set["keys"]
+        .as_array()?
+        .iter()
+        .find(|k| k["kid"] == header["kid"] && k["kty"] == "OKP" && k["crv"] == "Ed25519")?;
+    let public: [u8; 32] = URL_SAFE_NO_PAD
+        .decode(key["x"].as_str()?)
+        .ok()?
+        .try_into()
+        .ok()?;
+    let signature = Signature::from_slice(&URL_SAFE_NO_PAD.decode(signature).ok()?).ok()?;
+    VerifyingKey::from_bytes(&public)
+        .ok()?
+        .verify(signed.as_bytes(), &signature)
+        .ok()?;
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok()
+}
+
+fn certificate_of(app: &TestApp, connection: &Connection) -> certificate_db::Certificate {
+    certificate_db::latest_for(&mut app.conn(), &connection.id)
+        .unwrap()
+        .expect("the approval issued a certificate")
+}
+
+#[tokio::test]
+async fn an_approval_certificate_verifies_with_the_published_key_and_a_changed_byte_does_not() {
+    let app = TestApp::spawn().await;
+    let cast = Cast::assemble(&app).await;
+    let connection = cast.approved_connection().await;
+    let certificate = certificate_of(&app, &connection);
+    let set = jwks(&app).await;
+    assert_eq!(kids(&set), vec![certificate.kid.clone()]);
+
+    let claims = verify(&set, &certificate.token).expect("the certificate verifies");
+    assert_eq!(claims["sub"], connection.approval_number.as_str());
+    assert_eq!(
+        claims["iss"],
+        app.settings.base_url.as_str().trim_end_matches('/')
+    );
+    assert_eq!(claims["country"], "TH");
+    assert_eq!(claims["counterparty"], "Thai Transit Co., Ltd.");
+    assert_eq!(claims["connection_type"], "ip_transit");
+    assert_eq!(claims["capacity_mbps"], 10000);
+    assert_eq!(claims["valid_until"], connection.valid_until.to_string());
+    assert!(claims["provider"].as_str().unwrap().ends_with("Co., Ltd."));
+
+    for position in [10, certificate.token.len() / 2, certificate.token.len() - 3] {
+        let mut bytes = certificate.token.clone().into_bytes();
+        bytes[position] = if bytes[position] == b'A' { b'B' } else { b'A' };
+        let changed = String::from_utf8(bytes).unwrap();
+        assert!(verify(&set, &changed).is_none(), "changed at {position}");
+    }
+}
+
+#[tokio::test]
+async fn after_key_rotation_old_and_new_certificates_both_verify_until_the_old_expire() {
+    let app = TestApp::spawn().await;
+    let cast = Cast::assemble(&app).await;
+    let first = cast.approved_connection().await;
+    let old = certificate_of(&app, &first);
+
+    let (ok, out, err) = crate::cli::run(&app.database_url, &["rotate-signing-key", "--json"], "");
+    assert!(ok, "{err}");
+    let rotated: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let new_kid = rotated["kid"].as_str().unwrap().to_string();
+    assert_ne!(new_kid, old.kid);
+
+    let id = cast.application_in_vote().await;
+    cast.approve(&id, "36").await;
+    let second = cast.connection_of(&id);
+    let new = certificate_of(&app, &second);
+    assert_eq!(new.kid, new_kid);
+
+    let set = jwks(&app).await;
+    assert_eq!(kids(&set), [new_kid.clone(), old.kid.clone()]);
+    assert!(verify(&set, &old.token).is_some());
+    assert!(verify(&set, &new.token).is_some());
+
+    app.clock.advance(
+        TimeDelta::days((first.valid_until - app.clock.today_in_vientiane()).num_days())
+            + TimeDelta::days(1),
+    );
+    let set = jwks(&app).await;
+    assert_eq!(
+        kids(&set),
+        [new_kid],
+        "a retired key goes once its certificates have expired"
+    );
+    assert!(verify(&set, &new.token).is_some());
+}
