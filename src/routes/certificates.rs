@@ -1,12 +1,21 @@
-//! The public keys that check approval certificates.
+//! Approval certificates in public: the printable certificate, the verification page,
+//! and the keys that check them.
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
+use qrcode::QrCode;
+use qrcode::render::svg;
 
+use crate::db::models::certificate::{self as certificate_db, Certificate};
+use crate::db::models::connection::{self as connection_db, PublicConnection};
 use crate::error::AppError;
 use crate::routes::read;
 use crate::startup::AppState;
-use crate::workflows::certificates;
+use crate::views::PageCtx;
+use crate::views::certificates::{CertificatePage, Verdict, VerifyPage};
+use crate::views::registry::PublicRow;
+use crate::workflows::WorkflowError;
+use crate::workflows::certificates::{self, Check, MAX_TOKEN_LENGTH};
 
 /// `/.well-known/jwks.json`: every key a still-valid certificate may be signed with.
 pub async fn jwks(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
@@ -17,4 +26,119 @@ pub async fn jwks(state: web::Data<AppState>) -> Result<HttpResponse, AppError> 
         .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
         .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
         .json(keys))
+}
+
+/// The approval's public record and its newest certificate.
+async fn record_and_certificate(
+    state: &web::Data<AppState>,
+    number: String,
+) -> Result<(PublicConnection, Option<Certificate>), AppError> {
+    read(state, move |conn| {
+        let row = connection_db::find_public(conn, &number)?.ok_or(WorkflowError::NotFound)?;
+        let certificate = certificate_db::latest_for(conn, &row.id)?;
+        Ok((row, certificate))
+    })
+    .await
+}
+
+fn verify_url(state: &AppState, number: &str) -> String {
+    state
+        .settings
+        .base_url
+        .join(&format!("verify/{number}"))
+        .map(String::from)
+        .unwrap_or_default()
+}
+
+/// `/registry/{number}/certificate`: the printable certificate with its QR code.
+pub async fn certificate(
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<CertificatePage, AppError> {
+    let (row, certificate) = record_and_certificate(&state, path.into_inner()).await?;
+    let certificate = certificate.ok_or(AppError::NotFound)?;
+    let verify_url = verify_url(&state, &row.approval_number);
+    let qr_svg = QrCode::new(verify_url.as_bytes())
+        .map(|code| {
+            code.render::<svg::Color<'_>>()
+                .min_dimensions(180, 180)
+                .quiet_zone(true)
+                .build()
+        })
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("QR code: {e}")))?;
+    let qr_svg = qr_svg
+        .split_once("?>")
+        .map_or(qr_svg.as_str(), |(_, svg)| svg)
+        .trim()
+        .to_string();
+    Ok(CertificatePage {
+        row: PublicRow::new(&ctx, &row),
+        token: certificate.token,
+        kid: certificate.kid,
+        issued: ctx.local_time(&certificate.issued_at),
+        qr_svg,
+        verify_url,
+        ctx,
+    })
+}
+
+/// `/verify/{number}`: the approval's live status, and a form to check a certificate.
+pub async fn verify_number(
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<VerifyPage, AppError> {
+    let (row, _) = record_and_certificate(&state, path.into_inner()).await?;
+    Ok(VerifyPage {
+        row: Some(PublicRow::new(&ctx, &row)),
+        token: String::new(),
+        verdict: None,
+        ctx,
+    })
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct VerifyQuery {
+    #[serde(default)]
+    token: String,
+}
+
+/// `/verify?token=…`: checks a pasted certificate and shows the approval's live status.
+pub async fn verify_token(
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    query: web::Query<VerifyQuery>,
+) -> Result<VerifyPage, AppError> {
+    let token: String = query.token.trim().chars().take(MAX_TOKEN_LENGTH).collect();
+    if token.is_empty() {
+        return Ok(VerifyPage {
+            row: None,
+            token,
+            verdict: None,
+            ctx,
+        });
+    }
+    let work_token = token.clone();
+    let (checked, live) = read(&state, move |conn| {
+        let checked = certificates::check(conn, &work_token)?;
+        let live = match &checked {
+            Check::Genuine { claims, .. } => connection_db::find_public(conn, &claims.sub)?,
+            _ => None,
+        };
+        Ok((checked, live))
+    })
+    .await?;
+    let row = live.map(|r| PublicRow::new(&ctx, &r));
+    Ok(VerifyPage {
+        verdict: Some(Verdict::new(
+            &ctx,
+            &checked,
+            row.as_ref(),
+            state.clock.today_in_vientiane(),
+        )),
+        row,
+        token,
+        ctx,
+    })
 }

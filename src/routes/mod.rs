@@ -201,6 +201,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/registry.csv", web::get().to(registry::csv))
         .route("/registry.json", web::get().to(registry::json))
         .route("/registry/{number}", web::get().to(registry::show))
+        .route(
+            "/registry/{number}/certificate",
+            web::get().to(certificates::certificate),
+        )
+        .route("/verify", web::get().to(certificates::verify_token))
+        .route(
+            "/verify/{number}",
+            web::get().to(certificates::verify_number),
+        )
         .route("/statistics", web::get().to(registry::statistics))
         .route("/connections", web::get().to(connections::mine))
         .route("/connections/{id}", web::get().to(connections::show_mine))

@@ -4,6 +4,7 @@
 pub mod account;
 pub mod admin;
 pub mod applications;
+pub mod certificates;
 pub mod pages;
 pub mod registry;
 

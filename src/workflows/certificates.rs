@@ -157,3 +157,73 @@ pub fn jwks(conn: &mut DbConn, today: NaiveDate) -> Result<serde_json::Value, Wo
         .collect();
     Ok(json!({ "keys": keys }))
 }
+
+/// What checking a presented certificate found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Check {
+    /// Signed by one of this registry's keys. `latest` is false when a newer certificate
+    /// (a renewal or modification) has replaced it.
+    Genuine {
+        claims: Box<CertificateClaims>,
+        kid: String,
+        latest: bool,
+    },
+    /// Well formed, but not signed by any key of this registry.
+    NotGenuine,
+    /// Not a certificate at all.
+    Malformed,
+}
+
+/// The longest token accepted for checking.
+pub const MAX_TOKEN_LENGTH: usize = 4096;
+
+/// Checks a certificate pasted by anyone: the signature against the key its `kid` names,
+/// then whether it is the connection's latest. Expiry and the connection's live status
+/// are for the caller to show; a genuine certificate may still be expired or revoked.
+pub fn check(conn: &mut DbConn, token: &str) -> Result<Check, WorkflowError> {
+    let token = token.trim();
+    if token.len() > MAX_TOKEN_LENGTH {
+        return Ok(Check::Malformed);
+    }
+    let Ok(header) = jsonwebtoken::decode_header(token) else {
+        return Ok(Check::Malformed);
+    };
+    if header.alg != jsonwebtoken::Algorithm::EdDSA {
+        return Ok(Check::NotGenuine);
+    }
+    let Some(key) = header
+        .kid
+        .as_deref()
+        .map(|kid| certificate_db::find_key(conn, kid))
+        .transpose()?
+        .flatten()
+    else {
+        return Ok(Check::NotGenuine);
+    };
+    let Ok(decoding) = jsonwebtoken::DecodingKey::from_ed_components(&key.public_key) else {
+        return Ok(Check::NotGenuine);
+    };
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::EdDSA);
+    validation.validate_exp = false;
+    validation.validate_aud = false;
+    validation.required_spec_claims.clear();
+    let claims = match jsonwebtoken::decode::<CertificateClaims>(token, &decoding, &validation) {
+        Ok(data) => data.claims,
+        Err(e) => {
+            return Ok(match e.kind() {
+                jsonwebtoken::errors::ErrorKind::InvalidSignature => Check::NotGenuine,
+                _ => Check::Malformed,
+            });
+        }
+    };
+    let latest = crate::db::models::connection::find_by_number(conn, &claims.sub)?
+        .map(|c| certificate_db::latest_for(conn, &c.id))
+        .transpose()?
+        .flatten()
+        .is_some_and(|c| c.id == claims.jti);
+    Ok(Check::Genuine {
+        claims: Box::new(claims),
+        kid: key.kid,
+        latest,
+    })
+}

@@ -133,3 +133,113 @@ async fn after_key_rotation_old_and_new_certificates_both_verify_until_the_old_e
     );
     assert!(verify(&set, &new.token).is_some());
 }
+
+#[tokio::test]
+async fn the_printable_certificate_carries_a_qr_code_of_its_verification_page() {
+    let app = TestApp::spawn().await;
+    let cast = Cast::assemble(&app).await;
+    let connection = cast.approved_connection().await;
+    let number = &connection.approval_number;
+    let public = app.another_browser();
+    let (status, page) = public
+        .page(&format!("/registry/{number}/certificate"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let verify_url = format!("{}/verify/{number}", app.address);
+    assert!(page.contains("<svg"), "an inline SVG QR code");
+    assert!(!page.contains("<?xml"));
+    assert!(page.contains(&format!("href=\"{verify_url}\"")));
+    assert!(page.contains(&certificate_of(&app, &connection).token));
+    let (status, page) = public.page(&format!("/verify/{number}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("badge-active"));
+    assert_eq!(
+        public
+            .get("/registry/IC-1999-00001/certificate")
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+}
+
+/// The verdict box of the verification page for `token`.
+async fn verdict(app: &TestApp, token: &str) -> String {
+    let res = app
+        .client
+        .get(app.url("/verify"))
+        .query(&[("token", token)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = scraper::Html::parse_document(&res.text().await.unwrap());
+    html.select(&scraper::Selector::parse(".flash").unwrap())
+        .map(|e| e.text().collect::<String>())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[tokio::test]
+async fn verification_checks_a_pasted_certificate_and_shows_the_approval_as_it_is_today() {
+    let app = TestApp::spawn().await;
+    let cast = Cast::assemble(&app).await;
+    let connection = cast.approved_connection().await;
+    let token = certificate_of(&app, &connection).token;
+    let public = app.another_browser();
+
+    let genuine = verdict(&public, &token).await;
+    assert!(genuine.contains("is genuine"), "{genuine}");
+    assert!(genuine.contains("status today: Active"), "{genuine}");
+
+    let mut bytes = token.clone().into_bytes();
+    let middle = bytes.len() / 2;
+    bytes[middle] = if bytes[middle] == b'A' { b'B' } else { b'A' };
+    let changed = verdict(&public, &String::from_utf8(bytes).unwrap()).await;
+    assert!(
+        changed.contains("NOT genuine") || changed.contains("not a certificate"),
+        "{changed}"
+    );
+    assert!(
+        verdict(&public, "hello")
+            .await
+            .contains("not a certificate")
+    );
+    let (header, rest) = token.split_once('.').unwrap();
+    let mut header: serde_json::Value =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(header).unwrap()).unwrap();
+    header["kid"] = "someone-else".into();
+    let other_key = format!(
+        "{}.{rest}",
+        URL_SAFE_NO_PAD.encode(serde_json::to_vec(&header).unwrap())
+    );
+    assert!(verdict(&public, &other_key).await.contains("NOT genuine"));
+
+    let committee = format!("/committee/connections/{}", connection.id);
+    cast.secretariat
+        .act(
+            &format!("{committee}/show-cause"),
+            &[("notice", "Resale"), ("days", "10")],
+        )
+        .await;
+    cast.provider
+        .act(
+            &format!("/connections/{}/answer", connection.id),
+            &[("answer", "No")],
+        )
+        .await;
+    cast.chair
+        .act(
+            &format!("{committee}/decide"),
+            &[
+                ("outcome", "revoke"),
+                ("reason", "Resale"),
+                ("disconnection_days", "15"),
+            ],
+        )
+        .await;
+    let revoked = verdict(&public, &token).await;
+    assert!(
+        revoked.contains("is genuine") && revoked.contains("status today: Revoked"),
+        "a genuine certificate of a revoked approval says so: {revoked}"
+    );
+}

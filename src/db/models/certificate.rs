@@ -86,3 +86,11 @@ pub fn latest_for(conn: &mut DbConn, connection_id: &str) -> QueryResult<Option<
         .first(conn)
         .optional()
 }
+
+pub fn find_key(conn: &mut DbConn, kid: &str) -> QueryResult<Option<SigningKey>> {
+    signing_keys::table
+        .find(kid)
+        .select(SigningKey::as_select())
+        .first(conn)
+        .optional()
+}

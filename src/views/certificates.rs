@@ -1,0 +1,127 @@
+//! The printable approval certificate and the public verification page.
+
+use askama::Template;
+use askama_web::WebTemplate;
+
+use super::PageCtx;
+use super::registry::{PublicRow, country_name};
+use crate::domain::certificate::CertificateClaims;
+use crate::workflows::certificates::Check;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "registry/certificate.html")]
+pub struct CertificatePage {
+    pub ctx: PageCtx,
+    pub row: PublicRow,
+    pub token: String,
+    pub kid: String,
+    pub issued: String,
+    /// An SVG QR code of `verify_url`, made here from our own URL.
+    pub qr_svg: String,
+    pub verify_url: String,
+}
+
+/// The outcome of checking a pasted certificate, ready to show.
+pub struct Verdict {
+    /// `success` or `error`: the CSS class of the box.
+    pub level: &'static str,
+    pub message: String,
+    /// What else a reader must know: expired, replaced, the approval's live status.
+    pub notes: Vec<String>,
+    /// The certificate's statements, label and value.
+    pub terms: Vec<(String, String)>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "registry/verify.html")]
+pub struct VerifyPage {
+    pub ctx: PageCtx,
+    /// The approval's live public record, when one is named or the certificate is genuine.
+    pub row: Option<PublicRow>,
+    pub token: String,
+    pub verdict: Option<Verdict>,
+}
+
+impl Verdict {
+    /// The verdict on `check`, seen on `today` against the approval's live record.
+    pub fn new(
+        ctx: &PageCtx,
+        check: &Check,
+        live: Option<&PublicRow>,
+        today: chrono::NaiveDate,
+    ) -> Verdict {
+        match check {
+            Check::Genuine { claims, latest, .. } => {
+                let in_force = claims.valid_until >= today
+                    && *latest
+                    && live.is_some_and(|r| r.status == "active");
+                let mut notes = Vec::new();
+                if claims.valid_until < today {
+                    notes.push(ctx.t1(
+                        "verify-note-expired",
+                        "date",
+                        &claims.valid_until.to_string(),
+                    ));
+                }
+                if !latest {
+                    notes.push(ctx.t("verify-note-replaced"));
+                }
+                if let Some(row) = live {
+                    notes.push(ctx.t1("verify-note-status", "status", &row.status_label));
+                }
+                Verdict {
+                    level: if in_force { "success" } else { "error" },
+                    message: ctx.t1("verify-genuine", "number", &claims.sub),
+                    notes,
+                    terms: terms(ctx, claims),
+                }
+            }
+            Check::NotGenuine => Verdict {
+                level: "error",
+                message: ctx.t("verify-not-genuine"),
+                notes: Vec::new(),
+                terms: Vec::new(),
+            },
+            Check::Malformed => Verdict {
+                level: "error",
+                message: ctx.t("verify-malformed"),
+                notes: Vec::new(),
+                terms: Vec::new(),
+            },
+        }
+    }
+}
+
+fn terms(ctx: &PageCtx, claims: &CertificateClaims) -> Vec<(String, String)> {
+    vec![
+        (ctx.t("verify-approval-number"), claims.sub.clone()),
+        (
+            ctx.t("registry-provider"),
+            ctx.pick(&claims.provider_lo, &claims.provider).to_string(),
+        ),
+        (ctx.t("app-counterparty"), claims.counterparty.clone()),
+        (
+            ctx.t("app-field-counterparty_country"),
+            country_name(ctx, &claims.country),
+        ),
+        (
+            ctx.t("app-field-connection_type"),
+            ctx.t(&format!("conn-type-{}", claims.connection_type)),
+        ),
+        (
+            ctx.t("verify-capacity"),
+            format!("{} Mbit/s", claims.capacity_mbps),
+        ),
+        (
+            ctx.t("registry-valid"),
+            format!("{} – {}", claims.valid_from, claims.valid_until),
+        ),
+        (
+            ctx.t("verify-issued"),
+            chrono::DateTime::from_timestamp(claims.iat, 0)
+                .map(|at| ctx.local_time(&at.naive_utc()))
+                .unwrap_or_default(),
+        ),
+        (ctx.t("verify-issuer"), claims.iss.clone()),
+    ]
+}
