@@ -142,3 +142,18 @@ pub async fn verify_token(
         ctx,
     })
 }
+
+/// `/registry/revocations.jwt`: the signed list of revoked and suspended approvals.
+pub async fn revocations(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let authority = certificates::CertificateAuthority::from_settings(&state.settings);
+    let now = state.clock.now();
+    let token = read(&state, move |conn| {
+        certificates::revocation_list(conn, &authority, now)
+    })
+    .await?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/jwt")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=60"))
+        .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
+        .body(token))
+}

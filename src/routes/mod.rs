@@ -200,6 +200,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/registry", web::get().to(registry::list))
         .route("/registry.csv", web::get().to(registry::csv))
         .route("/registry.json", web::get().to(registry::json))
+        .route(
+            "/registry/revocations.jwt",
+            web::get().to(certificates::revocations),
+        )
         .route("/registry/{number}", web::get().to(registry::show))
         .route(
             "/registry/{number}/certificate",

@@ -227,3 +227,55 @@ pub fn check(conn: &mut DbConn, token: &str) -> Result<Check, WorkflowError> {
         latest,
     })
 }
+
+/// The signer, without taking the write lock unless a key must be started.
+fn signer_for_reading(
+    conn: &mut DbConn,
+    authority: &CertificateAuthority,
+    now: NaiveDateTime,
+) -> Result<Signer, WorkflowError> {
+    if let Some(key) = certificate_db::current_key(conn)?
+        && let Ok(signer) = Signer::unseal(&key.kid, &key.sealed_private_key, &authority.secret)
+    {
+        return Ok(signer);
+    }
+    write_tx(conn, |conn| current_signer(conn, authority, now))
+}
+
+/// One withdrawn approval in the revocation list.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Withdrawn {
+    /// The approval number.
+    pub sub: String,
+    /// `revoked` or `suspended`.
+    pub status: String,
+    /// When it took this status (UTC, RFC 3339).
+    pub since: String,
+}
+
+/// Every approval revoked or suspended, as a compact JWS signed like the certificates
+/// (a certificate revocation list for approvals): `iss`, `iat` and `entries`.
+pub fn revocation_list(
+    conn: &mut DbConn,
+    authority: &CertificateAuthority,
+    now: NaiveDateTime,
+) -> Result<String, WorkflowError> {
+    let mut entries: Vec<Withdrawn> =
+        crate::db::models::connection::list_in_states(conn, &["revoked", "suspended"])?
+            .into_iter()
+            .map(|c| Withdrawn {
+                since: c
+                    .revoked_at
+                    .unwrap_or(c.status_changed_at)
+                    .and_utc()
+                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                sub: c.approval_number,
+                status: c.status,
+            })
+            .collect();
+    entries.sort_by(|a, b| a.sub.cmp(&b.sub));
+    let signer = signer_for_reading(conn, authority, now)?;
+    signer
+        .sign(&json!({ "iss": authority.issuer, "iat": unix(now), "entries": entries }))
+        .map_err(|_| WorkflowError::Conflict("error-signing-key"))
+}

@@ -106,6 +106,7 @@ const ROUTES: &[Route] = &[
     get("/healthz", EVERYONE),
     get("/.well-known/jwks.json", EVERYONE),
     get("/verify", EVERYONE),
+    get("/registry/revocations.jwt", EVERYONE),
     get("/verify/IC-1999-00001", EVERYONE),
     get("/registry/IC-1999-00001/certificate", EVERYONE),
     get("/static/app.css", EVERYONE),

@@ -243,3 +243,72 @@ async fn verification_checks_a_pasted_certificate_and_shows_the_approval_as_it_i
         "a genuine certificate of a revoked approval says so: {revoked}"
     );
 }
+
+async fn revocations(app: &TestApp) -> serde_json::Value {
+    let res = reqwest::get(app.url("/registry/revocations.jwt"))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        res.headers()[reqwest::header::CONTENT_TYPE],
+        "application/jwt"
+    );
+    let token = res.text().await.unwrap();
+    verify(&jwks(app).await, &token).expect("the list is signed by a published key")["entries"]
+        .clone()
+}
+
+#[tokio::test]
+async fn the_signed_revocation_list_follows_suspensions_and_revocations() {
+    let app = TestApp::spawn().await;
+    assert_eq!(
+        revocations(&app).await,
+        serde_json::json!([]),
+        "signed even when empty"
+    );
+    let cast = Cast::assemble(&app).await;
+    let connection = cast.approved_connection().await;
+    let number = connection.approval_number.as_str();
+    let committee = format!("/committee/connections/{}", connection.id);
+    cast.chair
+        .act(
+            &format!("{committee}/suspend"),
+            &[("reason", "Interference")],
+        )
+        .await;
+    let entries = revocations(&app).await;
+    assert_eq!(entries.as_array().unwrap().len(), 1);
+    assert_eq!(
+        (entries[0]["sub"].as_str(), entries[0]["status"].as_str()),
+        (Some(number), Some("suspended"))
+    );
+    assert!(entries[0]["since"].as_str().unwrap().ends_with('Z'));
+    cast.chair
+        .act(&format!("{committee}/reinstate"), &[("reason", "Fixed")])
+        .await;
+    assert_eq!(revocations(&app).await, serde_json::json!([]));
+    cast.secretariat
+        .act(
+            &format!("{committee}/show-cause"),
+            &[("notice", "Resale"), ("days", "10")],
+        )
+        .await;
+    cast.provider
+        .act(
+            &format!("/connections/{}/answer", connection.id),
+            &[("answer", "No")],
+        )
+        .await;
+    cast.chair
+        .act(
+            &format!("{committee}/decide"),
+            &[
+                ("outcome", "revoke"),
+                ("reason", "Resale"),
+                ("disconnection_days", "15"),
+            ],
+        )
+        .await;
+    let entries = revocations(&app).await;
+    assert_eq!(entries[0]["status"], "revoked");
+}
