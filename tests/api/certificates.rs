@@ -214,29 +214,7 @@ async fn verification_checks_a_pasted_certificate_and_shows_the_approval_as_it_i
     );
     assert!(verdict(&public, &other_key).await.contains("NOT genuine"));
 
-    let committee = format!("/committee/connections/{}", connection.id);
-    cast.secretariat
-        .act(
-            &format!("{committee}/show-cause"),
-            &[("notice", "Resale"), ("days", "10")],
-        )
-        .await;
-    cast.provider
-        .act(
-            &format!("/connections/{}/answer", connection.id),
-            &[("answer", "No")],
-        )
-        .await;
-    cast.chair
-        .act(
-            &format!("{committee}/decide"),
-            &[
-                ("outcome", "revoke"),
-                ("reason", "Resale"),
-                ("disconnection_days", "15"),
-            ],
-        )
-        .await;
+    cast.revoke(&connection.id).await;
     let revoked = verdict(&public, &token).await;
     assert!(
         revoked.contains("is genuine") && revoked.contains("status today: Revoked"),
@@ -287,28 +265,7 @@ async fn the_signed_revocation_list_follows_suspensions_and_revocations() {
         .act(&format!("{committee}/reinstate"), &[("reason", "Fixed")])
         .await;
     assert_eq!(revocations(&app).await, serde_json::json!([]));
-    cast.secretariat
-        .act(
-            &format!("{committee}/show-cause"),
-            &[("notice", "Resale"), ("days", "10")],
-        )
-        .await;
-    cast.provider
-        .act(
-            &format!("/connections/{}/answer", connection.id),
-            &[("answer", "No")],
-        )
-        .await;
-    cast.chair
-        .act(
-            &format!("{committee}/decide"),
-            &[
-                ("outcome", "revoke"),
-                ("reason", "Resale"),
-                ("disconnection_days", "15"),
-            ],
-        )
-        .await;
+    cast.revoke(&connection.id).await;
     let entries = revocations(&app).await;
     assert_eq!(entries[0]["status"], "revoked");
 }

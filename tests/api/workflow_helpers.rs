@@ -301,6 +301,34 @@ impl Cast {
         self.connection_of(&id)
     }
 
+    /// Revokes a connection by due process: show-cause, the provider's answer, the
+    /// chair's decision with a 15-day disconnection deadline.
+    pub async fn revoke(&self, connection_id: &str) {
+        let committee = format!("/committee/connections/{connection_id}");
+        self.secretariat
+            .act(
+                &format!("{committee}/show-cause"),
+                &[("notice", "Resale of capacity"), ("days", "10")],
+            )
+            .await;
+        self.provider
+            .act(
+                &format!("/connections/{connection_id}/answer"),
+                &[("answer", "It is not resale.")],
+            )
+            .await;
+        self.chair
+            .act(
+                &format!("{committee}/decide"),
+                &[
+                    ("outcome", "revoke"),
+                    ("reason", "Resale confirmed"),
+                    ("disconnection_days", "15"),
+                ],
+            )
+            .await;
+    }
+
     pub fn connection_of(
         &self,
         application_id: &str,
