@@ -1049,3 +1049,97 @@ async fn a_worker_starts_no_send_its_claim_would_not_cover() {
     }
     assert_eq!(sink.received().len(), 5, "and nothing twice");
 }
+
+#[tokio::test]
+async fn a_committee_member_chooses_the_daily_digest_on_the_account_page() {
+    let app = TestApp::spawn().await;
+    let member = app.create_member("reviewer", &["technical"]);
+    let browser = app.another_browser();
+    browser.sign_in_as(&member).await;
+    let (status, page) = browser.page("/account").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("name=\"committee_digest\""));
+    let res = browser
+        .post("/account/notifications", &[("committee_digest", "true")])
+        .await;
+    assert_eq!(crate::helpers::location(&res), "/account");
+    let digest = |app: &TestApp| {
+        user_db::find(&mut app.conn(), &member.id)
+            .unwrap()
+            .unwrap()
+            .committee_digest
+    };
+    assert!(digest(&app));
+    let res = browser
+        .post("/account/notifications", &[("committee_digest", "weekly")])
+        .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert!(digest(&app), "a bad value changes nothing");
+
+    let provider = app.another_browser();
+    provider
+        .sign_in_as(&app.create_user("applicant", None))
+        .await;
+    let (_, page) = provider.page("/account").await;
+    assert!(
+        !page.contains("name=\"committee_digest\""),
+        "no choice for non-members"
+    );
+}
+
+#[tokio::test]
+async fn refused_invitations_and_reset_requests_name_the_problem_and_keep_the_input() {
+    let sink = SmtpSink::start().await;
+    let app = app_with_mail(&sink, &[]).await;
+    let admin = app.another_browser();
+    let org_admin = app.create_user("org_admin", None);
+    admin.sign_in_as(&org_admin).await;
+    let res = admin
+        .post(
+            "/organisation/invite",
+            &[
+                ("name", "Someone Else"),
+                ("email", &org_admin.email),
+                ("role", "applicant"),
+                ("language", "en"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = res.text().await.unwrap();
+    assert!(
+        page.contains("Someone Else") && page.contains("already"),
+        "{page}"
+    );
+
+    let anonymous = app.another_browser();
+    let res = anonymous
+        .post("/password/forgot", &[("email", "not an address")])
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("not an address"));
+    assert!(deliver(&app, &sink).await.is_empty(), "nothing was sent");
+}
+
+#[tokio::test]
+async fn the_outbox_page_pages_through_older_messages() {
+    let app = TestApp::spawn().await;
+    queue(&app, 60);
+    let admin = app.another_browser();
+    admin.sign_in_as(&app.create_user("admin", None)).await;
+    let rows = |html: &str| {
+        scraper::Html::parse_document(html)
+            .select(&scraper::Selector::parse("tr[id^=message-]").unwrap())
+            .count()
+    };
+    let (_, first) = admin.page("/admin/outbox?status=queued").await;
+    assert_eq!(rows(&first), 50);
+    let older = scraper::Html::parse_document(&first)
+        .select(&scraper::Selector::parse("a[href*=before]").unwrap())
+        .next()
+        .and_then(|a| a.value().attr("href").map(str::to_string))
+        .expect("a link to older messages");
+    let (status, second) = admin.page(&older).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(rows(&second), 10);
+}
