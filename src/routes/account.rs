@@ -1,7 +1,6 @@
 //! A user's own account, and setting a password by e-mailed link: "forgot password" and
 //! the invitation a colleague sent. The link pages need no sign-in; the link is the proof.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::auth::email_token::Purpose;
@@ -10,7 +9,7 @@ use crate::auth::{Authorized, policy};
 use crate::db::models::user as user_db;
 use crate::domain::validation::FieldErrors;
 use crate::error::AppError;
-use crate::routes::{actor, client_ip, invalid, read, redirect_with_flash, run};
+use crate::routes::{actor, client_ip, invalid, read, redirect_with_flash, run, too_many_requests};
 use crate::startup::AppState;
 use crate::views::PageCtx;
 use crate::views::account::{AccountPage, ForgotPasswordPage, SetPasswordPage};
@@ -107,13 +106,7 @@ pub async fn forgot(
             errors,
             requested: false,
         };
-        let mut res = invalid(page, &req);
-        *res.status_mut() = StatusCode::TOO_MANY_REQUESTS;
-        res.headers_mut().insert(
-            actix_web::http::header::RETRY_AFTER,
-            actix_web::http::header::HeaderValue::from(wait.as_secs().max(1)),
-        );
-        return Ok(res);
+        return Ok(too_many_requests(invalid(page, &req), wait));
     }
     let actor = anonymous(&req, "password reset");
     let (work_email, now) = (email.clone(), state.clock.now());

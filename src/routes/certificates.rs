@@ -15,7 +15,7 @@ use crate::views::PageCtx;
 use crate::views::certificates::{CertificatePage, Verdict, VerifyPage};
 use crate::views::registry::PublicRow;
 use crate::workflows::WorkflowError;
-use crate::workflows::certificates::{self, Check, MAX_TOKEN_LENGTH};
+use crate::workflows::certificates::{self, Check};
 
 /// `/.well-known/jwks.json`: every key a still-valid certificate may be signed with.
 pub async fn jwks(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
@@ -110,7 +110,7 @@ pub async fn verify_token(
     state: web::Data<AppState>,
     query: web::Query<VerifyQuery>,
 ) -> Result<VerifyPage, AppError> {
-    let token: String = query.token.trim().chars().take(MAX_TOKEN_LENGTH).collect();
+    let token = query.token.trim().to_string();
     if token.is_empty() {
         return Ok(VerifyPage {
             row: None,

@@ -450,6 +450,16 @@ pub fn invalid(
     res
 }
 
+/// A rate-limited answer: status 429 with `Retry-After` in whole seconds (at least 1).
+pub fn too_many_requests(mut res: HttpResponse, wait: std::time::Duration) -> HttpResponse {
+    *res.status_mut() = actix_web::http::StatusCode::TOO_MANY_REQUESTS;
+    res.headers_mut().insert(
+        header::RETRY_AFTER,
+        header::HeaderValue::from(wait.as_secs().max(1)),
+    );
+    res
+}
+
 /// The client address as this server sees it (the peer, not a forwarded header).
 pub fn client_ip(req: &HttpRequest) -> String {
     req.peer_addr()

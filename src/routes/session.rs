@@ -9,7 +9,9 @@ use crate::auth::middleware::SeedReplaced;
 use crate::auth::session::{CSRF_COOKIE, SESSION_COOKIE, cookie, new_token, removal, token_id};
 use crate::auth::{Authorized, policy};
 use crate::error::AppError;
-use crate::routes::{actor, client_ip, read, redirect_with_flash, safe_next, see_other};
+use crate::routes::{
+    actor, client_ip, read, redirect_with_flash, safe_next, see_other, too_many_requests,
+};
 use crate::startup::AppState;
 use crate::views::PageCtx;
 use crate::views::pages::SignInPage;
@@ -66,18 +68,13 @@ pub async fn sign_in(
 ) -> Result<HttpResponse, AppError> {
     let ip = client_ip(&req);
     if let Err(wait) = state.sign_in_limiter.check(&form.email, &ip) {
-        let seconds = wait.as_secs().max(1);
-        let mut res = sign_in_problem(
+        let res = sign_in_problem(
             ctx,
             &form,
             StatusCode::TOO_MANY_REQUESTS,
             "error-too-many-attempts",
         )?;
-        res.headers_mut().insert(
-            actix_web::http::header::RETRY_AFTER,
-            actix_web::http::header::HeaderValue::from(seconds),
-        );
-        return Ok(res);
+        return Ok(too_many_requests(res, wait));
     }
     let previous = req.cookie(SESSION_COOKIE).map(|c| token_id(c.value()));
     let user_agent = req

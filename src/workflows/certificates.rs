@@ -175,7 +175,7 @@ pub enum Check {
 }
 
 /// The longest token accepted for checking.
-pub const MAX_TOKEN_LENGTH: usize = 4096;
+const MAX_TOKEN_LENGTH: usize = 4096;
 
 /// Checks a certificate pasted by anyone: the signature against the key its `kid` names,
 /// then whether it is the connection's latest. Expiry and the connection's live status

@@ -278,6 +278,46 @@ fn required_text(field: &'static str, raw: &str) -> Result<String, WorkflowError
     errors.into_result(|| text).map_err(WorkflowError::Invalid)
 }
 
+/// What the chair's suspension and reinstatement each record and tell.
+struct StandingChange {
+    action: ConnectionAction,
+    event: &'static str,
+    audit: &'static str,
+    status: &'static str,
+    message: MessageKind,
+}
+
+/// Suspends or reinstates with a recorded reason: the move, its dated event, its audit
+/// event and the provider's notice, in one transaction.
+fn change_standing(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: &str,
+    reason: &str,
+    change: StandingChange,
+    now: NaiveDateTime,
+) -> Result<Connection, WorkflowError> {
+    let reason = required_text("reason", reason)?;
+    write_tx(conn, |conn| {
+        let connection = find(conn, id)?;
+        transition(conn, &connection, change.action, now)?;
+        event(conn, id, change.event, actor, &reason, json!({}), now)?;
+        record_audit(
+            conn,
+            actor,
+            change.audit,
+            &connection,
+            json!({ "status": change.status, "reason": reason }),
+        )?;
+        let params = Params {
+            text: reason.clone(),
+            ..notify::connection_params(&connection.approval_number, id)
+        };
+        tell_provider(conn, &connection, change.message, params, now)?;
+        find(conn, id)
+    })
+}
+
 /// The chair suspends a connection at once, with a recorded reason.
 pub fn suspend(
     conn: &mut DbConn,
@@ -286,25 +326,14 @@ pub fn suspend(
     reason: &str,
     now: NaiveDateTime,
 ) -> Result<Connection, WorkflowError> {
-    let reason = required_text("reason", reason)?;
-    write_tx(conn, |conn| {
-        let connection = find(conn, id)?;
-        transition(conn, &connection, ConnectionAction::Suspend, now)?;
-        event(conn, id, "suspended", actor, &reason, json!({}), now)?;
-        record_audit(
-            conn,
-            actor,
-            "connection.suspend",
-            &connection,
-            json!({ "status": "suspended", "reason": reason }),
-        )?;
-        let params = Params {
-            text: reason.clone(),
-            ..notify::connection_params(&connection.approval_number, id)
-        };
-        tell_provider(conn, &connection, MessageKind::Suspension, params, now)?;
-        find(conn, id)
-    })
+    let change = StandingChange {
+        action: ConnectionAction::Suspend,
+        event: "suspended",
+        audit: "connection.suspend",
+        status: "suspended",
+        message: MessageKind::Suspension,
+    };
+    change_standing(conn, actor, id, reason, change, now)
 }
 
 /// The chair lifts a suspension, with a recorded reason.
@@ -315,25 +344,14 @@ pub fn reinstate(
     reason: &str,
     now: NaiveDateTime,
 ) -> Result<Connection, WorkflowError> {
-    let reason = required_text("reason", reason)?;
-    write_tx(conn, |conn| {
-        let connection = find(conn, id)?;
-        transition(conn, &connection, ConnectionAction::Reinstate, now)?;
-        event(conn, id, "reinstated", actor, &reason, json!({}), now)?;
-        record_audit(
-            conn,
-            actor,
-            "connection.reinstate",
-            &connection,
-            json!({ "status": "active", "reason": reason }),
-        )?;
-        let params = Params {
-            text: reason.clone(),
-            ..notify::connection_params(&connection.approval_number, id)
-        };
-        tell_provider(conn, &connection, MessageKind::Reinstatement, params, now)?;
-        find(conn, id)
-    })
+    let change = StandingChange {
+        action: ConnectionAction::Reinstate,
+        event: "reinstated",
+        audit: "connection.reinstate",
+        status: "active",
+        message: MessageKind::Reinstatement,
+    };
+    change_standing(conn, actor, id, reason, change, now)
 }
 
 fn days_or(raw: &str, default: i64, field: &'static str) -> Result<i64, WorkflowError> {

@@ -204,6 +204,18 @@ async fn verification_checks_a_pasted_certificate_and_shows_the_approval_as_it_i
             .await
             .contains("not a certificate")
     );
+    let overlong = format!("{token}{}", "A".repeat(5000));
+    assert!(
+        verdict(&public, &overlong)
+            .await
+            .contains("not a certificate")
+    );
+    let (status, page) = public.page("/verify?token=").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        !page.contains("class=\"flash"),
+        "an empty form gives no verdict"
+    );
     let (header, rest) = token.split_once('.').unwrap();
     let mut header: serde_json::Value =
         serde_json::from_slice(&URL_SAFE_NO_PAD.decode(header).unwrap()).unwrap();
