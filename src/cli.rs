@@ -11,7 +11,7 @@ use crate::db::audit::ChainStatus;
 use crate::domain::account::{OrganisationInput, UserInput};
 use crate::startup::{Application, open_pool};
 use crate::workflows::certificates::{self, CertificateAuthority};
-use crate::workflows::{Actor, WorkflowError, accounts, audit, demo};
+use crate::workflows::{Actor, WorkflowError, accounts, api_clients, audit, demo};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -97,6 +97,30 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Create credentials for an organisation's systems to use the JSON API. Prints the
+    /// client id and secret once; only a hash of the secret is kept.
+    CreateApiClient {
+        /// The organisation's slug.
+        #[arg(long)]
+        org: String,
+        /// What the client is, e.g. "billing system".
+        #[arg(long, default_value = "API client")]
+        name: String,
+        /// The e-mail of the organisation's user the client acts for (default: its first
+        /// active organisation admin).
+        #[arg(long)]
+        user: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke an organisation's API client; its tokens stop working at once.
+    RevokeApiClient {
+        #[arg(long)]
+        org: String,
+        /// The client id (ic_…).
+        #[arg(long)]
+        client: String,
+    },
 }
 
 /// Runs the chosen command; no command means `serve`.
@@ -152,15 +176,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             let pool = open_pool(&settings)?;
             let user = in_db(&pool, move |conn| {
                 let organisation_id = match org {
-                    Some(slug) => match crate::db::models::organisation::find_by_slug(conn, &slug)?
-                    {
-                        Some(o) => o.id,
-                        None => {
-                            let mut errors = crate::domain::validation::FieldErrors::new();
-                            errors.add("org", "error-organisation-unknown");
-                            return Err(WorkflowError::Invalid(errors));
-                        }
-                    },
+                    Some(slug) => organisation_id(conn, &slug)?,
                     None => String::new(),
                 };
                 let input = UserInput {
@@ -246,6 +262,66 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 },
             );
             Ok(())
+        }
+        Command::CreateApiClient {
+            org,
+            name,
+            user,
+            json,
+        } => {
+            let pool = open_pool(&settings)?;
+            let now = crate::db::now();
+            let issued = in_db(&pool, move |conn| {
+                let organisation_id = organisation_id(conn, &org)?;
+                let acting_for =
+                    api_clients::default_person(conn, &organisation_id, user.as_deref())?;
+                api_clients::create(
+                    conn,
+                    &Actor::command_line(),
+                    &organisation_id,
+                    &name,
+                    &acting_for,
+                    now,
+                )
+            })?;
+            print_result(
+                json,
+                &serde_json::json!({
+                    "client_id": issued.client.id,
+                    "client_secret": issued.secret,
+                    "name": issued.client.name,
+                }),
+                || {
+                    format!(
+                        "created API client {}\nclient_id:     {}\nclient_secret: {}\nThe secret is shown only now; keep it safe.",
+                        issued.client.name, issued.client.id, issued.secret
+                    )
+                },
+            );
+            Ok(())
+        }
+        Command::RevokeApiClient { org, client } => {
+            let pool = open_pool(&settings)?;
+            let now = crate::db::now();
+            let revoked = client.clone();
+            in_db(&pool, move |conn| {
+                let organisation_id = organisation_id(conn, &org)?;
+                api_clients::revoke(conn, &Actor::command_line(), &organisation_id, &client, now)
+            })?;
+            println!("revoked API client {revoked}");
+            Ok(())
+        }
+    }
+}
+
+/// The id of the organisation with `slug`, or a problem named for the `--org` option.
+fn organisation_id(conn: &mut crate::db::DbConn, slug: &str) -> Result<String, WorkflowError> {
+    match crate::db::models::organisation::find_by_slug(conn, slug)? {
+        Some(o) => Ok(o.id),
+        None => {
+            let mut errors = crate::domain::validation::FieldErrors::new();
+            errors.add("org", "error-organisation-unknown");
+            Err(WorkflowError::Invalid(errors))
         }
     }
 }

@@ -30,6 +30,16 @@ pub struct Settings {
     pub database_pool_size: u32,
     pub rules: WorkflowRules,
     pub mail: MailSettings,
+    pub api: ApiSettings,
+}
+
+/// Limits of the JSON API.
+#[derive(Debug, Clone)]
+pub struct ApiSettings {
+    /// Requests one API client may make per minute (in bursts of up to this many).
+    pub requests_per_minute: u32,
+    /// Token requests per minute for one client id, and for one address.
+    pub tokens_per_minute: u32,
 }
 
 /// How the outbox is delivered.
@@ -79,6 +89,7 @@ impl fmt::Debug for Settings {
             .field("database_pool_size", &self.database_pool_size)
             .field("rules", &self.rules)
             .field("mail", &self.mail)
+            .field("api", &self.api)
             .finish()
     }
 }
@@ -164,6 +175,10 @@ impl Settings {
                 claim_seconds: parse_number(&non_empty, "MAIL_CLAIM_SECONDS", 120)?,
                 poll_ms: parse_number(&non_empty, "MAIL_POLL_MS", 2000)?,
                 connections: parse_number(&non_empty, "MAIL_CONNECTIONS", 10)?,
+            },
+            api: ApiSettings {
+                requests_per_minute: parse_number(&non_empty, "API_REQUESTS_PER_MINUTE", 600)?,
+                tokens_per_minute: parse_number(&non_empty, "API_TOKENS_PER_MINUTE", 30)?,
             },
         })
     }

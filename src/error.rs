@@ -10,6 +10,8 @@ use actix_web::middleware::Next;
 use actix_web::{HttpResponse, ResponseError};
 use askama::Template;
 
+use crate::domain::validation::FieldErrors;
+use crate::views::api::{FieldProblem, Problem};
 use crate::views::{ErrorPage, PageCtx};
 use crate::workflows::WorkflowError;
 
@@ -29,6 +31,13 @@ pub enum AppError {
     PayloadTooLarge,
     #[error("conflict: {0}")]
     Conflict(&'static str),
+    #[error("the input is not valid")]
+    Invalid(FieldErrors),
+    #[error("too many requests")]
+    TooManyRequests(std::time::Duration),
+    /// A token request refused, with its OAuth 2.0 error code (RFC 6749 §5.2).
+    #[error("token request refused: {0}")]
+    TokenRefused(&'static str),
     #[error("unexpected error: {0:#}")]
     Internal(anyhow::Error),
 }
@@ -44,8 +53,22 @@ impl AppError {
             AppError::BadRequest(key) => ("error-bad-request-title", key),
             AppError::PayloadTooLarge => ("error-bad-request-title", "error-payload-too-large"),
             AppError::Conflict(key) => ("error-conflict-title", key),
+            AppError::Invalid(_) => ("error-invalid-title", "error-invalid-input"),
+            AppError::TooManyRequests(_) => ("error-too-many-title", "error-too-many-requests"),
+            AppError::TokenRefused(oauth_error) => {
+                ("error-token-title", token_message_key(oauth_error))
+            }
             AppError::Internal(_) => ("error-internal-title", "error-internal"),
         }
+    }
+}
+
+/// The explanation of a refused token request.
+fn token_message_key(oauth_error: &str) -> &'static str {
+    match oauth_error {
+        "invalid_client" => "error-token-invalid-client",
+        "unsupported_grant_type" => "error-token-unsupported-grant-type",
+        _ => "error-token-invalid-request",
     }
 }
 
@@ -58,6 +81,10 @@ impl ResponseError for AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::TokenRefused("invalid_client") => StatusCode::UNAUTHORIZED,
+            AppError::TokenRefused(_) => StatusCode::BAD_REQUEST,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -75,7 +102,7 @@ impl From<WorkflowError> for AppError {
             WorkflowError::NotFound => AppError::NotFound,
             WorkflowError::Conflict(key) => AppError::Conflict(key),
             WorkflowError::Forbidden => AppError::Forbidden,
-            WorkflowError::Invalid(_) => AppError::BadRequest("error-invalid-input"),
+            WorkflowError::Invalid(errors) => AppError::Invalid(errors),
             other => AppError::Internal(other.into()),
         }
     }
@@ -118,8 +145,8 @@ pub async fn render_errors(
     }
     let (title_key, message_key) = error.message_keys();
     let path = res.request().path().to_string();
-    let response = if is_api_path(&path) {
-        problem_response(status, &ctx, title_key, message_key, &path)
+    let mut response = if is_api_path(&path) {
+        problem_response(status, &ctx, error, &path)
     } else if matches!(error, AppError::SignInRequired) {
         let next = res
             .request()
@@ -134,6 +161,12 @@ pub async fn render_errors(
     } else {
         page_response(status, ctx, title_key, message_key)
     };
+    if let AppError::TooManyRequests(wait) = error {
+        response.headers_mut().insert(
+            header::RETRY_AFTER,
+            HeaderValue::from(wait.as_secs().max(1)),
+        );
+    }
     Ok(res.into_response(response).map_into_boxed_body())
 }
 
@@ -166,26 +199,55 @@ fn page_response(
     }
 }
 
-/// An RFC 9457 problem document.
+/// An RFC 9457 problem document: `code` is the stable, untranslated name of the problem,
+/// and a validation failure lists each field with its own problem.
 fn problem_response(
     status: StatusCode,
     ctx: &PageCtx,
-    title_key: &str,
-    message_key: &str,
+    error: &AppError,
     path: &str,
 ) -> HttpResponse {
-    let body = serde_json::json!({
-        "type": "about:blank",
-        "title": ctx.t(title_key),
-        "status": status.as_u16(),
-        "detail": ctx.t(message_key),
-        "instance": path,
-        "request_id": ctx.request_id,
-    });
+    let (title_key, message_key) = match error {
+        AppError::SignInRequired => ("error-bearer-title", "error-bearer-required"),
+        _ => error.message_keys(),
+    };
+    let code = |key: &str| key.strip_prefix("error-").unwrap_or(key).to_string();
+    let body = Problem {
+        problem_type: "about:blank".to_string(),
+        title: ctx.t(title_key),
+        status: status.as_u16(),
+        detail: ctx.t(message_key),
+        instance: path.to_string(),
+        code: code(message_key),
+        request_id: ctx.request_id.clone(),
+        error: match error {
+            AppError::TokenRefused(oauth_error) => Some(oauth_error.to_string()),
+            _ => None,
+        },
+        errors: match error {
+            AppError::Invalid(errors) => Some(
+                errors
+                    .iter()
+                    .map(|(field, key)| FieldProblem {
+                        field: field.to_string(),
+                        code: code(key),
+                        detail: ctx.t(key),
+                    })
+                    .collect(),
+            ),
+            _ => None,
+        },
+    };
     let mut res = HttpResponse::build(status).json(body);
     res.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/problem+json"),
     );
+    if status == StatusCode::UNAUTHORIZED {
+        res.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer realm=\"interconnect-registry\""),
+        );
+    }
     res
 }

@@ -11,7 +11,7 @@ use actix_web::{App, HttpServer, web};
 use tracing_actix_web::TracingLogger;
 
 use crate::auth::middleware::sessions_middleware;
-use crate::auth::rate_limit::SignInLimiter;
+use crate::auth::rate_limit::{ApiLimiter, SignInLimiter};
 use crate::config::Settings;
 use crate::db::{DbPool, DbSetupError, connect_and_migrate};
 use crate::domain::clock::{Clock, SystemClock};
@@ -25,6 +25,9 @@ pub struct AppState {
     pub pool: DbPool,
     pub settings: Settings,
     pub sign_in_limiter: SignInLimiter,
+    /// Token requests per client id and per address.
+    pub token_limiter: SignInLimiter,
+    pub api_limiter: ApiLimiter,
     pub clock: Arc<dyn Clock>,
 }
 
@@ -99,6 +102,11 @@ impl Application {
             pool,
             settings: settings.clone(),
             sign_in_limiter: SignInLimiter::default(),
+            token_limiter: SignInLimiter::per_minute(
+                settings.api.tokens_per_minute,
+                settings.api.tokens_per_minute,
+            ),
+            api_limiter: ApiLimiter::per_minute(settings.api.requests_per_minute),
             clock: runtime.clock,
         });
         let server_state = state.clone();
@@ -176,7 +184,11 @@ fn prune_rate_limits(state: web::Data<AppState>) {
         loop {
             tick.tick().await;
             match weak.upgrade() {
-                Some(state) => state.sign_in_limiter.prune(),
+                Some(state) => {
+                    state.sign_in_limiter.prune();
+                    state.token_limiter.prune();
+                    state.api_limiter.prune();
+                }
                 None => break,
             }
         }

@@ -2,6 +2,8 @@
 //! extractors that let a handler run only for the roles it serves. Holds no business rule
 //! beyond "may this person use this route".
 
+pub mod api_token;
+pub mod bearer;
 pub mod csrf;
 pub mod email_token;
 pub mod extract;

@@ -1,4 +1,5 @@
-//! Sign-in attempt limits, per account and per client address, kept in this process.
+//! Request limits kept in this process: sign-in and token attempts per account and per
+//! client address, and API requests per client.
 
 use std::num::NonZeroU32;
 use std::time::Duration;
@@ -24,6 +25,12 @@ impl Default for SignInLimiter {
 }
 
 impl SignInLimiter {
+    /// Limits of `per_account` and `per_address` attempts a minute.
+    pub fn per_minute(per_account: u32, per_address: u32) -> Self {
+        let quota = |n: u32| Quota::per_minute(NonZeroU32::new(n.max(1)).expect("at least one"));
+        Self::new(quota(per_account), quota(per_address))
+    }
+
     pub fn new(per_account: Quota, per_address: Quota) -> Self {
         Self {
             per_account: RateLimiter::keyed(per_account),
@@ -46,6 +53,34 @@ impl SignInLimiter {
     pub fn prune(&self) {
         self.per_account.retain_recent();
         self.per_address.retain_recent();
+    }
+}
+
+/// Requests per API client.
+pub struct ApiLimiter {
+    per_client: DefaultKeyedRateLimiter<String>,
+}
+
+impl ApiLimiter {
+    /// Allows `per_minute` requests a minute, in bursts of up to as many.
+    pub fn per_minute(per_minute: u32) -> Self {
+        let quota = Quota::per_minute(NonZeroU32::new(per_minute.max(1)).expect("at least one"));
+        Self {
+            per_client: RateLimiter::keyed(quota),
+        }
+    }
+
+    /// Counts one request of `client_id`; `Err(wait)` when it is over its limit.
+    pub fn check(&self, client_id: &str) -> Result<(), Duration> {
+        let now = DefaultClock::default().now();
+        self.per_client
+            .check_key(&client_id.to_string())
+            .map_err(|n| n.wait_time_from(now))
+    }
+
+    /// Drops bookkeeping for clients that are back to a full allowance.
+    pub fn prune(&self) {
+        self.per_client.retain_recent();
     }
 }
 
@@ -75,5 +110,16 @@ mod tests {
             );
         }
         assert!(limiter.check("fresh@example.la", "10.0.0.9").is_err());
+    }
+
+    #[test]
+    fn an_api_client_over_its_quota_waits_and_others_do_not() {
+        let limiter = ApiLimiter::per_minute(3);
+        for _ in 0..3 {
+            assert!(limiter.check("ic_a").is_ok());
+        }
+        let wait = limiter.check("ic_a").unwrap_err();
+        assert!(wait > Duration::ZERO && wait <= Duration::from_secs(20));
+        assert!(limiter.check("ic_b").is_ok());
     }
 }

@@ -321,6 +321,22 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    api_clients (id) {
+        id -> Text,
+        organisation_id -> Text,
+        user_id -> Text,
+        name -> Text,
+        secret_hash -> Text,
+        secret_version -> Integer,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+        rotated_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+        last_used_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(certificates -> connections (connection_id));
 
@@ -328,6 +344,7 @@ diesel::joinable!(applications -> organisations (organisation_id));
 diesel::joinable!(information_requests -> applications (application_id));
 diesel::joinable!(attachments -> applications (application_id));
 diesel::joinable!(connections -> organisations (organisation_id));
+diesel::joinable!(api_clients -> organisations (organisation_id));
 diesel::joinable!(connection_events -> connections (connection_id));
 diesel::joinable!(show_cause_cases -> connections (connection_id));
 diesel::joinable!(connection_files -> connections (connection_id));
@@ -356,4 +373,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     user_tokens,
     signing_keys,
     certificates,
+    api_clients,
 );

@@ -29,7 +29,7 @@ pub async fn jwks(state: web::Data<AppState>) -> Result<HttpResponse, AppError> 
 }
 
 /// The approval's public record and its newest certificate.
-async fn record_and_certificate(
+pub async fn record_and_certificate(
     state: &web::Data<AppState>,
     number: String,
 ) -> Result<(PublicConnection, Option<Certificate>), AppError> {
@@ -41,7 +41,7 @@ async fn record_and_certificate(
     .await
 }
 
-fn verify_url(state: &AppState, number: &str) -> String {
+pub fn verify_url(state: &AppState, number: &str) -> String {
     state
         .settings
         .base_url

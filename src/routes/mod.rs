@@ -21,6 +21,7 @@ macro_rules! form_action {
 }
 pub mod account;
 pub mod admin;
+pub mod api;
 pub mod applications;
 pub mod certificates;
 pub mod committee;
@@ -50,6 +51,47 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/livez", web::get().to(health::livez))
         .route("/healthz", web::get().to(health::healthz))
         .route("/.well-known/jwks.json", web::get().to(certificates::jwks))
+        .route("/api/v1/openapi.json", web::get().to(api::openapi_json))
+        .route("/api/v1/token", web::post().to(api::token))
+        .route(
+            "/api/v1/applications",
+            web::get().to(api::list_applications),
+        )
+        .route(
+            "/api/v1/applications",
+            web::post().to(api::create_application),
+        )
+        .route(
+            "/api/v1/applications/{id}",
+            web::get().to(api::get_application),
+        )
+        .route(
+            "/api/v1/applications/{id}",
+            web::patch().to(api::update_application),
+        )
+        .route(
+            "/api/v1/applications/{id}/submit",
+            web::post().to(api::submit_application),
+        )
+        .route(
+            "/api/v1/applications/{id}/withdraw",
+            web::post().to(api::withdraw_application),
+        )
+        .route(
+            "/api/v1/applications/{id}/attachments",
+            web::post().to(api::upload_attachment),
+        )
+        .route(
+            "/api/v1/applications/{id}/answers",
+            web::post().to(api::answer_request),
+        )
+        .route("/api/v1/connections", web::get().to(api::list_connections))
+        .route("/api/v1/registry", web::get().to(api::registry))
+        .route("/api/v1/registry.csv", web::get().to(api::registry_csv))
+        .route(
+            "/api/v1/registry/{approval_number}",
+            web::get().to(api::registry_record),
+        )
         .route("/static/app.css", web::get().to(pages::stylesheet))
         .route("/", web::get().to(pages::home))
         .route("/dashboard", web::get().to(pages::dashboard))
@@ -128,6 +170,22 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::get().to(organisation::invite_form),
         )
         .route("/organisation/invite", web::post().to(organisation::invite))
+        .route(
+            "/organisation/api-clients",
+            web::get().to(organisation::api_clients),
+        )
+        .route(
+            "/organisation/api-clients",
+            web::post().to(organisation::create_api_client),
+        )
+        .route(
+            "/organisation/api-clients/{id}/rotate",
+            web::post().to(organisation::rotate_api_client),
+        )
+        .route(
+            "/organisation/api-clients/{id}/revoke",
+            web::post().to(organisation::revoke_api_client),
+        )
         .route("/applications", web::get().to(applications::list))
         .route("/applications", web::post().to(applications::create))
         .route("/applications/{id}", web::get().to(applications::show))

@@ -3,7 +3,7 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use crate::auth::extract::CsrfForm;
+use crate::auth::extract::{CsrfForm, NoFields};
 use crate::auth::{Authorized, CurrentUser, policy};
 use crate::db::models::{organisation as org_db, user as user_db};
 use crate::domain::role::Role;
@@ -12,10 +12,12 @@ use crate::error::AppError;
 use crate::routes::{actor, invalid, read, redirect_with_flash, run};
 use crate::startup::AppState;
 use crate::views::PageCtx;
-use crate::views::account::{InviteForm, InvitePage};
+use crate::views::account::{
+    ApiClientForm, ApiClientRow, ApiClientsPage, InviteForm, InvitePage, IssuedSecret,
+};
 use crate::views::pages::{OrganisationForm, OrganisationFormPage, OrganisationPage};
 use crate::workflows::WorkflowError;
-use crate::workflows::{accounts, passwords};
+use crate::workflows::{accounts, api_clients, passwords};
 
 fn own_organisation_id(user: &CurrentUser) -> Result<String, AppError> {
     user.organisation_id.clone().ok_or(AppError::Forbidden)
@@ -136,4 +138,156 @@ pub async fn invite(
         )),
         Err(errors) => Ok(invalid(InvitePage { ctx, form, errors }, &req)),
     }
+}
+
+/// The organisation's API clients and the form for a new one; `issued` shows a secret
+/// once, on a page that is not stored anywhere.
+async fn api_clients_page(
+    ctx: PageCtx,
+    state: &web::Data<AppState>,
+    org_id: String,
+    form: ApiClientForm,
+    errors: FieldErrors,
+    issued: Option<IssuedSecret>,
+) -> Result<ApiClientsPage, AppError> {
+    let (clients, members) = read(state, move |conn| {
+        Ok((
+            api_clients::list(conn, &org_id)?,
+            user_db::list_by_organisation(conn, &org_id)?,
+        ))
+    })
+    .await?;
+    let people = members
+        .iter()
+        .filter(|u| u.active && Role::parse(&u.role).is_some_and(|r| r.is_provider()))
+        .map(|u| (u.id.clone(), format!("{} <{}>", u.name, u.email)))
+        .collect();
+    Ok(ApiClientsPage {
+        clients: clients.iter().map(|c| ApiClientRow::new(&ctx, c)).collect(),
+        people,
+        form,
+        errors,
+        issued,
+        ctx,
+    })
+}
+
+/// A page showing a secret: never cached.
+fn secret_page(page: ApiClientsPage, req: &HttpRequest) -> HttpResponse {
+    let mut res = actix_web::Responder::respond_to(page, req).map_into_boxed_body();
+    res.headers_mut().insert(
+        actix_web::http::header::CACHE_CONTROL,
+        actix_web::http::header::HeaderValue::from_static("no-store"),
+    );
+    res
+}
+
+pub async fn api_clients(
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    auth: Authorized<policy::OrgAdmin>,
+) -> Result<ApiClientsPage, AppError> {
+    let form = ApiClientForm {
+        user_id: auth.user.id.clone(),
+        ..ApiClientForm::default()
+    };
+    let org_id = own_organisation_id(&auth.user)?;
+    api_clients_page(ctx, &state, org_id, form, FieldErrors::new(), None).await
+}
+
+pub async fn create_api_client(
+    req: HttpRequest,
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    auth: Authorized<policy::OrgAdmin>,
+    CsrfForm(form): CsrfForm<ApiClientForm>,
+) -> Result<HttpResponse, AppError> {
+    let org_id = own_organisation_id(&auth.user)?;
+    let (actor, now, work_form, work_org) = (
+        actor(&auth.user, &req),
+        state.clock.now(),
+        form.clone(),
+        org_id.clone(),
+    );
+    let outcome = run(&state, move |conn| {
+        api_clients::create(
+            conn,
+            &actor,
+            &work_org,
+            &work_form.name,
+            &work_form.user_id,
+            now,
+        )
+    })
+    .await?;
+    match outcome {
+        Ok(issued) => {
+            let issued = IssuedSecret {
+                client_id: issued.client.id,
+                secret: issued.secret,
+            };
+            let fresh = ApiClientForm {
+                user_id: form.user_id,
+                ..ApiClientForm::default()
+            };
+            let page =
+                api_clients_page(ctx, &state, org_id, fresh, FieldErrors::new(), Some(issued))
+                    .await?;
+            Ok(secret_page(page, &req))
+        }
+        Err(errors) => Ok(invalid(
+            api_clients_page(ctx, &state, org_id, form, errors, None).await?,
+            &req,
+        )),
+    }
+}
+
+pub async fn rotate_api_client(
+    req: HttpRequest,
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    auth: Authorized<policy::OrgAdmin>,
+    path: web::Path<String>,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> Result<HttpResponse, AppError> {
+    let org_id = own_organisation_id(&auth.user)?;
+    let (actor, now, work_org) = (actor(&auth.user, &req), state.clock.now(), org_id.clone());
+    let client_id = path.into_inner();
+    let issued = read(&state, move |conn| {
+        api_clients::rotate(conn, &actor, &work_org, &client_id, now)
+    })
+    .await?;
+    let issued = IssuedSecret {
+        client_id: issued.client.id,
+        secret: issued.secret,
+    };
+    let form = ApiClientForm {
+        user_id: auth.user.id.clone(),
+        ..ApiClientForm::default()
+    };
+    let page =
+        api_clients_page(ctx, &state, org_id, form, FieldErrors::new(), Some(issued)).await?;
+    Ok(secret_page(page, &req))
+}
+
+pub async fn revoke_api_client(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: Authorized<policy::OrgAdmin>,
+    path: web::Path<String>,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> Result<HttpResponse, AppError> {
+    let org_id = own_organisation_id(&auth.user)?;
+    let (actor, now) = (actor(&auth.user, &req), state.clock.now());
+    let client_id = path.into_inner();
+    read(&state, move |conn| {
+        api_clients::revoke(conn, &actor, &org_id, &client_id, now)
+    })
+    .await?;
+    Ok(redirect_with_flash(
+        &state,
+        "/organisation/api-clients",
+        "success",
+        "flash-api-client-revoked",
+    ))
 }

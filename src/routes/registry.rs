@@ -119,30 +119,41 @@ fn parse_cursor(sort: RegistrySort, token: &str) -> Result<Option<Cursor>, AppEr
     }
 }
 
+/// One page of `size` rows of the filtered registry, and the cursor of the next page if
+/// there is one. The web page and the API share it.
+pub async fn page_of(
+    state: &web::Data<AppState>,
+    query: &RegistryQuery,
+    size: i64,
+) -> Result<(Vec<PublicConnection>, Option<String>), AppError> {
+    let (filter, sort) = filter_of(query)?;
+    let cursor = parse_cursor(sort, &query.after)?;
+    let mut rows = read(state, move |conn| {
+        Ok(connection_db::list_public(
+            conn,
+            &filter,
+            sort,
+            cursor.as_ref(),
+            size + 1,
+        )?)
+    })
+    .await?;
+    let more = rows.len() as i64 > size;
+    rows.truncate(size as usize);
+    let next = rows
+        .last()
+        .filter(|_| more)
+        .map(|row| cursor_after(sort, row));
+    Ok((rows, next))
+}
+
 pub async fn list(
     ctx: PageCtx,
     state: web::Data<AppState>,
     query: web::Query<RegistryQuery>,
 ) -> Result<RegistryPage, AppError> {
     let query = query.into_inner();
-    let (filter, sort) = filter_of(&query)?;
-    let cursor = parse_cursor(sort, &query.after)?;
-    let mut rows = read(&state, move |conn| {
-        Ok(connection_db::list_public(
-            conn,
-            &filter,
-            sort,
-            cursor.as_ref(),
-            PAGE_SIZE + 1,
-        )?)
-    })
-    .await?;
-    let more = rows.len() as i64 > PAGE_SIZE;
-    rows.truncate(PAGE_SIZE as usize);
-    let next = rows
-        .last()
-        .filter(|_| more)
-        .map(|row| cursor_after(sort, row));
+    let (rows, next) = page_of(&state, &query, PAGE_SIZE).await?;
     let (countries, types, statuses) = RegistryPage::options(&ctx);
     Ok(RegistryPage {
         rows: rows.iter().map(|r| PublicRow::new(&ctx, r)).collect(),
@@ -270,7 +281,15 @@ pub async fn csv(
     state: web::Data<AppState>,
     query: web::Query<RegistryQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let (filter, _) = filter_of(&query)?;
+    csv_response(state, &query)
+}
+
+/// The whole filtered registry as CSV, streamed.
+pub fn csv_response(
+    state: web::Data<AppState>,
+    query: &RegistryQuery,
+) -> Result<HttpResponse, AppError> {
+    let (filter, _) = filter_of(query)?;
     fn render(rows: &[PublicConnection], first: bool) -> String {
         let mut out = if first {
             CSV_HEADER.to_string()

@@ -5,6 +5,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 
 use super::PageCtx;
+use crate::db::models::api_client::ApiClientWithUser;
 use crate::db::models::outbox::OutboxMessage;
 use crate::domain::notification::MessageKind;
 use crate::domain::role::Role;
@@ -105,4 +106,56 @@ impl OutboxPage {
     pub fn status_label(&self, status: &str) -> String {
         self.ctx.t(&format!("outbox-status-{status}"))
     }
+}
+
+/// What an organisation admin types to create an API client.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct ApiClientForm {
+    pub name: String,
+    pub user_id: String,
+}
+
+/// One of the organisation's API clients.
+pub struct ApiClientRow {
+    pub id: String,
+    pub name: String,
+    pub acts_for: String,
+    pub created: String,
+    pub last_used: String,
+    pub revoked: String,
+}
+
+impl ApiClientRow {
+    pub fn new(ctx: &PageCtx, (client, email): &ApiClientWithUser) -> Self {
+        let when = |t: &Option<chrono::NaiveDateTime>| {
+            t.as_ref().map(|t| ctx.local_time(t)).unwrap_or_default()
+        };
+        Self {
+            id: client.id.clone(),
+            name: client.name.clone(),
+            acts_for: email.clone(),
+            created: ctx.local_time(&client.created_at),
+            last_used: when(&client.last_used_at),
+            revoked: when(&client.revoked_at),
+        }
+    }
+}
+
+/// A client id and secret, shown once right after creation or rotation.
+pub struct IssuedSecret {
+    pub client_id: String,
+    pub secret: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "organisation/api_clients.html")]
+pub struct ApiClientsPage {
+    pub ctx: PageCtx,
+    pub clients: Vec<ApiClientRow>,
+    /// The people a client may act for: (user id, name and e-mail).
+    pub people: Vec<(String, String)>,
+    pub form: ApiClientForm,
+    pub errors: FieldErrors,
+    pub issued: Option<IssuedSecret>,
 }

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod api;
 pub mod applications;
 pub mod certificates;
 pub mod pages;

@@ -101,16 +101,6 @@ pub fn create_draft(
     contact_email: &str,
     now: NaiveDateTime,
 ) -> Result<Application, WorkflowError> {
-    let kind = Kind::parse(kind).ok_or_else(|| {
-        let mut errors = FieldErrors::new();
-        errors.add("kind", "error-kind");
-        WorkflowError::Invalid(errors)
-    })?;
-    let organisation_id = actor
-        .organisation_id
-        .clone()
-        .ok_or(WorkflowError::Forbidden)?;
-    let user_id = actor.user_id()?.to_string();
     let content = ApplicationContent::from_pairs(
         [
             ("contact_name", contact_name),
@@ -118,6 +108,30 @@ pub fn create_draft(
         ],
         false,
     );
+    create_draft_with_content(conn, actor, kind, &content, now)
+}
+
+/// Starts a draft of `kind` for the actor's organisation with `content` already filled in.
+pub fn create_draft_with_content(
+    conn: &mut DbConn,
+    actor: &Actor,
+    kind: &str,
+    content: &ApplicationContent,
+    now: NaiveDateTime,
+) -> Result<Application, WorkflowError> {
+    let mut errors = content.check_draft();
+    let kind = Kind::parse(kind);
+    if kind.is_none() {
+        errors.add("kind", "error-kind");
+    }
+    let (Some(kind), true) = (kind, errors.is_empty()) else {
+        return Err(WorkflowError::Invalid(errors));
+    };
+    let organisation_id = actor
+        .organisation_id
+        .clone()
+        .ok_or(WorkflowError::Forbidden)?;
+    let user_id = actor.user_id()?.to_string();
     let content_json = serde_json::to_string(&content).expect("content serialises");
     write_tx(conn, |conn| {
         let id = new_id();
@@ -155,14 +169,27 @@ pub fn save(
     content: &ApplicationContent,
     now: NaiveDateTime,
 ) -> Result<Application, WorkflowError> {
-    let errors = content.check_draft();
-    if !errors.is_empty() {
-        return Err(WorkflowError::Invalid(errors));
-    }
-    let json_content = serde_json::to_string(content).expect("content serialises");
+    update(conn, actor, id, |_| content.clone(), now)
+}
+
+/// Saves the content `change` makes of the stored content, read in the same transaction
+/// (so two partial updates at once both count).
+pub fn update(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: &str,
+    change: impl FnOnce(&ApplicationContent) -> ApplicationContent,
+    now: NaiveDateTime,
+) -> Result<Application, WorkflowError> {
     write_tx(conn, |conn| {
         let app = find_own(conn, actor, id)?;
         let before = content_of(&app);
+        let content = &change(&before);
+        let errors = content.check_draft();
+        if !errors.is_empty() {
+            return Err(WorkflowError::Invalid(errors));
+        }
+        let json_content = serde_json::to_string(content).expect("content serialises");
         if app_db::update_content(conn, id, &EDITABLE, &json_content, now)? != 1 {
             return Err(WorkflowError::Conflict("error-not-editable"));
         }

@@ -3,6 +3,7 @@
 //! the same transaction. Knows nothing of HTTP.
 
 pub mod accounts;
+pub mod api_clients;
 pub mod applications;
 pub mod audit;
 pub mod certificates;

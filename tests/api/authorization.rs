@@ -58,6 +58,9 @@ struct Route {
     allowed: &'static [&'static str],
     /// Roles that must get 404 (the record exists but is not theirs to know of).
     not_found: &'static [&'static str],
+    /// A JSON API route that takes only a bearer token (or client credentials): a browser
+    /// session, whatever its role, gets 401.
+    bearer: bool,
 }
 
 const fn get(path: &'static str, allowed: &'static [&'static str]) -> Route {
@@ -67,6 +70,7 @@ const fn get(path: &'static str, allowed: &'static [&'static str]) -> Route {
         form: &[],
         allowed,
         not_found: &[],
+        bearer: false,
     }
 }
 
@@ -81,6 +85,7 @@ const fn post(
         form,
         allowed,
         not_found: &[],
+        bearer: false,
     }
 }
 
@@ -97,6 +102,19 @@ const fn scoped(
         form,
         allowed: NOBODY,
         not_found,
+        bearer: false,
+    }
+}
+
+/// A JSON API route behind a bearer token.
+const fn bearer(method: &'static str, path: &'static str) -> Route {
+    Route {
+        method,
+        path,
+        form: &[],
+        allowed: NOBODY,
+        not_found: &[],
+        bearer: true,
     }
 }
 
@@ -105,6 +123,27 @@ const ROUTES: &[Route] = &[
     get("/livez", EVERYONE),
     get("/healthz", EVERYONE),
     get("/.well-known/jwks.json", EVERYONE),
+    get("/api/v1/openapi.json", EVERYONE),
+    get("/api/v1/registry", EVERYONE),
+    get("/api/v1/registry.csv", EVERYONE),
+    get("/api/v1/registry/IC-1999-00001", EVERYONE),
+    Route {
+        method: "POST",
+        path: "/api/v1/token",
+        form: &[("grant_type", "client_credentials")],
+        allowed: NOBODY,
+        not_found: &[],
+        bearer: true,
+    },
+    bearer("GET", "/api/v1/applications"),
+    bearer("POST", "/api/v1/applications"),
+    bearer("GET", "/api/v1/applications/{app}"),
+    bearer("PATCH", "/api/v1/applications/{app}"),
+    bearer("POST", "/api/v1/applications/{app}/submit"),
+    bearer("POST", "/api/v1/applications/{app}/withdraw"),
+    bearer("UPLOAD", "/api/v1/applications/{app}/attachments"),
+    bearer("POST", "/api/v1/applications/{app}/answers"),
+    bearer("GET", "/api/v1/connections"),
     get("/verify", EVERYONE),
     get("/registry/revocations.jwt", EVERYONE),
     get("/verify/IC-1999-00001", EVERYONE),
@@ -175,6 +214,10 @@ const ROUTES: &[Route] = &[
     ),
     get("/organisation/invite", ORG_ADMIN),
     post("/organisation/invite", &[("email", "bad")], ORG_ADMIN),
+    get("/organisation/api-clients", ORG_ADMIN),
+    post("/organisation/api-clients", &[("name", "x")], ORG_ADMIN),
+    post("/organisation/api-clients/ic_0/rotate", &[], ORG_ADMIN),
+    post("/organisation/api-clients/ic_0/revoke", &[], ORG_ADMIN),
     get("/applications", PROVIDERS),
     post("/applications", &[("kind", "new")], PROVIDERS),
     scoped("GET", "/applications/{app}", &[], OTHER_PROVIDERS),
@@ -197,6 +240,7 @@ const ROUTES: &[Route] = &[
         form: &[],
         allowed: CASE_READERS,
         not_found: &["applicant", "org_admin", "admin"],
+        bearer: false,
     },
     scoped(
         "POST",
@@ -268,6 +312,7 @@ const ROUTES: &[Route] = &[
         form: &[],
         allowed: CASE_READERS,
         not_found: &["applicant", "org_admin", "admin"],
+        bearer: false,
     },
     get("/committee/connections", CASE_READERS),
     get("/committee/connections/{conn}", CASE_READERS),
@@ -314,6 +359,13 @@ async fn check(app: &TestApp, role: &str, route: &Route, targets: &Targets) -> O
         .replace("{conn}", &targets.conn);
     let res = match route.method {
         "GET" => app.get(&path).await,
+        "PATCH" => app
+            .client
+            .patch(app.url(&path))
+            .json(&serde_json::json!({ "fields": {} }))
+            .send()
+            .await
+            .expect("patch"),
         "UPLOAD" => {
             let form = reqwest::multipart::Form::new()
                 .text("csrf", app.csrf().await)
@@ -333,7 +385,9 @@ async fn check(app: &TestApp, role: &str, route: &Route, targets: &Targets) -> O
     };
     let status = res.status();
     let to_sign_in = status == StatusCode::SEE_OTHER && location(&res).starts_with("/sign-in");
-    let ok = if route.allowed.contains(&role) {
+    let ok = if route.bearer {
+        status == StatusCode::UNAUTHORIZED
+    } else if route.allowed.contains(&role) {
         !status.is_server_error()
             && status != StatusCode::FORBIDDEN
             && status != StatusCode::UNAUTHORIZED

@@ -21,6 +21,9 @@ const POST_ROUTES: &[&str] = &[
     "/password/reset/x.00",
     "/invitation/x.00",
     "/organisation/invite",
+    "/organisation/api-clients",
+    "/organisation/api-clients/x/rotate",
+    "/organisation/api-clients/x/revoke",
 ];
 
 #[tokio::test]

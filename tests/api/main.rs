@@ -6,6 +6,7 @@ mod helpers;
 mod workflow_helpers;
 
 mod admin;
+mod api_v1;
 mod audit;
 mod authorization;
 mod certificates;

@@ -208,11 +208,13 @@ impl Member {
 }
 
 impl Cast {
-    /// A submitted application screened, found complete, reviewed (approve) by each of
-    /// `reviewers` in their area, and put to the vote.
+    /// A submitted application screened (unless it already is), found complete,
+    /// reviewed (approve) by each of `reviewers` in their area, and put to the vote.
     pub async fn review_and_open_vote(&self, id: &str, reviewers: &[(&Member, &str)]) {
         let case = format!("/committee/applications/{id}");
-        self.secretariat.act(&format!("{case}/screen"), &[]).await;
+        if self.status_of(id) == "submitted" {
+            self.secretariat.act(&format!("{case}/screen"), &[]).await;
+        }
         self.secretariat.act(&format!("{case}/complete"), &[]).await;
         for (reviewer, domain) in reviewers {
             self.secretariat

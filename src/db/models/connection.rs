@@ -251,6 +251,18 @@ pub fn find_by_number(conn: &mut DbConn, approval_number: &str) -> QueryResult<O
         .optional()
 }
 
+/// The approval number of the connection an application led to, if any.
+pub fn number_for_application(
+    conn: &mut DbConn,
+    application_id: &str,
+) -> QueryResult<Option<String>> {
+    connections::table
+        .filter(connections::application_id.eq(application_id))
+        .select(connections::approval_number)
+        .first(conn)
+        .optional()
+}
+
 pub fn list_by_organisation(
     conn: &mut DbConn,
     organisation_id: &str,

@@ -1,6 +1,7 @@
 //! One file per table (or per group of tables used together): the row structs and the
 //! queries on them.
 
+pub mod api_client;
 pub mod application;
 pub mod attachment;
 pub mod certificate;

@@ -1,0 +1,2 @@
+DROP INDEX connections_application;
+DROP TABLE api_clients;
