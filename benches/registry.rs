@@ -3,7 +3,12 @@
 //! server, and times requests over loopback for the first page, a filtered page, a page
 //! deep in the cursor, a connection's record, and the CSV export of everything.
 //!
-//! Run with `cargo bench --bench registry` (`BENCH_CONNECTIONS=N` changes the size).
+//! Then, with wrk (Debian's `wrk`) over loopback at 32 connections, it measures requests
+//! per second for `/livez` (the baseline), the API token exchange, and API lookups of
+//! random approvals.
+//!
+//! Run with `cargo bench --bench registry` (`BENCH_CONNECTIONS=N` changes the size,
+//! `BENCH_SECONDS=N` the length of each throughput run).
 
 mod common;
 
@@ -16,7 +21,7 @@ use interconnect_registry::config::Settings;
 use interconnect_registry::db::{DbConn, connect_and_migrate};
 use interconnect_registry::domain::account::{OrganisationInput, UserInput};
 use interconnect_registry::startup::{Application, Runtime};
-use interconnect_registry::workflows::{Actor, accounts, applications};
+use interconnect_registry::workflows::{Actor, accounts, api_clients, applications};
 
 const COUNTRIES: [&str; 8] = ["TH", "VN", "CN", "SG", "HK", "MY", "JP", "US"];
 const TYPES: [&str; 5] = [
@@ -103,6 +108,9 @@ async fn main() {
             "SECRET_KEY",
             "bench-secret-key-bench-secret-key-0123".to_string(),
         ),
+        // The throughput runs measure the server, not its rate limits.
+        ("API_REQUESTS_PER_MINUTE", "1000000000".to_string()),
+        ("API_TOKENS_PER_MINUTE", "1000000000".to_string()),
     ]);
     let settings = Settings::from_lookup(|k| env.get(k).cloned()).expect("settings");
     let pool = connect_and_migrate(&url, 8).expect("database");
@@ -147,6 +155,15 @@ async fn main() {
         chrono::Utc::now().naive_utc(),
     )
     .expect("application");
+    let api_client = api_clients::create(
+        &mut conn,
+        &Actor::command_line(),
+        &org.id,
+        "bench",
+        &user.id,
+        chrono::Utc::now().naive_utc(),
+    )
+    .expect("API client");
     let started = Instant::now();
     fill(&mut conn, &app.id, &org.id, n);
     // A live database has planner statistics; a freshly filled one needs them gathered.
@@ -252,5 +269,124 @@ async fn main() {
             t.bytes
         );
     }
+    throughput(&base, n, &api_client);
     drop(pool);
+}
+
+/// What wrk reports for one run.
+struct WrkRun {
+    requests_per_second: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    failed: u64,
+}
+
+/// Milliseconds from a wrk latency such as `812.00us`, `1.20ms` or `1.02s`.
+fn wrk_ms(raw: &str) -> Option<f64> {
+    let split = raw.find(|c: char| c.is_ascii_alphabetic())?;
+    let value: f64 = raw[..split].parse().ok()?;
+    match &raw[split..] {
+        "us" => Some(value / 1000.0),
+        "ms" => Some(value),
+        "s" => Some(value * 1000.0),
+        "m" => Some(value * 60_000.0),
+        _ => None,
+    }
+}
+
+/// Drives `url` with wrk (2 threads, `connections` open, `seconds` long), with an optional
+/// Lua script; `None` when wrk is not installed.
+fn wrk(url: &str, script: Option<&str>, connections: u32, seconds: u32) -> Option<WrkRun> {
+    let script_file = script.map(|body| {
+        let path =
+            std::env::temp_dir().join(format!("ir_bench_{}.lua", uuid::Uuid::new_v4().simple()));
+        std::fs::write(&path, body).expect("write the wrk script");
+        path
+    });
+    let mut command = std::process::Command::new("wrk");
+    command.args([
+        "-t2",
+        &format!("-c{connections}"),
+        &format!("-d{seconds}s"),
+        "--latency",
+    ]);
+    if let Some(path) = &script_file {
+        command.arg("-s").arg(path);
+    }
+    let output = command.arg(url).output().ok()?;
+    if let Some(path) = script_file {
+        let _ = std::fs::remove_file(path);
+    }
+    let text = String::from_utf8_lossy(&output.stdout);
+    let field = |prefix: &str| {
+        text.lines()
+            .map(str::trim)
+            .find_map(|l| l.strip_prefix(prefix))
+            .map(|rest| rest.split_whitespace().next().unwrap_or("").to_string())
+    };
+    Some(WrkRun {
+        requests_per_second: field("Requests/sec:")?.parse().ok()?,
+        p50_ms: wrk_ms(&field("50%")?)?,
+        p99_ms: wrk_ms(&field("99%")?)?,
+        failed: field("Non-2xx or 3xx responses:")
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0),
+    })
+}
+
+/// Requests per second under load, with wrk over loopback: the process-only baseline,
+/// the token exchange, and lookups of random approvals through the API.
+fn throughput(base: &str, n: usize, client: &api_clients::Issued) {
+    let seconds: u32 = std::env::var("BENCH_SECONDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10);
+    let connections = 32;
+    let token_script = format!(
+        "wrk.method = \"POST\"\n\
+         wrk.headers[\"Content-Type\"] = \"application/x-www-form-urlencoded\"\n\
+         wrk.body = \"grant_type=client_credentials&client_id={}&client_secret={}\"\n",
+        client.client.id, client.secret
+    );
+    let lookup_script = format!(
+        "math.randomseed(42)\n\
+         request = function()\n\
+           local i = math.random(0, {last})\n\
+           local path = string.format(\"/api/v1/registry/IC-%d-%05d\", 2000 + math.floor(i / 90000), i % 90000 + 1)\n\
+           return wrk.format(\"GET\", path)\n\
+         end\n",
+        last = n - 1
+    );
+    let runs = [
+        ("GET /livez (baseline)", format!("{base}/livez"), None),
+        (
+            "POST /api/v1/token",
+            format!("{base}/api/v1/token"),
+            Some(token_script),
+        ),
+        (
+            "GET /api/v1/registry/{number}, random",
+            base.to_string(),
+            Some(lookup_script),
+        ),
+    ];
+    println!(
+        "\nthroughput with wrk: 2 threads, {connections} connections, {seconds} s each, over loopback\n"
+    );
+    println!(
+        "{:<42} {:>10} {:>10} {:>10} {:>8}",
+        "request", "req/s", "p50 ms", "p99 ms", "failed"
+    );
+    for (name, url, script) in runs {
+        match wrk(&url, script.as_deref(), connections, seconds) {
+            Some(run) => println!(
+                "{:<42} {:>10.0} {:>10.2} {:>10.2} {:>8}",
+                name, run.requests_per_second, run.p50_ms, run.p99_ms, run.failed
+            ),
+            None => {
+                println!("wrk is not installed (apt-get install wrk): no throughput figures");
+                return;
+            }
+        }
+    }
 }

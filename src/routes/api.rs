@@ -170,7 +170,15 @@ pub async fn list_applications(
     request_body = NewApplication,
     responses(
         (status = 201, description = "The new draft", body = ApplicationDetail,
-            headers(("Location" = String, description = "The draft's address"))),
+            headers(("Location" = String, description = "The draft's address")),
+            links(
+                ("GetApplication" = (operation_id = "get_application", parameters(("id" = "$response.body#/id")))),
+                ("UpdateApplication" = (operation_id = "update_application", parameters(("id" = "$response.body#/id")))),
+                ("SubmitApplication" = (operation_id = "submit_application", parameters(("id" = "$response.body#/id")))),
+                ("WithdrawApplication" = (operation_id = "withdraw_application", parameters(("id" = "$response.body#/id")))),
+                ("UploadAttachment" = (operation_id = "upload_attachment", parameters(("id" = "$response.body#/id")))),
+                ("AnswerRequest" = (operation_id = "answer_request", parameters(("id" = "$response.body#/id"))))
+            )),
         (status = 422, description = "A field is not valid", body = Problem, content_type = "application/problem+json"),
     )
 )]

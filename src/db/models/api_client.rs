@@ -86,8 +86,17 @@ pub fn revoke(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> QueryResult<usi
     .execute(conn)
 }
 
+/// Records that the client took a token at `at`, to the minute: a client asking often
+/// does not turn every token request into a write.
 pub fn touch(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> QueryResult<usize> {
-    diesel::update(api_clients::table.find(id))
-        .set(api_clients::last_used_at.eq(at))
-        .execute(conn)
+    let a_minute_before = at - chrono::TimeDelta::minutes(1);
+    diesel::update(
+        api_clients::table.find(id).filter(
+            api_clients::last_used_at
+                .is_null()
+                .or(api_clients::last_used_at.lt(a_minute_before)),
+        ),
+    )
+    .set(api_clients::last_used_at.eq(at))
+    .execute(conn)
 }
