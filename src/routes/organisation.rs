@@ -172,14 +172,31 @@ async fn api_clients_page(
     })
 }
 
-/// A page showing a secret: never cached.
-fn secret_page(page: ApiClientsPage, req: &HttpRequest) -> HttpResponse {
+/// The clients page showing a client's new secret, once, for `user_id` to go on from:
+/// never cached.
+async fn secret_page(
+    req: &HttpRequest,
+    ctx: PageCtx,
+    state: &web::Data<AppState>,
+    org_id: String,
+    user_id: String,
+    issued: api_clients::Issued,
+) -> Result<HttpResponse, AppError> {
+    let issued = IssuedSecret {
+        client_id: issued.client.id,
+        secret: issued.secret,
+    };
+    let form = ApiClientForm {
+        user_id,
+        ..ApiClientForm::default()
+    };
+    let page = api_clients_page(ctx, state, org_id, form, FieldErrors::new(), Some(issued)).await?;
     let mut res = actix_web::Responder::respond_to(page, req).map_into_boxed_body();
     res.headers_mut().insert(
         actix_web::http::header::CACHE_CONTROL,
         actix_web::http::header::HeaderValue::from_static("no-store"),
     );
-    res
+    Ok(res)
 }
 
 pub async fn api_clients(
@@ -221,20 +238,7 @@ pub async fn create_api_client(
     })
     .await?;
     match outcome {
-        Ok(issued) => {
-            let issued = IssuedSecret {
-                client_id: issued.client.id,
-                secret: issued.secret,
-            };
-            let fresh = ApiClientForm {
-                user_id: form.user_id,
-                ..ApiClientForm::default()
-            };
-            let page =
-                api_clients_page(ctx, &state, org_id, fresh, FieldErrors::new(), Some(issued))
-                    .await?;
-            Ok(secret_page(page, &req))
-        }
+        Ok(issued) => secret_page(&req, ctx, &state, org_id, form.user_id, issued).await,
         Err(errors) => Ok(invalid(
             api_clients_page(ctx, &state, org_id, form, errors, None).await?,
             &req,
@@ -257,17 +261,7 @@ pub async fn rotate_api_client(
         api_clients::rotate(conn, &actor, &work_org, &client_id, now)
     })
     .await?;
-    let issued = IssuedSecret {
-        client_id: issued.client.id,
-        secret: issued.secret,
-    };
-    let form = ApiClientForm {
-        user_id: auth.user.id.clone(),
-        ..ApiClientForm::default()
-    };
-    let page =
-        api_clients_page(ctx, &state, org_id, form, FieldErrors::new(), Some(issued)).await?;
-    Ok(secret_page(page, &req))
+    secret_page(&req, ctx, &state, org_id, auth.user.id.clone(), issued).await
 }
 
 pub async fn revoke_api_client(

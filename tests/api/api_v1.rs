@@ -947,3 +947,34 @@ async fn the_openapi_document_describes_every_api_route_and_its_security() {
         assert!(fields.contains_key(field), "{field}");
     }
 }
+
+#[tokio::test]
+async fn a_refused_client_form_names_each_problem_and_keeps_what_was_typed() {
+    let app = TestApp::spawn().await;
+    let cast = Cast::assemble(&app).await;
+    let outsider = app.create_user("applicant", None);
+    let long_name = "ລະບົບ ".repeat(30);
+    let res = cast
+        .provider
+        .post(
+            "/organisation/api-clients",
+            &[("name", &long_name), ("user_id", &outsider.id)],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = res.text().await.unwrap();
+    assert!(page.contains(long_name.trim()), "the name is kept");
+    assert!(page.contains("Choose an active member of this organisation"));
+    assert!(page.contains("too long"), "{page}");
+    assert!(!page.contains("client-secret"));
+    let clients = interconnect_registry::db::models::api_client::list_by_organisation(
+        &mut app.conn(),
+        &interconnect_registry::db::models::user::find(&mut app.conn(), &cast.provider.user.id)
+            .unwrap()
+            .unwrap()
+            .organisation_id
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(clients.is_empty(), "nothing was created");
+}
