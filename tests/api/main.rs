@@ -16,6 +16,7 @@ mod errors;
 mod language;
 mod mail;
 mod organisation;
+mod queries;
 mod registry;
 mod sessions;
 mod smtp_sink;
