@@ -113,6 +113,26 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Fill an empty database with ten years of generated data at national scale, for
+    /// benchmarks: providers and the committee, applications in every state with reviews,
+    /// votes and information requests, connections in every status and country, outbox
+    /// messages and a valid audit chain. Every generated account's password is the demo
+    /// password.
+    SeedScale {
+        #[arg(long, default_value_t = 200)]
+        organisations: usize,
+        #[arg(long, default_value_t = 100_000)]
+        applications: usize,
+        /// Approved applications, each with its connection.
+        #[arg(long, default_value_t = 50_000)]
+        connections: usize,
+        #[arg(long, default_value_t = 1_000_000)]
+        audit_events: usize,
+        #[arg(long, default_value_t = 100_000)]
+        outbox_messages: usize,
+        #[arg(long)]
+        json: bool,
+    },
     /// Revoke an organisation's API client; its tokens stop working at once.
     RevokeApiClient {
         #[arg(long)]
@@ -298,6 +318,49 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                     )
                 },
             );
+            Ok(())
+        }
+        Command::SeedScale {
+            organisations,
+            applications,
+            connections,
+            audit_events,
+            outbox_messages,
+            json,
+        } => {
+            let pool = open_pool(&settings)?;
+            let mut conn = pool.get().context("no database connection available")?;
+            let scale = crate::db::scale::Scale {
+                organisations,
+                applications,
+                connections,
+                audit_events,
+                outbox_messages,
+            };
+            let progress = if json {
+                indicatif::ProgressBar::hidden()
+            } else {
+                indicatif::ProgressBar::new(0)
+            };
+            let password_hash = crate::auth::password::hash(demo::DEMO_PASSWORD);
+            let summary = crate::db::scale::fill(
+                &mut conn,
+                scale,
+                crate::db::now(),
+                &password_hash,
+                &progress,
+            )?;
+            print_result(json, &serde_json::to_value(&summary)?, || {
+                let mut out = format!("filled in {:.1} s:", summary.seconds);
+                for (table, rows) in &summary.rows {
+                    out.push_str(&format!("\n  {table:<22} {rows:>10}"));
+                }
+                out.push_str(&format!(
+                    "\nEvery generated account's password is {}",
+                    demo::DEMO_PASSWORD
+                ));
+                out
+            });
             Ok(())
         }
         Command::RevokeApiClient { org, client } => {

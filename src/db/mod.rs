@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod models;
+pub mod scale;
 pub mod schema;
 
 use std::time::Duration;

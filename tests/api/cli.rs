@@ -92,7 +92,11 @@ async fn every_command_explains_itself() {
         "create-org",
         "create-user",
         "seed-demo",
+        "seed-scale",
         "verify-audit",
+        "rotate-signing-key",
+        "create-api-client",
+        "revoke-api-client",
     ] {
         let (ok, out, _) = run("sqlite://unused.db", &[sub, "--help"], "");
         assert!(ok, "{sub} --help");
@@ -309,5 +313,89 @@ async fn the_demo_command_opens_a_signed_in_admin_page_in_lao_and_english() {
     assert!(
         inbox.contains("Siam Backbone Co., Ltd. (TH)"),
         "a demo application waits to be screened"
+    );
+}
+
+#[tokio::test]
+async fn seed_scale_fills_every_table_with_a_valid_audit_chain_and_pages_that_work() {
+    let app = TestApp::spawn().await;
+    let (ok, out, err) = run(
+        &app.database_url,
+        &[
+            "seed-scale",
+            "--organisations",
+            "6",
+            "--applications",
+            "400",
+            "--connections",
+            "150",
+            "--audit-events",
+            "3000",
+            "--outbox-messages",
+            "300",
+            "--json",
+        ],
+        "",
+    );
+    assert!(ok, "{err}");
+    let summary: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let rows = &summary["rows"];
+    assert_eq!(rows["applications"], 400);
+    assert_eq!(rows["connections"], 150);
+    assert_eq!(rows["audit_events"], 3000);
+    assert_eq!(rows["outbox_messages"], 300);
+    assert_eq!(rows["organisations"], 6);
+    for table in [
+        "review_assignments",
+        "votes",
+        "connection_events",
+        "information_requests",
+    ] {
+        assert!(rows[table].as_u64().unwrap() > 0, "{table}");
+    }
+    let (ok, out, _) = run(&app.database_url, &["verify-audit", "--json"], "");
+    assert!(ok, "{out}");
+    assert!(out.contains("\"intact\":true"), "{out}");
+
+    // The data is what the application reads: pages work, the numbering goes on.
+    for path in [
+        "/registry",
+        "/registry?status=revoked",
+        "/statistics",
+        "/api/v1/registry",
+    ] {
+        assert_eq!(app.get(path).await.status(), StatusCode::OK, "{path}");
+    }
+    let secretariat = app.another_browser();
+    let (ok, _, err) = run(
+        &app.database_url,
+        &["seed-scale", "--applications", "1"],
+        "",
+    );
+    assert!(!ok && err.contains("already holds applications"), "{err}");
+    let res = secretariat
+        .sign_in("scale-secretariat-0@scale.example.la", "interconnect-demo")
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(secretariat.get("/committee").await.status(), StatusCode::OK);
+    // A committee of the test's own, so that the quorum is its four voters.
+    app.execute("UPDATE users SET committee_member = FALSE WHERE id LIKE 'scale-%'");
+    let cast = crate::workflow_helpers::Cast::assemble(&app).await;
+    let connection = cast.approved_connection().await;
+    let year = chrono::Utc::now().format("%Y").to_string();
+    let seeded_this_year: i64 = {
+        use diesel::prelude::*;
+        use interconnect_registry::db::schema::connections;
+        connections::table
+            .filter(connections::approval_number.like(format!("IC-{year}-%")))
+            .filter(connections::id.ne(&connection.id))
+            .count()
+            .get_result(&mut app.conn())
+            .unwrap()
+    };
+    assert_eq!(
+        connection.approval_number,
+        format!("IC-{year}-{:05}", seeded_this_year + 1),
+        "a new approval continues the seeded numbering"
     );
 }
