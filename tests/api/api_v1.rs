@@ -252,6 +252,22 @@ async fn an_api_client_takes_an_application_from_draft_to_approval() {
     assert_eq!(status, StatusCode::OK, "{submitted}");
     assert_eq!(submitted["status"], "submitted");
     assert!(submitted["reference"].as_str().unwrap().starts_with("APP-"));
+    // Sent twice (a retry after a lost answer): the second is a conflict, nothing changes.
+    let (status, again) = client
+        .send(
+            M::POST,
+            &format!("/api/v1/applications/{id}/submit"),
+            &token,
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(again["code"], "wrong-state");
+    let (_, unchanged) = client
+        .get(&format!("/api/v1/applications/{id}"), &token)
+        .await;
+    assert_eq!(unchanged["reference"], submitted["reference"]);
+    assert_eq!(unchanged["revision"], 1);
 
     // The secretariat asks a question on the web; the client reads and answers it.
     let case = format!("/committee/applications/{id}");
