@@ -23,7 +23,6 @@ use crate::db::models::attachment as attachment_db;
 use crate::db::models::certificate as certificate_db;
 use crate::db::models::connection as connection_db;
 use crate::db::models::information_request as rfi_db;
-use crate::domain::application_form::ApplicationContent;
 use crate::error::AppError;
 use crate::routes::certificates::verify_url;
 use crate::routes::registry::{PAGE_SIZE, csv_response, page_of};
@@ -189,13 +188,7 @@ pub async fn create_application(
 ) -> Result<HttpResponse, AppError> {
     let actor = caller.actor();
     let user = &caller.identity.user;
-    let base = ApplicationContent::from_pairs(
-        [
-            ("contact_name", user.name.as_str()),
-            ("contact_email", user.email.as_str()),
-        ],
-        false,
-    );
+    let base = apps::contact_content(&user.name, &user.email);
     let body = body.into_inner();
     let content = body
         .fields

@@ -101,14 +101,19 @@ pub fn create_draft(
     contact_email: &str,
     now: NaiveDateTime,
 ) -> Result<Application, WorkflowError> {
-    let content = ApplicationContent::from_pairs(
+    let content = contact_content(contact_name, contact_email);
+    create_draft_with_content(conn, actor, kind, &content, now)
+}
+
+/// A new draft's content: the person who starts it is its contact.
+pub fn contact_content(contact_name: &str, contact_email: &str) -> ApplicationContent {
+    ApplicationContent::from_pairs(
         [
             ("contact_name", contact_name),
             ("contact_email", contact_email),
         ],
         false,
-    );
-    create_draft_with_content(conn, actor, kind, &content, now)
+    )
 }
 
 /// Starts a draft of `kind` for the actor's organisation with `content` already filled in.
