@@ -18,11 +18,11 @@ use crate::domain::country::CountryCode;
 use crate::error::AppError;
 use crate::routes::read;
 use crate::startup::AppState;
-use crate::views::PageCtx;
 use crate::views::registry::{
-    Chart, MonthRow, PublicConnectionPage, PublicRow, RegistryPage, RegistryQuery, StatisticsPage,
-    event_rows,
+    Chart, MonthRow, PublicConnectionPage, PublicRow, RegistryLabels, RegistryPage, RegistryQuery,
+    StatisticsPage, event_rows,
 };
+use crate::views::{PageCtx, render_long};
 use crate::workflows::WorkflowError;
 
 /// Rows on a page of the registry.
@@ -151,19 +151,18 @@ pub async fn list(
     ctx: PageCtx,
     state: web::Data<AppState>,
     query: web::Query<RegistryQuery>,
-) -> Result<RegistryPage, AppError> {
+) -> Result<HttpResponse, AppError> {
     let query = query.into_inner();
     let (rows, next) = page_of(&state, &query, PAGE_SIZE).await?;
-    let (countries, types, statuses) = RegistryPage::options(&ctx);
-    Ok(RegistryPage {
+    let page = RegistryPage {
         rows: rows.iter().map(|r| PublicRow::new(&ctx, r)).collect(),
         query,
         next,
-        countries,
-        types,
-        statuses,
+        labels: RegistryLabels::of(ctx.lang),
         ctx,
-    })
+    };
+    // A full page of 50 rows with the filter form is about 42 KB.
+    render_long(&page, 64 * 1024)
 }
 
 pub async fn show(

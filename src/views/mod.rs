@@ -12,7 +12,7 @@ pub mod registry;
 use std::future::{Ready, ready};
 
 use actix_web::dev::Payload;
-use actix_web::{FromRequest, HttpMessage, HttpRequest};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse};
 use askama::Template;
 use askama_web::WebTemplate;
 
@@ -188,6 +188,18 @@ impl FromRequest for PageCtx {
 
 /// Problems with a submitted form, for the form macros.
 pub type Errors = FieldErrors;
+
+/// Renders a page with a long body (a list of many rows) into a buffer allocated once at
+/// `capacity` bytes. askama sizes its buffer by the template's own text, so a 40 KB list
+/// would otherwise be copied into a new buffer at every doubling as it is written.
+pub fn render_long(page: &impl Template, capacity: usize) -> Result<HttpResponse, AppError> {
+    let mut body = String::with_capacity(capacity);
+    page.render_into(&mut body)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("a page failed to render: {e}")))?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(body))
+}
 
 #[derive(Template, WebTemplate)]
 #[template(path = "error.html")]

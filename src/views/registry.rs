@@ -3,6 +3,9 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
 use chrono::NaiveDateTime;
 
 use super::PageCtx;
@@ -11,7 +14,9 @@ use crate::db::models::connection::{
 };
 use crate::domain::application_form::CONNECTION_TYPES;
 use crate::domain::connection::ConnectionStatus;
-use crate::domain::country::{COUNTRIES, CountryCode};
+use crate::domain::country::{COUNTRIES, Country};
+use crate::domain::language::Lang;
+use crate::i18n;
 
 /// A connection as the public sees it, ready to render.
 #[derive(Debug, Clone)]
@@ -30,15 +35,16 @@ pub struct PublicRow {
 
 impl PublicRow {
     pub fn new(ctx: &PageCtx, c: &PublicConnection) -> Self {
+        let labels = RegistryLabels::of(ctx.lang);
         let status = ConnectionStatus::parse(&c.status).unwrap_or(ConnectionStatus::Active);
         Self {
             approval_number: c.approval_number.clone(),
             provider: ctx.pick(&c.provider_lo, &c.provider_en).to_string(),
-            connection_type: ctx.t(&format!("conn-type-{}", c.connection_type)),
+            connection_type: labels.type_label(&c.connection_type),
             counterparty: c.counterparty_name.clone(),
-            country: country_name(ctx, &c.counterparty_country),
+            country: labels.country_name(&c.counterparty_country),
             status: status.as_str(),
-            status_label: ctx.t(status.label_key()),
+            status_label: labels.status_label(status),
             valid_from: c.valid_from.to_string(),
             valid_until: c.valid_until.to_string(),
             revoked: c.revoked_at.map(|t| ctx.local_date(&t)).unwrap_or_default(),
@@ -47,14 +53,87 @@ impl PublicRow {
 }
 
 pub fn country_name(ctx: &PageCtx, code: &str) -> String {
-    CountryCode::parse(code)
-        .map(|c| {
-            format!(
-                "{} ({code})",
-                ctx.pick(c.country().name_lo, c.country().name_en)
-            )
-        })
-        .unwrap_or_else(|_| code.to_string())
+    RegistryLabels::of(ctx.lang).country_name(code)
+}
+
+/// The registry's filter choices and the labels of its rows in one language. They never
+/// change while the server runs, and the public list shows them all on every page, so
+/// they are translated and sorted once per language instead of once per request.
+#[derive(Debug)]
+pub struct RegistryLabels {
+    pub countries: Options,
+    pub types: Options,
+    pub statuses: Options,
+    /// "Name (CODE)" of every country, Laos included, by code.
+    country_names: HashMap<&'static str, String>,
+}
+
+static REGISTRY_LABELS: LazyLock<[RegistryLabels; 2]> = LazyLock::new(|| {
+    [
+        RegistryLabels::build(Lang::Lo),
+        RegistryLabels::build(Lang::En),
+    ]
+});
+
+impl RegistryLabels {
+    pub fn of(lang: Lang) -> &'static RegistryLabels {
+        match lang {
+            Lang::Lo => &REGISTRY_LABELS[0],
+            Lang::En => &REGISTRY_LABELS[1],
+        }
+    }
+
+    fn build(lang: Lang) -> Self {
+        let name = |c: &Country| match lang {
+            Lang::Lo if !c.name_lo.is_empty() => c.name_lo,
+            _ => c.name_en,
+        };
+        let mut countries: Options = COUNTRIES
+            .iter()
+            .filter(|c| c.code != "LA")
+            .map(|c| (c.code.to_string(), name(c).to_string()))
+            .collect();
+        countries.sort_by(|a, b| a.1.cmp(&b.1));
+        Self {
+            countries,
+            types: CONNECTION_TYPES
+                .iter()
+                .map(|t| (t.to_string(), i18n::t(lang, &format!("conn-type-{t}"))))
+                .collect(),
+            statuses: ConnectionStatus::ALL
+                .iter()
+                .map(|s| (s.as_str().to_string(), i18n::t(lang, s.label_key())))
+                .collect(),
+            country_names: COUNTRIES
+                .iter()
+                .map(|c| (c.code, format!("{} ({})", name(c), c.code)))
+                .collect(),
+        }
+    }
+
+    /// A country's name with its code; an unknown code is shown as it is.
+    pub fn country_name(&self, code: &str) -> String {
+        self.country_names
+            .get(code)
+            .cloned()
+            .unwrap_or_else(|| code.to_string())
+    }
+
+    /// A connection type's label; an unknown type is shown as it is.
+    pub fn type_label(&self, kind: &str) -> String {
+        self.types
+            .iter()
+            .find(|(value, _)| value == kind)
+            .map_or_else(|| kind.to_string(), |(_, label)| label.clone())
+    }
+
+    pub fn status_label(&self, status: ConnectionStatus) -> String {
+        self.statuses
+            .iter()
+            .find(|(value, _)| value == status.as_str())
+            .map(|(_, label)| label.clone())
+            .unwrap_or_default()
+    }
 }
 
 /// The filter form's current values.
@@ -101,34 +180,7 @@ pub struct RegistryPage {
     pub rows: Vec<PublicRow>,
     pub query: RegistryQuery,
     pub next: Option<String>,
-    pub countries: Options,
-    pub types: Options,
-    pub statuses: Options,
-}
-
-impl RegistryPage {
-    pub fn options(ctx: &PageCtx) -> (Options, Options, Options) {
-        let mut countries: Vec<(String, String)> = COUNTRIES
-            .iter()
-            .filter(|c| c.code != "LA")
-            .map(|c| {
-                (
-                    c.code.to_string(),
-                    ctx.pick(c.name_lo, c.name_en).to_string(),
-                )
-            })
-            .collect();
-        countries.sort_by(|a, b| a.1.cmp(&b.1));
-        let types = CONNECTION_TYPES
-            .iter()
-            .map(|t| (t.to_string(), ctx.t(&format!("conn-type-{t}"))))
-            .collect();
-        let statuses = ConnectionStatus::ALL
-            .iter()
-            .map(|s| (s.as_str().to_string(), ctx.t(s.label_key())))
-            .collect();
-        (countries, types, statuses)
-    }
+    pub labels: &'static RegistryLabels,
 }
 
 /// A dated event in a connection's history.
