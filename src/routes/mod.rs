@@ -47,9 +47,29 @@ use crate::startup::AppState;
 use crate::workflows::{Actor, WorkflowError};
 
 /// Registers every route. The authorization matrix test walks this same list.
+/// actix tries routes in this order, matching each dynamic one with a regular expression,
+/// so the public registry, the most requested part, comes first.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/livez", web::get().to(health::livez))
         .route("/healthz", web::get().to(health::healthz))
+        .route("/registry", web::get().to(registry::list))
+        .route("/registry.csv", web::get().to(registry::csv))
+        .route("/registry.json", web::get().to(registry::json))
+        .route(
+            "/registry/revocations.jwt",
+            web::get().to(certificates::revocations),
+        )
+        .route("/registry/{number}", web::get().to(registry::show))
+        .route(
+            "/registry/{number}/certificate",
+            web::get().to(certificates::certificate),
+        )
+        .route("/verify", web::get().to(certificates::verify_token))
+        .route(
+            "/verify/{number}",
+            web::get().to(certificates::verify_number),
+        )
+        .route("/statistics", web::get().to(registry::statistics))
         .route("/.well-known/jwks.json", web::get().to(certificates::jwks))
         .route("/api/v1/openapi.json", web::get().to(api::openapi_json))
         .route("/api/v1/token", web::post().to(api::token))
@@ -255,24 +275,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/committee/applications/{id}/decide",
             web::post().to(committee::decide),
         )
-        .route("/registry", web::get().to(registry::list))
-        .route("/registry.csv", web::get().to(registry::csv))
-        .route("/registry.json", web::get().to(registry::json))
-        .route(
-            "/registry/revocations.jwt",
-            web::get().to(certificates::revocations),
-        )
-        .route("/registry/{number}", web::get().to(registry::show))
-        .route(
-            "/registry/{number}/certificate",
-            web::get().to(certificates::certificate),
-        )
-        .route("/verify", web::get().to(certificates::verify_token))
-        .route(
-            "/verify/{number}",
-            web::get().to(certificates::verify_number),
-        )
-        .route("/statistics", web::get().to(registry::statistics))
         .route("/connections", web::get().to(connections::mine))
         .route("/connections/{id}", web::get().to(connections::show_mine))
         .route(
