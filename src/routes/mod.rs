@@ -48,7 +48,7 @@ use crate::workflows::{Actor, WorkflowError};
 
 /// Registers every route. The authorization matrix test walks this same list.
 /// actix tries routes in this order, matching each dynamic one with a regular expression,
-/// so the public registry, the most requested part, comes first.
+/// so the public registry and its API, the most requested parts, come first.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/livez", web::get().to(health::livez))
         .route("/healthz", web::get().to(health::healthz))
@@ -70,6 +70,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::get().to(certificates::verify_number),
         )
         .route("/statistics", web::get().to(registry::statistics))
+        .route("/api/v1/registry", web::get().to(api::registry))
+        .route("/api/v1/registry.csv", web::get().to(api::registry_csv))
+        .route(
+            "/api/v1/registry/{approval_number}",
+            web::get().to(api::registry_record),
+        )
         .route("/.well-known/jwks.json", web::get().to(certificates::jwks))
         .route("/api/v1/openapi.json", web::get().to(api::openapi_json))
         .route("/api/v1/token", web::post().to(api::token))
@@ -106,12 +112,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::post().to(api::answer_request),
         )
         .route("/api/v1/connections", web::get().to(api::list_connections))
-        .route("/api/v1/registry", web::get().to(api::registry))
-        .route("/api/v1/registry.csv", web::get().to(api::registry_csv))
-        .route(
-            "/api/v1/registry/{approval_number}",
-            web::get().to(api::registry_record),
-        )
         .route("/static/app.css", web::get().to(pages::stylesheet))
         .route("/", web::get().to(pages::home))
         .route("/dashboard", web::get().to(pages::dashboard))

@@ -135,24 +135,21 @@ pub enum Cursor {
 
 macro_rules! public_query {
     () => {
-        connections::table
-            .inner_join(organisations::table)
-            .select((
-                connections::approval_number,
-                organisations::name_en,
-                organisations::name_lo,
-                organisations::slug,
-                connections::connection_type,
-                connections::counterparty_name,
-                connections::counterparty_country,
-                connections::status,
-                connections::valid_from,
-                connections::valid_until,
-                connections::revoked_at,
-                connections::approved_at,
-                connections::id,
-            ))
-            .into_boxed()
+        connections::table.inner_join(organisations::table).select((
+            connections::approval_number,
+            organisations::name_en,
+            organisations::name_lo,
+            organisations::slug,
+            connections::connection_type,
+            connections::counterparty_name,
+            connections::counterparty_country,
+            connections::status,
+            connections::valid_from,
+            connections::valid_until,
+            connections::revoked_at,
+            connections::approved_at,
+            connections::id,
+        ))
     };
 }
 
@@ -164,7 +161,7 @@ pub fn list_public(
     cursor: Option<&Cursor>,
     limit: i64,
 ) -> QueryResult<Vec<PublicConnection>> {
-    let mut query = public_query!();
+    let mut query = public_query!().into_boxed();
     if let Some(country) = &filter.country {
         query = query.filter(connections::counterparty_country.eq(country.clone()));
     }
@@ -230,6 +227,8 @@ fn escape_like(text: &str) -> String {
         .replace('_', "\\_")
 }
 
+/// Unboxed, unlike the list: a query whose type is fixed finds its prepared statement by
+/// that type, without writing its SQL out first on every call.
 pub fn find_public(
     conn: &mut DbConn,
     approval_number: &str,
