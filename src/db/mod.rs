@@ -12,10 +12,9 @@ use std::time::Duration;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::pg::PgConnection;
+use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
 use diesel::sqlite::SqliteConnection;
-
-use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::{Connection, ConnectionError, RunQueryDsl};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
@@ -240,7 +239,8 @@ where
 /// the cached plan of a list page far costlier than a fresh one and planned every
 /// execution anew: 0.37 ms per registry page over 100,000 connections, which made that
 /// page 30 % slower than over 1,000 (BENCHMARKS.md). With the number in the SQL the cached
-/// plan is used. Each page size is a statement of its own, and there are few sizes.
+/// plan is used. Each number makes a statement of its own, prepared and kept on every
+/// connection, so callers must write only a few different numbers.
 #[derive(Debug, Clone)]
 pub struct LiteralLimit<Q> {
     query: Q,
@@ -333,7 +333,6 @@ mod tests {
 
     #[test]
     fn the_bundled_sqlite_keeps_query_plans_stable() {
-        use diesel::RunQueryDsl;
         use diesel::dsl::sql;
         use diesel::sql_types::Bool;
         let DbConn::Sqlite(mut conn) = memory_sqlite() else {

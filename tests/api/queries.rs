@@ -1,8 +1,9 @@
 //! Query discipline: every list page runs the same number of SQL statements whether it
-//! shows a few rows or many (no query per row). Statements are counted with diesel's
-//! instrumentation, per test database, so tests running beside this one do not count.
+//! shows a few rows or many (no query per row), and the registry's page sizes make only a
+//! few distinct statements. Statements are counted with diesel's instrumentation, per
+//! test database, so tests running beside these do not count.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{LazyLock, Mutex};
 
 use chrono::TimeDelta;
@@ -21,6 +22,10 @@ use crate::workflow_helpers::{Member, insert_connections};
 /// Statements run so far, by the database each connection was opened on.
 static STATEMENTS: LazyLock<Mutex<HashMap<String, usize>>> = LazyLock::new(Default::default);
 
+/// The distinct SQL texts (without their bound values) run so far, by database.
+static SQL_TEXTS: LazyLock<Mutex<HashMap<String, HashSet<String>>>> =
+    LazyLock::new(Default::default);
+
 /// Counts each statement of one connection under the database it opened.
 #[derive(Default)]
 struct StatementCounter {
@@ -33,13 +38,21 @@ impl Instrumentation for StatementCounter {
             InstrumentationEvent::StartEstablishConnection { url, .. } => {
                 self.database = Some(url.to_string());
             }
-            InstrumentationEvent::StartQuery { .. } => {
+            InstrumentationEvent::StartQuery { query, .. } => {
                 if let Some(database) = &self.database {
                     *STATEMENTS
                         .lock()
                         .unwrap()
                         .entry(database.clone())
                         .or_default() += 1;
+                    let text = query.to_string();
+                    let sql = text.split(" -- binds:").next().unwrap_or(&text);
+                    SQL_TEXTS
+                        .lock()
+                        .unwrap()
+                        .entry(database.clone())
+                        .or_default()
+                        .insert(sql.to_string());
                 }
             }
             _ => {}
@@ -47,15 +60,19 @@ impl Instrumentation for StatementCounter {
     }
 }
 
-/// Statements run so far on the test database of `app`.
-fn statements(app: &TestApp) -> usize {
-    let name = app
-        .database_url
+/// The name of the test database of `app`, as it appears in its connections' URLs.
+fn database_name(app: &TestApp) -> String {
+    app.database_url
         .rsplit(['/', '?'])
         .find(|part| part.starts_with("ir_test_"))
         .expect("the test database's name")
         .trim_end_matches(".db")
-        .to_string();
+        .to_string()
+}
+
+/// Statements run so far on the test database of `app`.
+fn statements(app: &TestApp) -> usize {
+    let name = database_name(app);
     STATEMENTS
         .lock()
         .unwrap()
@@ -63,6 +80,18 @@ fn statements(app: &TestApp) -> usize {
         .filter(|(url, _)| url.contains(&name))
         .map(|(_, n)| n)
         .sum()
+}
+
+/// The distinct SQL texts run so far on the test database of `app` that contain `part`.
+fn sql_texts(app: &TestApp, part: &str) -> HashSet<String> {
+    let name = database_name(app);
+    SQL_TEXTS
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(url, _)| url.contains(&name))
+        .flat_map(|(_, texts)| texts.iter().filter(|t| t.contains(part)).cloned())
+        .collect()
 }
 
 /// The statements one GET of `path` runs (after a first GET, so that nothing is counted
@@ -221,5 +250,67 @@ async fn list_pages_run_as_many_statements_for_many_rows_as_for_few() {
         growth.is_empty(),
         "pages whose statements grow with their rows:\n{}",
         growth.join("\n")
+    );
+}
+
+/// The registry writes its page size into the SQL (so PostgreSQL keeps the page's plan);
+/// every size a client may ask for must still come down to a few statements, or a client
+/// could fill each connection's statement cache with one per size.
+#[tokio::test]
+async fn registry_page_sizes_come_down_to_a_few_statements() {
+    set_default_instrumentation(|| Some(Box::new(StatementCounter::default())))
+        .expect("instrumentation");
+    let app = TestApp::spawn().await;
+    let provider = app.create_user("org_admin", None);
+    let organisation_id =
+        interconnect_registry::db::models::user::find(&mut app.conn(), &provider.id)
+            .unwrap()
+            .unwrap()
+            .organisation_id
+            .unwrap();
+    let actor = Actor {
+        id: Some(provider.id.clone()),
+        label: "test".into(),
+        ip: String::new(),
+        role: interconnect_registry::domain::role::Role::parse("org_admin"),
+        organisation_id: Some(organisation_id.clone()),
+    };
+    let application = applications::create_draft_with_content(
+        &mut app.conn(),
+        &actor,
+        "new",
+        &ApplicationContent::default(),
+        app.clock.now(),
+    )
+    .unwrap()
+    .id;
+    insert_connections(&app, &application, &organisation_id, 0, 30);
+    let client = reqwest::Client::new();
+    for limit in 1..=200 {
+        let page: serde_json::Value = client
+            .get(app.url(&format!("/api/v1/registry?limit={limit}")))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            page["items"].as_array().unwrap().len(),
+            limit.min(30),
+            "limit={limit}"
+        );
+        assert_eq!(page["next_cursor"].is_null(), limit >= 30, "limit={limit}");
+    }
+    // The registry's list reads each row's counterparty country and its provider's Lao name.
+    let pages = sql_texts(&app, "counterparty_country");
+    let listing: Vec<_> = pages
+        .iter()
+        .filter(|sql| sql.contains("name_lo") && sql.contains(" LIMIT "))
+        .collect();
+    assert!(
+        !listing.is_empty() && listing.len() <= 5,
+        "{} statements for 200 page sizes:\n{listing:#?}",
+        listing.len()
     );
 }
