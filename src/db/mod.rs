@@ -2,6 +2,7 @@
 //! and the queries for each table (`models/`). Knows nothing of HTTP or of business rules.
 
 pub mod audit;
+pub mod backup;
 pub mod models;
 pub mod scale;
 pub mod schema;
