@@ -105,11 +105,14 @@ fn describe(e: ConnectionError) -> String {
     }
 }
 
-/// WAL for concurrent readers, a busy timeout so writers queue instead of failing,
-/// and enforced foreign keys (SQLite leaves them off by default).
+/// A busy timeout so that a connection waits for a lock instead of failing, WAL for
+/// concurrent readers, and enforced foreign keys (SQLite leaves them off by default).
+/// The timeout comes first: switching to WAL needs the database for a moment, and while
+/// another process holds it (recovering the WAL after a crash, or checkpointing as it
+/// shuts down) a connection without the timeout failed at once, and the server with it.
 fn configure_sqlite(conn: &mut SqliteConnection) -> diesel::QueryResult<()> {
     conn.batch_execute(
-        "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; \
+        "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
          PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
     )
 }
@@ -363,6 +366,27 @@ mod tests {
             done.send(result.is_ok()).unwrap();
         });
         assert_eq!(finished.recv_timeout(Duration::from_secs(10)), Ok(true));
+    }
+
+    #[test]
+    fn a_connection_opened_while_another_holds_the_database_waits_for_it() {
+        let path = std::env::temp_dir().join(format!("ir-lock-{}.db", new_id()));
+        let url = format!("sqlite://{}", path.display());
+        drop(establish(&url).unwrap());
+        let mut holder = SqliteConnection::establish(&path.to_string_lossy()).unwrap();
+        holder
+            .batch_execute("PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE;")
+            .unwrap();
+        let release = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(300));
+            holder.batch_execute("COMMIT").unwrap();
+        });
+        let opened = establish(&url);
+        release.join().unwrap();
+        assert!(opened.is_ok(), "{:?}", opened.err());
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
     }
 
     #[test]
