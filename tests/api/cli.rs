@@ -483,6 +483,15 @@ async fn backup_copies_a_live_database_that_restores_and_verifies() {
     let res = reqwest::get(format!("{base}/healthz")).await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
 
+    // A directory that does not exist is named, not a panic.
+    let (ok, _, err) = run(
+        &app.database_url,
+        &["backup", "--to", &format!("{live}.missing/copy.db")],
+        "",
+    );
+    assert!(!ok);
+    assert!(err.contains("could not be written"), "{err}");
+
     // A backup never overwrites a file.
     let (ok, _, err) = run(&app.database_url, &["backup", "--to", &copy], "");
     assert!(!ok);

@@ -19,12 +19,16 @@ use reqwest::StatusCode;
 use crate::helpers::TestApp;
 use crate::workflow_helpers::{Member, insert_connections};
 
-/// Statements run so far, by the database each connection was opened on.
-static STATEMENTS: LazyLock<Mutex<HashMap<String, usize>>> = LazyLock::new(Default::default);
+/// What the connections of one database have run.
+#[derive(Default)]
+struct Recorded {
+    statements: usize,
+    /// The distinct SQL texts, without their bound values.
+    texts: HashSet<String>,
+}
 
-/// The distinct SQL texts (without their bound values) run so far, by database.
-static SQL_TEXTS: LazyLock<Mutex<HashMap<String, HashSet<String>>>> =
-    LazyLock::new(Default::default);
+/// What has been run so far, by the database each connection was opened on.
+static RECORDED: LazyLock<Mutex<HashMap<String, Recorded>>> = LazyLock::new(Default::default);
 
 /// Counts each statement of one connection under the database it opened.
 #[derive(Default)]
@@ -40,19 +44,12 @@ impl Instrumentation for StatementCounter {
             }
             InstrumentationEvent::StartQuery { query, .. } => {
                 if let Some(database) = &self.database {
-                    *STATEMENTS
-                        .lock()
-                        .unwrap()
-                        .entry(database.clone())
-                        .or_default() += 1;
                     let text = query.to_string();
                     let sql = text.split(" -- binds:").next().unwrap_or(&text);
-                    SQL_TEXTS
-                        .lock()
-                        .unwrap()
-                        .entry(database.clone())
-                        .or_default()
-                        .insert(sql.to_string());
+                    let mut recorded = RECORDED.lock().unwrap();
+                    let recorded = recorded.entry(database.clone()).or_default();
+                    recorded.statements += 1;
+                    recorded.texts.insert(sql.to_string());
                 }
             }
             _ => {}
@@ -60,38 +57,61 @@ impl Instrumentation for StatementCounter {
     }
 }
 
-/// The name of the test database of `app`, as it appears in its connections' URLs.
-fn database_name(app: &TestApp) -> String {
-    app.database_url
+/// Applies `read` to what each connection to the test database of `app` has recorded.
+fn on_database<T>(app: &TestApp, read: impl Fn(&Recorded) -> T) -> Vec<T> {
+    let name = app
+        .database_url
         .rsplit(['/', '?'])
         .find(|part| part.starts_with("ir_test_"))
         .expect("the test database's name")
         .trim_end_matches(".db")
-        .to_string()
+        .to_string();
+    RECORDED
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(url, _)| url.contains(&name))
+        .map(|(_, recorded)| read(recorded))
+        .collect()
 }
 
 /// Statements run so far on the test database of `app`.
 fn statements(app: &TestApp) -> usize {
-    let name = database_name(app);
-    STATEMENTS
-        .lock()
-        .unwrap()
-        .iter()
-        .filter(|(url, _)| url.contains(&name))
-        .map(|(_, n)| n)
-        .sum()
+    on_database(app, |r| r.statements).into_iter().sum()
 }
 
 /// The distinct SQL texts run so far on the test database of `app` that contain `part`.
 fn sql_texts(app: &TestApp, part: &str) -> HashSet<String> {
-    let name = database_name(app);
-    SQL_TEXTS
-        .lock()
+    on_database(app, |r| {
+        r.texts
+            .iter()
+            .filter(|t| t.contains(part))
+            .cloned()
+            .collect::<Vec<_>>()
+    })
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// The organisation of a provider user.
+fn organisation_of(app: &TestApp, user_id: &str) -> String {
+    interconnect_registry::db::models::user::find(&mut app.conn(), user_id)
         .unwrap()
-        .iter()
-        .filter(|(url, _)| url.contains(&name))
-        .flat_map(|(_, texts)| texts.iter().filter(|t| t.contains(part)).cloned())
-        .collect()
+        .unwrap()
+        .organisation_id
+        .unwrap()
+}
+
+/// An organisation admin acting in their organisation.
+fn org_admin(user_id: &str, organisation_id: &str) -> Actor {
+    Actor {
+        id: Some(user_id.to_string()),
+        label: "test".into(),
+        ip: String::new(),
+        role: interconnect_registry::domain::role::Role::parse("org_admin"),
+        organisation_id: Some(organisation_id.to_string()),
+    }
 }
 
 /// The statements one GET of `path` runs (after a first GET, so that nothing is counted
@@ -115,13 +135,7 @@ async fn cost(browser: &TestApp, counted: &TestApp, path: &str, bearer: Option<&
 /// Adds `n` more of every kind of row the list pages show.
 fn grow(app: &TestApp, member: &Member, organisation_id: &str, start: i64, n: i64) {
     let mut conn = app.conn();
-    let actor = Actor {
-        id: Some(member.user.id.clone()),
-        label: "test".into(),
-        ip: String::new(),
-        role: interconnect_registry::domain::role::Role::parse("org_admin"),
-        organisation_id: Some(organisation_id.to_string()),
-    };
+    let actor = org_admin(&member.user.id, organisation_id);
     let now = app.clock.now();
     let mut application = String::new();
     for _ in 0..n {
@@ -173,12 +187,7 @@ async fn list_pages_run_as_many_statements_for_many_rows_as_for_few() {
         browser: app.another_browser(),
     };
     provider.browser.sign_in_as(&provider.user).await;
-    let organisation_id =
-        interconnect_registry::db::models::user::find(&mut app.conn(), &provider.user.id)
-            .unwrap()
-            .unwrap()
-            .organisation_id
-            .unwrap();
+    let organisation_id = organisation_of(&app, &provider.user.id);
     let issued = api_clients::create(
         &mut app.conn(),
         &Actor::command_line(),
@@ -262,19 +271,8 @@ async fn registry_page_sizes_come_down_to_a_few_statements() {
         .expect("instrumentation");
     let app = TestApp::spawn().await;
     let provider = app.create_user("org_admin", None);
-    let organisation_id =
-        interconnect_registry::db::models::user::find(&mut app.conn(), &provider.id)
-            .unwrap()
-            .unwrap()
-            .organisation_id
-            .unwrap();
-    let actor = Actor {
-        id: Some(provider.id.clone()),
-        label: "test".into(),
-        ip: String::new(),
-        role: interconnect_registry::domain::role::Role::parse("org_admin"),
-        organisation_id: Some(organisation_id.clone()),
-    };
+    let organisation_id = organisation_of(&app, &provider.id);
+    let actor = org_admin(&provider.id, &organisation_id);
     let application = applications::create_draft_with_content(
         &mut app.conn(),
         &actor,
