@@ -25,6 +25,8 @@ pub struct AppState {
     pub pool: DbPool,
     pub settings: Settings,
     pub sign_in_limiter: SignInLimiter,
+    /// Second-factor codes per account and per address.
+    pub second_factor_limiter: SignInLimiter,
     /// Token requests per client id and per address.
     pub token_limiter: SignInLimiter,
     pub api_limiter: ApiLimiter,
@@ -102,6 +104,7 @@ impl Application {
             pool,
             settings: settings.clone(),
             sign_in_limiter: SignInLimiter::default(),
+            second_factor_limiter: SignInLimiter::per_minute(10, 30),
             token_limiter: SignInLimiter::per_minute(
                 settings.api.tokens_per_minute,
                 settings.api.tokens_per_minute,
@@ -186,6 +189,7 @@ fn prune_rate_limits(state: web::Data<AppState>) {
             match weak.upgrade() {
                 Some(state) => {
                     state.sign_in_limiter.prune();
+                    state.second_factor_limiter.prune();
                     state.token_limiter.prune();
                     state.api_limiter.prune();
                 }

@@ -25,6 +25,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;
 
 use helpers::{PASSWORD, TestApp, TestUser};
+use interconnect_registry::domain::clock::Clock;
 use workflow_helpers::{PDF, complete_fields};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -339,13 +340,33 @@ impl Browser {
         self.find(&format!("html[lang=\"{code}\"]")).await;
     }
 
-    async fn sign_in(&self, user: &TestUser) {
+    /// Signs in; staff then type a code from the authenticator (set up at their first
+    /// sign-in by reading the key off the page) and pass the recovery codes.
+    async fn sign_in(&self, app: &TestApp, user: &TestUser) {
         self.goto("/sign-in").await;
         self.use_language("en").await;
         self.fill("#f-email", &user.email).await;
         self.fill("#f-password", PASSWORD).await;
         self.submit("form[action=\"/sign-in\"] button[type=submit]")
             .await;
+        if self.path().await == "/sign-in/two-factor" {
+            if self.has(".totp-secret").await {
+                self.find("figure.qr svg").await;
+                app.authenticator
+                    .add(&user.email, &self.text(".totp-secret").await);
+            }
+            let now = app.clock.now().and_utc().timestamp() as u64;
+            let code = app
+                .authenticator
+                .code(&user.email, now)
+                .expect("an unused code");
+            self.fill("#f-code", &code).await;
+            self.submit("form[action=\"/sign-in/two-factor\"] button[type=submit]")
+                .await;
+            if self.has(".recovery-codes").await {
+                self.submit("a.button").await;
+            }
+        }
         self.find("form[action=\"/sign-out\"]").await;
     }
 
@@ -399,7 +420,7 @@ async fn a_provider_and_the_committee_take_an_application_to_approval_in_a_brows
     step("2");
     let provider_browser = Browser::open(&driver, &app, "provider", &shots).await;
     let p = &provider_browser;
-    p.sign_in(&provider).await;
+    p.sign_in(&app, &provider).await;
     p.click("nav a[href=\"/applications\"]").await;
     p.find("form[action=\"/applications\"]").await;
     p.choose("#f-kind", "new").await;
@@ -463,7 +484,7 @@ async fn a_provider_and_the_committee_take_an_application_to_approval_in_a_brows
     let link = format!("a[href=\"{case}\"]");
     let secretariat_browser = Browser::open(&driver, &app, "secretariat", &shots).await;
     let s = &secretariat_browser;
-    s.sign_in(&secretariat).await;
+    s.sign_in(&app, &secretariat).await;
     s.click("nav a[href=\"/committee\"]").await;
     s.click(&link).await;
     s.find(&format!("form[action=\"{case}/screen\"]")).await;
@@ -512,7 +533,7 @@ async fn a_provider_and_the_committee_take_an_application_to_approval_in_a_brows
         (&legal, "legal reviewer"),
     ] {
         let r = Browser::open(&driver, &app, who, &shots).await;
-        r.sign_in(reviewer).await;
+        r.sign_in(&app, reviewer).await;
         r.click("nav a[href=\"/committee\"]").await;
         r.click(&link).await;
         r.choose("#f-recommendation", "approve").await;
@@ -547,7 +568,7 @@ async fn a_provider_and_the_committee_take_an_application_to_approval_in_a_brows
     // 6. All four members vote to approve; the chair votes last.
     step("6");
     let chair_browser = Browser::open(&driver, &app, "chair", &shots).await;
-    chair_browser.sign_in(&chair).await;
+    chair_browser.sign_in(&app, &chair).await;
     members.push(chair_browser);
     for (n, member) in members.iter().enumerate() {
         member.click("nav a[href=\"/committee\"]").await;

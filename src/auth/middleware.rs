@@ -1,5 +1,5 @@
-//! The session middleware: resolves the session cookie to a `CurrentUser` before the
-//! handler runs, hands out the CSRF seed, and afterwards sets or clears the cookies the
+//! The session middleware: resolves the session cookie to a `CurrentUser` (or, halfway
+//! through a two-factor sign-in, a `PendingSignIn`) before the handler runs, hands out the CSRF seed, and afterwards sets or clears the cookies the
 //! request touched.
 
 use actix_web::body::{BoxBody, MessageBody};
@@ -14,7 +14,7 @@ use crate::domain::language::Lang;
 use crate::domain::role::Role;
 use crate::error::AppError;
 use crate::startup::AppState;
-use crate::workflows::sessions;
+use crate::workflows::sessions::{self, PendingSignIn, Stage};
 
 /// Set by a page that displayed the flash message, so the cookie is cleared.
 #[derive(Debug, Clone, Copy)]
@@ -34,6 +34,7 @@ fn is_sessionless(path: &str) -> bool {
         || path.starts_with("/api/")
         || path == "/livez"
         || path == "/healthz"
+        || path == "/metrics"
 }
 
 pub async fn sessions_middleware(
@@ -71,6 +72,14 @@ pub async fn sessions_middleware(
         })
         .await;
         match found {
+            Ok(Ok(Some(resumed))) if resumed.stage != Stage::Full => {
+                req.extensions_mut().insert(PendingSignIn {
+                    session_id: resumed.session_id,
+                    user_id: resumed.user.id,
+                    email: resumed.user.email,
+                    stage: resumed.stage,
+                });
+            }
             Ok(Ok(Some(resumed))) => match to_current_user(resumed) {
                 Some(user) => {
                     req.extensions_mut().insert(user);

@@ -1,4 +1,4 @@
-//! Who is asking: passwords, sessions, CSRF tokens, sign-in rate limits, and the
+//! Who is asking: passwords, second factors, sessions, CSRF tokens, sign-in rate limits, and the
 //! extractors that let a handler run only for the roles it serves. Holds no business rule
 //! beyond "may this person use this route".
 
@@ -10,7 +10,9 @@ pub mod extract;
 pub mod middleware;
 pub mod password;
 pub mod rate_limit;
+pub mod seal;
 pub mod session;
 pub mod signing;
+pub mod totp;
 
 pub use extract::{Authorized, CurrentUser, policy};

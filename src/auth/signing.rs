@@ -3,13 +3,11 @@
 //! JWS tokens (EdDSA) with a `kid`.
 
 use base64::Engine;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use chacha20poly1305::aead::{Aead, KeyInit};
-use chacha20poly1305::{ChaCha20Poly1305, Nonce};
-use hmac::{Hmac, Mac};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde::Serialize;
-use sha2::Sha256;
+
+use crate::auth::seal;
 
 /// A freshly generated key pair: the public key (base64url) and the sealed private key.
 pub struct NewKey {
@@ -32,24 +30,15 @@ pub enum KeyError {
     Sign(#[from] jsonwebtoken::errors::Error),
 }
 
-fn sealing_cipher(secret: &[u8]) -> ChaCha20Poly1305 {
-    let mut mac =
-        <Hmac<Sha256> as Mac>::new_from_slice(secret).expect("HMAC accepts any key length");
-    mac.update(b"certificate signing key sealing");
-    ChaCha20Poly1305::new(&mac.finalize().into_bytes())
-}
+const SEALING_PURPOSE: &[u8] = b"certificate signing key sealing";
 
 /// Generates a key pair and seals its private half under `secret`.
 pub fn generate(secret: &[u8]) -> NewKey {
     let seed: [u8; 32] = rand::random();
     let public = ed25519_dalek::SigningKey::from_bytes(&seed).verifying_key();
-    let nonce: [u8; 12] = rand::random();
-    let sealed = sealing_cipher(secret)
-        .encrypt(Nonce::from_slice(&nonce), seed.as_slice())
-        .expect("sealing 32 bytes cannot fail");
     NewKey {
         public_key: URL_SAFE_NO_PAD.encode(public.as_bytes()),
-        sealed_private_key: STANDARD.encode([nonce.as_slice(), &sealed].concat()),
+        sealed_private_key: seal::seal(secret, SEALING_PURPOSE, &seed),
     }
 }
 
@@ -65,14 +54,7 @@ fn pkcs8(seed: &[u8; 32]) -> Vec<u8> {
 impl Signer {
     /// Unseals a stored private key.
     pub fn unseal(kid: &str, sealed: &str, secret: &[u8]) -> Result<Signer, KeyError> {
-        let bytes = STANDARD.decode(sealed).map_err(|_| KeyError::Sealed)?;
-        if bytes.len() < 12 {
-            return Err(KeyError::Sealed);
-        }
-        let (nonce, ciphertext) = bytes.split_at(12);
-        let seed = sealing_cipher(secret)
-            .decrypt(Nonce::from_slice(nonce), ciphertext)
-            .map_err(|_| KeyError::Sealed)?;
+        let seed = seal::unseal(secret, SEALING_PURPOSE, sealed).ok_or(KeyError::Sealed)?;
         Ok(Signer {
             kid: kid.to_string(),
             seed: seed.try_into().map_err(|_| KeyError::Sealed)?,

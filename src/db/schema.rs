@@ -30,6 +30,9 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         committee_digest -> Bool,
+        totp_secret -> Nullable<Text>,
+        totp_pending -> Nullable<Text>,
+        totp_last_step -> Nullable<BigInt>,
     }
 }
 
@@ -41,6 +44,17 @@ diesel::table! {
         last_seen_at -> Timestamp,
         ip -> Text,
         user_agent -> Text,
+        stage -> Text,
+    }
+}
+
+diesel::table! {
+    recovery_codes (id) {
+        id -> Text,
+        user_id -> Text,
+        code_hash -> Text,
+        created_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
     }
 }
 
@@ -338,6 +352,7 @@ diesel::table! {
 }
 
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(recovery_codes -> users (user_id));
 diesel::joinable!(certificates -> connections (connection_id));
 
 diesel::joinable!(applications -> organisations (organisation_id));
@@ -353,6 +368,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     organisations,
     users,
     sessions,
+    recovery_codes,
     audit_events,
     audit_head,
     sequence_counters,

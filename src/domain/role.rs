@@ -51,6 +51,15 @@ impl Role {
         matches!(self, Role::Reviewer | Role::Chair)
     }
 
+    /// Roles that must give a second factor (a TOTP code) to sign in: those who decide
+    /// applications and those who manage accounts.
+    pub fn needs_second_factor(self) -> bool {
+        matches!(
+            self,
+            Role::Secretariat | Role::Reviewer | Role::Chair | Role::Admin
+        )
+    }
+
     /// Committee staff: the people who work applications.
     pub fn is_committee_staff(self) -> bool {
         matches!(self, Role::Secretariat | Role::Reviewer | Role::Chair)

@@ -1,4 +1,5 @@
-//! A user's own account, and setting a password by e-mailed link: "forgot password" and
+//! A user's own account (second factor, sessions, notices), and setting a password by
+//! e-mailed link: "forgot password" and
 //! the invitation a colleague sent. The link pages need no sign-in; the link is the proof.
 
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -9,12 +10,20 @@ use crate::auth::{Authorized, policy};
 use crate::db::models::user as user_db;
 use crate::domain::validation::FieldErrors;
 use crate::error::AppError;
-use crate::routes::{actor, client_ip, invalid, read, redirect_with_flash, run, too_many_requests};
+use crate::routes::session::CodeForm;
+use crate::routes::{
+    actor, client_ip, invalid, no_store, read, redirect_with_flash, run, see_other,
+    too_many_requests,
+};
 use crate::startup::AppState;
 use crate::views::PageCtx;
-use crate::views::account::{AccountPage, ForgotPasswordPage, SetPasswordPage};
+use crate::views::account::{
+    AccountPage, EnrolmentView, ForgotPasswordPage, RecoveryCodesPage, SessionRow, SetPasswordPage,
+    TwoFactorPage,
+};
 use crate::workflows::passwords::{self, Link};
-use crate::workflows::{Actor, WorkflowError};
+use crate::workflows::two_factor::{self, CodeError};
+use crate::workflows::{Actor, WorkflowError, sessions};
 
 pub async fn show(
     ctx: PageCtx,
@@ -22,15 +31,154 @@ pub async fn show(
     auth: Authorized<policy::AnyUser>,
 ) -> Result<AccountPage, AppError> {
     let user_id = auth.user.id.clone();
-    let user = read(&state, move |conn| {
-        user_db::find(conn, &user_id)?.ok_or(WorkflowError::NotFound)
+    let (user, codes_left, own_sessions) = read(&state, move |conn| {
+        let user = user_db::find(conn, &user_id)?.ok_or(WorkflowError::NotFound)?;
+        let codes_left = match user.totp_secret {
+            Some(_) => Some(two_factor::recovery_codes_left(conn, &user_id)?),
+            None => None,
+        };
+        Ok((user, codes_left, sessions::list_own(conn, &user_id)?))
     })
     .await?;
+    let current = &auth.user.session_id;
+    let sessions = own_sessions
+        .into_iter()
+        .map(|s| SessionRow {
+            current: &s.id == current,
+            created_at: ctx.local_time(&s.created_at),
+            last_seen_at: ctx.local_time(&s.last_seen_at),
+            id: s.id,
+            ip: s.ip,
+            user_agent: s.user_agent,
+        })
+        .collect();
     Ok(AccountPage {
         ctx,
         committee_member: user.committee_member,
         committee_digest: user.committee_digest,
+        recovery_codes_left: codes_left,
+        sessions,
     })
+}
+
+/// Starts (or resumes) setting up a second factor for a user: the QR code and the secret.
+pub(crate) async fn enrolment(
+    state: &web::Data<AppState>,
+    user_id: String,
+) -> Result<EnrolmentView, AppError> {
+    let key = state.settings.secret_key.clone();
+    let enrolment = read(state, move |conn| {
+        let user = user_db::find(conn, &user_id)?.ok_or(WorkflowError::NotFound)?;
+        two_factor::begin_enrolment(conn, &key, &user)
+    })
+    .await?;
+    Ok(EnrolmentView {
+        qr_svg: crate::views::qr_svg(&enrolment.otpauth_url)?,
+        secret: enrolment.secret,
+    })
+}
+
+/// Setting up a second factor from the account page (anyone may; staff must).
+pub async fn two_factor_form(
+    req: HttpRequest,
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    auth: Authorized<policy::AnyUser>,
+) -> Result<HttpResponse, AppError> {
+    match enrolment(&state, auth.user.id.clone()).await {
+        Ok(enrolment) => Ok(actix_web::Responder::respond_to(
+            two_factor_page(ctx, Some(enrolment), None),
+            &req,
+        )
+        .map_into_boxed_body()),
+        Err(AppError::Conflict(_)) => Ok(see_other("/account")),
+        Err(e) => Err(e),
+    }
+}
+
+fn two_factor_page(
+    ctx: PageCtx,
+    enrolment: Option<EnrolmentView>,
+    problem: Option<&'static str>,
+) -> TwoFactorPage {
+    TwoFactorPage {
+        ctx,
+        action: "/account/two-factor",
+        next: "/account".into(),
+        enrolment,
+        problem,
+    }
+}
+
+/// Confirms the second factor being set up with a first code; shows the recovery codes.
+pub async fn enable_two_factor(
+    req: HttpRequest,
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    auth: Authorized<policy::AnyUser>,
+    CsrfForm(form): CsrfForm<CodeForm>,
+) -> Result<HttpResponse, AppError> {
+    let actor = actor(&auth.user, &req);
+    let key = state.settings.secret_key.clone();
+    let now = state.clock.now();
+    let user_id = auth.user.id.clone();
+    let code: String = form.code.chars().take(32).collect();
+    let outcome = read(&state, move |conn| {
+        Ok(two_factor::confirm_enrolment(
+            conn, &key, &actor, &user_id, &code, now,
+        ))
+    })
+    .await?;
+    match outcome {
+        Ok(codes) => {
+            let page = RecoveryCodesPage {
+                ctx,
+                codes,
+                next: "/account".into(),
+            };
+            Ok(no_store(
+                actix_web::Responder::respond_to(page, &req).map_into_boxed_body(),
+            ))
+        }
+        Err(CodeError::Wrong) => {
+            let enrolment = enrolment(&state, auth.user.id.clone()).await?;
+            Ok(invalid(
+                two_factor_page(ctx, Some(enrolment), Some("error-two-factor-code")),
+                &req,
+            ))
+        }
+        Err(CodeError::Workflow(WorkflowError::Conflict(_))) => Ok(see_other("/account")),
+        Err(CodeError::Workflow(e)) => Err(e.into()),
+    }
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct EndSessionForm {
+    /// A session id of the user's, or `others` for every one but this.
+    #[serde(default)]
+    session: String,
+}
+
+/// Ends one of the user's own sessions, or all the others.
+pub async fn end_session(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: Authorized<policy::AnyUser>,
+    CsrfForm(form): CsrfForm<EndSessionForm>,
+) -> Result<HttpResponse, AppError> {
+    let actor = actor(&auth.user, &req);
+    let current = auth.user.session_id.clone();
+    let which = (form.session != "others").then_some(form.session);
+    read(&state, move |conn| {
+        sessions::end_own(conn, &actor, &current, which.as_deref())
+    })
+    .await?;
+    Ok(redirect_with_flash(
+        &state,
+        "/account",
+        "success",
+        "flash-sessions-ended",
+    ))
 }
 
 #[derive(Debug, serde::Deserialize)]

@@ -14,7 +14,7 @@ use crate::views::PageCtx;
 use crate::views::account::{OUTBOX_STATUSES, OutboxPage, OutboxRow};
 use crate::views::admin::{AuditPage, OrganisationsPage, UserForm, UserFormPage, UsersPage};
 use crate::views::pages::{OrganisationForm, OrganisationFormPage, OrganisationPage};
-use crate::workflows::{WorkflowError, accounts, audit, notify};
+use crate::workflows::{WorkflowError, accounts, audit, notify, two_factor};
 
 type Admin = Authorized<policy::Admin>;
 
@@ -182,6 +182,29 @@ pub async fn reactivate_user(
     CsrfForm(_): CsrfForm<crate::auth::extract::NoFields>,
 ) -> Result<HttpResponse, AppError> {
     set_active(req, state, auth, path.into_inner(), true).await
+}
+
+/// Removes a user's second factor (a lost phone and no recovery code left); audited.
+pub async fn reset_two_factor(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: Admin,
+    path: web::Path<String>,
+    CsrfForm(_): CsrfForm<crate::auth::extract::NoFields>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let actor = actor(&auth.user, &req);
+    let user_id = id.clone();
+    read(&state, move |conn| {
+        two_factor::reset(conn, &actor, &user_id)
+    })
+    .await?;
+    Ok(redirect_with_flash(
+        &state,
+        &format!("/admin/users/{id}"),
+        "success",
+        "flash-two-factor-reset",
+    ))
 }
 
 pub async fn organisations(

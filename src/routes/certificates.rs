@@ -3,8 +3,6 @@
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
-use qrcode::QrCode;
-use qrcode::render::svg;
 
 use crate::db::models::certificate::{self as certificate_db, Certificate};
 use crate::db::models::connection::{self as connection_db, PublicConnection};
@@ -59,19 +57,7 @@ pub async fn certificate(
     let (row, certificate) = record_and_certificate(&state, path.into_inner()).await?;
     let certificate = certificate.ok_or(AppError::NotFound)?;
     let verify_url = verify_url(&state, &row.approval_number);
-    let qr_svg = QrCode::new(verify_url.as_bytes())
-        .map(|code| {
-            code.render::<svg::Color<'_>>()
-                .min_dimensions(180, 180)
-                .quiet_zone(true)
-                .build()
-        })
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("QR code: {e}")))?;
-    let qr_svg = qr_svg
-        .split_once("?>")
-        .map_or(qr_svg.as_str(), |(_, svg)| svg)
-        .trim()
-        .to_string();
+    let qr_svg = crate::views::qr_svg(&verify_url)?;
     Ok(CertificatePage {
         row: PublicRow::new(&ctx, &row),
         token: certificate.token,

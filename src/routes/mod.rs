@@ -118,6 +118,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/language", web::post().to(pages::switch_language))
         .route("/sign-in", web::get().to(session::sign_in_form))
         .route("/sign-in", web::post().to(session::sign_in))
+        .route(
+            "/sign-in/two-factor",
+            web::get().to(session::second_factor_form),
+        )
+        .route(
+            "/sign-in/two-factor",
+            web::post().to(session::second_factor),
+        )
         .route("/sign-out", web::post().to(session::sign_out))
         .route("/organisation", web::get().to(organisation::show))
         .route("/organisation/edit", web::get().to(organisation::edit_form))
@@ -134,6 +142,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/admin/users/{id}/reactivate",
             web::post().to(admin::reactivate_user),
+        )
+        .route(
+            "/admin/users/{id}/two-factor/reset",
+            web::post().to(admin::reset_two_factor),
         )
         .route("/admin/organisations", web::get().to(admin::organisations))
         .route(
@@ -163,6 +175,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::post().to(admin::retry_message),
         )
         .route("/account", web::get().to(account::show))
+        .route(
+            "/account/two-factor",
+            web::get().to(account::two_factor_form),
+        )
+        .route(
+            "/account/two-factor",
+            web::post().to(account::enable_two_factor),
+        )
+        .route(
+            "/account/sessions/end",
+            web::post().to(account::end_session),
+        )
         .route(
             "/account/notifications",
             web::post().to(account::set_notifications),
@@ -498,6 +522,15 @@ pub fn file_response(file_name: &str, content_type: &str, bytes: Vec<u8>) -> Htt
         .insert_header(disposition)
         .insert_header((header::CACHE_CONTROL, "private, no-store"))
         .body(bytes)
+}
+
+/// A response no cache may keep: it shows a secret once.
+pub fn no_store(mut res: HttpResponse) -> HttpResponse {
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    res
 }
 
 /// A form page re-rendered with its problems, as 422.

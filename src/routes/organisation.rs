@@ -191,12 +191,9 @@ async fn secret_page(
         ..ApiClientForm::default()
     };
     let page = api_clients_page(ctx, state, org_id, form, FieldErrors::new(), Some(issued)).await?;
-    let mut res = actix_web::Responder::respond_to(page, req).map_into_boxed_body();
-    res.headers_mut().insert(
-        actix_web::http::header::CACHE_CONTROL,
-        actix_web::http::header::HeaderValue::from_static("no-store"),
-    );
-    Ok(res)
+    Ok(crate::routes::no_store(
+        actix_web::Responder::respond_to(page, req).map_into_boxed_body(),
+    ))
 }
 
 pub async fn api_clients(

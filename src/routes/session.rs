@@ -1,4 +1,5 @@
-//! Signing in and out.
+//! Signing in and out, and the second step of signing in (a code from an authenticator
+//! app, or setting one up first).
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, Responder, web};
@@ -10,12 +11,15 @@ use crate::auth::session::{CSRF_COOKIE, SESSION_COOKIE, cookie, new_token, remov
 use crate::auth::{Authorized, policy};
 use crate::error::AppError;
 use crate::routes::{
-    actor, client_ip, read, redirect_with_flash, safe_next, see_other, too_many_requests,
+    actor, client_ip, invalid, read, redirect_with_flash, safe_next, see_other, too_many_requests,
 };
 use crate::startup::AppState;
 use crate::views::PageCtx;
+use crate::views::account::{RecoveryCodesPage, TwoFactorPage};
 use crate::views::pages::SignInPage;
-use crate::workflows::sessions::{self, SignInError};
+use crate::workflows::WorkflowError;
+use crate::workflows::sessions::{self, PendingSignIn, SignInError, Stage};
+use crate::workflows::two_factor::{CodeError, Given};
 
 #[derive(Debug, serde::Deserialize)]
 pub struct SignInQuery {
@@ -23,13 +27,31 @@ pub struct SignInQuery {
     next: String,
 }
 
-pub async fn sign_in_form(ctx: PageCtx, query: web::Query<SignInQuery>) -> impl Responder {
+pub async fn sign_in_form(
+    req: HttpRequest,
+    ctx: PageCtx,
+    query: web::Query<SignInQuery>,
+) -> HttpResponse {
+    let next = safe_next(&query.next);
+    if req.extensions().contains::<PendingSignIn>() {
+        return see_other(&second_step_url(&next));
+    }
     SignInPage {
         ctx,
         email: String::new(),
-        next: safe_next(&query.next),
+        next,
         problem: None,
     }
+    .respond_to(&req)
+    .map_into_boxed_body()
+}
+
+/// The second step's page, carrying where to go afterwards.
+fn second_step_url(next: &str) -> String {
+    format!(
+        "/sign-in/two-factor?next={}",
+        percent_encoding::utf8_percent_encode(next, percent_encoding::NON_ALPHANUMERIC)
+    )
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -103,7 +125,12 @@ pub async fn sign_in(
     match outcome {
         Ok(signed_in) => {
             let secure = state.settings.secure_cookies();
-            let mut res = see_other(&safe_next(&form.next));
+            let next = safe_next(&form.next);
+            let mut res = if signed_in.stage == Stage::Full {
+                see_other(&next)
+            } else {
+                see_other(&second_step_url(&next))
+            };
             res.add_cookie(&cookie(SESSION_COOKIE, signed_in.token, secure))
                 .and_then(|()| res.add_cookie(&cookie(CSRF_COOKIE, new_token(), secure)))
                 .map_err(|e| AppError::Internal(e.into()))?;
@@ -137,4 +164,134 @@ pub async fn sign_out(
     res.add_cookie(&removal(SESSION_COOKIE, secure))
         .map_err(|e| AppError::Internal(e.into()))?;
     Ok(res)
+}
+
+fn pending(req: &HttpRequest) -> Option<PendingSignIn> {
+    req.extensions().get::<PendingSignIn>().cloned()
+}
+
+/// The second step's page: a code form, and the QR code first when the user has no
+/// second factor yet. Without a half-finished sign-in it sends the browser to sign in.
+pub async fn second_factor_form(
+    req: HttpRequest,
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    query: web::Query<SignInQuery>,
+) -> Result<HttpResponse, AppError> {
+    let Some(pending) = pending(&req) else {
+        return Ok(see_other("/sign-in"));
+    };
+    let page = second_factor_page(&state, ctx, &pending, &query.next, None).await?;
+    Ok(page.respond_to(&req).map_into_boxed_body())
+}
+
+async fn second_factor_page(
+    state: &web::Data<AppState>,
+    ctx: PageCtx,
+    pending: &PendingSignIn,
+    next: &str,
+    problem: Option<&'static str>,
+) -> Result<TwoFactorPage, AppError> {
+    let enrolment = if pending.stage == Stage::Enrol {
+        Some(crate::routes::account::enrolment(state, pending.user_id.clone()).await?)
+    } else {
+        None
+    };
+    Ok(TwoFactorPage {
+        ctx,
+        action: "/sign-in/two-factor",
+        next: safe_next(next),
+        enrolment,
+        problem,
+    })
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct CodeForm {
+    #[serde(default)]
+    pub code: String,
+    #[serde(default)]
+    pub next: String,
+}
+
+/// Checks the second factor. An account gets ten codes a minute: with three codes right at
+/// any time, guessing one takes about 23 days of steady tries, each of them audited.
+pub async fn second_factor(
+    req: HttpRequest,
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    CsrfForm(form): CsrfForm<CodeForm>,
+) -> Result<HttpResponse, AppError> {
+    let Some(pending) = pending(&req) else {
+        return Ok(see_other("/sign-in"));
+    };
+    let ip = client_ip(&req);
+    if let Err(wait) = state.second_factor_limiter.check(&pending.user_id, &ip) {
+        let page = second_factor_page(
+            &state,
+            ctx,
+            &pending,
+            &form.next,
+            Some("error-too-many-attempts"),
+        )
+        .await?;
+        return Ok(too_many_requests(
+            page.respond_to(&req).map_into_boxed_body(),
+            wait,
+        ));
+    }
+    let worker_state = state.clone();
+    let worker_pending = pending.clone();
+    let code: String = form.code.chars().take(32).collect();
+    let outcome = web::block(move || {
+        let mut conn = worker_state.pool.get().map_err(WorkflowError::from)?;
+        sessions::give_second_factor(
+            &mut conn,
+            &worker_state.settings.secret_key,
+            &worker_pending,
+            &code,
+            worker_state.clock.now(),
+            &ip,
+        )
+    })
+    .await?;
+    let next = safe_next(&form.next);
+    match outcome {
+        Ok(given) => {
+            let secure = state.settings.secure_cookies();
+            let mut res = if given.recovery_codes.is_empty() {
+                match given.given {
+                    Given::RecoveryCode { .. } => {
+                        redirect_with_flash(&state, &next, "info", "flash-recovery-code-used")
+                    }
+                    Given::Code => see_other(&next),
+                }
+            } else {
+                let page = RecoveryCodesPage {
+                    ctx,
+                    codes: given.recovery_codes,
+                    next,
+                };
+                crate::routes::no_store(page.respond_to(&req).map_into_boxed_body())
+            };
+            res.add_cookie(&cookie(SESSION_COOKIE, given.token, secure))
+                .and_then(|()| res.add_cookie(&cookie(CSRF_COOKIE, new_token(), secure)))
+                .map_err(|e| AppError::Internal(e.into()))?;
+            req.extensions_mut().insert(SeedReplaced);
+            Ok(res)
+        }
+        Err(CodeError::Wrong) => {
+            let page = second_factor_page(
+                &state,
+                ctx,
+                &pending,
+                &form.next,
+                Some("error-two-factor-code"),
+            )
+            .await?;
+            Ok(invalid(page, &req))
+        }
+        Err(CodeError::Workflow(WorkflowError::NotFound)) => Ok(see_other("/sign-in")),
+        Err(CodeError::Workflow(e)) => Err(e.into()),
+    }
 }

@@ -1,4 +1,5 @@
-//! A user's own account (notification preference), setting a password by e-mailed link,
+//! A user's own account (notification preference, second factor, sessions), the
+//! second step of signing in, setting a password by e-mailed link,
 //! inviting a colleague, and the administrator's view of the outbox.
 
 use askama::Template;
@@ -17,6 +18,47 @@ pub struct AccountPage {
     pub ctx: PageCtx,
     pub committee_member: bool,
     pub committee_digest: bool,
+    /// Unused recovery codes when a second factor is set up; `None` when it is not.
+    pub recovery_codes_left: Option<i64>,
+    pub sessions: Vec<SessionRow>,
+}
+
+/// One of the user's sessions, as listed on their account page.
+pub struct SessionRow {
+    pub id: String,
+    pub created_at: String,
+    pub last_seen_at: String,
+    pub ip: String,
+    pub user_agent: String,
+    pub current: bool,
+}
+
+/// Setting up a second factor (with its QR code) or giving one to finish signing in.
+#[derive(Template, WebTemplate)]
+#[template(path = "account/two_factor.html")]
+pub struct TwoFactorPage {
+    pub ctx: PageCtx,
+    /// Where the code is posted.
+    pub action: &'static str,
+    pub next: String,
+    pub enrolment: Option<EnrolmentView>,
+    /// Translation key of the problem with the last code, if any.
+    pub problem: Option<&'static str>,
+}
+
+/// What an authenticator app needs: the QR code (an SVG made here) and the secret typed.
+pub struct EnrolmentView {
+    pub qr_svg: String,
+    pub secret: String,
+}
+
+/// New recovery codes, shown once.
+#[derive(Template, WebTemplate)]
+#[template(path = "account/recovery_codes.html")]
+pub struct RecoveryCodesPage {
+    pub ctx: PageCtx,
+    pub codes: Vec<String>,
+    pub next: String,
 }
 
 #[derive(Template, WebTemplate)]

@@ -189,6 +189,24 @@ impl FromRequest for PageCtx {
 /// Problems with a submitted form, for the form macros.
 pub type Errors = FieldErrors;
 
+/// A QR code of `text` as an inline SVG element (without the XML prologue).
+pub fn qr_svg(text: &str) -> Result<String, AppError> {
+    use qrcode::render::svg;
+    let svg = qrcode::QrCode::new(text.as_bytes())
+        .map(|code| {
+            code.render::<svg::Color<'_>>()
+                .min_dimensions(180, 180)
+                .quiet_zone(true)
+                .build()
+        })
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("QR code: {e}")))?;
+    Ok(svg
+        .split_once("?>")
+        .map_or(svg.as_str(), |(_, svg)| svg)
+        .trim()
+        .to_string())
+}
+
 /// Renders a page with a long body (a list of many rows) into a buffer allocated once at
 /// `capacity` bytes. askama sizes its buffer by the template's own text, so a 40 KB list
 /// would otherwise be copied into a new buffer at every doubling as it is written.

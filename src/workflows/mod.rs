@@ -14,6 +14,7 @@ pub mod notify;
 pub mod passwords;
 pub mod scheduler;
 pub mod sessions;
+pub mod two_factor;
 
 use crate::domain::role::Role;
 use crate::domain::validation::FieldErrors;

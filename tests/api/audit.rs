@@ -39,6 +39,8 @@ async fn every_change_and_sign_in_is_recorded_with_before_and_after() {
         [
             "user.create",
             "session.sign_in_failed",
+            "session.password_accepted",
+            "user.two_factor_enabled",
             "session.sign_in",
             "organisation.create",
             "session.sign_out"
@@ -68,7 +70,7 @@ async fn every_change_and_sign_in_is_recorded_with_before_and_after() {
     );
     assert_eq!(
         verify_chain(&mut app.conn()).unwrap(),
-        ChainStatus::Intact { events: 5 }
+        ChainStatus::Intact { events: 7 }
     );
 }
 

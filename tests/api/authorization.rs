@@ -159,6 +159,10 @@ const ROUTES: &[Route] = &[
         ],
         EVERYONE,
     ),
+    // The second step of a sign-in: without a password step just passed, it sends anyone
+    // to sign in.
+    get("/sign-in/two-factor", EVERYONE),
+    post("/sign-in/two-factor", &[("code", "000000")], EVERYONE),
     post("/language", &[("lang", "en"), ("next", "/")], EVERYONE),
     get("/dashboard", SIGNED_IN),
     get("/organisation", PROVIDERS),
@@ -179,6 +183,7 @@ const ROUTES: &[Route] = &[
     post("/admin/users/{user}", &[("email", "bad")], ADMIN),
     post("/admin/users/{user}/deactivate", &[], ADMIN),
     post("/admin/users/{user}/reactivate", &[], ADMIN),
+    post("/admin/users/{user}/two-factor/reset", &[], ADMIN),
     get("/admin/organisations", ADMIN),
     get("/admin/organisations/new", ADMIN),
     post("/admin/organisations", &[("slug", "")], ADMIN),
@@ -189,6 +194,9 @@ const ROUTES: &[Route] = &[
     get("/admin/outbox", ADMIN),
     post("/admin/outbox/none/retry", &[], ADMIN),
     get("/account", SIGNED_IN),
+    get("/account/two-factor", SIGNED_IN),
+    post("/account/two-factor", &[("code", "000000")], SIGNED_IN),
+    post("/account/sessions/end", &[("session", "none")], SIGNED_IN),
     post(
         "/account/notifications",
         &[("committee_digest", "false")],
@@ -398,6 +406,7 @@ async fn check(app: &TestApp, role: &str, route: &Route, targets: &Targets) -> O
                 && (status.is_success() || status == StatusCode::UNAUTHORIZED))
             // A dead invitation link sends its holder to the sign-in page, as anyone.
             || (route.path.starts_with("/invitation/") && location(&res) == "/sign-in")
+            || (route.path == "/sign-in/two-factor" && location(&res) == "/sign-in")
     } else if role == "anonymous" {
         to_sign_in
     } else if route.not_found.contains(&role) {

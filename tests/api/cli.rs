@@ -6,11 +6,12 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 
-use crate::helpers::{PASSWORD, TestApp, client, text_of};
+use crate::helpers::{Authenticator, PASSWORD, TestApp, client, location, second_step, text_of};
 
 const BIN: &str = env!("CARGO_BIN_EXE_interconnect-registry");
 
-fn command(database_url: &str) -> Command {
+/// The binary with a clean environment: only `PATH`, the database, the test key and `warn` logs.
+pub fn command(database_url: &str) -> Command {
     let mut cmd = Command::new(BIN);
     cmd.env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -42,7 +43,7 @@ pub fn run(database_url: &str, args: &[&str], stdin: &str) -> (bool, String, Str
     )
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -230,10 +231,31 @@ async fn serve_never_seeds_demo_data() {
     assert_eq!(users, 0);
 }
 
+/// The second step of a demo staff member's sign-in (their first: setting up the app), on
+/// the server's own clock.
+async fn demo_second_step(
+    browser: &reqwest::Client,
+    base: &str,
+    signed_in: &reqwest::Response,
+    email: &str,
+    authenticator: &Authenticator,
+) {
+    let step_url = format!("{base}{}", location(signed_in));
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let res = second_step(browser, &step_url, email, authenticator, now)
+        .await
+        .expect("an unused code");
+    assert!(res.status().is_success() || res.status().is_redirection());
+}
+
 #[tokio::test]
 async fn the_demo_command_opens_a_signed_in_admin_page_in_lao_and_english() {
     let app = TestApp::spawn().await;
     let (_server, base) = start(&app.database_url, "demo").await;
+    let authenticator = Authenticator::default();
     for (language, heading, organisation) in [
         ("en", "Users", "Lao Skynet Broadband Co., Ltd."),
         ("lo", "ຜູ້ນຳໃຊ້", "ບໍລິສັດ ລາວສະກາຍເນັດ ບຣອດແບນ ຈຳກັດ"),
@@ -262,6 +284,14 @@ async fn the_demo_command_opens_a_signed_in_admin_page_in_lao_and_english() {
             .await
             .unwrap();
         assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        demo_second_step(
+            &browser,
+            &base,
+            &res,
+            "admin@registry.demo.la",
+            &authenticator,
+        )
+        .await;
         let res = browser
             .get(format!("{base}/admin/users"))
             .send()
@@ -290,7 +320,7 @@ async fn the_demo_command_opens_a_signed_in_admin_page_in_lao_and_english() {
         .await
         .unwrap();
     let token = crate::helpers::csrf_in(&html);
-    secretariat
+    let res = secretariat
         .post(format!("{base}/sign-in"))
         .form(&[
             ("csrf", token.as_str()),
@@ -303,6 +333,14 @@ async fn the_demo_command_opens_a_signed_in_admin_page_in_lao_and_english() {
         .send()
         .await
         .unwrap();
+    demo_second_step(
+        &secretariat,
+        &base,
+        &res,
+        "secretariat@registry.demo.la",
+        &authenticator,
+    )
+    .await;
     let inbox = secretariat
         .get(format!("{base}/committee"))
         .send()
@@ -378,6 +416,9 @@ async fn seed_scale_fills_every_table_with_a_valid_audit_chain_and_pages_that_wo
         .sign_in("scale-secretariat-0@scale.example.la", "interconnect-demo")
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    secretariat
+        .give_second_factor("scale-secretariat-0@scale.example.la")
+        .await;
     assert_eq!(secretariat.get("/committee").await.status(), StatusCode::OK);
     // A committee of the test's own, so that the quorum is its four voters.
     app.execute("UPDATE users SET committee_member = FALSE WHERE id LIKE 'scale-%'");

@@ -6,6 +6,7 @@ use crate::helpers::{PASSWORD, TestApp};
 /// else happens, for anonymous visitors and signed-in users alike.
 const POST_ROUTES: &[&str] = &[
     "/sign-in",
+    "/sign-in/two-factor",
     "/sign-out",
     "/language",
     "/organisation/edit",
@@ -13,10 +14,13 @@ const POST_ROUTES: &[&str] = &[
     "/admin/users/x",
     "/admin/users/x/deactivate",
     "/admin/users/x/reactivate",
+    "/admin/users/x/two-factor/reset",
     "/admin/organisations",
     "/admin/organisations/x/edit",
     "/admin/outbox/x/retry",
     "/account/notifications",
+    "/account/two-factor",
+    "/account/sessions/end",
     "/password/forgot",
     "/password/reset/x.00",
     "/invitation/x.00",

@@ -1,7 +1,7 @@
 //! `TestApp`: the spawned application, its database, and an HTTP client that keeps cookies.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use chrono::SubsecRound;
 use diesel::Connection;
@@ -11,7 +11,7 @@ use interconnect_registry::db::models::organisation::Organisation;
 use interconnect_registry::db::models::user::User;
 use interconnect_registry::db::{DbConn, DbPool, connect_and_migrate};
 use interconnect_registry::domain::account::{OrganisationInput, UserInput};
-use interconnect_registry::domain::clock::ManualClock;
+use interconnect_registry::domain::clock::{Clock, ManualClock};
 use interconnect_registry::mail::worker::{self, DeliveryReport, Mailer};
 use interconnect_registry::startup::{Application, Runtime};
 use interconnect_registry::workflows::scheduler;
@@ -39,6 +39,8 @@ pub struct TestApp {
     pub clock: Arc<ManualClock>,
     /// The settings the application runs with.
     pub settings: Settings,
+    /// The staff's authenticator app: their TOTP secrets, read off the enrolment page.
+    pub authenticator: Authenticator,
 }
 
 /// A user created for a test (the password is always `PASSWORD`).
@@ -140,6 +142,7 @@ impl TestApp {
             database: Arc::new(database),
             clock,
             settings,
+            authenticator: Authenticator::default(),
         }
     }
 
@@ -216,7 +219,8 @@ impl TestApp {
             .await
     }
 
-    /// Signs in and checks it worked.
+    /// Signs in and checks it worked: with the password, then for staff the second factor
+    /// (setting it up at the first sign-in, as the enrolment page asks).
     pub async fn sign_in_as(&self, user: &TestUser) {
         let res = self.sign_in(&user.email, PASSWORD).await;
         assert_eq!(
@@ -225,6 +229,30 @@ impl TestApp {
             "sign-in of {} failed",
             user.email
         );
+        if location(&res).starts_with("/sign-in/two-factor") {
+            self.give_second_factor(&user.email).await;
+        }
+    }
+
+    /// Gives the second step of a sign-in a code from the authenticator. Several sign-ins
+    /// of one user within a time step move the application's clock on to the next step,
+    /// since a code is accepted once.
+    pub async fn give_second_factor(&self, email: &str) {
+        loop {
+            let now = self.clock.now().and_utc().timestamp() as u64;
+            let step_url = self.url("/sign-in/two-factor");
+            if let Some(res) =
+                second_step(&self.client, &step_url, email, &self.authenticator, now).await
+            {
+                assert!(
+                    matches!(res.status(), StatusCode::SEE_OTHER | StatusCode::OK),
+                    "second factor of {email}: {}",
+                    res.status()
+                );
+                return;
+            }
+            self.clock.advance(chrono::TimeDelta::seconds(30));
+        }
     }
 
     pub async fn sign_out(&self) {
@@ -329,6 +357,7 @@ impl TestApp {
             database: self.database.clone(),
             clock: self.clock.clone(),
             settings: self.settings.clone(),
+            authenticator: self.authenticator.clone(),
         }
     }
 }
@@ -388,4 +417,90 @@ pub fn location(res: &Response) -> String {
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_string()
+}
+
+/// An authenticator app as tests hold it: each account's TOTP secret and the last time
+/// step it gave a code for.
+#[derive(Debug, Default, Clone)]
+pub struct Authenticator(Arc<Mutex<HashMap<String, Account>>>);
+
+/// One account in the authenticator: its secret, and the last time step it gave a code for.
+type Account = (Vec<u8>, u64);
+
+impl Authenticator {
+    /// Adds an account from the key shown on the enrolment page (base32 in groups).
+    pub fn add(&self, email: &str, shown_key: &str) {
+        let key: String = shown_key.split_whitespace().collect();
+        let secret = totp_rs::Secret::try_from_base32(&key)
+            .expect("the page shows a base32 key")
+            .as_bytes()
+            .to_vec();
+        self.0
+            .lock()
+            .unwrap()
+            .insert(email.to_string(), (secret, 0));
+    }
+
+    /// A code not given before for `email` that the server accepts at `unix_seconds` (it
+    /// takes one 30-second step of drift either way), or `None` if all three were given.
+    pub fn code(&self, email: &str, unix_seconds: u64) -> Option<String> {
+        let mut accounts = self.0.lock().unwrap();
+        let (secret, last_step) = accounts.get_mut(email).expect("an enrolled account");
+        let now = unix_seconds / 30;
+        let step = (now - 1).max(*last_step + 1);
+        if step > now + 1 {
+            return None;
+        }
+        *last_step = step;
+        let totp = totp_rs::Builder::new()
+            .with_algorithm(totp_rs::Algorithm::SHA1)
+            .with_digits(6)
+            .with_step_duration(30)
+            .with_secret(secret.clone())
+            .build()
+            .expect("a valid secret");
+        Some(totp.generate(step * 30).to_string())
+    }
+}
+
+/// The second step of a sign-in at `step_url` (where the password step sent the browser,
+/// with its `next`), in the browser `client` whose password step has just passed: sets up the second factor first when the page asks, then
+/// posts a code, with the page's `next`. `None` when the authenticator has no unused code at `unix_seconds`.
+pub async fn second_step(
+    client: &reqwest::Client,
+    step_url: &str,
+    email: &str,
+    authenticator: &Authenticator,
+    unix_seconds: u64,
+) -> Option<Response> {
+    let html = client
+        .get(step_url)
+        .send()
+        .await
+        .expect("GET the second step")
+        .text()
+        .await
+        .expect("body");
+    if let Some(key) = text_of(&html, ".totp-secret") {
+        authenticator.add(email, &key);
+    }
+    let code = authenticator.code(email, unix_seconds)?;
+    let csrf = csrf_in(&html);
+    let next = value_of(
+        &html,
+        "form[action=\"/sign-in/two-factor\"] input[name=next]",
+    )
+    .unwrap_or_default();
+    Some(
+        client
+            .post(step_url)
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("code", code.as_str()),
+                ("next", next.as_str()),
+            ])
+            .send()
+            .await
+            .expect("POST the second step"),
+    )
 }

@@ -20,4 +20,5 @@ mod queries;
 mod registry;
 mod sessions;
 mod smtp_sink;
+mod two_factor;
 mod workflow;

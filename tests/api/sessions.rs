@@ -1,11 +1,13 @@
 use reqwest::StatusCode;
 
-use crate::helpers::{PASSWORD, TestApp, location};
+use interconnect_registry::domain::clock::Clock;
+
+use crate::helpers::{PASSWORD, TestApp, location, second_step};
 
 #[tokio::test]
 async fn signing_in_opens_a_session_in_an_http_only_cookie_and_rotates_it() {
     let app = TestApp::spawn().await;
-    let user = app.create_user("secretariat", None);
+    let user = app.create_user("org_admin", None);
 
     let res = app.sign_in(&user.email, PASSWORD).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
@@ -27,7 +29,7 @@ async fn signing_in_opens_a_session_in_an_http_only_cookie_and_rotates_it() {
 
     let (status, html) = app.page("/dashboard").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(html.contains("Test secretariat"));
+    assert!(html.contains("Test org_admin"));
 
     // Signing in again (same browser) gives a new session id and ends the old one.
     let res = app.sign_in(&user.email, PASSWORD).await;
@@ -209,7 +211,28 @@ async fn after_sign_in_the_user_returns_to_the_page_they_asked_for_but_never_off
             ],
         )
         .await;
-    assert_eq!(location(&res), "/admin/users");
+    assert_eq!(
+        location(&res),
+        "/sign-in/two-factor?next=%2Fadmin%2Fusers",
+        "an administrator gives a second factor first"
+    );
+    let now = app.clock.now().and_utc().timestamp() as u64;
+    let step_url = app.url(&location(&res));
+    let res = second_step(
+        &app.client,
+        &step_url,
+        &admin.email,
+        &app.authenticator,
+        now,
+    )
+    .await
+    .expect("a code");
+    assert_eq!(res.status(), StatusCode::OK, "the recovery codes are shown");
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("<a class=\"button\" href=\"/admin/users\">"),
+        "then the page asked for: {html}"
+    );
 
     app.sign_out().await;
     let res = app
@@ -222,5 +245,17 @@ async fn after_sign_in_the_user_returns_to_the_page_they_asked_for_but_never_off
             ],
         )
         .await;
+    assert_eq!(location(&res), "/sign-in/two-factor?next=%2Fdashboard");
+    let now = app.clock.now().and_utc().timestamp() as u64;
+    let step_url = app.url(&location(&res));
+    let res = second_step(
+        &app.client,
+        &step_url,
+        &admin.email,
+        &app.authenticator,
+        now,
+    )
+    .await
+    .expect("a code");
     assert_eq!(location(&res), "/dashboard");
 }

@@ -13,4 +13,5 @@ pub mod outbox;
 pub mod sequence;
 pub mod session;
 pub mod token;
+pub mod two_factor;
 pub mod user;

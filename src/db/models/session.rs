@@ -17,6 +17,7 @@ pub struct Session {
     pub last_seen_at: NaiveDateTime,
     pub ip: String,
     pub user_agent: String,
+    pub stage: String,
 }
 
 #[derive(Debug, Insertable)]
@@ -28,6 +29,7 @@ pub struct NewSession<'a> {
     pub last_seen_at: NaiveDateTime,
     pub ip: &'a str,
     pub user_agent: &'a str,
+    pub stage: &'a str,
 }
 
 /// The session and its user, if the user is still active.
@@ -60,4 +62,33 @@ pub fn delete(conn: &mut DbConn, id: &str) -> QueryResult<usize> {
 
 pub fn delete_for_user(conn: &mut DbConn, user_id: &str) -> QueryResult<usize> {
     diesel::delete(sessions::table.filter(sessions::user_id.eq(user_id))).execute(conn)
+}
+
+/// A user's sessions, most recently used first.
+pub fn list_for_user(conn: &mut DbConn, user_id: &str) -> QueryResult<Vec<Session>> {
+    sessions::table
+        .filter(sessions::user_id.eq(user_id))
+        .order((sessions::last_seen_at.desc(), sessions::id))
+        .select(Session::as_select())
+        .load(conn)
+}
+
+/// Ends one of a user's sessions; 0 if the user has no session with that id.
+pub fn delete_owned(conn: &mut DbConn, user_id: &str, id: &str) -> QueryResult<usize> {
+    diesel::delete(
+        sessions::table
+            .filter(sessions::id.eq(id))
+            .filter(sessions::user_id.eq(user_id)),
+    )
+    .execute(conn)
+}
+
+/// Ends every session of a user but one.
+pub fn delete_others(conn: &mut DbConn, user_id: &str, keep: &str) -> QueryResult<usize> {
+    diesel::delete(
+        sessions::table
+            .filter(sessions::user_id.eq(user_id))
+            .filter(sessions::id.ne(keep)),
+    )
+    .execute(conn)
 }

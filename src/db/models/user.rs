@@ -23,6 +23,8 @@ pub struct User {
     pub updated_at: NaiveDateTime,
     /// Committee notices gathered into one e-mail a day instead of one each.
     pub committee_digest: bool,
+    /// The TOTP secret, sealed; `None` until the user has set up a second factor.
+    pub totp_secret: Option<String>,
 }
 
 #[derive(Debug, Insertable)]
