@@ -447,6 +447,10 @@ async fn serve(settings: Settings, seed_demo: bool) -> anyhow::Result<()> {
         for account in demo::accounts() {
             println!("  {:<40} {}", account.email, account.role);
         }
+        println!(
+            "Staff accounts set up two-factor sign-in at their first sign-in: have an \
+             authenticator app ready (or type the key the page shows into one)."
+        );
         println!("Press Ctrl+C to stop.\n");
     }
     tracing::info!(
