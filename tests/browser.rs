@@ -352,6 +352,9 @@ impl Browser {
         if self.path().await == "/sign-in/two-factor" {
             if self.has(".totp-secret").await {
                 self.find("figure.qr svg").await;
+                if self.who == "secretariat" {
+                    self.screenshot("03-secretariat-two-factor-setup").await;
+                }
                 app.authenticator
                     .add(&user.email, &self.text(".totp-secret").await);
             }
