@@ -5,7 +5,6 @@
 
 use std::sync::OnceLock;
 
-use actix_multipart::Multipart;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use base64::Engine;
@@ -343,12 +342,18 @@ pub async fn withdraw_application(
     )
 )]
 pub async fn upload_attachment(
+    req: HttpRequest,
     state: web::Data<AppState>,
     caller: ApiCaller,
     path: web::Path<String>,
-    payload: Multipart,
+    payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
-    let upload = read_upload(payload, state.settings.rules.attachment_max_bytes).await?;
+    let upload = read_upload(
+        req.headers(),
+        payload,
+        state.settings.rules.attachment_max_bytes,
+    )
+    .await?;
     let (actor, id, now) = (caller.actor(), path.into_inner(), state.clock.now());
     let stored = call(&state, move |conn| {
         apps::add_attachment(

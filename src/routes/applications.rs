@@ -1,7 +1,6 @@
 //! A provider's applications: list, draft, form, attachments, submission, answers to
 //! information requests, withdrawal. Every lookup is limited to the user's organisation.
 
-use actix_multipart::Multipart;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::auth::extract::{CsrfForm, NoFields, verify_csrf};
@@ -250,10 +249,15 @@ pub async fn upload(
     state: web::Data<AppState>,
     auth: Provider,
     path: web::Path<String>,
-    payload: Multipart,
+    payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
-    let upload = read_upload(payload, state.settings.rules.attachment_max_bytes).await?;
+    let upload = read_upload(
+        req.headers(),
+        payload,
+        state.settings.rules.attachment_max_bytes,
+    )
+    .await?;
     verify_csrf(&req, &upload.csrf)?;
     let actor = actor(&auth.user, &req);
     let (work_actor, work_id, now) = (actor.clone(), id.clone(), state.clock.now());

@@ -4,8 +4,6 @@
 
 use std::collections::BTreeMap;
 
-use actix_multipart::Multipart;
-
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::auth::extract::verify_csrf;
@@ -344,10 +342,15 @@ pub async fn upload(
     state: web::Data<AppState>,
     auth: Authorized<policy::Provider>,
     path: web::Path<String>,
-    payload: Multipart,
+    payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
-    let upload = read_upload(payload, state.settings.rules.attachment_max_bytes).await?;
+    let upload = read_upload(
+        req.headers(),
+        payload,
+        state.settings.rules.attachment_max_bytes,
+    )
+    .await?;
     verify_csrf(&req, &upload.csrf)?;
     let actor = crate::routes::actor(&auth.user, &req);
     let (work_id, now) = (id.clone(), state.clock.now());

@@ -32,10 +32,14 @@ pub mod pages;
 pub mod registry;
 pub mod session;
 
+use std::cell::Cell;
+use std::rc::Rc;
+use std::task::Poll;
+
 use actix_multipart::Multipart;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use futures_util::TryStreamExt;
+use futures_util::{Stream, StreamExt, TryStreamExt, stream};
 
 use crate::auth::CurrentUser;
 use crate::auth::session::{FLASH_COOKIE, cookie};
@@ -438,15 +442,31 @@ pub struct Upload {
     pub bytes: Vec<u8>,
 }
 
-pub async fn read_upload(mut payload: Multipart, max_bytes: usize) -> Result<Upload, AppError> {
-    let malformed = |_| AppError::BadRequest("error-malformed-upload");
+pub async fn read_upload<S>(
+    headers: &header::HeaderMap,
+    body: S,
+    max_bytes: usize,
+) -> Result<Upload, AppError>
+where
+    S: Stream<Item = Result<web::Bytes, actix_web::error::PayloadError>> + 'static,
+{
+    // The multipart parser waits for more bytes when a body ends inside a part (after a
+    // lone `\r`, or part of a boundary) even though none will come, so the request would
+    // hang forever. Noting where the body ends lets such a wait be refused instead.
+    let ended = Rc::new(Cell::new(false));
+    let end = ended.clone();
+    let body = body.chain(stream::poll_fn(move |_| {
+        end.set(true);
+        Poll::Ready(None)
+    }));
+    let mut payload = Multipart::new(headers, body);
     let mut upload = Upload {
         csrf: String::new(),
         kind: String::new(),
         file_name: String::new(),
         bytes: Vec::new(),
     };
-    while let Some(mut field) = payload.try_next().await.map_err(malformed)? {
+    while let Some(mut field) = upload_step(&ended, payload.try_next()).await? {
         let name = field.name().unwrap_or("").to_string();
         if name == "file" {
             upload.file_name = field
@@ -457,7 +477,7 @@ pub async fn read_upload(mut payload: Multipart, max_bytes: usize) -> Result<Upl
         }
         let limit = if name == "file" { max_bytes } else { 4096 };
         let mut bytes = Vec::new();
-        while let Some(chunk) = field.try_next().await.map_err(malformed)? {
+        while let Some(chunk) = upload_step(&ended, field.try_next()).await? {
             if bytes.len() + chunk.len() > limit {
                 return Err(if name == "file" {
                     AppError::PayloadTooLarge
@@ -477,6 +497,22 @@ pub async fn read_upload(mut payload: Multipart, max_bytes: usize) -> Result<Upl
         }
     }
     Ok(upload)
+}
+
+/// One step of the multipart parser; a malformed body, or one that has ended while the
+/// parser still waits for bytes, is a 400.
+async fn upload_step<T>(
+    ended: &Cell<bool>,
+    step: impl Future<Output = Result<T, actix_multipart::MultipartError>>,
+) -> Result<T, AppError> {
+    let mut step = std::pin::pin!(step);
+    std::future::poll_fn(|cx| match step.as_mut().poll(cx) {
+        Poll::Pending if ended.get() => {
+            Poll::Ready(Err(AppError::BadRequest("error-malformed-upload")))
+        }
+        other => other.map(|r| r.map_err(|_| AppError::BadRequest("error-malformed-upload"))),
+    })
+    .await
 }
 
 /// May this user read the files of an organisation's application or connection? Its own
@@ -609,7 +645,7 @@ pub fn safe_next(next: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::safe_next;
+    use super::*;
 
     #[test]
     fn next_stays_on_this_site() {
@@ -623,6 +659,65 @@ mod tests {
             "/a\nb",
         ] {
             assert_eq!(safe_next(bad), "/dashboard", "{bad}");
+        }
+    }
+
+    fn multipart(
+        body: &'static [u8],
+    ) -> (
+        header::HeaderMap,
+        impl Stream<Item = Result<web::Bytes, actix_web::error::PayloadError>>,
+    ) {
+        let mut headers = header::HeaderMap::new();
+        headers.insert(
+            header::CONTENT_TYPE,
+            header::HeaderValue::from_static("multipart/form-data; boundary=XyZ"),
+        );
+        // Fed in small pieces, as a slow client sends it.
+        let chunks = body.chunks(3).map(|c| Ok(web::Bytes::from_static(c)));
+        (headers, stream::iter(chunks))
+    }
+
+    async fn read(body: &'static [u8]) -> Result<Upload, AppError> {
+        let (headers, body) = multipart(body);
+        tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            read_upload(&headers, body, 1024),
+        )
+        .await
+        .expect("the upload is read or refused, not left waiting")
+    }
+
+    #[tokio::test]
+    async fn an_upload_is_read_part_by_part() {
+        let upload = read(
+            b"--XyZ\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\nother\r\n\
+              --XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.pdf\"\r\n\r\n\
+              %PDF-1.7\r\n--XyZ--\r\n",
+        )
+        .await
+        .expect("a complete upload");
+        assert_eq!(
+            (upload.kind.as_str(), upload.file_name.as_str()),
+            ("other", "a.pdf")
+        );
+        assert_eq!(upload.bytes, b"%PDF-1.7");
+    }
+
+    #[tokio::test]
+    async fn a_body_that_ends_inside_a_part_is_refused_at_once() {
+        for truncated in [
+            &b"--XyZ\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\nother\r"[..],
+            b"--XyZ\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\nother\r\n--Xy",
+            b"--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.pdf\"\r\n\r\n%PDF\r",
+        ] {
+            let refused = read(truncated).await;
+            assert!(
+                matches!(refused, Err(AppError::BadRequest("error-malformed-upload"))),
+                "{:?}: {:?}",
+                String::from_utf8_lossy(truncated),
+                refused.map(|u| u.kind)
+            );
         }
     }
 }
