@@ -58,14 +58,28 @@ pub fn begin_enrolment(
     if user.totp_secret.is_some() {
         return Err(WorkflowError::Conflict("error-two-factor-already-on"));
     }
-    let pending = two_factor_db::pending_secret(conn, &user.id)?
-        .and_then(|sealed| totp::unseal_secret(key, &sealed));
-    let secret = match pending {
+    let pending = |conn: &mut DbConn| -> Result<Option<Vec<u8>>, WorkflowError> {
+        Ok(two_factor_db::pending_secret(conn, &user.id)?
+            .and_then(|sealed| totp::unseal_secret(key, &sealed)))
+    };
+    let secret = match pending(conn)? {
         Some(secret) => secret,
         None => {
             let secret = totp::new_secret();
-            two_factor_db::set_pending_secret(conn, &user.id, &totp::seal_secret(key, &secret))?;
-            secret
+            let sealed = totp::seal_secret(key, &secret);
+            if two_factor_db::set_pending_secret(conn, &user.id, &sealed)? {
+                secret
+            } else {
+                // Another page stored one first, or the stored one no longer opens
+                // (SECRET_KEY changed): replace an unreadable one, else use theirs.
+                match pending(conn)? {
+                    Some(theirs) => theirs,
+                    None => {
+                        two_factor_db::replace_pending_secret(conn, &user.id, &sealed)?;
+                        secret
+                    }
+                }
+            }
         }
     };
     Ok(Enrolment {

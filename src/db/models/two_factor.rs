@@ -17,7 +17,25 @@ pub fn pending_secret(conn: &mut DbConn, user_id: &str) -> QueryResult<Option<St
         .map(Option::flatten)
 }
 
-pub fn set_pending_secret(conn: &mut DbConn, user_id: &str, sealed: &str) -> QueryResult<usize> {
+/// Stores the secret to enrol unless one is pending already (two pages opened at once
+/// must show the same secret). Returns whether it was stored.
+pub fn set_pending_secret(conn: &mut DbConn, user_id: &str, sealed: &str) -> QueryResult<bool> {
+    diesel::update(
+        users::table
+            .find(user_id)
+            .filter(users::totp_pending.is_null()),
+    )
+    .set(users::totp_pending.eq(sealed))
+    .execute(conn)
+    .map(|n| n == 1)
+}
+
+/// Stores the secret to enrol in place of one that can no longer be opened.
+pub fn replace_pending_secret(
+    conn: &mut DbConn,
+    user_id: &str,
+    sealed: &str,
+) -> QueryResult<usize> {
     diesel::update(users::table.find(user_id))
         .set(users::totp_pending.eq(sealed))
         .execute(conn)
