@@ -81,7 +81,20 @@ pub(crate) fn transition(
 /// The application if it belongs to the acting provider's organisation. Another
 /// organisation's application is "not found", so its existence is not revealed.
 pub fn find_own(conn: &mut DbConn, actor: &Actor, id: &str) -> Result<Application, WorkflowError> {
-    let app = app_db::find(conn, id)?.ok_or(WorkflowError::NotFound)?;
+    owned(actor, app_db::find(conn, id)?)
+}
+
+/// [`find_own`], with the application locked for the rest of the transaction.
+fn find_own_for_update(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: &str,
+) -> Result<Application, WorkflowError> {
+    owned(actor, app_db::find_for_update(conn, id)?)
+}
+
+fn owned(actor: &Actor, app: Option<Application>) -> Result<Application, WorkflowError> {
+    let app = app.ok_or(WorkflowError::NotFound)?;
     match &actor.organisation_id {
         Some(org) if *org == app.organisation_id => Ok(app),
         _ => Err(WorkflowError::NotFound),
@@ -177,8 +190,9 @@ pub fn save(
     update(conn, actor, id, |_| content.clone(), now)
 }
 
-/// Saves the content `change` makes of the stored content, read in the same transaction
-/// (so two partial updates at once both count).
+/// Saves the content `change` makes of the stored content, read and locked in the same
+/// transaction: two partial updates at once both count, and a save identical to one just
+/// made changes nothing.
 pub fn update(
     conn: &mut DbConn,
     actor: &Actor,
@@ -187,7 +201,7 @@ pub fn update(
     now: NaiveDateTime,
 ) -> Result<Application, WorkflowError> {
     write_tx(conn, |conn| {
-        let app = find_own(conn, actor, id)?;
+        let app = find_own_for_update(conn, actor, id)?;
         let before = content_of(&app);
         let content = &change(&before);
         let errors = content.check_draft();

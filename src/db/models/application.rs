@@ -57,6 +57,21 @@ pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<Application>> {
         .optional()
 }
 
+/// The application, locked until the transaction ends, for a change computed from what it
+/// holds: on PostgreSQL a concurrent change waits for this one and then reads its result
+/// (SQLite's write transaction already has the whole database to itself).
+pub fn find_for_update(conn: &mut DbConn, id: &str) -> QueryResult<Option<Application>> {
+    let query = applications::table.find(id);
+    match conn {
+        DbConn::Pg(c) => query
+            .select(Application::as_select())
+            .for_update()
+            .first(c)
+            .optional(),
+        DbConn::Sqlite(c) => query.select(Application::as_select()).first(c).optional(),
+    }
+}
+
 pub fn insert(conn: &mut DbConn, new: &NewApplication<'_>) -> QueryResult<()> {
     diesel::insert_into(applications::table)
         .values(new)
