@@ -144,7 +144,7 @@ async fn client_from_web_page(app: &TestApp, admin: &Member, name: &str) -> ApiC
     ApiClient::new(app, id, secret)
 }
 
-fn fields_json() -> Value {
+pub(crate) fn fields_json() -> Value {
     let mut fields = serde_json::Map::new();
     for (name, value) in complete_fields() {
         if name != "declaration_accepted" {

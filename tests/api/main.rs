@@ -14,6 +14,7 @@ mod cli;
 mod csrf;
 mod errors;
 mod language;
+mod load;
 mod mail;
 mod organisation;
 mod queries;
