@@ -28,6 +28,8 @@ pub struct Settings {
     pub session_idle_minutes: i64,
     pub session_absolute_hours: i64,
     pub database_pool_size: u32,
+    /// The bearer token `/metrics` requires; when unset, `/metrics` answers 404.
+    pub metrics_token: Option<String>,
     pub rules: WorkflowRules,
     pub mail: MailSettings,
     pub api: ApiSettings,
@@ -87,6 +89,10 @@ impl fmt::Debug for Settings {
             .field("session_idle_minutes", &self.session_idle_minutes)
             .field("session_absolute_hours", &self.session_absolute_hours)
             .field("database_pool_size", &self.database_pool_size)
+            .field(
+                "metrics_token",
+                &self.metrics_token.as_ref().map(|_| "<redacted>"),
+            )
             .field("rules", &self.rules)
             .field("mail", &self.mail)
             .field("api", &self.api)
@@ -130,6 +136,12 @@ impl Settings {
             Some(key) => (key.into_bytes(), false),
             None => (rand::random::<[u8; 32]>().to_vec(), true),
         };
+        let metrics_token = match non_empty("METRICS_TOKEN") {
+            Some(token) if token.len() < 32 => {
+                bail!("METRICS_TOKEN must be at least 32 characters long")
+            }
+            token => token,
+        };
         Ok(Self {
             database_url: non_empty("DATABASE_URL")
                 .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string()),
@@ -144,6 +156,7 @@ impl Settings {
             session_idle_minutes: parse_number(&non_empty, "SESSION_IDLE_MINUTES", 60)?,
             session_absolute_hours: parse_number(&non_empty, "SESSION_ABSOLUTE_HOURS", 12)?,
             database_pool_size: parse_number(&non_empty, "DATABASE_POOL_SIZE", 8)?,
+            metrics_token,
             rules: WorkflowRules {
                 decision_days: parse_number(&non_empty, "DECISION_DAYS", 30)?,
                 rfi_days: parse_number(&non_empty, "RFI_DAYS", 15)?,
@@ -256,6 +269,7 @@ mod tests {
     #[test]
     fn short_secret_key_and_bad_numbers_are_refused() {
         assert!(settings(&[("SECRET_KEY", "short")]).is_err());
+        assert!(settings(&[("METRICS_TOKEN", "short")]).is_err());
         assert!(settings(&[("SESSION_IDLE_MINUTES", "-3")]).is_err());
         assert!(settings(&[("BASE_URL", "ftp://x")]).is_err());
     }
@@ -265,10 +279,12 @@ mod tests {
         let s = settings(&[
             ("SECRET_KEY", "a-very-long-secret-key-of-at-least-32-chars"),
             ("DATABASE_URL", "postgres://app:hunter2@db/registry"),
+            ("METRICS_TOKEN", "a-metrics-token-of-at-least-32-characters"),
         ])
         .unwrap();
         let printed = format!("{s:?}");
         assert!(!printed.contains("hunter2"));
+        assert!(!printed.contains("a-metrics-token"));
         assert!(!printed.contains("a-very-long-secret"));
     }
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use actix_web::dev::Server;
 use actix_web::middleware::{DefaultHeaders, from_fn};
-use actix_web::{App, HttpServer, web};
+use actix_web::{App, HttpMessage, HttpRequest, HttpServer, web};
 use tracing_actix_web::TracingLogger;
 
 use crate::auth::middleware::sessions_middleware;
@@ -17,6 +17,7 @@ use crate::db::{DbPool, DbSetupError, connect_and_migrate};
 use crate::domain::clock::{Clock, SystemClock};
 use crate::error::{AppError, render_errors};
 use crate::mail::worker::{self, Mailer};
+use crate::metrics::{self, Metrics};
 use crate::routes;
 use crate::workflows::scheduler;
 
@@ -86,17 +87,21 @@ impl Application {
         let port = listener.local_addr()?.port();
         // With port 0 the system picks the port; links in e-mail must carry the real one.
         let settings = settings.with_bind(listener.local_addr()?.to_string());
+        let metrics = Arc::new(Metrics::new());
         if runtime.run_scheduler {
             scheduler::spawn(
                 pool.clone(),
                 runtime.clock.clone(),
                 settings.rules.clone(),
                 Duration::from_secs(60),
+                metrics.clone(),
             );
         }
         if runtime.run_mail_worker {
             match Mailer::from_settings(&settings)? {
-                Some(mailer) => worker::spawn(pool.clone(), mailer, runtime.clock.clone()),
+                Some(mailer) => {
+                    worker::spawn(pool.clone(), mailer, runtime.clock.clone(), metrics.clone())
+                }
                 None => tracing::warn!("SMTP_URL is not set: e-mail stays queued in the outbox"),
             }
         }
@@ -113,6 +118,7 @@ impl Application {
             clock: runtime.clock,
         });
         let server_state = state.clone();
+        let metrics = web::Data::from(metrics);
         let mut server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(sessions_middleware))
@@ -129,7 +135,9 @@ impl Application {
                         )),
                 )
                 .wrap(TracingLogger::default())
+                .wrap(from_fn(metrics::record_requests))
                 .app_data(server_state.clone())
+                .app_data(metrics.clone())
                 .app_data(web::PayloadConfig::new(BODY_LIMIT))
                 .app_data(
                     web::FormConfig::default()
@@ -149,7 +157,8 @@ impl Application {
                     web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()),
                 )
                 .configure(routes::configure)
-                .default_service(web::to(|| async {
+                .default_service(web::to(|req: HttpRequest| async move {
+                    req.extensions_mut().insert(metrics::Unmatched);
                     Err::<actix_web::HttpResponse, _>(AppError::NotFound)
                 }))
         })

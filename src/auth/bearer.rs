@@ -28,7 +28,7 @@ impl ApiCaller {
 }
 
 /// The token of an `Authorization: Bearer …` header (the scheme in any case).
-fn bearer(req: &HttpRequest) -> Option<String> {
+pub fn bearer(req: &HttpRequest) -> Option<String> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
     scheme

@@ -24,6 +24,7 @@ use crate::db::models::outbox::{self as outbox_db, OutboxMessage};
 use crate::domain::clock::Clock;
 use crate::domain::notification::retry_delay;
 use crate::mail::render::{self, Rendered};
+use crate::metrics::Metrics;
 use crate::workflows::WorkflowError;
 
 /// Messages claimed at a time, per connection: enough to keep every connection busy
@@ -275,12 +276,16 @@ fn describe(error: &lettre::transport::smtp::Error) -> String {
 }
 
 /// Delivers due messages until the process ends: batch after batch while there is work,
-/// then a pause of `MAIL_POLL_MS`.
-pub fn spawn(pool: DbPool, mailer: Mailer, clock: Arc<dyn Clock>) {
+/// then a pause of `MAIL_POLL_MS`. Each attempt's outcome is counted in `metrics`.
+pub fn spawn(pool: DbPool, mailer: Mailer, clock: Arc<dyn Clock>, metrics: Arc<Metrics>) {
     let pause = Duration::from_millis(mailer.settings.poll_ms);
     tokio::spawn(async move {
         loop {
-            match deliver_due(&pool, &mailer, clock.as_ref()).await {
+            let pass = deliver_due(&pool, &mailer, clock.as_ref()).await;
+            if let Ok(report) = &pass {
+                metrics.record_mail(report.sent, report.retried, report.failed);
+            }
+            match pass {
                 Ok(report) if report.claimed as i64 == mailer.batch() => continue,
                 Ok(report) if report.claimed > 0 => tracing::info!(?report, "mail delivered"),
                 Ok(_) => {}

@@ -1,7 +1,19 @@
-//! Liveness and readiness probes.
+//! Liveness and readiness probes, and the operator's metrics.
 
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+use crate::auth::bearer::bearer;
+use crate::db::models::application as app_db;
+use crate::db::models::outbox as outbox_db;
+use crate::domain::application::Status;
+use crate::error::AppError;
+use crate::metrics::{CONTENT_TYPE, DatabaseFigures, Metrics};
+use crate::routes::read;
 use crate::startup::AppState;
-use actix_web::{HttpResponse, web};
+use crate::views::account::OUTBOX_STATUSES;
 
 /// The process is up (no database involved).
 pub async fn livez() -> HttpResponse {
@@ -27,5 +39,76 @@ pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
         }
         Err(_) => HttpResponse::ServiceUnavailable()
             .json(serde_json::json!({ "status": "error", "database": "unreachable" })),
+    }
+}
+
+/// The operator's figures in the Prometheus text format. Off (404) unless `METRICS_TOKEN`
+/// is set; then only a request bearing that token gets them, anyone else a bare 401.
+pub async fn metrics(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    metrics: web::Data<Metrics>,
+) -> Result<HttpResponse, AppError> {
+    let Some(token) = &state.settings.metrics_token else {
+        return Err(AppError::NotFound);
+    };
+    if !bearer(&req).is_some_and(|given| same_secret(&given, token)) {
+        return Ok(HttpResponse::Unauthorized()
+            .insert_header((header::WWW_AUTHENTICATE, "Bearer"))
+            .finish());
+    }
+    let now = state.clock.now();
+    let figures = read(&state, move |conn| {
+        let counts = outbox_db::count_by_status(conn)?;
+        let running: Vec<&str> = Status::ALL
+            .into_iter()
+            .filter(|s| s.clock_runs())
+            .map(Status::as_str)
+            .collect();
+        Ok(DatabaseFigures {
+            outbox: OUTBOX_STATUSES
+                .into_iter()
+                .map(|s| {
+                    let count = counts.iter().find(|(c, _)| c == s).map_or(0, |(_, n)| *n);
+                    (s.to_string(), count)
+                })
+                .collect(),
+            overdue_applications: app_db::count_due_before(conn, &running, now)?,
+        })
+    })
+    .await
+    .inspect_err(|e| tracing::warn!(error = %e, "metrics: the database did not answer"))
+    .ok();
+    Ok(HttpResponse::Ok()
+        .content_type(CONTENT_TYPE)
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(metrics.render(figures.as_ref())))
+}
+
+/// Whether two secrets are equal, compared in constant time: as MACs of one length, so the
+/// time taken shows neither how much of a guess was right nor how long the secret is.
+fn same_secret(given: &str, expected: &str) -> bool {
+    let mac = |secret: &str| {
+        let mut mac =
+            Hmac::<Sha256>::new_from_slice(b"bearer").expect("HMAC accepts any key length");
+        mac.update(secret.as_bytes());
+        mac
+    };
+    mac(given)
+        .verify_slice(&mac(expected).finalize().into_bytes())
+        .is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_secret;
+
+    #[test]
+    fn only_the_same_secret_matches() {
+        let secret = "0123456789abcdef0123456789abcdef";
+        assert!(same_secret(secret, secret));
+        assert!(!same_secret("0123456789abcdef0123456789abcdeF", secret));
+        assert!(!same_secret("0123456789abcdef", secret));
+        assert!(!same_secret("", secret));
     }
 }

@@ -56,6 +56,7 @@ use crate::workflows::{Actor, WorkflowError};
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/livez", web::get().to(health::livez))
         .route("/healthz", web::get().to(health::healthz))
+        .route("/metrics", web::get().to(health::metrics))
         .route("/registry", web::get().to(registry::list))
         .route("/registry.csv", web::get().to(registry::csv))
         .route("/registry.json", web::get().to(registry::json))

@@ -13,6 +13,7 @@ use crate::config::WorkflowRules;
 use crate::db::DbPool;
 use crate::db::models::connection as connection_db;
 use crate::domain::clock::Clock;
+use crate::metrics::{Metrics, SchedulerOutcome};
 use crate::workflows::{WorkflowError, applications, connections, notify};
 
 /// This process's name as a lease holder.
@@ -78,15 +79,28 @@ pub fn run_as(
     })
 }
 
-/// Runs the jobs every `every`, off the async threads, until the process ends.
-pub fn spawn(pool: DbPool, clock: Arc<dyn Clock>, rules: WorkflowRules, every: Duration) {
+/// Runs the jobs every `every`, off the async threads, until the process ends, and counts
+/// each run in `metrics`.
+pub fn spawn(
+    pool: DbPool,
+    clock: Arc<dyn Clock>,
+    rules: WorkflowRules,
+    every: Duration,
+    metrics: Arc<Metrics>,
+) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
         loop {
             tick.tick().await;
             let (pool, clock, rules) = (pool.clone(), clock.clone(), rules.clone());
-            match tokio::task::spawn_blocking(move || run_once(&pool, clock.as_ref(), &rules)).await
-            {
+            let run = move || run_once(&pool, clock.as_ref(), &rules);
+            let result = tokio::task::spawn_blocking(run).await;
+            metrics.record_scheduler_run(match &result {
+                Ok(Ok(report)) if report.ran => SchedulerOutcome::Ran,
+                Ok(Ok(_)) => SchedulerOutcome::Skipped,
+                _ => SchedulerOutcome::Failed,
+            });
+            match result {
                 Ok(Ok(report)) if report.did_something() => {
                     tracing::info!(?report, "scheduled jobs ran")
                 }

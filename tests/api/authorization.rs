@@ -122,6 +122,8 @@ const fn bearer(method: &'static str, path: &'static str) -> Route {
 const ROUTES: &[Route] = &[
     get("/livez", EVERYONE),
     get("/healthz", EVERYONE),
+    // The operator's token, set for this test, is the only key: no session opens it.
+    bearer("GET", "/metrics"),
     get("/.well-known/jwks.json", EVERYONE),
     get("/api/v1/openapi.json", EVERYONE),
     get("/api/v1/registry", EVERYONE),
@@ -425,7 +427,8 @@ async fn check(app: &TestApp, role: &str, route: &Route, targets: &Targets) -> O
 
 #[tokio::test]
 async fn every_route_admits_exactly_the_roles_it_serves() {
-    let app = TestApp::spawn().await;
+    let app =
+        TestApp::spawn_with(&[("METRICS_TOKEN", "metrics-token-0123456789-metrics-token")]).await;
     let owner = Member {
         user: app.create_user("org_admin", None),
         browser: app.another_browser(),

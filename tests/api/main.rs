@@ -16,6 +16,7 @@ mod errors;
 mod language;
 mod load;
 mod mail;
+mod metrics;
 mod organisation;
 mod queries;
 mod registry;

@@ -110,6 +110,19 @@ pub fn list_in_states(conn: &mut DbConn, states: &[&str]) -> QueryResult<Vec<App
         .load(conn)
 }
 
+/// How many applications in one of `states` were due to be decided before `now`.
+pub fn count_due_before(
+    conn: &mut DbConn,
+    states: &[&str],
+    now: NaiveDateTime,
+) -> QueryResult<i64> {
+    applications::table
+        .filter(applications::status.eq_any(states))
+        .filter(applications::decision_due_at.lt(now))
+        .count()
+        .get_result(conn)
+}
+
 /// Applications by id with their organisation's names, the earliest due first.
 pub fn list_by_ids(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<ApplicationRow>> {
     applications::table
