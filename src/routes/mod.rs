@@ -451,6 +451,9 @@ pub async fn read_upload<S>(
 where
     S: Stream<Item = Result<web::Bytes, actix_web::error::PayloadError>> + 'static,
 {
+    if boundary_too_short(headers) {
+        return Err(AppError::BadRequest("error-malformed-upload"));
+    }
     // The multipart parser waits for more bytes when a body ends inside a part (after a
     // lone `\r`, or part of a boundary) even though none will come, so the request would
     // hang forever. Noting where the body ends lets such a wait be refused instead.
@@ -498,6 +501,22 @@ where
         }
     }
     Ok(upload)
+}
+
+/// Whether the request names a multipart boundary shorter than four bytes. The parser
+/// slices the lines before the first boundary as if they were at least that long, and
+/// panics on a shorter line when the boundary is; RFC 2046 allows 1 to 70 characters, but
+/// clients use far longer ones. Parsed as the parser parses it.
+fn boundary_too_short(headers: &header::HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<actix_web::mime::Mime>().ok())
+        .and_then(|mime| {
+            mime.get_param(actix_web::mime::BOUNDARY)
+                .map(|boundary| boundary.as_str().len() < 4)
+        })
+        .unwrap_or(false)
 }
 
 /// One step of the multipart parser; a malformed body, or one that has ended while the
@@ -672,7 +691,7 @@ mod tests {
         let mut headers = header::HeaderMap::new();
         headers.insert(
             header::CONTENT_TYPE,
-            header::HeaderValue::from_static("multipart/form-data; boundary=XyZ"),
+            header::HeaderValue::from_static("multipart/form-data; boundary=XyZw"),
         );
         // Fed in small pieces, as a slow client sends it.
         let chunks = body.chunks(3).map(|c| Ok(web::Bytes::from_static(c)));
@@ -692,9 +711,9 @@ mod tests {
     #[tokio::test]
     async fn an_upload_is_read_part_by_part() {
         let upload = read(
-            b"--XyZ\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\nother\r\n\
-              --XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.pdf\"\r\n\r\n\
-              %PDF-1.7\r\n--XyZ--\r\n",
+            b"--XyZw\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\nother\r\n\
+              --XyZw\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.pdf\"\r\n\r\n\
+              %PDF-1.7\r\n--XyZw--\r\n",
         )
         .await
         .expect("a complete upload");
@@ -706,11 +725,30 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_boundary_under_four_bytes_is_refused_not_a_panic() {
+        for boundary in ["", "a", "ab", "abc"] {
+            let mut headers = header::HeaderMap::new();
+            let content_type = format!("multipart/form-data; boundary={boundary}");
+            headers.insert(
+                header::CONTENT_TYPE,
+                header::HeaderValue::from_str(&content_type).expect("a header value"),
+            );
+            let body =
+                [&b"\n"[..], b"--\n", b"--abc\r\n"].map(|line| Ok(web::Bytes::from_static(line)));
+            let refused = read_upload(&headers, stream::iter(body), 1024).await;
+            assert!(
+                matches!(refused, Err(AppError::BadRequest("error-malformed-upload"))),
+                "{content_type}"
+            );
+        }
+    }
+
+    #[tokio::test]
     async fn a_body_that_ends_inside_a_part_is_refused_at_once() {
         for truncated in [
-            &b"--XyZ\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\nother\r"[..],
-            b"--XyZ\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\nother\r\n--Xy",
-            b"--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.pdf\"\r\n\r\n%PDF\r",
+            &b"--XyZw\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\nother\r"[..],
+            b"--XyZw\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\nother\r\n--XyZ",
+            b"--XyZw\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.pdf\"\r\n\r\n%PDF\r",
         ] {
             let refused = read(truncated).await;
             assert!(
