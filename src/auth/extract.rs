@@ -189,7 +189,8 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
 
 /// Splits a form body into decoded pairs, refusing anything that is not valid UTF-8
 /// (where a lenient decoder would silently substitute replacement characters).
-fn decode_form(body: &[u8]) -> Result<Vec<(String, String)>, AppError> {
+/// Public for the fuzz targets in `fuzz/`.
+pub fn decode_form(body: &[u8]) -> Result<Vec<(String, String)>, AppError> {
     let malformed = || AppError::BadRequest("error-not-utf8");
     let decode = |raw: &[u8]| -> Result<String, AppError> {
         let plus_as_space: Vec<u8> = raw

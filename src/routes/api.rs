@@ -69,7 +69,7 @@ fn detail_of(
 
 /// The client's id and secret from HTTP Basic credentials (RFC 6749 §2.3.1: each
 /// form-encoded), if the request carries them.
-fn basic_credentials(req: &HttpRequest) -> Option<(String, String)> {
+pub fn basic_credentials(req: &HttpRequest) -> Option<(String, String)> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, encoded) = value.split_once(' ')?;
     if !scheme.eq_ignore_ascii_case("basic") {

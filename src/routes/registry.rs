@@ -31,7 +31,7 @@ pub const PAGE_SIZE: i64 = 50;
 const EXPORT_BATCH: i64 = 1000;
 
 /// Validates the filters; unknown values are refused with a 400, never passed to SQL.
-fn filter_of(query: &RegistryQuery) -> Result<(RegistryFilter, RegistrySort), AppError> {
+pub fn filter_of(query: &RegistryQuery) -> Result<(RegistryFilter, RegistrySort), AppError> {
     let bad = || AppError::BadRequest("error-malformed-query");
     let country = match query.country.trim() {
         "" => None,
@@ -78,7 +78,7 @@ fn filter_of(query: &RegistryQuery) -> Result<(RegistryFilter, RegistrySort), Ap
 }
 
 /// The cursor after a row, as an opaque URL-safe token.
-fn cursor_after(sort: RegistrySort, row: &PublicConnection) -> String {
+pub fn cursor_after(sort: RegistrySort, row: &PublicConnection) -> String {
     let raw = match sort {
         RegistrySort::Newest => format!(
             "n|{}|{}",
@@ -90,7 +90,9 @@ fn cursor_after(sort: RegistrySort, row: &PublicConnection) -> String {
     URL_SAFE_NO_PAD.encode(raw)
 }
 
-fn parse_cursor(sort: RegistrySort, token: &str) -> Result<Option<Cursor>, AppError> {
+/// The position a cursor token names (`None` for the first page); anything that is not a
+/// token made by [`cursor_after`] for this sort is refused with a 400.
+pub fn parse_cursor(sort: RegistrySort, token: &str) -> Result<Option<Cursor>, AppError> {
     if token.is_empty() {
         return Ok(None);
     }
