@@ -30,6 +30,8 @@ pub struct Settings {
     pub database_pool_size: u32,
     /// The bearer token `/metrics` requires; when unset, `/metrics` answers 404.
     pub metrics_token: Option<String>,
+    /// Seconds between runs of the scheduled jobs.
+    pub scheduler_seconds: u64,
     pub rules: WorkflowRules,
     pub mail: MailSettings,
     pub api: ApiSettings,
@@ -93,6 +95,7 @@ impl fmt::Debug for Settings {
                 "metrics_token",
                 &self.metrics_token.as_ref().map(|_| "<redacted>"),
             )
+            .field("scheduler_seconds", &self.scheduler_seconds)
             .field("rules", &self.rules)
             .field("mail", &self.mail)
             .field("api", &self.api)
@@ -157,6 +160,10 @@ impl Settings {
             session_absolute_hours: parse_number(&non_empty, "SESSION_ABSOLUTE_HOURS", 12)?,
             database_pool_size: parse_number(&non_empty, "DATABASE_POOL_SIZE", 8)?,
             metrics_token,
+            scheduler_seconds: match parse_number(&non_empty, "SCHEDULER_SECONDS", 60)? {
+                s if s <= 86_400 => s,
+                s => bail!("SCHEDULER_SECONDS must be at most 86400 (a day), got {s}"),
+            },
             rules: WorkflowRules {
                 decision_days: parse_number(&non_empty, "DECISION_DAYS", 30)?,
                 rfi_days: parse_number(&non_empty, "RFI_DAYS", 15)?,
@@ -272,6 +279,8 @@ mod tests {
         assert!(settings(&[("METRICS_TOKEN", "short")]).is_err());
         assert!(settings(&[("SESSION_IDLE_MINUTES", "-3")]).is_err());
         assert!(settings(&[("BASE_URL", "ftp://x")]).is_err());
+        assert!(settings(&[("SCHEDULER_SECONDS", "0")]).is_err());
+        assert!(settings(&[("SCHEDULER_SECONDS", "86401")]).is_err());
     }
 
     #[test]

@@ -39,7 +39,7 @@ pub struct Runtime {
     /// HTTP worker threads; one per core when `None`.
     pub workers: Option<usize>,
     pub clock: Arc<dyn Clock>,
-    /// Whether this process runs the scheduled jobs (every minute).
+    /// Whether this process runs the scheduled jobs (every `SCHEDULER_SECONDS`).
     pub run_scheduler: bool,
     /// Whether this process delivers the outbox (when a mail server is configured).
     pub run_mail_worker: bool,
@@ -93,7 +93,7 @@ impl Application {
                 pool.clone(),
                 runtime.clock.clone(),
                 settings.rules.clone(),
-                Duration::from_secs(60),
+                Duration::from_secs(settings.scheduler_seconds),
                 metrics.clone(),
             );
         }

@@ -20,8 +20,17 @@ use crate::workflows::{WorkflowError, applications, connections, notify};
 static HOLDER: LazyLock<String> =
     LazyLock::new(|| format!("{}-{}", std::process::id(), uuid::Uuid::new_v4()));
 
-/// How long a lease lasts: a little less than two runs, so a stopped server's lease lapses.
-const LEASE: TimeDelta = TimeDelta::seconds(110);
+/// How often the jobs run unless `SCHEDULER_SECONDS` says otherwise.
+const DEFAULT_EVERY: Duration = Duration::from_secs(60);
+
+/// The longest time between runs that `SCHEDULER_SECONDS` allows: a day.
+const MAX_EVERY: Duration = Duration::from_secs(86_400);
+
+/// How long a lease lasts for runs `every` apart: longer than one run, so its holder keeps
+/// it, and a little less than two, so a stopped server's lease lapses (110 s for a minute).
+fn lease_for(every: Duration) -> TimeDelta {
+    TimeDelta::milliseconds((every.min(MAX_EVERY).as_millis() * 11 / 6) as i64)
+}
 
 /// What one run did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -61,9 +70,20 @@ pub fn run_as(
     rules: &WorkflowRules,
     holder: &str,
 ) -> Result<RunReport, WorkflowError> {
+    run_leased(pool, clock, rules, holder, lease_for(DEFAULT_EVERY))
+}
+
+/// Runs every job once if `holder` can take the lease for `lease`.
+fn run_leased(
+    pool: &DbPool,
+    clock: &dyn Clock,
+    rules: &WorkflowRules,
+    holder: &str,
+    lease: TimeDelta,
+) -> Result<RunReport, WorkflowError> {
     let mut conn = pool.get()?;
     let now = clock.now();
-    if !connection_db::acquire_lease(&mut conn, holder, now, now + LEASE)? {
+    if !connection_db::acquire_lease(&mut conn, holder, now, now + lease)? {
         return Ok(RunReport::default());
     }
     let dismissed = applications::lapse_unanswered_requests(&mut conn, now)?;
@@ -88,12 +108,13 @@ pub fn spawn(
     every: Duration,
     metrics: Arc<Metrics>,
 ) {
+    let lease = lease_for(every);
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
         loop {
             tick.tick().await;
             let (pool, clock, rules) = (pool.clone(), clock.clone(), rules.clone());
-            let run = move || run_once(&pool, clock.as_ref(), &rules);
+            let run = move || run_leased(&pool, clock.as_ref(), &rules, &HOLDER, lease);
             let result = tokio::task::spawn_blocking(run).await;
             metrics.record_scheduler_run(match &result {
                 Ok(Ok(report)) if report.ran => SchedulerOutcome::Ran,
