@@ -20,6 +20,7 @@ mod metrics;
 mod organisation;
 mod queries;
 mod registry;
+mod resilience;
 mod sessions;
 mod smtp_sink;
 mod two_factor;
