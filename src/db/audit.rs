@@ -2,6 +2,7 @@
 //! Appending must happen inside the write transaction of the change it records.
 
 use chrono::NaiveDateTime;
+use diesel::pg::PgConnection;
 use diesel::prelude::*;
 
 use crate::db::DbConn;
@@ -53,6 +54,16 @@ impl AuditEvent {
             ip: &self.ip,
         }
     }
+}
+
+/// Locks the chain's head until the transaction ends (see [`crate::db::write_tx`]).
+pub fn lock_head(conn: &mut PgConnection) -> QueryResult<()> {
+    audit_head::table
+        .find(1)
+        .select(audit_head::last_seq)
+        .for_update()
+        .first::<i64>(conn)
+        .map(drop)
 }
 
 /// Appends one event to the chain. The first statement bumps the head row, which on

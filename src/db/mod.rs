@@ -205,7 +205,12 @@ impl Drop for SqliteWriteTurn {
 }
 
 /// Runs `f` in a write transaction: `BEGIN IMMEDIATE` on SQLite (so two writers queue
-/// instead of failing at commit), a plain transaction on PostgreSQL.
+/// instead of failing at commit); on PostgreSQL, a transaction that first locks the audit
+/// chain's head, so that writers queue there as they do on SQLite. Every change appends to
+/// the chain, so writers wait for the head in any case; one that locked a row of its own
+/// before waiting could meet a writer that holds the head and needs that row (a renewal
+/// decided while its connection is suspended): a deadlock, which PostgreSQL ends by failing
+/// one of them. Taken first, the head also makes what `f` reads the latest committed state.
 /// Commits when `f` succeeds, rolls back otherwise.
 pub fn write_tx<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
 where
@@ -220,6 +225,10 @@ where
         }
         DbConn::Pg(c) => {
             <PgConnection as Connection>::TransactionManager::begin_transaction(c)?;
+            if let Err(e) = audit::lock_head(c) {
+                let _ = <PgConnection as Connection>::TransactionManager::rollback_transaction(c);
+                return Err(e.into());
+            }
             None
         }
     };

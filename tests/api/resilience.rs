@@ -15,6 +15,7 @@ use std::process::{Child, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use futures_util::future::join_all;
 use interconnect_registry::db::DbConn;
@@ -1035,3 +1036,58 @@ async fn two_servers_on_one_database_share_sessions_numbers_jobs_and_mail() {
     );
 }
 
+#[tokio::test]
+async fn a_renewal_decided_while_its_connection_is_suspended_fails_neither() {
+    let app = TestApp::spawn().await;
+    let cast = Cast::assemble(&app).await;
+    let connection = cast.approved_connection().await;
+    let mut fields = complete_fields();
+    fields.push((
+        "related_approval_number",
+        connection.approval_number.clone(),
+    ));
+    let renewal = cast.provider.submit_application("renewal", &fields).await;
+    cast.review_and_open_vote(&renewal, &[(&cast.technical, "technical")])
+        .await;
+    for voter in cast.voters() {
+        voter.vote(&renewal, "approve", "ok").await;
+    }
+    // Another writer holds the database while the decision and then the suspension
+    // arrive, so that both wait at once: the decision first, the suspension behind it.
+    let mut writer = app.conn();
+    writer
+        .batch_execute(if app.is_postgres() {
+            "BEGIN; UPDATE audit_head SET last_seq = last_seq WHERE id = 1"
+        } else {
+            "BEGIN IMMEDIATE"
+        })
+        .unwrap();
+    let decide = format!("/committee/applications/{renewal}/decide");
+    let decision = cast.chair.post(
+        &decide,
+        &[
+            ("legal_basis", "Notice No. 258"),
+            ("validity_months", "12"),
+            ("conditions", ""),
+        ],
+    );
+    let suspension = async {
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        cast.chair
+            .post(
+                &format!("/committee/connections/{}/suspend", connection.id),
+                &[("reason", "Traffic to a scam call centre")],
+            )
+            .await
+    };
+    let release = async {
+        tokio::time::sleep(Duration::from_millis(800)).await;
+        writer.batch_execute("ROLLBACK").unwrap();
+    };
+    let (decision, suspension, ()) = tokio::join!(decision, suspension, release);
+    assert_eq!(decision.status(), StatusCode::SEE_OTHER);
+    assert_eq!(suspension.status(), StatusCode::SEE_OTHER);
+    let events = connection_events_of(&mut app.conn(), &connection.id);
+    assert_eq!(events, ["approved", "renewed", "suspended"]);
+    audit_chain_intact(&app);
+}
