@@ -12,6 +12,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::process::{Child, Stdio};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
@@ -26,7 +27,7 @@ use interconnect_registry::db::models::{
 use interconnect_registry::db::schema::{
     applications, audit_events, connection_events, connections, outbox_messages, scheduler_leases,
 };
-use interconnect_registry::domain::clock::{Clock, SystemClock};
+use interconnect_registry::domain::clock::{Clock, ManualClock, SystemClock};
 use reqwest::StatusCode;
 use reqwest::multipart::{Form, Part};
 
@@ -161,10 +162,16 @@ impl Drop for Server {
     }
 }
 
-/// A browser of `app`'s database that talks to the server at `base`.
+/// A browser of `app`'s database that talks to the server at `base`: the one place where
+/// signing in to a spawned server differs from signing in to `app`. That server reads the
+/// system clock, while the helpers' authenticator reads the browser's and gives the code
+/// of the step before it (the earliest `app` accepts); a browser clock one step ahead of
+/// the real time gives the current step's code, which the server accepts a step either way.
 fn browser_at(app: &TestApp, base: &str) -> TestApp {
     let mut browser = app.another_browser();
     browser.address = base.to_string();
+    let ahead = chrono::Utc::now().naive_utc() + chrono::TimeDelta::seconds(30);
+    browser.clock = Arc::new(ManualClock::starting_at(ahead));
     browser
 }
 
