@@ -13,6 +13,7 @@ mod certificates;
 mod cli;
 mod csrf;
 mod errors;
+mod hostile;
 mod language;
 mod load;
 mod mail;

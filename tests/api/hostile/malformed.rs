@@ -1,0 +1,589 @@
+//! Over-long and non-UTF-8 input: megabyte bodies to every form and JSON route, fields
+//! past their length, very long query strings and headers, bytes that are not UTF-8 in
+//! form bodies, query strings, paths, JSON, headers and cookies, and JSON nested past
+//! reason. Each is refused with a 4xx that names the problem (in English and Lao on a
+//! page), and none gives a 5xx.
+
+use interconnect_registry::domain::language::Lang;
+use reqwest::StatusCode;
+
+use super::inspect::{Expect, Inspector, says};
+use super::{Agent, Reply, api_token, raw_request};
+use crate::helpers::{TestApp, text_of};
+
+/// Every route that takes a form, as its handler is reached (ids that need not exist).
+const FORM_ROUTES: &[(&str, &str)] = &[
+    ("/sign-in", "public"),
+    ("/sign-in/two-factor", "public"),
+    ("/language", "public"),
+    ("/password/forgot", "public"),
+    ("/password/reset/x", "public"),
+    ("/invitation/x", "public"),
+    ("/sign-out", "admin"),
+    ("/account/notifications", "admin"),
+    ("/account/two-factor", "admin"),
+    ("/account/sessions/end", "admin"),
+    ("/admin/users", "admin"),
+    ("/admin/users/x", "admin"),
+    ("/admin/users/x/deactivate", "admin"),
+    ("/admin/users/x/reactivate", "admin"),
+    ("/admin/users/x/two-factor/reset", "admin"),
+    ("/admin/organisations", "admin"),
+    ("/admin/organisations/x/edit", "admin"),
+    ("/admin/outbox/x/retry", "admin"),
+    ("/organisation/edit", "provider"),
+    ("/organisation/invite", "provider"),
+    ("/organisation/api-clients", "provider"),
+    ("/organisation/api-clients/x/rotate", "provider"),
+    ("/organisation/api-clients/x/revoke", "provider"),
+    ("/applications", "provider"),
+    ("/applications/{draft}/edit", "provider"),
+    ("/applications/{draft}/attachments/x/delete", "provider"),
+    ("/applications/{draft}/answer", "provider"),
+    ("/applications/{draft}/withdraw", "provider"),
+    ("/connections/x/answer", "provider"),
+    ("/connections/x/disconnected", "provider"),
+    ("/committee/applications/x/screen", "secretariat"),
+    ("/committee/applications/x/request-info", "secretariat"),
+    ("/committee/applications/x/complete", "secretariat"),
+    ("/committee/applications/x/assign", "secretariat"),
+    ("/committee/applications/x/review", "chair"),
+    ("/committee/applications/x/recuse", "chair"),
+    ("/committee/applications/x/open-vote", "secretariat"),
+    ("/committee/applications/x/vote", "chair"),
+    ("/committee/applications/x/decide", "chair"),
+    ("/committee/connections/x/suspend", "chair"),
+    ("/committee/connections/x/reinstate", "chair"),
+    ("/committee/connections/x/show-cause", "secretariat"),
+    ("/committee/connections/x/decide", "chair"),
+    ("/committee/connections/x/verify", "secretariat"),
+];
+
+/// Every API route that takes a JSON body.
+const JSON_ROUTES: &[(&str, &str)] = &[
+    ("POST", "/api/v1/applications"),
+    ("PATCH", "/api/v1/applications/{api}"),
+    ("POST", "/api/v1/applications/{api}/answers"),
+];
+
+const MEGABYTE: usize = 1024 * 1024;
+
+/// A form given a field past its length: who sends it, where, its other fields, and the
+/// long one.
+type LongForm<'a> = (&'a Agent, &'a str, &'a [(&'a str, &'a str)], &'static str);
+
+struct World {
+    app: TestApp,
+    inspector: Inspector,
+    public: Agent,
+    public_lo: Agent,
+    admin: Agent,
+    provider: Agent,
+    chair: Agent,
+    secretariat: Agent,
+    token: String,
+    draft: String,
+    api_draft: String,
+}
+
+impl World {
+    async fn new(app: TestApp) -> World {
+        let provider = app.create_user("org_admin", None);
+        let provider = Agent::signed_in(&app, &provider, Lang::En).await;
+        let location = provider.act("/applications", &[("kind", "new")]).await;
+        let draft = location
+            .trim_start_matches("/applications/")
+            .trim_end_matches("/edit")
+            .to_string();
+        let reply = provider
+            .post(
+                "/organisation/api-clients",
+                &[("name", "malformed"), ("user_id", provider.user_id())],
+            )
+            .await
+            .expect(StatusCode::OK, "API client");
+        let client_id = text_of(&reply.body, ".client-id").expect("client id");
+        let secret = text_of(&reply.body, ".client-secret").expect("secret");
+        let token = api_token(&app, &client_id, &secret).await;
+        let res = reqwest::Client::new()
+            .post(app.url("/api/v1/applications"))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({ "kind": "new" }))
+            .send()
+            .await
+            .expect("API draft");
+        let reply = Reply::read(res, "API draft")
+            .await
+            .expect(StatusCode::CREATED, "API draft");
+        let created: serde_json::Value = serde_json::from_str(&reply.body).expect("JSON");
+        let (admin, chair, secretariat) = (
+            app.create_user("admin", None),
+            app.create_member("chair", &["legal"]),
+            app.create_user("secretariat", None),
+        );
+        World {
+            public: Agent::anonymous(&app, Lang::En).await,
+            public_lo: Agent::anonymous(&app, Lang::Lo).await,
+            admin: Agent::signed_in(&app, &admin, Lang::En).await,
+            chair: Agent::signed_in(&app, &chair, Lang::En).await,
+            secretariat: Agent::signed_in(&app, &secretariat, Lang::En).await,
+            provider,
+            token,
+            draft,
+            api_draft: created["id"].as_str().expect("id").to_string(),
+            inspector: Inspector::default(),
+            app,
+        }
+    }
+
+    fn agent(&self, who: &str) -> &Agent {
+        match who {
+            "public" => &self.public,
+            "admin" => &self.admin,
+            "provider" => &self.provider,
+            "chair" => &self.chair,
+            "secretariat" => &self.secretariat,
+            other => panic!("no agent for {other}"),
+        }
+    }
+
+    fn form_path(&self, pattern: &str) -> String {
+        pattern.replace("{draft}", &self.draft)
+    }
+
+    /// A raw form body, with this agent's CSRF token first, to a form route.
+    async fn form_bytes(&self, agent: &Agent, path: &str, body: Vec<u8>) -> Reply {
+        let mut full = format!("csrf={}&", agent.csrf()).into_bytes();
+        full.extend(body);
+        let res = agent
+            .browser
+            .client
+            .post(self.app.url(path))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(full)
+            .send()
+            .await
+            .expect("POST");
+        Reply::read(res, &format!("POST {path}")).await
+    }
+
+    /// A JSON body to an API route.
+    async fn json_bytes(&self, method: &str, path: &str, body: Vec<u8>) -> Reply {
+        let path = path.replace("{api}", &self.api_draft);
+        let res = reqwest::Client::new()
+            .request(
+                reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
+                self.app.url(&path),
+            )
+            .bearer_auth(&self.token)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .expect("API request");
+        Reply::read(res, &format!("{method} {path}")).await
+    }
+
+    /// A page refusal: `status`, and the message of `key` in the agent's language.
+    fn page_refused(
+        &self,
+        reply: &Reply,
+        status: StatusCode,
+        key: &str,
+        agent: &Agent,
+        what: &str,
+    ) {
+        assert_eq!(reply.status, status, "{what}: {}", reply.body);
+        let message = agent.says(key);
+        assert!(
+            says(&reply.body, &message),
+            "{what}: {message:?} is not said"
+        );
+        self.inspector.inert(what, &reply.body);
+    }
+
+    /// An API refusal: `status`, as a problem document with the code of `key`.
+    fn problem(&self, reply: &Reply, status: StatusCode, key: &str, what: &str) {
+        assert_eq!(reply.status, status, "{what}: {}", reply.body);
+        assert_eq!(reply.content_type, "application/problem+json", "{what}");
+        let problem = self.inspector.json("API: problem", &reply.body, &[]);
+        assert_eq!(
+            problem["code"],
+            key.trim_start_matches("error-"),
+            "{what}: {}",
+            reply.body
+        );
+    }
+
+    /// A megabyte to every form and every JSON route, and to the token endpoint.
+    async fn megabytes(&self) {
+        let big = format!("address={}", "x".repeat(MEGABYTE)).into_bytes();
+        for (pattern, who) in FORM_ROUTES {
+            let agent = self.agent(who);
+            let reply = self
+                .form_bytes(agent, &self.form_path(pattern), big.clone())
+                .await;
+            self.page_refused(
+                &reply,
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "error-payload-too-large",
+                agent,
+                &format!("a megabyte to {pattern}"),
+            );
+        }
+        let reply = self
+            .form_bytes(&self.public_lo, "/password/forgot", big.clone())
+            .await;
+        self.page_refused(
+            &reply,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "error-payload-too-large",
+            &self.public_lo,
+            "a megabyte, in Lao",
+        );
+        let json = format!(
+            "{{\"kind\":\"new\",\"fields\":{{\"redundancy\":\"{}\"}}}}",
+            "x".repeat(MEGABYTE)
+        );
+        for (method, path) in JSON_ROUTES {
+            let reply = self
+                .json_bytes(method, path, json.clone().into_bytes())
+                .await;
+            self.problem(
+                &reply,
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "error-payload-too-large",
+                &format!("a megabyte of JSON to {path}"),
+            );
+        }
+        let res = reqwest::Client::new()
+            .post(self.app.url("/api/v1/token"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(big)
+            .send()
+            .await
+            .expect("token");
+        let reply = Reply::read(res, "token").await;
+        self.problem(
+            &reply,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "error-payload-too-large",
+            "a megabyte to the token endpoint",
+        );
+    }
+
+    /// Fields past their length, inside the body limit: the form comes back with what
+    /// was typed and the problem beside the field; the API names the field.
+    async fn long_fields(&self) {
+        let long = "ລ".repeat(20_000);
+        let forms: [LongForm; 4] = [
+            (
+                &self.admin,
+                "/admin/organisations",
+                &[("slug", "long-one"), ("name_lo", "ຍາວ"), ("asns", "")],
+                "name_en",
+            ),
+            (
+                &self.provider,
+                "/organisation/invite",
+                &[
+                    ("email", "long@example.la"),
+                    ("role", "applicant"),
+                    ("language", "lo"),
+                ],
+                "name",
+            ),
+            (
+                &self.provider,
+                "/organisation/api-clients",
+                &[("user_id", self.provider.user_id())],
+                "name",
+            ),
+            (
+                &self.provider,
+                &format!("/applications/{}/edit", self.draft),
+                &[("intent", "save")],
+                "counterparty_name",
+            ),
+        ];
+        for (agent, path, fixed, field) in forms {
+            let mut fields = fixed.to_vec();
+            fields.push((field, &long));
+            let reply = agent
+                .post(path, &fields)
+                .await
+                .expect(StatusCode::UNPROCESSABLE_ENTITY, path);
+            self.inspector.page(
+                &format!("{path} refused"),
+                &reply.body,
+                &[Expect::new(0, "long field", long.clone())],
+            );
+            let problem = text_of(&reply.body, &format!("#e-{field}"))
+                .or_else(|| text_of(&reply.body, ".field-error"))
+                .unwrap_or_default();
+            assert_eq!(problem, agent.says("error-too-long"), "{path}");
+        }
+        let body = serde_json::json!({ "fields": { "counterparty_name": long } });
+        let reply = self
+            .json_bytes(
+                "PATCH",
+                "/api/v1/applications/{api}",
+                body.to_string().into_bytes(),
+            )
+            .await
+            .expect(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "a long field over the API",
+            );
+        let problem = self.inspector.json("API: problem", &reply.body, &[]);
+        assert_eq!(problem["errors"][0]["field"], "counterparty_name");
+        assert_eq!(problem["errors"][0]["code"], "too-long");
+    }
+
+    /// Very long query strings, paths and headers.
+    async fn long_requests(&self) {
+        let q = "q".repeat(8 * 1024);
+        let reply = self
+            .public
+            .get(&format!("/registry?q={q}"))
+            .await
+            .expect(StatusCode::OK, "an 8 KB search");
+        self.inspector.inert("public: long search", &reply.body);
+        let reply = self
+            .public
+            .get(&format!("/api/v1/registry?q={q}"))
+            .await
+            .expect(StatusCode::OK, "an 8 KB search over the API");
+        self.inspector.json("API: registry", &reply.body, &[]);
+        for (what, request) in [
+            (
+                "a 100 KB query string",
+                format!(
+                    "GET /registry?q={} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                    "q".repeat(100 * 1024)
+                ),
+            ),
+            (
+                "a 100 KB path",
+                format!(
+                    "GET /registry/{} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                    "n".repeat(100 * 1024)
+                ),
+            ),
+            (
+                "a 64 KB cookie",
+                format!(
+                    "GET /dashboard HTTP/1.1\r\nHost: x\r\nCookie: ir_session={}\r\nConnection: close\r\n\r\n",
+                    "c".repeat(64 * 1024)
+                ),
+            ),
+            (
+                "a 20 KB language header",
+                format!(
+                    "GET / HTTP/1.1\r\nHost: x\r\nAccept-Language: {}\r\nConnection: close\r\n\r\n",
+                    "lo;q=0.5, ".repeat(2000)
+                ),
+            ),
+            (
+                "a 20 KB bearer token",
+                format!(
+                    "GET /api/v1/applications HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nConnection: close\r\n\r\n",
+                    "t".repeat(20 * 1024)
+                ),
+            ),
+            (
+                "a thousand headers",
+                format!(
+                    "GET / HTTP/1.1\r\nHost: x\r\n{}Connection: close\r\n\r\n",
+                    (0..1000)
+                        .map(|i| format!("X-H{i}: v\r\n"))
+                        .collect::<String>()
+                ),
+            ),
+        ] {
+            let (status, _) = raw_request(&self.app, request.as_bytes()).await;
+            assert!((200..500).contains(&status), "{what}: {status}");
+            self.inspector.response("raw response", what);
+        }
+        let res = reqwest::Client::new()
+            .get(self.app.url("/api/v1/applications"))
+            .bearer_auth("t".repeat(8 * 1024))
+            .send()
+            .await
+            .expect("long token");
+        let reply = Reply::read(res, "a long bearer token").await;
+        self.problem(
+            &reply,
+            StatusCode::UNAUTHORIZED,
+            "error-bearer-required",
+            "a long bearer token",
+        );
+    }
+
+    /// Bytes that are not UTF-8, wherever text comes in.
+    async fn not_utf8(&self) {
+        for body in [
+            b"name_en=\xff\xfe".to_vec(),
+            b"name_en=%FF%FE".to_vec(),
+            b"%C0%AF=x".to_vec(),
+        ] {
+            let reply = self
+                .form_bytes(&self.admin, "/admin/organisations", body)
+                .await;
+            self.page_refused(
+                &reply,
+                StatusCode::BAD_REQUEST,
+                "error-not-utf8",
+                &self.admin,
+                "a form that is not UTF-8",
+            );
+        }
+        let reply = self
+            .form_bytes(&self.public_lo, "/password/forgot", b"email=%FF".to_vec())
+            .await;
+        self.page_refused(
+            &reply,
+            StatusCode::BAD_REQUEST,
+            "error-not-utf8",
+            &self.public_lo,
+            "a form that is not UTF-8, in Lao",
+        );
+        for (pattern, who) in FORM_ROUTES {
+            let agent = self.agent(who);
+            let reply = self
+                .form_bytes(
+                    agent,
+                    &self.form_path(pattern),
+                    b"reason=%ED%A0%80&answer=\xc3".to_vec(),
+                )
+                .await;
+            self.page_refused(
+                &reply,
+                StatusCode::BAD_REQUEST,
+                "error-not-utf8",
+                agent,
+                &format!("not UTF-8 to {pattern}"),
+            );
+        }
+        let res = reqwest::Client::new()
+            .post(self.app.url("/api/v1/token"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(b"grant_type=client_credentials&client_id=%FF&client_secret=\xfe".to_vec())
+            .send()
+            .await
+            .expect("token");
+        let reply = Reply::read(res, "token").await;
+        assert!(
+            reply.status.is_client_error(),
+            "token not UTF-8: {}",
+            reply.status
+        );
+        self.inspector.json("API: token refused", &reply.body, &[]);
+
+        for (public, path) in [
+            (&self.public, "/registry?q=%FF%FE"),
+            (&self.public_lo, "/registry?q=%FF%FE"),
+            (&self.public, "/verify?token=%C3%28"),
+            (&self.public, "/sign-in?next=%FF"),
+            (&self.public, "/registry.csv?provider=%80"),
+        ] {
+            let reply = public.get(path).await;
+            self.page_refused(
+                &reply,
+                StatusCode::BAD_REQUEST,
+                "error-malformed-query",
+                public,
+                path,
+            );
+        }
+        let reply = self.public.get("/api/v1/registry?q=%FF").await;
+        self.problem(
+            &reply,
+            StatusCode::BAD_REQUEST,
+            "error-malformed-query",
+            "API query",
+        );
+        for path in ["/registry/%FF%FE", "/verify/%C3%28", "/api/v1/registry/%FF"] {
+            let reply = self.public.get(path).await;
+            assert_eq!(reply.status, StatusCode::NOT_FOUND, "{path}");
+        }
+        for path in [
+            "/applications/%FF".to_string(),
+            format!("/applications/{}/%FF", self.draft),
+        ] {
+            let reply = self.provider.get(&path).await;
+            assert_eq!(reply.status, StatusCode::NOT_FOUND, "{path}");
+        }
+
+        for (what, body) in [
+            (
+                "JSON that is not UTF-8",
+                b"{\"kind\":\"\xff\xfe\"}".to_vec(),
+            ),
+            (
+                "JSON with a lone surrogate",
+                br#"{"kind":"\ud800"}"#.to_vec(),
+            ),
+            ("JSON cut short", br#"{"kind":"new","fields":{"#.to_vec()),
+            (
+                "JSON of the wrong shape",
+                br#"{"kind":["new"],"declaration_accepted":"yes"}"#.to_vec(),
+            ),
+            (
+                "JSON with an unknown field",
+                br#"{"kind":"new","admin":true}"#.to_vec(),
+            ),
+            (
+                "JSON nested a hundred thousand deep",
+                "[".repeat(100_000).into_bytes(),
+            ),
+            (
+                "JSON with a huge number",
+                format!(
+                    "{{\"kind\":\"new\",\"declaration_accepted\":1{}}}",
+                    "0".repeat(5000)
+                )
+                .into_bytes(),
+            ),
+            ("an empty body", Vec::new()),
+        ] {
+            for (method, path) in JSON_ROUTES {
+                let reply = self.json_bytes(method, path, body.clone()).await;
+                self.problem(
+                    &reply,
+                    StatusCode::BAD_REQUEST,
+                    "error-malformed-json",
+                    &format!("{what} to {path}"),
+                );
+            }
+        }
+
+        let raw: [(&str, &[u8]); 6] = [
+            ("a query that is not UTF-8", b"GET /registry?q=\xff\xfe HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
+            ("a path that is not UTF-8", b"GET /registry/\xff HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
+            ("a cookie that is not UTF-8", b"GET /dashboard HTTP/1.1\r\nHost: x\r\nCookie: ir_session=\xff\xfe; ir_lang=\xc3\x28; ir_flash=\xff\r\nConnection: close\r\n\r\n"),
+            ("a language that is not UTF-8", b"GET / HTTP/1.1\r\nHost: x\r\nAccept-Language: \xff\xfe\r\nConnection: close\r\n\r\n"),
+            ("a bearer token that is not UTF-8", b"GET /api/v1/applications HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \xff\xfe\r\nConnection: close\r\n\r\n"),
+            ("basic credentials that are not UTF-8", b"POST /api/v1/token HTTP/1.1\r\nHost: x\r\nAuthorization: Basic /+7/\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 29\r\nConnection: close\r\n\r\ngrant_type=client_credentials"),
+        ];
+        for (what, request) in raw {
+            let (status, response) = raw_request(&self.app, request).await;
+            assert!((200..500).contains(&status), "{what}: {status}\n{response}");
+            self.inspector.response("raw response", what);
+        }
+    }
+}
+
+#[tokio::test]
+async fn over_long_and_non_utf8_input_is_refused_by_name_and_never_fails() {
+    let app = TestApp::spawn_with(&[("API_TOKENS_PER_MINUTE", "1000")]).await;
+    let world = World::new(app).await;
+    world.megabytes().await;
+    world.long_fields().await;
+    world.long_requests().await;
+    world.not_utf8().await;
+    println!(
+        "{}",
+        world.inspector.report("Over-long and non-UTF-8 input")
+    );
+}
