@@ -75,8 +75,15 @@ impl Mailer {
 
     /// The e-mail for a queued message.
     fn build(&self, message: &OutboxMessage, rendered: Rendered) -> Result<Message, String> {
+        // A header holds one line, and lettre panics on a display name with a line break
+        // in it: the name's runs of white space, line breaks included, become one space.
+        let name = message
+            .recipient_name
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
         let to = Mailbox::new(
-            Some(message.recipient_name.clone()).filter(|n| !n.trim().is_empty()),
+            Some(name).filter(|n| !n.is_empty()),
             message
                 .recipient_email
                 .parse()
