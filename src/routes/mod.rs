@@ -643,7 +643,10 @@ pub fn redirect_with_flash(
     res
 }
 
+/// A 303 to `location`. A header carries only ASCII, so any other character (a local path
+/// typed with Lao or other letters) is percent-encoded, as a browser would send it.
 pub fn see_other(location: &str) -> HttpResponse {
+    let location = percent_encoding::utf8_percent_encode(location, percent_encoding::CONTROLS);
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, location.to_string()))
         .finish()
