@@ -14,13 +14,24 @@ pub fn sniff_content_type(bytes: &[u8]) -> Option<&'static str> {
     }
 }
 
-/// A file name safe to store and to send back: no path, no control or quoting
+/// Characters that change how the text around them is shown without being seen
+/// themselves: bidirectional marks, embeddings, overrides and isolates, and zero-width
+/// characters. In a file name they disguise it (`photo\u{202E}gpj.exe` shows as
+/// `photoexe.jpg`).
+fn is_invisible_format(c: char) -> bool {
+    matches!(c,
+        '\u{061C}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}'
+        | '\u{FFF9}'..='\u{FFFB}')
+}
+
+/// A file name safe to store and to send back: no path, no control, invisible or quoting
 /// characters, at most 100 characters, with an extension that matches the content.
 pub fn safe_file_name(raw: &str, content_type: &str) -> String {
     let base = raw.rsplit(['/', '\\']).next().unwrap_or("");
     let cleaned: String = base
         .chars()
-        .filter(|c| !c.is_control() && !"\"';<>|*?:%".contains(*c))
+        .filter(|c| !c.is_control() && !is_invisible_format(*c) && !"\"';<>|*?:%".contains(*c))
         .collect();
     let stem = cleaned
         .rsplit_once('.')
@@ -79,6 +90,10 @@ mod tests {
         );
         assert_eq!(safe_file_name("a\"b;c\r\n.png", "image/png"), "abc.png");
         assert_eq!(safe_file_name("evil.exe", "image/jpeg"), "evil.jpg");
+        assert_eq!(
+            safe_file_name("photo\u{202E}gpj.exe\u{200B}\u{2066}.png", "image/png"),
+            "photogpj.exe.png"
+        );
         assert_eq!(safe_file_name("", "application/pdf"), "attachment.pdf");
         assert_eq!(
             safe_file_name(".hidden", "application/pdf"),
