@@ -443,6 +443,10 @@ pub struct Upload {
     pub bytes: Vec<u8>,
 }
 
+/// The most parts an upload may have (its forms send the CSRF token, the kind and the
+/// file).
+const MAX_UPLOAD_PARTS: usize = 8;
+
 pub async fn read_upload<S>(
     headers: &header::HeaderMap,
     body: S,
@@ -470,7 +474,13 @@ where
         file_name: String::new(),
         bytes: Vec::new(),
     };
+    let mut parts = 0;
     while let Some(mut field) = upload_step(&ended, payload.try_next()).await? {
+        // The upload forms send three parts; a body of thousands is no upload.
+        parts += 1;
+        if parts > MAX_UPLOAD_PARTS {
+            return Err(AppError::BadRequest("error-malformed-upload"));
+        }
         let name = field.name().unwrap_or("").to_string();
         if name == "file" {
             upload.file_name = field
