@@ -121,6 +121,7 @@ impl Application {
         let metrics = web::Data::from(metrics);
         let mut server = HttpServer::new(move || {
             App::new()
+                .wrap(from_fn(refuse_unreadable_address))
                 .wrap(from_fn(sessions_middleware))
                 .wrap(from_fn(render_errors))
                 .wrap(
@@ -206,6 +207,22 @@ fn prune_rate_limits(state: web::Data<AppState>) {
             }
         }
     });
+}
+
+/// Refuses, with a 400 naming the problem, a request whose address is not text: a NUL
+/// character (`%00`) anywhere in it, or a query string that does not decode to UTF-8.
+/// No path or parameter of this application holds either; PostgreSQL cannot compare NUL,
+/// and a lenient decoder would put replacement characters in place of the bytes.
+async fn refuse_unreadable_address(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    let address = req.uri().path_and_query().map_or("", |pq| pq.as_str());
+    let query = percent_encoding::percent_decode_str(req.query_string()).decode_utf8();
+    if address.to_ascii_lowercase().contains("%00") || query.is_err() {
+        return Ok(req.error_response(AppError::BadRequest("error-malformed-query")));
+    }
+    Ok(next.call(req).await?.map_into_boxed_body())
 }
 
 /// Opens the database for a command that is not the server.

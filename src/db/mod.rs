@@ -311,6 +311,13 @@ pub fn new_id() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
+/// Whether `key` (an id a form names) can name a stored row. PostgreSQL holds no NUL in
+/// text and fails a query that compares one, so a key with NUL names none, on either
+/// backend.
+pub fn can_name_a_row(key: &str) -> bool {
+    !key.contains('\0')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

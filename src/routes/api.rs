@@ -112,7 +112,13 @@ pub async fn token(
     }
     let (client_id, secret) =
         basic_credentials(&req).unwrap_or((form.client_id, form.client_secret));
-    if client_id.is_empty() || secret.is_empty() || client_id.len() > 64 || secret.len() > 256 {
+    // No client's id holds a control character (and PostgreSQL cannot compare NUL).
+    if client_id.is_empty()
+        || secret.is_empty()
+        || client_id.len() > 64
+        || secret.len() > 256
+        || client_id.chars().any(char::is_control)
+    {
         return Err(AppError::TokenRefused("invalid_client"));
     }
     state

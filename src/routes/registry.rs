@@ -104,6 +104,10 @@ pub fn parse_cursor(sort: RegistrySort, token: &str) -> Result<Option<Cursor>, A
     let (Some(kind), Some(value), Some(id)) = (kind, value, id) else {
         return Err(bad());
     };
+    // A record id has no control character (and PostgreSQL cannot compare NUL).
+    if id.chars().any(char::is_control) {
+        return Err(bad());
+    }
     let id = id.to_string();
     match (sort, kind) {
         (RegistrySort::Newest, "n") => {

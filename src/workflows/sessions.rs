@@ -131,7 +131,20 @@ pub fn sign_in(
     ip: &str,
     user_agent: &str,
 ) -> Result<SignedIn, SignInError> {
-    let email = email.trim().to_lowercase();
+    // What was typed is looked up and recorded. No address holds a control character
+    // (and PostgreSQL cannot hold NUL), so each becomes U+FFFD and matches nobody.
+    let email: String = email
+        .trim()
+        .to_lowercase()
+        .chars()
+        .map(|c| {
+            if c.is_control() {
+                char::REPLACEMENT_CHARACTER
+            } else {
+                c
+            }
+        })
+        .collect();
     let user = user_db::find_by_email(conn, &email)?;
     let password_ok = password::verify(
         password_text,

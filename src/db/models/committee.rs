@@ -3,8 +3,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::DbConn;
 use crate::db::schema::{recusals, review_assignments, users, votes};
+use crate::db::{DbConn, can_name_a_row};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = review_assignments)]
@@ -66,6 +66,9 @@ pub fn list_pending_application_ids(
 }
 
 pub fn find_assignment(conn: &mut DbConn, id: &str) -> QueryResult<Option<Assignment>> {
+    if !can_name_a_row(id) {
+        return Ok(None);
+    }
     review_assignments::table
         .find(id)
         .select(Assignment::as_select())

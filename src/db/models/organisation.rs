@@ -3,8 +3,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::DbConn;
 use crate::db::schema::organisations;
+use crate::db::{DbConn, can_name_a_row};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, serde::Serialize)]
 #[diesel(table_name = organisations)]
@@ -49,6 +49,9 @@ pub struct OrganisationChangeset<'a> {
 }
 
 pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<Organisation>> {
+    if !can_name_a_row(id) {
+        return Ok(None);
+    }
     organisations::table
         .find(id)
         .select(Organisation::as_select())

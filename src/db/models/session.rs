@@ -4,9 +4,9 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::DbConn;
 use crate::db::models::user::User;
 use crate::db::schema::{sessions, users};
+use crate::db::{DbConn, can_name_a_row};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = sessions)]
@@ -75,6 +75,9 @@ pub fn list_for_user(conn: &mut DbConn, user_id: &str) -> QueryResult<Vec<Sessio
 
 /// Ends one of a user's sessions; 0 if the user has no session with that id.
 pub fn delete_owned(conn: &mut DbConn, user_id: &str, id: &str) -> QueryResult<usize> {
+    if !can_name_a_row(id) {
+        return Ok(0);
+    }
     diesel::delete(
         sessions::table
             .filter(sessions::id.eq(id))

@@ -3,8 +3,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::DbConn;
 use crate::db::schema::{organisations, users};
+use crate::db::{DbConn, can_name_a_row};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = users)]
@@ -58,6 +58,9 @@ pub struct UserChangeset<'a> {
 }
 
 pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<User>> {
+    if !can_name_a_row(id) {
+        return Ok(None);
+    }
     users::table
         .find(id)
         .select(User::as_select())
