@@ -148,7 +148,7 @@ impl Application {
                 .app_data(
                     web::JsonConfig::default()
                         .limit(BODY_LIMIT)
-                        .error_handler(|_, _| AppError::BadRequest("error-malformed-json").into()),
+                        .error_handler(|e, _| json_refusal(&e).into()),
                 )
                 .app_data(
                     web::QueryConfig::default()
@@ -207,6 +207,15 @@ fn prune_rate_limits(state: web::Data<AppState>) {
             }
         }
     });
+}
+
+/// Why a JSON body is refused: too large, or not the JSON expected.
+fn json_refusal(error: &actix_web::error::JsonPayloadError) -> AppError {
+    use actix_web::error::JsonPayloadError::{Overflow, OverflowKnownLength};
+    match error {
+        Overflow { .. } | OverflowKnownLength { .. } => AppError::PayloadTooLarge,
+        _ => AppError::BadRequest("error-malformed-json"),
+    }
 }
 
 /// Refuses, with a 400 naming the problem, a request whose address is not text: a NUL

@@ -101,8 +101,16 @@ pub fn basic_credentials(req: &HttpRequest) -> Option<(String, String)> {
 pub async fn token(
     req: HttpRequest,
     state: web::Data<AppState>,
-    body: web::Bytes,
+    body: Result<web::Bytes, actix_web::Error>,
 ) -> Result<HttpResponse, AppError> {
+    // Taken as a result so that a body over the limit is a problem document like any other.
+    let body = body.map_err(|e| {
+        if e.as_response_error().status_code() == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE {
+            AppError::PayloadTooLarge
+        } else {
+            AppError::TokenRefused("invalid_request")
+        }
+    })?;
     let form: TokenRequest = serde_urlencoded::from_bytes(&body)
         .map_err(|_| AppError::TokenRefused("invalid_request"))?;
     match form.grant_type.as_str() {
@@ -594,6 +602,9 @@ impl utoipa::Modify for Shared {
                         .or_insert_with(|| problem(description).into());
                 };
                 add("400", "The request is malformed");
+                if operation.request_body.is_some() {
+                    add("413", "The request body is over the size limit");
+                }
                 if !public {
                     add("401", "No token, or an expired, forged or revoked one");
                     add("429", "Over the client's request limit; see `Retry-After`");
