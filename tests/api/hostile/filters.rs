@@ -15,7 +15,7 @@ use serde_json::json;
 
 use super::corpus::SQL_METACHARACTERS;
 use super::inspect::{Inspector, says};
-use super::{Agent, Reply, api_token};
+use super::{Person, Reply, api_token};
 use crate::helpers::{TestApp, text_of};
 use crate::workflow_helpers::{PDF, complete_fields};
 
@@ -132,13 +132,13 @@ fn percent(text: &str) -> String {
 struct World {
     app: TestApp,
     inspector: Inspector,
-    public: Agent,
-    public_lo: Agent,
-    admin: Agent,
-    provider: Agent,
-    secretariat: Agent,
-    chair: Agent,
-    reviewer: Agent,
+    public: Person,
+    public_lo: Person,
+    admin: Person,
+    provider: Person,
+    secretariat: Person,
+    chair: Person,
+    reviewer: Person,
     /// An application in review, with the reviewer assigned.
     in_review: String,
     token: String,
@@ -150,7 +150,7 @@ impl World {
     async fn new(app: TestApp) -> World {
         let organisation = app.create_organisation("meta-provider");
         let provider_user = app.create_user("org_admin", Some(&organisation));
-        let provider = Agent::signed_in(&app, &provider_user, Lang::En).await;
+        let provider = Person::signed_in(&app, &provider_user, Lang::En).await;
         let location = provider.act("/applications", &[("kind", "new")]).await;
         let application = location
             .trim_start_matches("/applications/")
@@ -173,16 +173,16 @@ impl World {
             app.create_user("admin", None),
             app.create_user("secretariat", None),
         );
-        let secretariat = Agent::signed_in(&app, &secretariat, Lang::En).await;
+        let secretariat = Person::signed_in(&app, &secretariat, Lang::En).await;
         let in_review = in_review(&provider, &secretariat, &reviewer.id).await;
         World {
-            reviewer: Agent::signed_in(&app, &reviewer, Lang::En).await,
+            reviewer: Person::signed_in(&app, &reviewer, Lang::En).await,
             in_review,
-            public: Agent::anonymous(&app, Lang::En).await,
-            public_lo: Agent::anonymous(&app, Lang::Lo).await,
-            admin: Agent::signed_in(&app, &admin, Lang::En).await,
+            public: Person::anonymous(&app, Lang::En).await,
+            public_lo: Person::anonymous(&app, Lang::Lo).await,
+            admin: Person::signed_in(&app, &admin, Lang::En).await,
             secretariat,
-            chair: Agent::signed_in(&app, &chair, Lang::En).await,
+            chair: Person::signed_in(&app, &chair, Lang::En).await,
             provider,
             token,
             rows,
@@ -252,14 +252,14 @@ impl World {
     }
 
     /// A refusal a person reads: a 400 page naming the problem in their language.
-    fn refused(&self, reply: &Reply, what: &str, agent: &Agent) {
+    fn refused(&self, reply: &Reply, what: &str, person: &Person) {
         assert_eq!(
             reply.status,
             StatusCode::BAD_REQUEST,
             "{what}: {}",
             reply.body
         );
-        let problem = agent.says("error-malformed-query");
+        let problem = person.says("error-malformed-query");
         assert!(
             says(&reply.body, &problem),
             "{what}: the refusal does not say {problem:?}"
@@ -348,20 +348,20 @@ impl World {
             .iter()
             .map(|query| (&self.admin, format!("/admin/outbox?{query}")))
             .chain(lists.iter().map(|path| {
-                let agent = if path.starts_with("/committee") {
+                let person = if path.starts_with("/committee") {
                     &self.secretariat
                 } else {
                     &self.provider
                 };
                 (
-                    agent,
+                    person,
                     format!("{path}?status={value}&q={value}&before={value}"),
                 )
             }));
-        for (agent, path) in pages {
-            let reply = agent.get(&path).await;
+        for (person, path) in pages {
+            let reply = person.get(&path).await;
             if nul {
-                self.refused(&reply, &path, agent);
+                self.refused(&reply, &path, person);
             } else {
                 let reply = reply.expect(StatusCode::OK, &path);
                 self.inspector.inert(&path, &reply.body);
@@ -398,8 +398,8 @@ impl World {
                     self.inspector.json("API: problem", &reply.body, &[]);
                     reply
                 }
-                ("GET", who) => self.agent(who).get(&path).await,
-                (_, who) => self.agent(who).post(&path, &form).await,
+                ("GET", who) => self.person(who).get(&path).await,
+                (_, who) => self.person(who).post(&path, &form).await,
             };
             assert!(
                 reply.status.is_client_error() || reply.status == StatusCode::SEE_OTHER,
@@ -413,14 +413,14 @@ impl World {
         }
     }
 
-    fn agent(&self, who: &str) -> &Agent {
+    fn person(&self, who: &str) -> &Person {
         match who {
             "public" => &self.public,
             "admin" => &self.admin,
             "provider" => &self.provider,
             "secretariat" => &self.secretariat,
             "chair" => &self.chair,
-            other => panic!("no agent for {other}"),
+            other => panic!("no person for {other}"),
         }
     }
 
@@ -492,11 +492,11 @@ impl World {
             "reviewing {attack:?}: {}",
             reply.status
         );
-        for (agent, path) in [
+        for (person, path) in [
             (&self.provider, "/account/sessions/end"),
             (&self.public, "/sign-in/two-factor"),
         ] {
-            let reply = agent
+            let reply = person
                 .post(
                     path,
                     &[("session", attack), ("code", attack), ("next", attack)],
@@ -541,7 +541,7 @@ impl World {
 
 /// A complete application, submitted, screened, found complete and assigned to
 /// `reviewer_id`; returns its id.
-async fn in_review(provider: &Agent, secretariat: &Agent, reviewer_id: &str) -> String {
+async fn in_review(provider: &Person, secretariat: &Person, reviewer_id: &str) -> String {
     let location = provider.act("/applications", &[("kind", "new")]).await;
     let id = location
         .trim_start_matches("/applications/")

@@ -8,7 +8,7 @@ use interconnect_registry::domain::language::Lang;
 use reqwest::StatusCode;
 
 use super::inspect::{Expect, Inspector, says};
-use super::{Agent, Reply, api_token, raw_request};
+use super::{Person, Reply, api_token, raw_request};
 use crate::helpers::{TestApp, text_of};
 
 /// Every route that takes a form, as its handler is reached (ids that need not exist).
@@ -70,17 +70,17 @@ const MEGABYTE: usize = 1024 * 1024;
 
 /// A form given a field past its length: who sends it, where, its other fields, and the
 /// long one.
-type LongForm<'a> = (&'a Agent, &'a str, &'a [(&'a str, &'a str)], &'static str);
+type LongForm<'a> = (&'a Person, &'a str, &'a [(&'a str, &'a str)], &'static str);
 
 struct World {
     app: TestApp,
     inspector: Inspector,
-    public: Agent,
-    public_lo: Agent,
-    admin: Agent,
-    provider: Agent,
-    chair: Agent,
-    secretariat: Agent,
+    public: Person,
+    public_lo: Person,
+    admin: Person,
+    provider: Person,
+    chair: Person,
+    secretariat: Person,
     token: String,
     draft: String,
     api_draft: String,
@@ -89,7 +89,7 @@ struct World {
 impl World {
     async fn new(app: TestApp) -> World {
         let provider = app.create_user("org_admin", None);
-        let provider = Agent::signed_in(&app, &provider, Lang::En).await;
+        let provider = Person::signed_in(&app, &provider, Lang::En).await;
         let location = provider.act("/applications", &[("kind", "new")]).await;
         let draft = location
             .trim_start_matches("/applications/")
@@ -122,11 +122,11 @@ impl World {
             app.create_user("secretariat", None),
         );
         World {
-            public: Agent::anonymous(&app, Lang::En).await,
-            public_lo: Agent::anonymous(&app, Lang::Lo).await,
-            admin: Agent::signed_in(&app, &admin, Lang::En).await,
-            chair: Agent::signed_in(&app, &chair, Lang::En).await,
-            secretariat: Agent::signed_in(&app, &secretariat, Lang::En).await,
+            public: Person::anonymous(&app, Lang::En).await,
+            public_lo: Person::anonymous(&app, Lang::Lo).await,
+            admin: Person::signed_in(&app, &admin, Lang::En).await,
+            chair: Person::signed_in(&app, &chair, Lang::En).await,
+            secretariat: Person::signed_in(&app, &secretariat, Lang::En).await,
             provider,
             token,
             draft,
@@ -136,14 +136,14 @@ impl World {
         }
     }
 
-    fn agent(&self, who: &str) -> &Agent {
+    fn person(&self, who: &str) -> &Person {
         match who {
             "public" => &self.public,
             "admin" => &self.admin,
             "provider" => &self.provider,
             "chair" => &self.chair,
             "secretariat" => &self.secretariat,
-            other => panic!("no agent for {other}"),
+            other => panic!("no person for {other}"),
         }
     }
 
@@ -151,11 +151,11 @@ impl World {
         pattern.replace("{draft}", &self.draft)
     }
 
-    /// A raw form body, with this agent's CSRF token first, to a form route.
-    async fn form_bytes(&self, agent: &Agent, path: &str, body: Vec<u8>) -> Reply {
-        let mut full = format!("csrf={}&", agent.csrf()).into_bytes();
+    /// A raw form body, with this person's CSRF token first, to a form route.
+    async fn form_bytes(&self, person: &Person, path: &str, body: Vec<u8>) -> Reply {
+        let mut full = format!("csrf={}&", person.csrf()).into_bytes();
         full.extend(body);
-        let res = agent
+        let res = person
             .browser
             .client
             .post(self.app.url(path))
@@ -184,17 +184,17 @@ impl World {
         Reply::read(res, &format!("{method} {path}")).await
     }
 
-    /// A page refusal: `status`, and the message of `key` in the agent's language.
+    /// A page refusal: `status`, and the message of `key` in the person's language.
     fn page_refused(
         &self,
         reply: &Reply,
         status: StatusCode,
         key: &str,
-        agent: &Agent,
+        person: &Person,
         what: &str,
     ) {
         assert_eq!(reply.status, status, "{what}: {}", reply.body);
-        let message = agent.says(key);
+        let message = person.says(key);
         assert!(
             says(&reply.body, &message),
             "{what}: {message:?} is not said"
@@ -219,15 +219,15 @@ impl World {
     async fn megabytes(&self) {
         let big = format!("address={}", "x".repeat(MEGABYTE)).into_bytes();
         for (pattern, who) in FORM_ROUTES {
-            let agent = self.agent(who);
+            let person = self.person(who);
             let reply = self
-                .form_bytes(agent, &self.form_path(pattern), big.clone())
+                .form_bytes(person, &self.form_path(pattern), big.clone())
                 .await;
             self.page_refused(
                 &reply,
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "error-payload-too-large",
-                agent,
+                person,
                 &format!("a megabyte to {pattern}"),
             );
         }
@@ -306,10 +306,10 @@ impl World {
                 "counterparty_name",
             ),
         ];
-        for (agent, path, fixed, field) in forms {
+        for (person, path, fixed, field) in forms {
             let mut fields = fixed.to_vec();
             fields.push((field, &long));
-            let reply = agent
+            let reply = person
                 .post(path, &fields)
                 .await
                 .expect(StatusCode::UNPROCESSABLE_ENTITY, path);
@@ -321,7 +321,7 @@ impl World {
             let problem = text_of(&reply.body, &format!("#e-{field}"))
                 .or_else(|| text_of(&reply.body, ".field-error"))
                 .unwrap_or_default();
-            assert_eq!(problem, agent.says("error-too-long"), "{path}");
+            assert_eq!(problem, person.says("error-too-long"), "{path}");
         }
         let body = serde_json::json!({ "fields": { "counterparty_name": long } });
         let reply = self
@@ -449,10 +449,10 @@ impl World {
             "a form that is not UTF-8, in Lao",
         );
         for (pattern, who) in FORM_ROUTES {
-            let agent = self.agent(who);
+            let person = self.person(who);
             let reply = self
                 .form_bytes(
-                    agent,
+                    person,
                     &self.form_path(pattern),
                     b"reason=%ED%A0%80&answer=\xc3".to_vec(),
                 )
@@ -461,7 +461,7 @@ impl World {
                 &reply,
                 StatusCode::BAD_REQUEST,
                 "error-not-utf8",
-                agent,
+                person,
                 &format!("not UTF-8 to {pattern}"),
             );
         }

@@ -20,7 +20,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use crate::helpers::{TestApp, TestUser, location};
 
 /// A browser of one user (or of nobody), with the CSRF token its forms carry.
-pub struct Agent {
+pub struct Person {
     pub browser: TestApp,
     pub user: Option<TestUser>,
     /// The language its pages come in.
@@ -66,10 +66,11 @@ impl Reply {
     }
 }
 
-impl Agent {
-    /// A browser signed in as `user` (through the helpers, as every test signs in), whose
-    /// pages come in `lang` (the user's preference, or the browser's when there is none).
-    pub async fn signed_in(app: &TestApp, user: &TestUser, lang: Lang) -> Agent {
+impl Person {
+    /// A browser signed in as `user` (through `TestApp::sign_in_as`, as every test signs
+    /// in), whose pages come in `lang` (the user's preference, or the browser's when there is
+    /// none).
+    pub async fn signed_in(app: &TestApp, user: &TestUser, lang: Lang) -> Person {
         Self::signed_in_with(app, user, lang, "interconnect-registry tests").await
     }
 
@@ -79,12 +80,12 @@ impl Agent {
         user: &TestUser,
         lang: Lang,
         user_agent: &str,
-    ) -> Agent {
+    ) -> Person {
         let mut browser = app.another_browser();
         browser.client = client(lang, user_agent);
         browser.sign_in_as(user).await;
         let csrf = browser.csrf().await;
-        Agent {
+        Person {
             browser,
             user: Some(user.clone()),
             lang,
@@ -93,11 +94,11 @@ impl Agent {
     }
 
     /// A browser of nobody, asking for pages in `lang`.
-    pub async fn anonymous(app: &TestApp, lang: Lang) -> Agent {
+    pub async fn anonymous(app: &TestApp, lang: Lang) -> Person {
         let mut browser = app.another_browser();
         browser.client = client(lang, "interconnect-registry tests");
         let csrf = browser.csrf().await;
-        Agent {
+        Person {
             browser,
             user: None,
             lang,
@@ -111,7 +112,7 @@ impl Agent {
     }
 
     pub fn user_id(&self) -> &str {
-        &self.user.as_ref().expect("a signed-in agent").id
+        &self.user.as_ref().expect("a signed-in person").id
     }
 
     pub async fn get(&self, path: &str) -> Reply {

@@ -10,7 +10,7 @@ use reqwest::StatusCode;
 use sha2::{Digest, Sha256};
 
 use super::inspect::{Inspector, says};
-use super::{Agent, Reply, api_token};
+use super::{Person, Reply, api_token};
 use crate::helpers::{TestApp, text_of};
 use crate::workflow_helpers::{Cast, PDF};
 
@@ -39,9 +39,9 @@ fn is_invisible(c: char) -> bool {
 struct World {
     app: TestApp,
     inspector: Inspector,
-    provider: Agent,
-    provider_lo: Agent,
-    secretariat: Agent,
+    provider: Person,
+    provider_lo: Person,
+    secretariat: Person,
     token: String,
     draft: String,
     api_draft: String,
@@ -88,9 +88,9 @@ impl World {
                 &[("notice", "Explain the traffic"), ("days", "10")],
             )
             .await;
-        let provider = Agent::signed_in(&app, &cast.provider.user, Lang::En).await;
-        let provider_lo = Agent::signed_in(&app, &cast.provider.user, Lang::Lo).await;
-        let secretariat = Agent::signed_in(&app, &cast.secretariat.user, Lang::En).await;
+        let provider = Person::signed_in(&app, &cast.provider.user, Lang::En).await;
+        let provider_lo = Person::signed_in(&app, &cast.provider.user, Lang::Lo).await;
+        let secretariat = Person::signed_in(&app, &cast.secretariat.user, Lang::En).await;
         let draft = cast.provider.start_application("new").await;
         let reply = provider
             .post(
@@ -141,10 +141,10 @@ impl World {
         }
     }
 
-    /// Sends a raw body with `content_type` to `target`, as `agent` on the web.
+    /// Sends a raw body with `content_type` to `target`, as `person` on the web.
     async fn send_as(
         &self,
-        agent: &Agent,
+        person: &Person,
         target: Target,
         content_type: &str,
         body: Vec<u8>,
@@ -152,7 +152,7 @@ impl World {
         let url = self.app.url(&self.path(target));
         let request = match target {
             Target::Api => reqwest::Client::new().post(url).bearer_auth(&self.token),
-            _ => agent.browser.client.post(url),
+            _ => person.browser.client.post(url),
         };
         let res = request
             .header("content-type", content_type)

@@ -11,7 +11,7 @@ use reqwest::StatusCode;
 
 use super::corpus::{Payload, Texts, markers_in, payloads};
 use super::inspect::{Expect, Inspector, says};
-use super::{Agent, raw_request};
+use super::{Person, raw_request};
 use crate::helpers::TestApp;
 use crate::smtp_sink::SmtpSink;
 
@@ -35,11 +35,11 @@ const FIELDS: [&str; 13] = [
 struct World {
     app: TestApp,
     inspector: Inspector,
-    admin: Agent,
-    org_admin: Agent,
+    admin: Person,
+    org_admin: Person,
     organisation_id: String,
-    public_en: Agent,
-    public_lo: Agent,
+    public_en: Person,
+    public_lo: Person,
 }
 
 fn pairs<'a>(fields: &'a [(&'a str, String)]) -> Vec<(&'a str, &'a str)> {
@@ -56,7 +56,7 @@ impl World {
     async fn send(
         &self,
         t: &Texts<'_>,
-        agent: &Agent,
+        person: &Person,
         output: &str,
         path: &str,
         fixed: &[(&str, String)],
@@ -73,7 +73,7 @@ impl World {
                 .collect()
         };
         if t.payload.refused() {
-            let reply = agent
+            let reply = person
                 .post(path, &pairs(&form(false)))
                 .await
                 .expect(StatusCode::UNPROCESSABLE_ENTITY, output);
@@ -84,11 +84,11 @@ impl World {
                 &t.retyped(&ids),
             );
             assert!(
-                says(&reply.body, &agent.says("error-control-characters")),
+                says(&reply.body, &person.says("error-control-characters")),
                 "{output}: the refusal names the problem"
             );
         }
-        agent
+        person
             .post(path, &pairs(&form(t.payload.refused())))
             .await
             .expect(StatusCode::SEE_OTHER, output);
@@ -250,8 +250,8 @@ impl World {
         .unwrap()
         .expect("the organisation");
         let user = self.app.create_user("applicant", Some(&organisation));
-        let agent = Agent::signed_in_with(&self.app, &user, Lang::En, &name).await;
-        let page = agent.page("/account").await;
+        let person = Person::signed_in_with(&self.app, &user, Lang::En, &name).await;
+        let page = person.page("/account").await;
         self.inspector.page(
             "user: sessions",
             &page,
@@ -444,11 +444,11 @@ async fn xss_payloads_through_accounts_and_requests_are_inert_in_every_output() 
     let org_admin = app.create_user("org_admin", Some(&organisation));
     let admin = app.create_user("admin", None);
     let world = World {
-        admin: Agent::signed_in(&app, &admin, Lang::En).await,
-        org_admin: Agent::signed_in(&app, &org_admin, Lang::En).await,
+        admin: Person::signed_in(&app, &admin, Lang::En).await,
+        org_admin: Person::signed_in(&app, &org_admin, Lang::En).await,
         organisation_id: organisation.id,
-        public_en: Agent::anonymous(&app, Lang::En).await,
-        public_lo: Agent::anonymous(&app, Lang::Lo).await,
+        public_en: Person::anonymous(&app, Lang::En).await,
+        public_lo: Person::anonymous(&app, Lang::Lo).await,
         inspector: Inspector::default(),
         app,
     };
@@ -469,7 +469,7 @@ async fn a_name_with_line_breaks_still_gets_its_mail_on_one_header_line() {
     let url = sink.url();
     let app = TestApp::spawn_with(&[("SMTP_URL", url.as_str())]).await;
     let org_admin = app.create_user("org_admin", None);
-    let inviter = Agent::signed_in(&app, &org_admin, Lang::En).await;
+    let inviter = Person::signed_in(&app, &org_admin, Lang::En).await;
     let name = "Noy\r\nBcc: victim@evil.example\r\nX-Injected: yes";
     inviter
         .act(

@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 
 use super::corpus::{Payload, Texts, markers_in, payloads};
 use super::inspect::{Expect, Inspector, says};
-use super::{Agent, Reply, api_token};
+use super::{Person, Reply, api_token};
 use crate::helpers::{PASSWORD, TestApp, TestUser, text_of};
 use crate::smtp_sink::SmtpSink;
 use crate::workflow_helpers::{PDF, complete_fields};
@@ -98,20 +98,20 @@ fn field_table() -> Vec<&'static str> {
 struct World {
     app: TestApp,
     inspector: Inspector,
-    admin: Agent,
-    secretariat: Agent,
-    technical: Agent,
-    security: Agent,
-    legal: Agent,
-    chair: Agent,
-    public_en: Agent,
-    public_lo: Agent,
+    admin: Person,
+    secretariat: Person,
+    technical: Person,
+    security: Person,
+    legal: Person,
+    chair: Person,
+    public_en: Person,
+    public_lo: Person,
 }
 
 /// What one payload's journey left behind, for the outputs to be checked.
 struct Case {
     organisation_id: String,
-    provider: Agent,
+    provider: Person,
     draft_id: String,
     api_draft_id: Option<String>,
     approved_id: String,
@@ -137,14 +137,14 @@ impl World {
         let secretariat = app.create_user("secretariat", None);
         let admin = app.create_user("admin", None);
         World {
-            admin: Agent::signed_in(&app, &admin, Lang::En).await,
-            secretariat: Agent::signed_in(&app, &secretariat, Lang::En).await,
-            technical: Agent::signed_in(&app, &technical, Lang::En).await,
-            security: Agent::signed_in(&app, &security, Lang::En).await,
-            legal: Agent::signed_in(&app, &legal, Lang::En).await,
-            chair: Agent::signed_in(&app, &chair, Lang::En).await,
-            public_en: Agent::anonymous(&app, Lang::En).await,
-            public_lo: Agent::anonymous(&app, Lang::Lo).await,
+            admin: Person::signed_in(&app, &admin, Lang::En).await,
+            secretariat: Person::signed_in(&app, &secretariat, Lang::En).await,
+            technical: Person::signed_in(&app, &technical, Lang::En).await,
+            security: Person::signed_in(&app, &security, Lang::En).await,
+            legal: Person::signed_in(&app, &legal, Lang::En).await,
+            chair: Person::signed_in(&app, &chair, Lang::En).await,
+            public_en: Person::anonymous(&app, Lang::En).await,
+            public_lo: Person::anonymous(&app, Lang::Lo).await,
             inspector: Inspector::default(),
             app,
         }
@@ -158,7 +158,7 @@ impl World {
     async fn send(
         &self,
         t: &Texts<'_>,
-        agent: &Agent,
+        person: &Person,
         output: &str,
         path: &str,
         fixed: &[(&str, String)],
@@ -177,7 +177,7 @@ impl World {
         };
         if t.payload.refused() {
             let typed = form(false);
-            let reply = agent
+            let reply = person
                 .post(path, &pairs(&typed))
                 .await
                 .expect(StatusCode::UNPROCESSABLE_ENTITY, output);
@@ -192,14 +192,14 @@ impl World {
                 &reply.body,
                 &t.retyped(&ids),
             );
-            let problem = agent.says("error-control-characters");
+            let problem = person.says("error-control-characters");
             assert!(
                 says(&reply.body, &problem),
                 "{output}: the refusal does not say {problem:?}"
             );
         }
         let sent = form(t.payload.refused());
-        agent
+        person
             .post(path, &pairs(&sent))
             .await
             .expect(accepted, output)
@@ -298,7 +298,7 @@ impl World {
 
     /// The admin makes the organisation's administrator, named by the payload; odd
     /// payloads read Lao.
-    async fn provider(&self, t: &Texts<'_>, organisation_id: &str) -> Agent {
+    async fn provider(&self, t: &Texts<'_>, organisation_id: &str) -> Person {
         let lang = if t.payload.index % 2 == 1 {
             Lang::Lo
         } else {
@@ -325,12 +325,12 @@ impl World {
         let user = user_db::find_by_email(&mut self.app.conn(), &email)
             .unwrap()
             .expect("the new user");
-        Agent::signed_in(&self.app, &TestUser { id: user.id, email }, lang).await
+        Person::signed_in(&self.app, &TestUser { id: user.id, email }, lang).await
     }
 
     /// A draft with the payload in all thirty fields: kept as typed, and shown again as
     /// typed when its submission is refused.
-    async fn draft(&self, t: &Texts<'_>, provider: &Agent) -> String {
+    async fn draft(&self, t: &Texts<'_>, provider: &Person) -> String {
         let location = provider.act("/applications", &[("kind", "new")]).await;
         let id = location
             .trim_start_matches("/applications/")
@@ -383,7 +383,7 @@ impl World {
     }
 
     /// An API client named by the payload, made on the organisation's page.
-    async fn api_client(&self, t: &Texts<'_>, provider: &Agent) -> (String, String) {
+    async fn api_client(&self, t: &Texts<'_>, provider: &Person) -> (String, String) {
         let fixed = vec![("user_id", provider.user_id().to_string())];
         let reply = self
             .send(
@@ -411,7 +411,7 @@ impl World {
     async fn api_draft(
         &self,
         t: &Texts<'_>,
-        provider: &Agent,
+        provider: &Person,
         token: &str,
         draft_id: &str,
     ) -> Option<String> {
@@ -509,7 +509,7 @@ impl World {
 
     /// An application with the payload in every free-text field, its files attached,
     /// submitted.
-    async fn submitted(&self, t: &Texts<'_>, provider: &Agent) -> String {
+    async fn submitted(&self, t: &Texts<'_>, provider: &Person) -> String {
         let location = provider.act("/applications", &[("kind", "new")]).await;
         let id = location
             .trim_start_matches("/applications/")
@@ -557,7 +557,7 @@ impl World {
             .expect("the approved application's connection")
     }
 
-    fn assignment(&self, application_id: &str, reviewer: &Agent) -> String {
+    fn assignment(&self, application_id: &str, reviewer: &Person) -> String {
         committee_db::list_assignments(&mut self.app.conn(), application_id)
             .unwrap()
             .into_iter()
@@ -630,7 +630,7 @@ impl World {
 
     /// The approved application: questions asked and answered (with a revised field),
     /// reviewed, voted, approved with the payload as conditions.
-    async fn approve(&self, t: &Texts<'_>, provider: &Agent, id: &str) {
+    async fn approve(&self, t: &Texts<'_>, provider: &Person, id: &str) {
         let case = format!("/committee/applications/{id}");
         self.secretariat.act(&format!("{case}/screen"), &[]).await;
         let inbox = self.secretariat.page("/committee").await;
