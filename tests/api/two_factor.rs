@@ -291,12 +291,16 @@ async fn users_see_where_they_are_signed_in_and_end_those_sessions() {
     strangers_browser.sign_in_as(&stranger).await;
 
     let (_, html) = laptop.page("/account").await;
+    assert_eq!(
+        text_of(&html, "title").as_deref(),
+        Some("Your account · Interconnect Registry")
+    );
     let rows = scraper::Html::parse_document(&html)
-        .select(&scraper::Selector::parse("table.sessions tbody tr").unwrap())
+        .select(&scraper::Selector::parse("main table.sessions tbody tr").unwrap())
         .count();
     assert_eq!(rows, 2, "{html}");
     assert_eq!(
-        text_of(&html, "tr.current td:last-child").as_deref(),
+        text_of(&html, "main tr.current td:last-child").as_deref(),
         Some("This browser")
     );
     let phone_session = value_of(&html, "input[name=session]:not([value=others])")
