@@ -240,19 +240,19 @@ pub async fn second_factor(
             wait,
         ));
     }
-    let worker_state = state.clone();
+    let key = state.settings.secret_key.clone();
+    let now = state.clock.now();
     let worker_pending = pending.clone();
     let code: String = form.code.chars().take(32).collect();
-    let outcome = web::block(move || {
-        let mut conn = worker_state.pool.get().map_err(WorkflowError::from)?;
-        sessions::give_second_factor(
-            &mut conn,
-            &worker_state.settings.secret_key,
+    let outcome = read(&state, move |conn| {
+        Ok(sessions::give_second_factor(
+            conn,
+            &key,
             &worker_pending,
             &code,
-            worker_state.clock.now(),
+            now,
             &ip,
-        )
+        ))
     })
     .await?;
     let next = safe_next(&form.next);
