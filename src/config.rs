@@ -8,6 +8,7 @@ use url::Url;
 
 use crate::domain::account::EmailAddress;
 use crate::domain::language::Lang;
+use crate::trusted_proxies::TrustedProxies;
 
 /// The default database when `DATABASE_URL` is unset: a SQLite file in the working directory.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://interconnect-registry.db";
@@ -32,6 +33,8 @@ pub struct Settings {
     pub metrics_token: Option<String>,
     /// Seconds between runs of the scheduled jobs.
     pub scheduler_seconds: u64,
+    /// Reverse proxies whose `X-Forwarded-For` names the client; none by default.
+    pub trusted_proxies: TrustedProxies,
     pub rules: WorkflowRules,
     pub mail: MailSettings,
     pub api: ApiSettings,
@@ -96,6 +99,7 @@ impl fmt::Debug for Settings {
                 &self.metrics_token.as_ref().map(|_| "<redacted>"),
             )
             .field("scheduler_seconds", &self.scheduler_seconds)
+            .field("trusted_proxies", &self.trusted_proxies)
             .field("rules", &self.rules)
             .field("mail", &self.mail)
             .field("api", &self.api)
@@ -163,6 +167,11 @@ impl Settings {
             scheduler_seconds: match parse_number(&non_empty, "SCHEDULER_SECONDS", 60)? {
                 s if s <= 86_400 => s,
                 s => bail!("SCHEDULER_SECONDS must be at most 86400 (a day), got {s}"),
+            },
+            trusted_proxies: match non_empty("TRUSTED_PROXIES") {
+                None => TrustedProxies::default(),
+                Some(raw) => TrustedProxies::parse(&raw)
+                    .map_err(|problem| anyhow::anyhow!("TRUSTED_PROXIES: {problem}"))?,
             },
             rules: WorkflowRules {
                 decision_days: parse_number(&non_empty, "DECISION_DAYS", 30)?,
@@ -281,6 +290,8 @@ mod tests {
         assert!(settings(&[("BASE_URL", "ftp://x")]).is_err());
         assert!(settings(&[("SCHEDULER_SECONDS", "0")]).is_err());
         assert!(settings(&[("SCHEDULER_SECONDS", "86401")]).is_err());
+        let err = settings(&[("TRUSTED_PROXIES", "127.0.0.1 proxy.local")]).unwrap_err();
+        assert!(err.to_string().contains("TRUSTED_PROXIES"), "{err}");
     }
 
     #[test]

@@ -12,5 +12,6 @@ pub mod metrics;
 pub mod routes;
 pub mod startup;
 pub mod telemetry;
+pub mod trusted_proxies;
 pub mod views;
 pub mod workflows;

@@ -1,7 +1,7 @@
 //! Tokens anyone can send: API bearer JWTs (HS256) and the `Authorization` headers that
 //! carry them or the client's credentials, approval certificates (EdDSA JWS) checked
 //! against the registry's keys in a real SQLite database, e-mailed invitation and reset
-//! links, CSRF tokens, and the codes of two-factor sign-in.
+//! links, CSRF tokens, the codes of two-factor sign-in, and `X-Forwarded-For`.
 //!
 //! Arbitrary strings must be refused without a panic. Round trips: what the registry
 //! issues verifies to what it said, and nothing else does (another key, another purpose,
@@ -22,6 +22,7 @@ use interconnect_registry::db::models::certificate::{self as certificate_db, Sig
 use interconnect_registry::db::{self, DbConn};
 use interconnect_registry::domain::certificate::CertificateClaims;
 use interconnect_registry::routes::api::basic_credentials;
+use interconnect_registry::trusted_proxies::TrustedProxies;
 use interconnect_registry::workflows::certificates::{self, Check};
 use libfuzzer_sys::arbitrary::{self, Arbitrary};
 use libfuzzer_sys::fuzz_target;
@@ -126,6 +127,19 @@ fn headers(input: &Input<'_>) {
         basic_credentials(&req),
         Some((input.id.to_string(), input.other.to_string()))
     );
+    forwarded_for(input);
+}
+
+/// Whatever a client writes in `X-Forwarded-For`, an untrusted peer is the client, and the
+/// address a trusted proxy appends last is not hidden by what came before it.
+fn forwarded_for(input: &Input<'_>) {
+    let proxies = TrustedProxies::parse("127.0.0.1, ::1, 10.0.0.0/8").expect("valid");
+    let client_wrote = [input.token.as_bytes(), input.other.as_bytes()];
+    let outsider = "203.0.113.9".parse().expect("an address");
+    assert_eq!(proxies.client(outsider, client_wrote.into_iter()), outsider);
+    let through_proxy = client_wrote.into_iter().chain([b"203.0.113.9".as_slice()]);
+    let proxy = "127.0.0.1".parse().expect("an address");
+    assert_eq!(proxies.client(proxy, through_proxy), outsider);
 }
 
 fn date(days: i32) -> NaiveDate {

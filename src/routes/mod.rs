@@ -619,11 +619,23 @@ pub fn too_many_requests(mut res: HttpResponse, wait: std::time::Duration) -> Ht
     res
 }
 
-/// The client address as this server sees it (the peer, not a forwarded header).
+/// The client's address: the connection's peer, or the address a trusted proxy names
+/// (`TRUSTED_PROXIES`; see `crate::trusted_proxies`).
 pub fn client_ip(req: &HttpRequest) -> String {
-    req.peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_default()
+    let Some(peer) = req.peer_addr().map(|a| a.ip()) else {
+        return String::new();
+    };
+    match req.app_data::<web::Data<AppState>>() {
+        Some(state) if !state.settings.trusted_proxies.is_empty() => {
+            let forwarded_for = req
+                .headers()
+                .get_all("x-forwarded-for")
+                .map(|value| value.as_bytes());
+            state.settings.trusted_proxies.client(peer, forwarded_for)
+        }
+        _ => peer,
+    }
+    .to_string()
 }
 
 /// The audit actor for a signed-in user's request.

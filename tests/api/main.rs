@@ -19,6 +19,7 @@ mod load;
 mod mail;
 mod metrics;
 mod organisation;
+mod proxies;
 mod queries;
 mod registry;
 mod resilience;
