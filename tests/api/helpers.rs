@@ -88,6 +88,11 @@ pub fn client(language: &str) -> reqwest::Client {
         reqwest::header::ACCEPT_LANGUAGE,
         HeaderValue::from_str(language).expect("language header"),
     );
+    client_sending(headers)
+}
+
+/// A client that keeps cookies, follows no redirects and sends `headers` with every request.
+fn client_sending(headers: HeaderMap) -> reqwest::Client {
     reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
@@ -343,6 +348,20 @@ impl TestApp {
     pub fn another_tab(&self) -> TestApp {
         TestApp {
             client: self.client.clone(),
+            ..self.another_browser()
+        }
+    }
+
+    /// A second, independent browser whose every request also carries `name: value`.
+    pub fn another_browser_sending(&self, name: &'static str, value: &str) -> TestApp {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            reqwest::header::ACCEPT_LANGUAGE,
+            HeaderValue::from_static("en"),
+        );
+        headers.insert(name, HeaderValue::from_str(value).expect("header value"));
+        TestApp {
+            client: client_sending(headers),
             ..self.another_browser()
         }
     }

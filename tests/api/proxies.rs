@@ -2,50 +2,14 @@
 //! client that the audit log records and the per-address sign-in limit counts.
 
 use reqwest::StatusCode;
-use reqwest::header::{HeaderMap, HeaderValue};
 
 use interconnect_registry::db::audit::list_recent;
 
-use crate::helpers::{PASSWORD, TestApp, csrf_in};
+use crate::helpers::{PASSWORD, TestApp};
 
-/// A browser whose every request carries `X-Forwarded-For: forwarded_for`, as a proxy in
-/// front of the server would add it.
-fn browser_behind_proxy(forwarded_for: &str) -> reqwest::Client {
-    let mut headers = HeaderMap::new();
-    headers.insert(
-        "x-forwarded-for",
-        HeaderValue::from_str(forwarded_for).unwrap(),
-    );
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .default_headers(headers)
-        .build()
-        .unwrap()
-}
-
-async fn sign_in(
-    app: &TestApp,
-    browser: &reqwest::Client,
-    email: &str,
-    password: &str,
-) -> StatusCode {
-    let html = browser
-        .get(app.url("/sign-in"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let token = csrf_in(&html);
-    browser
-        .post(app.url("/sign-in"))
-        .form(&[("email", email), ("password", password), ("csrf", &token)])
-        .send()
-        .await
-        .unwrap()
-        .status()
+/// A browser behind a proxy that names it in `X-Forwarded-For: forwarded_for`.
+fn behind_proxy(app: &TestApp, forwarded_for: &str) -> TestApp {
+    app.another_browser_sending("x-forwarded-for", forwarded_for)
 }
 
 /// The addresses the audit log recorded for `action`, oldest first.
@@ -64,8 +28,9 @@ fn audited_addresses(app: &TestApp, action: &str) -> Vec<String> {
 /// many were let through.
 async fn failures_until_refused(app: &TestApp, forwarded_for: impl Fn(usize) -> String) -> usize {
     for i in 0..90 {
-        let browser = browser_behind_proxy(&forwarded_for(i));
-        match sign_in(app, &browser, &format!("nobody{i}@example.la"), "wrong").await {
+        let browser = behind_proxy(app, &forwarded_for(i));
+        let email = format!("nobody{i}@example.la");
+        match browser.sign_in(&email, "wrong").await.status() {
             StatusCode::UNAUTHORIZED => continue,
             StatusCode::TOO_MANY_REQUESTS => return i,
             other => panic!("attempt {i}: {other}"),
@@ -84,25 +49,16 @@ async fn behind_a_trusted_proxy_each_client_is_known_by_its_own_address() {
     assert!(let_through >= 30, "{let_through}");
     // ...without stopping everyone else who comes through the same proxy; and writing a
     // header of one's own in front of the proxy's does not move a client to another address.
-    let user_browser = browser_behind_proxy("198.51.100.66, 203.0.113.9");
-    assert_eq!(
-        sign_in(&app, &user_browser, &user.email, PASSWORD).await,
-        StatusCode::SEE_OTHER
-    );
+    let user_browser = behind_proxy(&app, "198.51.100.66, 203.0.113.9");
+    let res = user_browser.sign_in(&user.email, PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
 
     let failed = audited_addresses(&app, "session.sign_in_failed");
     assert_eq!(failed.len(), let_through);
     assert!(failed.iter().all(|ip| ip == "198.51.100.66"), "{failed:?}");
     assert_eq!(audited_addresses(&app, "session.sign_in"), ["203.0.113.9"]);
 
-    let html = user_browser
-        .get(app.url("/account"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (_, html) = user_browser.page("/account").await;
     assert!(
         html.contains("<td>203.0.113.9</td>"),
         "the session list shows the address"
