@@ -1050,14 +1050,7 @@ async fn a_renewal_decided_while_its_connection_is_suspended_fails_neither() {
     let app = TestApp::spawn().await;
     let cast = Cast::assemble(&app).await;
     let connection = cast.approved_connection().await;
-    let mut fields = complete_fields();
-    fields.push((
-        "related_approval_number",
-        connection.approval_number.clone(),
-    ));
-    let renewal = cast.provider.submit_application("renewal", &fields).await;
-    cast.review_and_open_vote(&renewal, &[(&cast.technical, "technical")])
-        .await;
+    let renewal = cast.renewal_in_vote(&connection.approval_number).await;
     for voter in cast.voters() {
         voter.vote(&renewal, "approve", "ok").await;
     }

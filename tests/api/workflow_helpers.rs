@@ -93,7 +93,7 @@ impl Cast {
 }
 
 /// The id at the end of a `/applications/{id}/edit` redirect.
-fn id_from(location: &str) -> String {
+pub fn id_from(location: &str) -> String {
     location
         .trim_start_matches("/applications/")
         .trim_end_matches("/edit")
@@ -208,6 +208,17 @@ impl Member {
 }
 
 impl Cast {
+    /// A renewal of `approval_number`, submitted, reviewed by the technical member and put
+    /// to the vote; returns its id.
+    pub async fn renewal_in_vote(&self, approval_number: &str) -> String {
+        let mut fields = complete_fields();
+        fields.push(("related_approval_number", approval_number.to_string()));
+        let renewal = self.provider.submit_application("renewal", &fields).await;
+        self.review_and_open_vote(&renewal, &[(&self.technical, "technical")])
+            .await;
+        renewal
+    }
+
     /// A submitted application screened (unless it already is), found complete,
     /// reviewed (approve) by each of `reviewers` in their area, and put to the vote.
     pub async fn review_and_open_vote(&self, id: &str, reviewers: &[(&Member, &str)]) {

@@ -15,8 +15,8 @@ use serde_json::json;
 
 use super::corpus::SQL_METACHARACTERS;
 use super::inspect::{Inspector, says};
-use super::{Person, Reply, api_token};
-use crate::helpers::{TestApp, text_of};
+use super::{Person, Reply};
+use crate::helpers::TestApp;
 use crate::workflow_helpers::{PDF, complete_fields};
 
 /// Every route with a record id or token in its path, with the form it posts (if any)
@@ -151,21 +151,8 @@ impl World {
         let organisation = app.create_organisation("meta-provider");
         let provider_user = app.create_user("org_admin", Some(&organisation));
         let provider = Person::signed_in(&app, &provider_user, Lang::En).await;
-        let location = provider.act("/applications", &[("kind", "new")]).await;
-        let application = location
-            .trim_start_matches("/applications/")
-            .trim_end_matches("/edit")
-            .to_string();
-        let reply = provider
-            .post(
-                "/organisation/api-clients",
-                &[("name", "filters"), ("user_id", provider.user_id())],
-            )
-            .await
-            .expect(StatusCode::OK, "API client");
-        let client_id = text_of(&reply.body, ".client-id").expect("client id");
-        let secret = text_of(&reply.body, ".client-secret").expect("secret");
-        let token = api_token(&app, &client_id, &secret).await;
+        let application = provider.start_draft().await;
+        let token = provider.api_client_token("filters").await;
         let rows = seed(&app, &application, &organisation.id);
         let chair = app.create_member("chair", &["legal"]);
         let reviewer = app.create_member("reviewer", &["technical"]);
@@ -542,11 +529,7 @@ impl World {
 /// A complete application, submitted, screened, found complete and assigned to
 /// `reviewer_id`; returns its id.
 async fn in_review(provider: &Person, secretariat: &Person, reviewer_id: &str) -> String {
-    let location = provider.act("/applications", &[("kind", "new")]).await;
-    let id = location
-        .trim_start_matches("/applications/")
-        .trim_end_matches("/edit")
-        .to_string();
+    let id = provider.start_draft().await;
     for kind in ["network_diagram", "counterparty_contract"] {
         provider
             .upload(

@@ -8,7 +8,7 @@ use interconnect_registry::domain::language::Lang;
 use reqwest::StatusCode;
 
 use super::inspect::{Expect, Inspector, says};
-use super::{Person, Reply, api_token, raw_request};
+use super::{Person, Reply, api_draft, raw_request};
 use crate::helpers::{TestApp, text_of};
 
 /// Every route that takes a form, as its handler is reached (ids that need not exist).
@@ -90,32 +90,9 @@ impl World {
     async fn new(app: TestApp) -> World {
         let provider = app.create_user("org_admin", None);
         let provider = Person::signed_in(&app, &provider, Lang::En).await;
-        let location = provider.act("/applications", &[("kind", "new")]).await;
-        let draft = location
-            .trim_start_matches("/applications/")
-            .trim_end_matches("/edit")
-            .to_string();
-        let reply = provider
-            .post(
-                "/organisation/api-clients",
-                &[("name", "malformed"), ("user_id", provider.user_id())],
-            )
-            .await
-            .expect(StatusCode::OK, "API client");
-        let client_id = text_of(&reply.body, ".client-id").expect("client id");
-        let secret = text_of(&reply.body, ".client-secret").expect("secret");
-        let token = api_token(&app, &client_id, &secret).await;
-        let res = reqwest::Client::new()
-            .post(app.url("/api/v1/applications"))
-            .bearer_auth(&token)
-            .json(&serde_json::json!({ "kind": "new" }))
-            .send()
-            .await
-            .expect("API draft");
-        let reply = Reply::read(res, "API draft")
-            .await
-            .expect(StatusCode::CREATED, "API draft");
-        let created: serde_json::Value = serde_json::from_str(&reply.body).expect("JSON");
+        let draft = provider.start_draft().await;
+        let token = provider.api_client_token("malformed").await;
+        let api_draft = api_draft(&app, &token).await;
         let (admin, chair, secretariat) = (
             app.create_user("admin", None),
             app.create_member("chair", &["legal"]),
@@ -130,7 +107,7 @@ impl World {
             provider,
             token,
             draft,
-            api_draft: created["id"].as_str().expect("id").to_string(),
+            api_draft,
             inspector: Inspector::default(),
             app,
         }

@@ -17,7 +17,8 @@ use reqwest::StatusCode;
 use reqwest::multipart::{Form, Part};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::helpers::{TestApp, TestUser, location};
+use crate::helpers::{TestApp, TestUser, location, text_of};
+use crate::workflow_helpers::id_from;
 
 /// A browser of one user (or of nobody), with the CSRF token its forms carry.
 pub struct Person {
@@ -179,6 +180,42 @@ impl Person {
     pub fn csrf(&self) -> &str {
         &self.csrf
     }
+
+    /// A new draft application of this provider's, by the web form; returns its id.
+    pub async fn start_draft(&self) -> String {
+        id_from(&self.act("/applications", &[("kind", "new")]).await)
+    }
+
+    /// A bearer token of a new API client of this provider's organisation, made on the
+    /// organisation's page under `name`.
+    pub async fn api_client_token(&self, name: &str) -> String {
+        let reply = self
+            .post(
+                "/organisation/api-clients",
+                &[("name", name), ("user_id", self.user_id())],
+            )
+            .await
+            .expect(StatusCode::OK, "API client");
+        let client_id = text_of(&reply.body, ".client-id").expect("client id");
+        let secret = text_of(&reply.body, ".client-secret").expect("secret");
+        api_token(&self.browser, &client_id, &secret).await
+    }
+}
+
+/// A new draft application made over the API with `token`; returns its id.
+pub async fn api_draft(app: &TestApp, token: &str) -> String {
+    let res = reqwest::Client::new()
+        .post(app.url("/api/v1/applications"))
+        .bearer_auth(token)
+        .json(&serde_json::json!({ "kind": "new" }))
+        .send()
+        .await
+        .expect("API draft");
+    let reply = Reply::read(res, "API draft")
+        .await
+        .expect(StatusCode::CREATED, "API draft");
+    let created: serde_json::Value = serde_json::from_str(&reply.body).expect("JSON");
+    created["id"].as_str().expect("id").to_string()
 }
 
 /// A browser's HTTP client named `user_agent`: it keeps cookies, follows no redirect,

@@ -10,8 +10,8 @@ use reqwest::StatusCode;
 use sha2::{Digest, Sha256};
 
 use super::inspect::{Inspector, says};
-use super::{Person, Reply, api_token};
-use crate::helpers::{TestApp, text_of};
+use super::{Person, Reply, api_draft};
+use crate::helpers::TestApp;
 use crate::workflow_helpers::{Cast, PDF};
 
 const BOUNDARY: &str = "hostile-boundary-7f3a";
@@ -92,34 +92,15 @@ impl World {
         let provider_lo = Person::signed_in(&app, &cast.provider.user, Lang::Lo).await;
         let secretariat = Person::signed_in(&app, &cast.secretariat.user, Lang::En).await;
         let draft = cast.provider.start_application("new").await;
-        let reply = provider
-            .post(
-                "/organisation/api-clients",
-                &[("name", "uploads"), ("user_id", provider.user_id())],
-            )
-            .await
-            .expect(StatusCode::OK, "API client");
-        let client_id = text_of(&reply.body, ".client-id").expect("client id");
-        let secret = text_of(&reply.body, ".client-secret").expect("secret");
-        let token = api_token(&app, &client_id, &secret).await;
-        let res = reqwest::Client::new()
-            .post(app.url("/api/v1/applications"))
-            .bearer_auth(&token)
-            .json(&serde_json::json!({ "kind": "new" }))
-            .send()
-            .await
-            .expect("API draft");
-        let reply = Reply::read(res, "API draft")
-            .await
-            .expect(StatusCode::CREATED, "API draft");
-        let created: serde_json::Value = serde_json::from_str(&reply.body).expect("JSON");
+        let token = provider.api_client_token("uploads").await;
+        let api_draft = api_draft(&app, &token).await;
         World {
             provider,
             provider_lo,
             secretariat,
             token,
             draft,
-            api_draft: created["id"].as_str().expect("id").to_string(),
+            api_draft,
             connection: connection.id,
             inspector: Inspector::default(),
             app,

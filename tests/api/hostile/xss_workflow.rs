@@ -331,11 +331,7 @@ impl World {
     /// A draft with the payload in all thirty fields: kept as typed, and shown again as
     /// typed when its submission is refused.
     async fn draft(&self, t: &Texts<'_>, provider: &Person) -> String {
-        let location = provider.act("/applications", &[("kind", "new")]).await;
-        let id = location
-            .trim_start_matches("/applications/")
-            .trim_end_matches("/edit")
-            .to_string();
+        let id = provider.start_draft().await;
         let path = format!("/applications/{id}/edit");
         let texts: Vec<(&str, &'static str)> = FIELDS.iter().map(|f| (*f, *f)).collect();
         let fixed = vec![("intent", "save".to_string())];
@@ -510,11 +506,7 @@ impl World {
     /// An application with the payload in every free-text field, its files attached,
     /// submitted.
     async fn submitted(&self, t: &Texts<'_>, provider: &Person) -> String {
-        let location = provider.act("/applications", &[("kind", "new")]).await;
-        let id = location
-            .trim_start_matches("/applications/")
-            .trim_end_matches("/edit")
-            .to_string();
+        let id = provider.start_draft().await;
         for kind in ["network_diagram", "counterparty_contract"] {
             provider
                 .upload(
