@@ -51,12 +51,13 @@ impl Role {
         matches!(self, Role::Reviewer | Role::Chair)
     }
 
-    /// Roles that must give a second factor (a TOTP code) to sign in: those who decide
-    /// applications and those who manage accounts.
+    /// Roles that must give a second factor (a TOTP code) to sign in: every role that
+    /// reads case files or the audit log (those who decide applications, the auditor) and
+    /// those who manage accounts.
     pub fn needs_second_factor(self) -> bool {
         matches!(
             self,
-            Role::Secretariat | Role::Reviewer | Role::Chair | Role::Admin
+            Role::Secretariat | Role::Reviewer | Role::Chair | Role::Auditor | Role::Admin
         )
     }
 

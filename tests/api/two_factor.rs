@@ -202,6 +202,28 @@ async fn providers_sign_in_with_a_password_and_may_add_a_second_factor() {
 }
 
 #[tokio::test]
+async fn the_auditor_who_reads_every_case_file_and_the_audit_log_gives_a_second_factor() {
+    let app = TestApp::spawn().await;
+    let auditor = app.create_user("auditor", None);
+    assert_eq!(
+        password_step(&app, &auditor).await,
+        "/sign-in/two-factor?next=%2Fdashboard"
+    );
+    for path in ["/admin/audit", "/committee", "/committee/connections"] {
+        let res = app.get(path).await;
+        assert!(
+            location(&res).starts_with("/sign-in"),
+            "{path} with the password alone: {}",
+            res.status()
+        );
+    }
+    app.give_second_factor(&auditor.email).await;
+    for path in ["/admin/audit", "/committee"] {
+        assert_eq!(app.get(path).await.status(), StatusCode::OK, "{path}");
+    }
+}
+
+#[tokio::test]
 async fn a_half_finished_sign_in_expires_after_ten_minutes() {
     let app = TestApp::spawn().await;
     let chair = app.create_user("chair", None);
