@@ -318,7 +318,7 @@ pub async fn download(
     let user = auth.user;
     let (info, bytes) = read(&state, move |conn| {
         let app = apps::find(conn, &id)?;
-        if !may_read_files(&user, &app.organisation_id) {
+        if !may_read_files(&user, &app.organisation_id, apps::submitted(&app)) {
             return Err(WorkflowError::NotFound);
         }
         attachment_db::find_with_content(conn, &id, &attachment_id)?.ok_or(WorkflowError::NotFound)

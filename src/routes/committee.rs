@@ -132,6 +132,7 @@ async fn case_page(
     let data = read(state, move |conn| {
         let row = app_db::list_by_ids(conn, std::slice::from_ref(&id))?
             .pop()
+            .filter(|(app, _, _)| apps::submitted(app))
             .ok_or(WorkflowError::NotFound)?;
         let attachments = attachment_db::list_for_application(conn, &id)?;
         let requests = rfi_db::list_for_application(conn, &id)?;

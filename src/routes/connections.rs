@@ -390,7 +390,7 @@ pub async fn download(
     let user = auth.user;
     let (info, bytes) = read(&state, move |conn| {
         let connection = connection_db::find(conn, &id)?.ok_or(WorkflowError::NotFound)?;
-        if !may_read_files(&user, &connection.organisation_id) {
+        if !may_read_files(&user, &connection.organisation_id, true) {
             return Err(WorkflowError::NotFound);
         }
         connection_db::find_file_with_content(conn, &id, &file_id)?.ok_or(WorkflowError::NotFound)

@@ -546,13 +546,14 @@ async fn upload_step<T>(
 }
 
 /// May this user read the files of an organisation's application or connection? Its own
-/// provider staff, and the committee and auditors; nobody else.
-pub fn may_read_files(user: &CurrentUser, organisation_id: &str) -> bool {
+/// provider staff always; the committee and auditors once it is before the regulator
+/// (`submitted`: a connection always is); nobody else.
+pub fn may_read_files(user: &CurrentUser, organisation_id: &str, submitted: bool) -> bool {
     match user.role {
         Role::Applicant | Role::OrgAdmin => {
             user.organisation_id.as_deref() == Some(organisation_id)
         }
-        Role::Secretariat | Role::Reviewer | Role::Chair | Role::Auditor => true,
+        Role::Secretariat | Role::Reviewer | Role::Chair | Role::Auditor => submitted,
         Role::Admin => false,
     }
 }

@@ -105,6 +105,12 @@ pub fn find(conn: &mut DbConn, id: &str) -> Result<Application, WorkflowError> {
     app_db::find(conn, id)?.ok_or(WorkflowError::NotFound)
 }
 
+/// Whether the application is before the regulator: it was submitted. Until then it is
+/// the provider's draft, which nobody else sees.
+pub fn submitted(app: &Application) -> bool {
+    app.submitted_at.is_some()
+}
+
 /// Starts a draft of `kind` for the actor's organisation, with the actor as contact.
 pub fn create_draft(
     conn: &mut DbConn,

@@ -4,7 +4,7 @@
 use reqwest::StatusCode;
 
 use crate::helpers::{TestApp, location};
-use crate::workflow_helpers::{Member, PDF, insert_connections};
+use crate::workflow_helpers::{Member, PDF, complete_fields, insert_connections};
 
 const ROLES: [&str; 7] = [
     "applicant",
@@ -515,4 +515,77 @@ async fn a_provider_sees_only_its_own_organisation() {
             .unwrap()
             .unwrap();
     assert_eq!(theirs_now.name_en, "theirs Co., Ltd.");
+}
+
+#[tokio::test]
+async fn a_draft_is_its_providers_alone_until_it_is_submitted() {
+    let app = TestApp::spawn().await;
+    let owner = Member {
+        user: app.create_user("org_admin", None),
+        browser: app.another_browser(),
+    };
+    owner.browser.sign_in_as(&owner.user).await;
+    let draft = owner.start_application("new").await;
+    for kind in ["network_diagram", "counterparty_contract"] {
+        let res = owner.upload(&draft, kind, "diagram.pdf", PDF).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    }
+    let mut fields = complete_fields();
+    fields.retain(|(name, _)| *name != "counterparty_name");
+    fields.push(("counterparty_name", "Mekong Secret Transit".into()));
+    let res = owner.save(&draft, &fields, "save").await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let file = interconnect_registry::db::models::attachment::list_for_application(
+        &mut app.conn(),
+        &draft,
+    )
+    .unwrap()
+    .remove(0)
+    .id;
+    let case = format!("/committee/applications/{draft}");
+    let download = format!("/applications/{draft}/attachments/{file}");
+
+    // The provider works on its draft and reads its files.
+    assert_eq!(
+        owner
+            .browser
+            .get(&format!("/applications/{draft}"))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(owner.browser.get(&download).await.status(), StatusCode::OK);
+
+    // The regulator's staff, who read submitted case files, find nothing yet.
+    let mut staff = Vec::new();
+    for role in ["secretariat", "reviewer", "chair", "auditor", "admin"] {
+        let browser = app.another_browser();
+        browser.sign_in_as(&browser.create_user(role, None)).await;
+        let (status, html) = browser.page(&case).await;
+        let expected = if role == "admin" {
+            StatusCode::FORBIDDEN
+        } else {
+            StatusCode::NOT_FOUND
+        };
+        assert_eq!(status, expected, "{role} opening the draft");
+        assert!(!html.contains("Mekong Secret Transit"), "{role}");
+        let res = browser.get(&download).await;
+        assert_eq!(res.status(), StatusCode::NOT_FOUND, "{role} downloading");
+        assert!(!res.bytes().await.unwrap().starts_with(b"%PDF"), "{role}");
+        staff.push((role, browser));
+    }
+
+    // Submitted, it is before the regulator.
+    let res = owner.save(&draft, &fields, "submit").await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    for (role, browser) in staff.iter().filter(|(role, _)| *role != "admin") {
+        let (status, html) = browser.page(&case).await;
+        assert_eq!(status, StatusCode::OK, "{role} opening the submitted case");
+        assert!(html.contains("Mekong Secret Transit"), "{role}");
+        assert_eq!(
+            browser.get(&download).await.status(),
+            StatusCode::OK,
+            "{role}"
+        );
+    }
 }
