@@ -6,12 +6,12 @@ use std::io::{BufRead, IsTerminal};
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 
-use crate::config::Settings;
+use crate::config::{SecretKeySource, Settings};
 use crate::db::audit::ChainStatus;
 use crate::domain::account::{OrganisationInput, UserInput};
 use crate::startup::{Application, open_pool};
 use crate::workflows::certificates::{self, CertificateAuthority};
-use crate::workflows::{Actor, WorkflowError, accounts, api_clients, audit, demo};
+use crate::workflows::{Actor, WorkflowError, accounts, api_clients, audit, demo, secret_key};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -104,6 +104,14 @@ pub enum Command {
     /// Start a new key for signing approval certificates. Old keys stay published while
     /// certificates they signed are valid.
     RotateSigningKey {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Seal every stored secret (staff's two-factor keys, certificate signing keys) again
+    /// under the secret key in use (SECRET_KEY, or the key file beside a SQLite database),
+    /// given the previous key on standard input. Run it after changing the key, then
+    /// restart every server; values already under the new key are left as they are.
+    RotateSecretKey {
         #[arg(long)]
         json: bool,
     },
@@ -307,6 +315,26 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::RotateSecretKey { json } => {
+            let old = read_secret("the previous secret key")?;
+            let pool = open_pool(&settings)?;
+            let new = settings.secret_key.clone();
+            let rotation = in_db(&pool, move |conn| {
+                secret_key::rotate(conn, &Actor::command_line(), old.as_bytes(), &new)
+            })?;
+            print_result(json, &serde_json::json!(rotation), || {
+                let mut out = format!(
+                    "sealed again under the key in use: {}; already under it: {}",
+                    rotation.resealed, rotation.current
+                );
+                for what in &rotation.unreadable {
+                    out.push_str(&format!("\nopens under neither key, left as it is: {what}"));
+                }
+                out.push_str("\nRestart every server so that all of them use the new key.");
+                out
+            });
+            Ok(())
+        }
         Command::CreateApiClient {
             org,
             name,
@@ -421,10 +449,22 @@ fn with_bind(settings: Settings, bind: Option<String>) -> Settings {
 }
 
 async fn serve(settings: Settings, seed_demo: bool) -> anyhow::Result<()> {
-    if settings.secret_key_generated {
-        tracing::warn!(
-            "SECRET_KEY is not set: using a random key for this process (forms open before a restart will need reloading)"
-        );
+    match &settings.secret_key_source {
+        SecretKeySource::Setting => {}
+        SecretKeySource::File { path, created } => {
+            let key_file = path.display().to_string();
+            let message = "SECRET_KEY is not set: the secret key is kept in the key file, \
+                readable by its owner only. Keep it with the database and back it up with it: \
+                without it, the two-factor and signing keys stored in the database cannot be opened";
+            if *created {
+                tracing::warn!(%key_file, "{message} (made now)");
+            } else {
+                tracing::info!(%key_file, "{message}");
+            }
+        }
+        SecretKeySource::Process => tracing::warn!(
+            "SECRET_KEY is not set and the database is in memory: the secret key lasts as long as this process"
+        ),
     }
     tracing::info!(?settings, "starting");
     let started = std::time::Instant::now();
@@ -497,20 +537,25 @@ fn print_result(json: bool, value: &serde_json::Value, text: impl FnOnce() -> St
     }
 }
 
-/// Reads one line from standard input, prompting when it is a terminal.
+/// Reads the password from standard input.
 fn read_password() -> anyhow::Result<String> {
+    read_secret("the password (12 to 128 characters)")
+}
+
+/// Reads one line, `what`, from standard input, prompting when it is a terminal.
+fn read_secret(what: &str) -> anyhow::Result<String> {
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
-        eprint!("password (12 to 128 characters): ");
+        eprint!("{what}: ");
     }
     let mut line = String::new();
     stdin
         .lock()
         .read_line(&mut line)
-        .context("cannot read the password from standard input")?;
-    let password = line.trim_end_matches(['\r', '\n']).to_string();
-    if password.is_empty() {
-        bail!("no password given on standard input");
+        .with_context(|| format!("cannot read {what} from standard input"))?;
+    let secret = line.trim_end_matches(['\r', '\n']).to_string();
+    if secret.is_empty() {
+        bail!("no {what} given on standard input");
     }
-    Ok(password)
+    Ok(secret)
 }

@@ -2,6 +2,7 @@
 //! `Debug` prints the secret key as a placeholder.
 
 use std::fmt;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use url::Url;
@@ -24,8 +25,8 @@ pub struct Settings {
     pub smtp_url: Option<String>,
     pub mail_from: String,
     pub secret_key: Vec<u8>,
-    /// True when no `SECRET_KEY` was given and one was generated for this process.
-    pub secret_key_generated: bool,
+    /// Where the secret key came from.
+    pub secret_key_source: SecretKeySource,
     pub session_idle_minutes: i64,
     pub session_absolute_hours: i64,
     pub database_pool_size: u32,
@@ -38,6 +39,111 @@ pub struct Settings {
     pub rules: WorkflowRules,
     pub mail: MailSettings,
     pub api: ApiSettings,
+}
+
+/// Where `secret_key` came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SecretKeySource {
+    /// The `SECRET_KEY` setting.
+    Setting,
+    /// A key file beside the SQLite database, made at the first start (`created`) and
+    /// read at every start after.
+    File { path: PathBuf, created: bool },
+    /// An in-memory SQLite database, which ends with the process, and so does its key.
+    Process,
+}
+
+/// The key file beside a SQLite database at `database`: `<database>.secret-key`.
+pub fn key_file_path(database: &Path) -> PathBuf {
+    let mut name = database.as_os_str().to_owned();
+    name.push(".secret-key");
+    PathBuf::from(name)
+}
+
+/// The secret key when `SECRET_KEY` is unset. On PostgreSQL several servers share the
+/// database and must share the key, so it must be set; on SQLite one is made once and
+/// kept in a file only its owner can read, so a restart changes nothing.
+fn unset_secret_key(database_url: &str) -> anyhow::Result<(Vec<u8>, SecretKeySource)> {
+    match crate::db::Backend::of(database_url) {
+        Ok(crate::db::Backend::Postgres) => bail!(
+            "SECRET_KEY is required with PostgreSQL: every server of the database must seal \
+             two-factor secrets and signing keys, and sign forms and links, with the same key, \
+             so none can be made up at start. Set SECRET_KEY to at least 32 random characters \
+             (for example the output of `openssl rand -hex 32`), the same on every server"
+        ),
+        Ok(crate::db::Backend::Sqlite) => {
+            let database = crate::db::sqlite_path(database_url);
+            if database.is_empty() || database.starts_with(":memory:") {
+                return Ok((random_key().into_bytes(), SecretKeySource::Process));
+            }
+            let path = key_file_path(Path::new(database));
+            let (key, created) = read_or_create_key_file(&path)?;
+            Ok((key, SecretKeySource::File { path, created }))
+        }
+        // The database cannot be opened either; connecting says why.
+        Err(_) => Ok((random_key().into_bytes(), SecretKeySource::Process)),
+    }
+}
+
+fn random_key() -> String {
+    hex::encode(rand::random::<[u8; 32]>())
+}
+
+/// Reads the key file at `path`, or makes it (mode 0600) if there is none. A new file is
+/// written under another name and linked into place, so two processes starting at once
+/// agree on one key and neither reads a half-written file.
+fn read_or_create_key_file(path: &Path) -> anyhow::Result<(Vec<u8>, bool)> {
+    use std::io::Write;
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let read = |path: &Path| -> anyhow::Result<Vec<u8>> {
+        let mode = std::fs::metadata(path)
+            .with_context(|| format!("cannot read the key file {}", path.display()))?
+            .permissions()
+            .mode();
+        if mode & 0o077 != 0 {
+            bail!(
+                "the key file {} can be read by others (mode {:o}): run `chmod 600 {}`",
+                path.display(),
+                mode & 0o777,
+                path.display()
+            );
+        }
+        let key = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the key file {}", path.display()))?;
+        let key = key.trim();
+        if key.len() < 32 {
+            bail!(
+                "the key file {} must hold a key of at least 32 characters",
+                path.display()
+            );
+        }
+        Ok(key.as_bytes().to_vec())
+    };
+    if path.exists() {
+        return Ok((read(path)?, false));
+    }
+    let temporary = path.with_extension(format!("secret-key.{}", uuid::Uuid::new_v4().simple()));
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&temporary)
+        .and_then(|mut file| {
+            file.write_all(format!("{}\n", random_key()).as_bytes())?;
+            file.sync_all()
+        });
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&temporary);
+        return Err(e).with_context(|| format!("cannot create the key file {}", path.display()));
+    }
+    let linked = std::fs::hard_link(&temporary, path);
+    let _ = std::fs::remove_file(&temporary);
+    match linked {
+        Ok(()) => Ok((read(path)?, true)),
+        // Another process made it first: theirs is the key.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok((read(path)?, false)),
+        Err(e) => Err(e).with_context(|| format!("cannot create the key file {}", path.display())),
+    }
 }
 
 /// Limits of the JSON API.
@@ -136,12 +242,14 @@ impl Settings {
         if !matches!(base_url.scheme(), "http" | "https") {
             bail!("BASE_URL must start with http:// or https://, got {base_url_raw}");
         }
-        let (secret_key, secret_key_generated) = match non_empty("SECRET_KEY") {
+        let database_url =
+            non_empty("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string());
+        let (secret_key, secret_key_source) = match non_empty("SECRET_KEY") {
             Some(key) if key.len() < 32 => {
                 bail!("SECRET_KEY must be at least 32 characters long")
             }
-            Some(key) => (key.into_bytes(), false),
-            None => (rand::random::<[u8; 32]>().to_vec(), true),
+            Some(key) => (key.into_bytes(), SecretKeySource::Setting),
+            None => unset_secret_key(&database_url)?,
         };
         let metrics_token = match non_empty("METRICS_TOKEN") {
             Some(token) if token.len() < 32 => {
@@ -150,8 +258,7 @@ impl Settings {
             token => token,
         };
         Ok(Self {
-            database_url: non_empty("DATABASE_URL")
-                .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string()),
+            database_url,
             bind,
             base_url,
             base_url_explicit,
@@ -159,7 +266,7 @@ impl Settings {
             mail_from: non_empty("MAIL_FROM")
                 .unwrap_or_else(|| "Interconnect Registry <registry@localhost>".to_string()),
             secret_key,
-            secret_key_generated,
+            secret_key_source,
             session_idle_minutes: parse_number(&non_empty, "SESSION_IDLE_MINUTES", 60)?,
             session_absolute_hours: parse_number(&non_empty, "SESSION_ABSOLUTE_HOURS", 12)?,
             database_pool_size: parse_number(&non_empty, "DATABASE_POOL_SIZE", 8)?,
@@ -248,11 +355,13 @@ mod tests {
     use super::*;
     use std::collections::HashMap;
 
+    const KEY: &str = "a-very-long-secret-key-of-at-least-32-chars";
+
+    /// Settings from `pairs`, with `SECRET_KEY` set unless `pairs` gives one (an empty one
+    /// counts as unset), so that no test writes a key file into the working directory.
     fn settings(pairs: &[(&str, &str)]) -> anyhow::Result<Settings> {
-        let map: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let mut map: HashMap<String, String> = HashMap::from([("SECRET_KEY".into(), KEY.into())]);
+        map.extend(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         Settings::from_lookup(|k| map.get(k).cloned())
     }
 
@@ -262,8 +371,68 @@ mod tests {
         assert_eq!(s.database_url, DEFAULT_DATABASE_URL);
         assert_eq!(s.bind, DEFAULT_BIND);
         assert_eq!(s.base_url.as_str(), "http://127.0.0.1:8080/");
-        assert!(s.secret_key_generated);
+        assert_eq!(s.secret_key_source, SecretKeySource::Setting);
         assert!(!s.secure_cookies());
+    }
+
+    #[test]
+    fn without_secret_key_sqlite_keeps_one_in_an_owner_only_file_beside_the_database() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("ir-key-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir(&dir).unwrap();
+        let url = format!("sqlite://{}", dir.join("registry.db").display());
+        let unset = [("SECRET_KEY", ""), ("DATABASE_URL", url.as_str())];
+        let first = settings(&unset).unwrap();
+        let path = dir.join("registry.db.secret-key");
+        assert_eq!(
+            first.secret_key_source,
+            SecretKeySource::File {
+                path: path.clone(),
+                created: true
+            }
+        );
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        let again = settings(&unset).unwrap();
+        assert_eq!(again.secret_key, first.secret_key);
+        assert_eq!(
+            again.secret_key_source,
+            SecretKeySource::File {
+                path: path.clone(),
+                created: false
+            }
+        );
+        assert_eq!(
+            std::fs::read_dir(&dir).unwrap().count(),
+            1,
+            "no file left behind"
+        );
+
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let err = settings(&unset).unwrap_err().to_string();
+        assert!(err.contains("chmod 600"), "{err}");
+        std::fs::write(&path, "short\n").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let err = settings(&unset).unwrap_err().to_string();
+        assert!(err.contains("at least 32 characters"), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn without_secret_key_postgres_is_refused_and_memory_sqlite_keeps_its_key_in_memory() {
+        let err = settings(&[
+            ("SECRET_KEY", ""),
+            ("DATABASE_URL", "postgres://app@db/registry"),
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("SECRET_KEY is required with PostgreSQL"),
+            "{err}"
+        );
+        let s = settings(&[("SECRET_KEY", ""), ("DATABASE_URL", "sqlite://:memory:")]).unwrap();
+        assert_eq!(s.secret_key_source, SecretKeySource::Process);
+        assert_eq!(s.secret_key.len(), 64);
     }
 
     #[test]
@@ -297,7 +466,7 @@ mod tests {
     #[test]
     fn debug_output_hides_secrets() {
         let s = settings(&[
-            ("SECRET_KEY", "a-very-long-secret-key-of-at-least-32-chars"),
+            ("SECRET_KEY", KEY),
             ("DATABASE_URL", "postgres://app:hunter2@db/registry"),
             ("METRICS_TOKEN", "a-metrics-token-of-at-least-32-characters"),
         ])

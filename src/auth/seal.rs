@@ -38,6 +38,28 @@ pub fn unseal(secret: &[u8], purpose: &[u8], sealed: &str) -> Option<Vec<u8>> {
         .ok()
 }
 
+/// A sealed value, looked at when the secret key changes.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Resealed {
+    /// It opens under the new key already.
+    Current,
+    /// It opened under the old key, and is now sealed under the new one.
+    Moved(String),
+    /// It opens under neither key.
+    Unreadable,
+}
+
+/// Seals again under `new` what was sealed under `old` for `purpose`.
+pub fn reseal(old: &[u8], new: &[u8], purpose: &[u8], sealed: &str) -> Resealed {
+    if unseal(new, purpose, sealed).is_some() {
+        return Resealed::Current;
+    }
+    match unseal(old, purpose, sealed) {
+        Some(plain) => Resealed::Moved(seal(new, purpose, &plain)),
+        None => Resealed::Unreadable,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -54,5 +76,26 @@ mod tests {
         assert_eq!(unseal(b"key one", b"purpose", "not base64!"), None);
         assert_eq!(unseal(b"key one", b"purpose", "AAAA"), None);
         assert_ne!(sealed, seal(b"key one", b"purpose", b"the secret"));
+    }
+
+    #[test]
+    fn resealing_moves_what_the_old_key_opens_and_leaves_the_rest() {
+        let old = seal(b"old key", b"purpose", b"the secret");
+        let Resealed::Moved(moved) = reseal(b"old key", b"new key", b"purpose", &old) else {
+            panic!("sealed under the old key, it moves");
+        };
+        assert_eq!(
+            unseal(b"new key", b"purpose", &moved).as_deref(),
+            Some(b"the secret".as_slice())
+        );
+        assert_eq!(
+            reseal(b"old key", b"new key", b"purpose", &moved),
+            Resealed::Current
+        );
+        let other = seal(b"another key", b"purpose", b"the secret");
+        assert_eq!(
+            reseal(b"old key", b"new key", b"purpose", &other),
+            Resealed::Unreadable
+        );
     }
 }

@@ -42,6 +42,11 @@ pub fn generate(secret: &[u8]) -> NewKey {
     }
 }
 
+/// Seals a stored private key again under a new key (see `seal::reseal`).
+pub fn reseal_private_key(old: &[u8], new: &[u8], sealed: &str) -> seal::Resealed {
+    seal::reseal(old, new, SEALING_PURPOSE, sealed)
+}
+
 /// The 48-byte PKCS#8 form of an Ed25519 private key, as `jsonwebtoken` takes it.
 fn pkcs8(seed: &[u8; 32]) -> Vec<u8> {
     const PREFIX: [u8; 16] = [

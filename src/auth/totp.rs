@@ -27,6 +27,11 @@ pub fn unseal_secret(key: &[u8], sealed: &str) -> Option<Vec<u8>> {
     seal::unseal(key, SEALING_PURPOSE, sealed)
 }
 
+/// Seals a stored shared secret again under a new key (see `seal::reseal`).
+pub fn reseal_secret(old: &[u8], new: &[u8], sealed: &str) -> seal::Resealed {
+    seal::reseal(old, new, SEALING_PURPOSE, sealed)
+}
+
 fn totp(secret: &[u8], account: &str) -> Option<Totp> {
     Builder::new()
         .with_algorithm(Algorithm::SHA1)

@@ -67,7 +67,7 @@ impl Backend {
 }
 
 /// The path diesel's SQLite driver wants: without the `sqlite://` prefix.
-fn sqlite_path(url: &str) -> &str {
+pub fn sqlite_path(url: &str) -> &str {
     url.strip_prefix("sqlite://")
         .or_else(|| url.strip_prefix("sqlite:"))
         .unwrap_or(url)

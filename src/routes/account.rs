@@ -140,7 +140,8 @@ pub async fn enable_two_factor(
                 actix_web::Responder::respond_to(page, &req).map_into_boxed_body(),
             ))
         }
-        Err(CodeError::Wrong) => {
+        // Setting up checks the secret just made, which opens under the key in use.
+        Err(CodeError::Wrong | CodeError::KeyUnreadable) => {
             let enrolment = enrolment(&state, auth.user.id.clone()).await?;
             Ok(invalid(
                 two_factor_page(ctx, Some(enrolment), Some("error-two-factor-code")),

@@ -14,7 +14,7 @@ use crate::views::PageCtx;
 use crate::views::account::{OUTBOX_STATUSES, OutboxPage, OutboxRow};
 use crate::views::admin::{AuditPage, OrganisationsPage, UserForm, UserFormPage, UsersPage};
 use crate::views::pages::{OrganisationForm, OrganisationFormPage, OrganisationPage};
-use crate::workflows::{WorkflowError, accounts, audit, notify, two_factor};
+use crate::workflows::{WorkflowError, accounts, audit, notify, secret_key, two_factor};
 
 type Admin = Authorized<policy::Admin>;
 
@@ -23,8 +23,19 @@ pub async fn users(
     state: web::Data<AppState>,
     _auth: Admin,
 ) -> Result<UsersPage, AppError> {
-    let users = read(&state, |conn| Ok(user_db::list_with_organisation(conn)?)).await?;
-    Ok(UsersPage { ctx, users })
+    let key = state.settings.secret_key.clone();
+    let (users, locked_out) = read(&state, move |conn| {
+        Ok((
+            user_db::list_with_organisation(conn)?,
+            secret_key::locked_out(conn, &key)?,
+        ))
+    })
+    .await?;
+    Ok(UsersPage {
+        ctx,
+        users,
+        locked_out,
+    })
 }
 
 async fn user_form_page(

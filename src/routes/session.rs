@@ -280,15 +280,12 @@ pub async fn second_factor(
             req.extensions_mut().insert(SeedReplaced);
             Ok(res)
         }
-        Err(CodeError::Wrong) => {
-            let page = second_factor_page(
-                &state,
-                ctx,
-                &pending,
-                &form.next,
-                Some("error-two-factor-code"),
-            )
-            .await?;
+        Err(problem @ (CodeError::Wrong | CodeError::KeyUnreadable)) => {
+            let message = match problem {
+                CodeError::KeyUnreadable => "error-two-factor-key-unreadable",
+                _ => "error-two-factor-code",
+            };
+            let page = second_factor_page(&state, ctx, &pending, &form.next, Some(message)).await?;
             Ok(invalid(page, &req))
         }
         Err(CodeError::Workflow(WorkflowError::NotFound)) => Ok(see_other("/sign-in")),

@@ -9,12 +9,15 @@ use crate::db::models::organisation::Organisation;
 use crate::db::models::user::{User, UserWithOrganisation};
 use crate::domain::account::UserInput;
 use crate::domain::role::{ReviewDomain, Role};
+use crate::workflows::secret_key::LockedOut;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "admin/users.html")]
 pub struct UsersPage {
     pub ctx: PageCtx,
     pub users: Vec<UserWithOrganisation>,
+    /// People whose two-factor secret does not open under the secret key in use.
+    pub locked_out: Vec<LockedOut>,
 }
 
 impl UsersPage {

@@ -13,6 +13,7 @@ pub mod demo;
 pub mod notify;
 pub mod passwords;
 pub mod scheduler;
+pub mod secret_key;
 pub mod sessions;
 pub mod two_factor;
 

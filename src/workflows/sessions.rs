@@ -282,6 +282,10 @@ pub fn give_second_factor(
                 audit_session(conn, &user, "session.second_factor_failed", None, ip)?;
                 return Ok(Err(CodeError::Wrong));
             }
+            Err(CodeError::KeyUnreadable) => {
+                audit_session(conn, &user, "session.second_factor_unreadable", None, ip)?;
+                return Ok(Err(CodeError::KeyUnreadable));
+            }
             Err(e) => return Err(e),
         };
         session_db::delete(conn, &session.id)?;

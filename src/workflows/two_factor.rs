@@ -24,6 +24,10 @@ pub struct Enrolment {
 pub enum CodeError {
     #[error("the code is wrong, expired or already used")]
     Wrong,
+    /// The stored secret does not open under the server's key: `SECRET_KEY` (or the key
+    /// file) changed since it was set up, so no code can be checked.
+    #[error("the two-factor secret was sealed under another secret key")]
+    KeyUnreadable,
     #[error(transparent)]
     Workflow(#[from] WorkflowError),
 }
@@ -156,11 +160,8 @@ pub(crate) fn check(
         let remaining = two_factor_db::unused_recovery_codes(conn, &user.id)?;
         return Ok(Given::RecoveryCode { remaining });
     }
-    let secret = user
-        .totp_secret
-        .as_deref()
-        .and_then(|sealed| totp::unseal_secret(key, sealed))
-        .ok_or(CodeError::Wrong)?;
+    let sealed = user.totp_secret.as_deref().ok_or(CodeError::Wrong)?;
+    let secret = totp::unseal_secret(key, sealed).ok_or(CodeError::KeyUnreadable)?;
     let step = totp::matching_step(&secret, code, unix_seconds(now)).ok_or(CodeError::Wrong)?;
     if two_factor_db::claim_step(conn, &user.id, i64::try_from(step).unwrap_or(i64::MAX))? {
         Ok(Given::Code)

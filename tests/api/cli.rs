@@ -22,7 +22,13 @@ pub fn command(database_url: &str) -> Command {
 }
 
 pub fn run(database_url: &str, args: &[&str], stdin: &str) -> (bool, String, String) {
-    let mut child = command(database_url)
+    run_command(command(database_url), args, stdin)
+}
+
+/// Runs `cmd` (the binary, its environment set) with `args`, giving it `stdin`; returns
+/// whether it succeeded, and what it printed on standard output and standard error.
+pub fn run_command(mut cmd: Command, args: &[&str], stdin: &str) -> (bool, String, String) {
+    let mut child = cmd
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -52,7 +58,7 @@ pub fn free_port() -> u16 {
 }
 
 /// Kills the child process when the test ends, pass or fail.
-struct Running(std::process::Child);
+pub struct Running(pub std::process::Child);
 
 impl Drop for Running {
     fn drop(&mut self) {
@@ -62,12 +68,19 @@ impl Drop for Running {
 }
 
 async fn start(database_url: &str, subcommand: &str) -> (Running, String) {
+    let mut cmd = command(database_url);
+    cmd.stderr(Stdio::null());
+    start_command(cmd, subcommand).await
+}
+
+/// Starts `cmd` (the binary, its environment set) with `subcommand` on a free port and
+/// waits until it answers; returns it with its base URL.
+pub async fn start_command(mut cmd: Command, subcommand: &str) -> (Running, String) {
     let port = free_port();
     let bind = format!("127.0.0.1:{port}");
-    let child = command(database_url)
+    let child = cmd
         .args([subcommand, "--bind", &bind])
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
         .spawn()
         .unwrap();
     let running = Running(child);
@@ -97,6 +110,7 @@ async fn every_command_explains_itself() {
         "verify-audit",
         "backup",
         "rotate-signing-key",
+        "rotate-secret-key",
         "create-api-client",
         "revoke-api-client",
     ] {

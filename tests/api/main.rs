@@ -23,6 +23,7 @@ mod proxies;
 mod queries;
 mod registry;
 mod resilience;
+mod secret_key;
 mod sessions;
 mod smtp_sink;
 mod two_factor;

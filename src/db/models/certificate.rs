@@ -87,6 +87,21 @@ pub fn latest_for(conn: &mut DbConn, connection_id: &str) -> QueryResult<Option<
         .optional()
 }
 
+/// Every signing key, oldest first.
+pub fn list_keys(conn: &mut DbConn) -> QueryResult<Vec<SigningKey>> {
+    signing_keys::table
+        .order((signing_keys::created_at, signing_keys::kid))
+        .select(SigningKey::as_select())
+        .load(conn)
+}
+
+/// Replaces a key's sealed private half, sealed under another secret key.
+pub fn replace_sealed_key(conn: &mut DbConn, kid: &str, sealed: &str) -> QueryResult<usize> {
+    diesel::update(signing_keys::table.find(kid))
+        .set(signing_keys::sealed_private_key.eq(sealed))
+        .execute(conn)
+}
+
 pub fn find_key(conn: &mut DbConn, kid: &str) -> QueryResult<Option<SigningKey>> {
     signing_keys::table
         .find(kid)

@@ -30,6 +30,44 @@ pub fn set_pending_secret(conn: &mut DbConn, user_id: &str, sealed: &str) -> Que
     .map(|n| n == 1)
 }
 
+/// Every user holding a sealed secret, confirmed or being set up: id, e-mail, name, the
+/// confirmed secret and the pending one.
+pub fn list_sealed(conn: &mut DbConn) -> QueryResult<Vec<SealedSecrets>> {
+    users::table
+        .filter(
+            users::totp_secret
+                .is_not_null()
+                .or(users::totp_pending.is_not_null()),
+        )
+        .order(users::email)
+        .select((
+            users::id,
+            users::email,
+            users::name,
+            users::totp_secret,
+            users::totp_pending,
+        ))
+        .load(conn)
+}
+
+/// A user's sealed secrets, as `list_sealed` reads them.
+pub type SealedSecrets = (String, String, String, Option<String>, Option<String>);
+
+/// Replaces the user's sealed secrets as they are, sealed under another key.
+pub fn replace_sealed(
+    conn: &mut DbConn,
+    user_id: &str,
+    secret: Option<&str>,
+    pending: Option<&str>,
+) -> QueryResult<usize> {
+    diesel::update(users::table.find(user_id))
+        .set((
+            users::totp_secret.eq(secret),
+            users::totp_pending.eq(pending),
+        ))
+        .execute(conn)
+}
+
 /// Stores the secret to enrol in place of one that can no longer be opened.
 pub fn replace_pending_secret(
     conn: &mut DbConn,
