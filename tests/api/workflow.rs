@@ -561,11 +561,13 @@ async fn attachments_are_checked_by_content_limited_in_size_and_served_as_downlo
     );
     assert_eq!(res.bytes().await.unwrap().as_ref(), PDF);
 
-    // The committee can read it; an administrator cannot.
+    // A draft's file is the provider's alone: the committee reads it once the application
+    // is submitted (authorization::a_draft_is_its_providers_alone_until_it_is_submitted);
+    // an administrator never does.
     let url = format!("/applications/{id}/attachments/{}", stored.id);
     assert_eq!(
         cast.technical.browser.get(&url).await.status(),
-        StatusCode::OK
+        StatusCode::NOT_FOUND
     );
     let admin = app.another_browser();
     admin.sign_in_as(&app.create_user("admin", None)).await;
