@@ -373,6 +373,23 @@ impl Browser {
         self.find("form[action=\"/sign-out\"]").await;
     }
 
+    /// Prints the page as the browser's print dialog would on A4 (backgrounds on, nothing
+    /// shrunk to fit), saves the PDF as `name`.pdf and returns how many pages it has.
+    async fn print_pages(&self, name: &str) -> usize {
+        let config = fantoccini::wd::PrintConfiguration::builder()
+            .size(fantoccini::wd::PrintSize::A4)
+            .background(true)
+            .shrink_to_fit(false)
+            .build();
+        let config = self.check("configuring the print", config).await;
+        let pdf = self.client.print(config).await;
+        let pdf = self.check("printing", pdf).await;
+        let path = self.shots.join(format!("{name}.pdf"));
+        std::fs::write(&path, &pdf).expect("write the PDF");
+        println!("printed {}", path.display());
+        pdf_pages(&pdf)
+    }
+
     /// A PNG of the whole page: the window is made tall enough for the page, then put back.
     async fn screenshot(&self, name: &str) {
         const MEASURE: &str = "window.scrollTo(0, 0); \
@@ -397,6 +414,14 @@ impl Browser {
         std::fs::write(&path, png).expect("write the screenshot");
         println!("screenshot {}", path.display());
     }
+}
+
+/// The pages of a PDF: its page objects (`/Type /Page`, not the `/Pages` tree).
+fn pdf_pages(pdf: &[u8]) -> usize {
+    let marker = b"/Type /Page";
+    pdf.windows(marker.len() + 1)
+        .filter(|w| w.starts_with(marker) && w[marker.len()] != b's')
+        .count()
 }
 
 #[tokio::test]
@@ -655,6 +680,44 @@ async fn a_provider_and_the_committee_take_an_application_to_approval_in_a_brows
             assert_eq!(content.get(name), value, "{name} as typed in the browser");
         }
     }
+
+    // 9. Anyone prints the certificate: one A4 page on the ministry's letterhead; once the
+    // chair suspends the approval, a band and a mark across the page say so.
+    step("9");
+    let connection = {
+        use diesel::prelude::*;
+        use interconnect_registry::db::schema::connections;
+        connections::table
+            .filter(connections::application_id.eq(&id))
+            .select((connections::id, connections::approval_number))
+            .first::<(String, String)>(&mut *app.conn())
+            .expect("the approval's connection")
+    };
+    let (connection_id, number) = connection;
+    let certificate = format!("/registry/{number}/certificate");
+    p.goto(&certificate).await;
+    p.find("article.certificate .letterhead").await;
+    p.screenshot("09-certificate-lao").await;
+    p.use_language("en").await;
+    p.screenshot("09-certificate").await;
+    assert_eq!(p.print_pages("10-certificate-a4").await, 1, "one A4 page");
+    let committee = format!("/committee/connections/{connection_id}");
+    c.goto(&committee).await;
+    c.fill("#f-reason", "Interference with a neighbouring link")
+        .await;
+    c.act(&format!(
+        "form[action=\"{committee}/suspend\"] button[type=submit]"
+    ))
+    .await;
+    p.goto(&certificate).await;
+    let band = p.text(".certificate-void-band").await;
+    assert!(band.contains("SUSPENDED since"), "{band}");
+    p.screenshot("11-certificate-suspended").await;
+    assert_eq!(
+        p.print_pages("12-certificate-suspended-a4").await,
+        1,
+        "one A4 page"
+    );
 
     for browser in members {
         browser.close().await;

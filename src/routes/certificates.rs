@@ -6,11 +6,12 @@ use actix_web::{HttpResponse, web};
 
 use crate::db::models::certificate::{self as certificate_db, Certificate};
 use crate::db::models::connection::{self as connection_db, PublicConnection};
+use crate::domain::connection::ConnectionStatus;
 use crate::error::AppError;
 use crate::routes::read;
 use crate::startup::AppState;
 use crate::views::PageCtx;
-use crate::views::certificates::{CertificatePage, Verdict, VerifyPage};
+use crate::views::certificates::{CertificatePage, Verdict, VerifyPage, VoidNotice, terms};
 use crate::views::registry::PublicRow;
 use crate::workflows::WorkflowError;
 use crate::workflows::certificates::{self, Check};
@@ -48,21 +49,38 @@ pub fn verify_url(state: &AppState, number: &str) -> String {
         .unwrap_or_default()
 }
 
-/// `/registry/{number}/certificate`: the printable certificate with its QR code.
+/// `/registry/{number}/certificate`: the printable certificate with its QR code, stating
+/// the signed terms, and saying across the page when the approval is no longer in force.
 pub async fn certificate(
     ctx: PageCtx,
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<CertificatePage, AppError> {
-    let (row, certificate) = record_and_certificate(&state, path.into_inner()).await?;
-    let certificate = certificate.ok_or(AppError::NotFound)?;
-    let verify_url = verify_url(&state, &row.approval_number);
+    let number = path.into_inner();
+    let printable = read(&state, move |conn| certificates::printable(conn, &number)).await?;
+    let connection = &printable.connection;
+    let verify_url = verify_url(&state, &connection.approval_number);
     let qr_svg = crate::views::qr_svg(&verify_url)?;
+    let status = ConnectionStatus::parse(&connection.status).unwrap_or(ConnectionStatus::Active);
+    let since = match status {
+        ConnectionStatus::Expired => connection.valid_until.to_string(),
+        _ => ctx.local_date(
+            &connection
+                .revoked_at
+                .unwrap_or(connection.status_changed_at),
+        ),
+    };
     Ok(CertificatePage {
-        row: PublicRow::new(&ctx, &row),
-        token: certificate.token,
-        kid: certificate.kid,
-        issued: ctx.local_time(&certificate.issued_at),
+        approval_number: connection.approval_number.clone(),
+        status: status.as_str(),
+        status_label: ctx.t(status.label_key()),
+        terms: terms(&ctx, &printable.claims),
+        conditions: connection.conditions.clone(),
+        legal_basis: printable.legal_basis,
+        signed_by: printable.signed_by,
+        void: VoidNotice::of(status, &since),
+        token: printable.certificate.token,
+        kid: printable.certificate.kid,
         qr_svg,
         verify_url,
         ctx,

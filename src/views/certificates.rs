@@ -6,19 +6,68 @@ use askama_web::WebTemplate;
 use super::PageCtx;
 use super::registry::{PublicRow, country_name};
 use crate::domain::certificate::CertificateClaims;
+use crate::domain::connection::ConnectionStatus;
+use crate::domain::language::Lang;
+use crate::i18n;
 use crate::workflows::certificates::Check;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "registry/certificate.html")]
 pub struct CertificatePage {
     pub ctx: PageCtx,
-    pub row: PublicRow,
+    pub approval_number: String,
+    /// The connection's status today, and its label in the page's language.
+    pub status: &'static str,
+    pub status_label: String,
+    /// What the certificate states, as signed, in the page's language.
+    pub terms: Vec<(String, String)>,
+    pub conditions: String,
+    pub legal_basis: String,
+    pub signed_by: String,
+    /// Why the approval is no longer in force, in Lao and in English; `None` while it is.
+    pub void: Option<VoidNotice>,
     pub token: String,
     pub kid: String,
-    pub issued: String,
     /// An SVG QR code of `verify_url`, made here from our own URL.
     pub qr_svg: String,
     pub verify_url: String,
+}
+
+/// Said across a certificate whose approval is no longer in force, in both languages.
+pub struct VoidNotice {
+    /// The status in capitals, for the band across the page: Lao, English.
+    pub marks: (String, String),
+    /// Since when, and what it means: Lao, English.
+    pub notices: (String, String),
+}
+
+impl VoidNotice {
+    /// The notice for `status`, in force `since` (a date as shown); `None` while active.
+    pub fn of(status: ConnectionStatus, since: &str) -> Option<VoidNotice> {
+        let key = match status {
+            ConnectionStatus::Active => return None,
+            ConnectionStatus::Suspended => "certificate-void-suspended",
+            ConnectionStatus::Revoked => "certificate-void-revoked",
+            ConnectionStatus::Expired => "certificate-void-expired",
+        };
+        let both = |f: &dyn Fn(Lang) -> String| (f(Lang::Lo), f(Lang::En));
+        Some(VoidNotice {
+            marks: both(&|lang| i18n::t(lang, status.label_key()).to_uppercase()),
+            notices: both(&|lang| i18n::t_args(lang, key, &[("date", since)])),
+        })
+    }
+}
+
+impl CertificatePage {
+    /// `key` in Lao, whatever the page's language: the letterhead is in both.
+    pub fn in_lao(&self, key: &str) -> String {
+        i18n::t(Lang::Lo, key)
+    }
+
+    /// `key` in English, whatever the page's language.
+    pub fn in_english(&self, key: &str) -> String {
+        i18n::t(Lang::En, key)
+    }
 }
 
 /// The outcome of checking a pasted certificate, ready to show.
@@ -92,7 +141,8 @@ impl Verdict {
     }
 }
 
-fn terms(ctx: &PageCtx, claims: &CertificateClaims) -> Vec<(String, String)> {
+/// What a certificate states, label and value, in the page's language.
+pub fn terms(ctx: &PageCtx, claims: &CertificateClaims) -> Vec<(String, String)> {
     vec![
         (ctx.t("verify-approval-number"), claims.sub.clone()),
         (

@@ -279,3 +279,41 @@ pub fn revocation_list(
         .sign(&json!({ "iss": authority.issuer, "iat": unix(now), "entries": entries }))
         .map_err(|_| WorkflowError::Conflict("error-signing-key"))
 }
+
+/// What the printable certificate shows: the approval's newest certificate and the terms
+/// it states as signed (never what the records say now), the connection's standing today,
+/// and the decision behind it: its conditions, legal basis and the chair who signed it.
+pub struct Printable {
+    pub connection: Connection,
+    pub certificate: Certificate,
+    pub claims: CertificateClaims,
+    pub legal_basis: String,
+    /// The name of the chair who signed the decision (empty when it is not known).
+    pub signed_by: String,
+}
+
+/// The printable certificate of approval `number`; `NotFound` when it has no certificate
+/// that this registry's keys vouch for.
+pub fn printable(conn: &mut DbConn, number: &str) -> Result<Printable, WorkflowError> {
+    let connection = crate::db::models::connection::find_by_number(conn, number)?
+        .ok_or(WorkflowError::NotFound)?;
+    let certificate =
+        certificate_db::latest_for(conn, &connection.id)?.ok_or(WorkflowError::NotFound)?;
+    let Check::Genuine { claims, .. } = check(conn, &certificate.token)? else {
+        return Err(WorkflowError::NotFound);
+    };
+    let decision = crate::db::models::application::find(conn, &connection.application_id)?;
+    let signed_by = match decision.as_ref().and_then(|a| a.decided_by.as_deref()) {
+        Some(chair) => crate::db::models::user::find(conn, chair)?
+            .map(|u| u.name)
+            .unwrap_or_default(),
+        None => String::new(),
+    };
+    Ok(Printable {
+        legal_basis: decision.map(|a| a.decision_legal_basis).unwrap_or_default(),
+        signed_by,
+        claims: *claims,
+        connection,
+        certificate,
+    })
+}

@@ -162,6 +162,113 @@ async fn the_printable_certificate_carries_a_qr_code_of_its_verification_page() 
     );
 }
 
+/// The printable certificate of `number` for a browser asking for `language`.
+async fn printed(app: &TestApp, number: &str, language: &str) -> String {
+    let res = crate::helpers::client(language)
+        .get(app.url(&format!("/registry/{number}/certificate")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    res.text().await.unwrap()
+}
+
+#[tokio::test]
+async fn a_certificate_states_its_signed_terms_and_decision_and_says_across_the_page_when_no_longer_in_force()
+ {
+    let app = TestApp::spawn().await;
+    let cast = Cast::assemble(&app).await;
+    let connection = cast.approved_connection().await;
+    let number = connection.approval_number.as_str();
+    let today = interconnect_registry::domain::clock::in_vientiane(&app.clock.now(), "%Y-%m-%d");
+
+    // In force: the ministry's letterhead in both languages, the signed terms, the
+    // decision's conditions and legal basis, the chair who signed, and no band.
+    let page = printed(&app, number, "en").await;
+    let certificate = crate::helpers::text_of(&page, "article.certificate").unwrap();
+    for text in [
+        "ສາທາລະນະລັດ ປະຊາທິປະໄຕ ປະຊາຊົນລາວ",
+        "Lao People's Democratic Republic",
+        "ກະຊວງເຕັກໂນໂລຊີ ແລະ ການສື່ສານ",
+        "Ministry of Technology and Communications",
+        "Mbit/s",
+        "Keep records",
+        "Notice No. 258",
+        "Signed for the committee by its chair, Test chair.",
+    ] {
+        assert!(certificate.contains(text), "{text} on the certificate");
+    }
+    assert!(crate::helpers::text_of(&page, ".certificate-void-band").is_none());
+
+    // A provider renaming itself does not rename what was certified.
+    cast.provider
+        .act(
+            "/organisation/edit",
+            &[
+                ("name_en", "Totally Different Telecom Ltd."),
+                ("name_lo", "ບໍລິສັດ ອື່ນ"),
+                ("asns", ""),
+            ],
+        )
+        .await;
+    let page = printed(&app, number, "en").await;
+    assert!(!page.contains("Totally Different"), "the signed name stays");
+
+    let committee = format!("/committee/connections/{}", connection.id);
+    cast.chair
+        .act(
+            &format!("{committee}/suspend"),
+            &[("reason", "Interference")],
+        )
+        .await;
+    for language in ["en", "lo"] {
+        let page = printed(&app, number, language).await;
+        let band = crate::helpers::text_of(&page, ".certificate-void-band").expect("a band");
+        assert!(
+            band.contains(&format!("SUSPENDED since {today}"))
+                && band.contains(&format!("ຖືກໂຈະ ແຕ່ວັນທີ {today}")),
+            "{language}: {band}"
+        );
+        let mark = crate::helpers::text_of(&page, ".certificate-watermark").unwrap();
+        assert!(
+            mark.contains("SUSPENDED") && mark.contains("ຖືກໂຈະ"),
+            "{mark}"
+        );
+        let title = crate::helpers::text_of(&page, "title").unwrap();
+        let status = if language == "en" {
+            "Suspended"
+        } else {
+            "ຖືກໂຈະ"
+        };
+        assert!(title.contains(status), "{title}");
+    }
+    cast.chair
+        .act(&format!("{committee}/reinstate"), &[("reason", "Fixed")])
+        .await;
+    let page = printed(&app, number, "en").await;
+    assert!(crate::helpers::text_of(&page, ".certificate-void-band").is_none());
+
+    cast.revoke(&connection.id).await;
+    let page = printed(&app, number, "en").await;
+    let band = crate::helpers::text_of(&page, ".certificate-void-band").unwrap();
+    assert!(band.contains("REVOKED with effect from"), "{band}");
+    assert!(band.contains("ຖືກຖອນຄືນ"), "{band}");
+
+    // Past its last day, the scheduler expires it, and its certificate says when it ended.
+    let other = cast.approved_connection().await;
+    app.clock.advance(TimeDelta::days(800));
+    app.run_scheduler();
+    let page = printed(&app, &other.approval_number, "en").await;
+    let band = crate::helpers::text_of(&page, ".certificate-void-band").unwrap();
+    assert!(
+        band.contains(&format!(
+            "EXPIRED: this approval ended on {}",
+            other.valid_until
+        )),
+        "{band}"
+    );
+}
+
 /// The verdict box of the verification page for `token`.
 async fn verdict(app: &TestApp, token: &str) -> String {
     let res = app
