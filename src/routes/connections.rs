@@ -9,9 +9,11 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use crate::auth::extract::verify_csrf;
 use crate::auth::{Authorized, CurrentUser, policy};
 use crate::db::models::connection::{self as connection_db, Connection};
+use crate::db::models::organisation as org_db;
 use crate::domain::role::Role;
 use crate::domain::validation::FieldErrors;
 use crate::error::AppError;
+use crate::routes::registry;
 use crate::routes::{
     ActionCall, FieldsForm, file_response, invalid, may_read_files, perform, read, read_upload,
     redirect_with_flash, run,
@@ -19,7 +21,8 @@ use crate::routes::{
 use crate::startup::AppState;
 use crate::views::PageCtx;
 use crate::views::registry::{
-    CaseView, ConnectionPage, ConnectionRow, ConnectionsPage, FileRow, event_rows,
+    CaseView, CommitteeRegistryPage, ConnectionPage, ConnectionRow, ConnectionsPage, FileRow,
+    PublicRow, RegistryLabels, RegistryQuery, event_rows,
 };
 use crate::workflows::connections as flows;
 use crate::workflows::{Actor, WorkflowError};
@@ -113,6 +116,28 @@ pub async fn committee_list(
     })
 }
 
+/// `/committee/registry`: every connection, with the registry's filters and pages, each
+/// leading to its committee page (suspension and show-cause start there).
+pub async fn committee_all(
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    _auth: Authorized<policy::CaseReader>,
+    query: web::Query<RegistryQuery>,
+) -> Result<CommitteeRegistryPage, AppError> {
+    let query = query.into_inner();
+    let (rows, next) = registry::page_of(&state, &query, registry::PAGE_SIZE).await?;
+    Ok(CommitteeRegistryPage {
+        rows: rows
+            .iter()
+            .map(|r| (r.id.clone(), PublicRow::new(&ctx, r)))
+            .collect(),
+        query,
+        next,
+        labels: RegistryLabels::of(ctx.lang),
+        ctx,
+    })
+}
+
 async fn page(
     ctx: PageCtx,
     state: &web::Data<AppState>,
@@ -123,15 +148,16 @@ async fn page(
     errors: FieldErrors,
 ) -> Result<ConnectionPage, AppError> {
     let actor_org = user.organisation_id.clone();
-    let (connection, events, cases, files) = read(state, move |conn| {
+    let (connection, provider, events, cases, files) = read(state, move |conn| {
         let connection = connection_db::find(conn, &id)?.ok_or(WorkflowError::NotFound)?;
         if !committee && actor_org.as_deref() != Some(connection.organisation_id.as_str()) {
             return Err(WorkflowError::NotFound);
         }
+        let provider = org_db::find(conn, &connection.organisation_id)?;
         let events = connection_db::list_events(conn, &id)?;
         let cases = connection_db::list_show_causes(conn, &id)?;
         let files = connection_db::list_files(conn, &id)?;
-        Ok((connection, events, cases, files))
+        Ok((connection, provider, events, cases, files))
     })
     .await?;
     let open_case = cases.iter().find(|c| c.outcome.is_none());
@@ -140,6 +166,9 @@ async fn page(
     let now = state.clock.now();
     Ok(ConnectionPage {
         row: ConnectionRow::new(&ctx, &connection, open_case, now),
+        provider: provider
+            .map(|o| ctx.pick(&o.name_lo, &o.name_en).to_string())
+            .unwrap_or_default(),
         conditions: connection.conditions.clone(),
         valid_from: connection.valid_from.to_string(),
         capacity: connection.capacity_mbps,

@@ -327,6 +327,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::get().to(connections::committee_list),
         )
         .route(
+            "/committee/registry",
+            web::get().to(connections::committee_all),
+        )
+        .route(
             "/committee/connections/{id}",
             web::get().to(connections::show_committee),
         )

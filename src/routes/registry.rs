@@ -186,6 +186,9 @@ pub async fn show(
     Ok(PublicConnectionPage {
         row: PublicRow::new(&ctx, &row),
         history: event_rows(&ctx, &events, true),
+        committee_url: ctx
+            .reads_cases()
+            .then(|| format!("/committee/connections/{}", row.id)),
         ctx,
     })
 }

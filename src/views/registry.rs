@@ -225,6 +225,21 @@ pub struct PublicConnectionPage {
     pub ctx: PageCtx,
     pub row: PublicRow,
     pub history: Vec<EventRow>,
+    /// The committee's page of this connection, for a signed-in reader of case files.
+    pub committee_url: Option<String>,
+}
+
+/// Every connection for the committee: the registry's filters and pages, each row leading
+/// to the connection's committee page.
+#[derive(Template, WebTemplate)]
+#[template(path = "connections/all.html")]
+pub struct CommitteeRegistryPage {
+    pub ctx: PageCtx,
+    /// The connection's id (for its committee page) and its row.
+    pub rows: Vec<(String, PublicRow)>,
+    pub query: RegistryQuery,
+    pub next: Option<String>,
+    pub labels: &'static RegistryLabels,
 }
 
 /// A bar of a chart: label, value, and its length in percent of the longest.
@@ -433,6 +448,8 @@ impl FileRow {
 pub struct ConnectionPage {
     pub ctx: PageCtx,
     pub row: ConnectionRow,
+    /// The provider's legal name, in the page's language.
+    pub provider: String,
     pub conditions: String,
     pub valid_from: String,
     pub capacity: i64,

@@ -325,6 +325,7 @@ const ROUTES: &[Route] = &[
         bearer: false,
     },
     get("/committee/connections", CASE_READERS),
+    get("/committee/registry", CASE_READERS),
     get("/committee/connections/{conn}", CASE_READERS),
     post(
         "/committee/connections/{conn}/suspend",

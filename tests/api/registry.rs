@@ -737,3 +737,74 @@ async fn show_cause_proceedings_can_close_without_revocation() {
         "a closed case cannot be decided again"
     );
 }
+
+#[tokio::test]
+async fn the_committee_reaches_any_connection_from_its_list_of_all_and_from_the_registry() {
+    let app = TestApp::spawn().await;
+    let cast = Cast::assemble(&app).await;
+    let connection = cast.approved_connection().await;
+    let number = connection.approval_number.as_str();
+    let committee = format!("/committee/connections/{}", connection.id);
+    let provider = interconnect_registry::db::models::organisation::find(
+        &mut app.conn(),
+        &connection.organisation_id,
+    )
+    .unwrap()
+    .unwrap();
+
+    // Active with nothing open, it is not among the cases to act on, which lead on to
+    // the list of every connection.
+    let (_, to_act_on) = cast.chair.browser.page("/committee/connections").await;
+    assert!(!to_act_on.contains(number));
+    assert!(to_act_on.contains("href=\"/committee/registry\""));
+
+    // The list of every connection finds it by number or provider, and leads to its
+    // committee page.
+    for filter in [format!("q={number}"), format!("provider={}", provider.slug)] {
+        let (status, all) = cast
+            .chair
+            .browser
+            .page(&format!("/committee/registry?{filter}"))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{filter}");
+        assert!(all.contains(&format!("href=\"{committee}\"")), "{filter}");
+        assert!(all.contains(&provider.name_en), "{filter}: the provider");
+    }
+    let (status, _) = cast
+        .chair
+        .browser
+        .page("/committee/registry?country=not-a-country")
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    // The public record leads staff (and only staff) to the committee page.
+    let record = format!("/registry/{number}");
+    let (_, page) = cast.secretariat.browser.page(&record).await;
+    assert!(page.contains(&format!("href=\"{committee}\"")));
+    for browser in [&cast.provider.browser, &app.another_browser()] {
+        let (_, page) = browser.page(&record).await;
+        assert!(!page.contains(&committee));
+    }
+
+    // The committee page names the provider, and the chair suspends from it.
+    let (_, page) = cast.chair.browser.page(&committee).await;
+    assert!(
+        text_of(&page, "dl.details")
+            .unwrap()
+            .contains(&provider.name_en),
+        "the provider is named"
+    );
+    cast.chair
+        .act(
+            &format!("{committee}/suspend"),
+            &[("reason", "Interference")],
+        )
+        .await;
+    assert_eq!(
+        connection_db::find(&mut app.conn(), &connection.id)
+            .unwrap()
+            .unwrap()
+            .status,
+        "suspended"
+    );
+}
