@@ -184,6 +184,7 @@ async fn page(
             .map(|d| ctx.local_time(&d))
             .unwrap_or_default(),
         disconnection_confirmed: connection.disconnection_confirmed_at.is_some(),
+        disconnection_evidence: connection.disconnection_evidence.clone(),
         disconnection_verified: connection.disconnection_verified_at.is_some(),
         committee,
         can_answer: !committee && open_case.is_some_and(|c| c.answered_at.is_none()),

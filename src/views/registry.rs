@@ -460,6 +460,8 @@ pub struct ConnectionPage {
     pub can_upload_evidence: bool,
     pub disconnection_deadline: String,
     pub disconnection_confirmed: bool,
+    /// What the provider wrote when confirming the disconnection.
+    pub disconnection_evidence: String,
     pub disconnection_verified: bool,
     /// Which forms to show: the provider's or the committee's, by role and state.
     pub committee: bool,

@@ -243,6 +243,18 @@ async fn revocation_follows_due_process_to_a_verified_disconnection() {
             &[("evidence", "Port xe-0/0/1 shut; photo of removed patch.")],
         )
         .await;
+    // The secretariat, who verifies, and the provider read what was written.
+    for (browser, page) in [
+        (&cast.secretariat.browser, &committee),
+        (&cast.provider.browser, &provider),
+    ] {
+        let (_, html) = browser.page(page).await;
+        assert_eq!(
+            text_of(&html, ".disconnection-evidence").as_deref(),
+            Some("Port xe-0/0/1 shut; photo of removed patch."),
+            "{page}"
+        );
+    }
     cast.secretariat
         .act(&format!("{committee}/verify"), &[])
         .await;
