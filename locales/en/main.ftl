@@ -93,6 +93,7 @@ audit-before = before
 audit-after = after
 audit-intact = The audit chain is intact: { $count } events verified.
 audit-broken = The audit chain is broken at event { $seq }: a record was altered or removed.
+audit-full-walk = The scheduled check last walked the whole chain at { $time }; this page checked the events recorded since. The command verify-audit walks the whole chain at any time.
 
 ## Flash messages
 flash-signed-out = You have signed out.

@@ -6,7 +6,7 @@ use diesel::pg::PgConnection;
 use diesel::prelude::*;
 
 use crate::db::DbConn;
-use crate::db::schema::{audit_events, audit_head};
+use crate::db::schema::{audit_events, audit_head, audit_verification};
 use crate::domain::audit::{AuditContent, ChainBreak, ChainVerifier};
 
 /// What happened, by whom, to what: the caller's part of an audit event.
@@ -136,9 +136,19 @@ pub enum ChainStatus {
 
 /// Walks every event in order, a batch at a time, and compares the end with the head.
 pub fn verify_chain(conn: &mut DbConn) -> QueryResult<ChainStatus> {
+    verify_from(conn, ChainVerifier::default()).map(|(status, _)| status)
+}
+
+/// Walks the events after `verifier`'s position in order, a batch at a time, and compares
+/// the end with the head. Returns what it found, and the last event that held with its
+/// hash (where a later walk may go on from).
+pub fn verify_from(
+    conn: &mut DbConn,
+    mut verifier: ChainVerifier,
+) -> QueryResult<(ChainStatus, (i64, String))> {
     const BATCH: i64 = 2_000;
-    let mut verifier = ChainVerifier::default();
-    let mut after = 0_i64;
+    let mut after = verifier.position().0;
+    let held = |v: &ChainVerifier| (v.position().0, v.position().1.to_string());
     loop {
         let batch: Vec<AuditEvent> = audit_events::table
             .filter(audit_events::seq.gt(after))
@@ -148,7 +158,7 @@ pub fn verify_chain(conn: &mut DbConn) -> QueryResult<ChainStatus> {
             .load(conn)?;
         for event in &batch {
             if let Err(b) = verifier.check(&event.content(), &event.prev_hash, &event.hash) {
-                return Ok(ChainStatus::Broken(b));
+                return Ok((ChainStatus::Broken(b), held(&verifier)));
             }
         }
         match batch.last() {
@@ -160,10 +170,72 @@ pub fn verify_chain(conn: &mut DbConn) -> QueryResult<ChainStatus> {
         .find(1)
         .select((audit_head::last_seq, audit_head::last_hash))
         .first(conn)?;
-    Ok(match verifier.finish(head_seq, &head_hash) {
+    let position = held(&verifier);
+    let status = match verifier.finish(head_seq, &head_hash) {
         Ok(events) => ChainStatus::Intact { events },
         Err(b) => ChainStatus::Broken(b),
-    })
+    };
+    Ok((status, position))
+}
+
+/// How far the scheduled check found the chain to hold, and when it last walked it all.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = audit_verification)]
+pub struct Verified {
+    pub verified_seq: i64,
+    pub verified_hash: String,
+    pub checked_at: NaiveDateTime,
+    pub full_walk_at: Option<NaiveDateTime>,
+}
+
+/// The scheduled check's last result, if it ran.
+pub fn find_verified(conn: &mut DbConn) -> QueryResult<Option<Verified>> {
+    audit_verification::table
+        .find(1)
+        .select(Verified::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Records how far the chain held at `at` (and, when `full_walk`, that it was walked from
+/// its first event).
+pub fn save_verified(
+    conn: &mut DbConn,
+    seq: i64,
+    hash: &str,
+    at: NaiveDateTime,
+    full_walk: bool,
+) -> QueryResult<()> {
+    let updated = if full_walk {
+        diesel::update(audit_verification::table.find(1))
+            .set((
+                audit_verification::verified_seq.eq(seq),
+                audit_verification::verified_hash.eq(hash),
+                audit_verification::checked_at.eq(at),
+                audit_verification::full_walk_at.eq(at),
+            ))
+            .execute(conn)?
+    } else {
+        diesel::update(audit_verification::table.find(1))
+            .set((
+                audit_verification::verified_seq.eq(seq),
+                audit_verification::verified_hash.eq(hash),
+                audit_verification::checked_at.eq(at),
+            ))
+            .execute(conn)?
+    };
+    if updated == 0 {
+        diesel::insert_into(audit_verification::table)
+            .values((
+                audit_verification::id.eq(1),
+                audit_verification::verified_seq.eq(seq),
+                audit_verification::verified_hash.eq(hash),
+                audit_verification::checked_at.eq(at),
+                audit_verification::full_walk_at.eq(full_walk.then_some(at)),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
 }
 
 /// The events about one subject, oldest first.

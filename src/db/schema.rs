@@ -84,6 +84,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    audit_verification (id) {
+        id -> Integer,
+        verified_seq -> BigInt,
+        verified_hash -> Text,
+        checked_at -> Timestamp,
+        full_walk_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     sequence_counters (name, year) {
         name -> Text,
         year -> Integer,
@@ -371,6 +381,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     recovery_codes,
     audit_events,
     audit_head,
+    audit_verification,
     sequence_counters,
     applications,
     application_revisions,

@@ -83,6 +83,19 @@ impl Default for ChainVerifier {
 }
 
 impl ChainVerifier {
+    /// Goes on after an event already checked: its number and hash.
+    pub fn resume(last_seq: i64, last_hash: &str) -> Self {
+        Self {
+            last_seq,
+            last_hash: last_hash.to_string(),
+        }
+    }
+
+    /// The last event that held, and its hash (event 0 and the genesis hash at the start).
+    pub fn position(&self) -> (i64, &str) {
+        (self.last_seq, &self.last_hash)
+    }
+
     /// Checks the next stored event: its number, its link to the previous one, its hash.
     pub fn check(
         &mut self,

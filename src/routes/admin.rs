@@ -357,16 +357,16 @@ pub async fn audit(
     query: web::Query<AuditQuery>,
 ) -> Result<AuditPage, AppError> {
     let before = query.before;
-    let (events, status) = read(&state, move |conn| {
+    let (events, (status, full_walk_at)) = read(&state, move |conn| {
         let events = audit::recent(conn, AUDIT_PAGE, before)?;
-        let status = audit::verify(conn)?;
-        Ok((events, status))
+        Ok((events, audit::status_for_page(conn)?))
     })
     .await?;
     let older = (events.len() as i64 == AUDIT_PAGE)
         .then(|| events.last().map(|e| e.seq))
         .flatten();
     Ok(AuditPage {
+        full_walk: full_walk_at.map(|at| ctx.local_time(&at)),
         ctx,
         events,
         status,

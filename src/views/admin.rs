@@ -145,6 +145,9 @@ pub struct AuditPage {
     pub ctx: PageCtx,
     pub events: Vec<AuditEvent>,
     pub status: ChainStatus,
+    /// When the scheduled check last walked the whole chain (the page walked the events
+    /// recorded since); `None` when the page walked it all.
+    pub full_walk: Option<String>,
     /// The `before` cursor of the next (older) page, if there is one.
     pub older: Option<i64>,
 }

@@ -11,10 +11,11 @@ use chrono::TimeDelta;
 
 use crate::config::WorkflowRules;
 use crate::db::DbPool;
+use crate::db::audit::ChainStatus;
 use crate::db::models::connection as connection_db;
 use crate::domain::clock::Clock;
 use crate::metrics::{Metrics, SchedulerOutcome};
-use crate::workflows::{WorkflowError, applications, connections, notify};
+use crate::workflows::{WorkflowError, applications, audit, connections, notify};
 
 /// This process's name as a lease holder.
 static HOLDER: LazyLock<String> =
@@ -41,6 +42,8 @@ pub struct RunReport {
     pub connections: connections::ConnectionJobs,
     pub digests: usize,
     pub overdue_reminder: bool,
+    /// What the scheduled check of the audit chain found (`None` when the run did nothing).
+    pub audit_chain: Option<ChainStatus>,
 }
 
 impl RunReport {
@@ -90,12 +93,14 @@ fn run_leased(
     let connections = connections::run_scheduled(&mut conn, now, clock.today_in_vientiane())?;
     let digests = notify::send_digests(&mut conn, now, clock.local_now())?;
     let overdue_reminder = notify::remind_overdue(&mut conn, rules, now, clock.local_now())?;
+    let audit_chain = audit::check_scheduled(&mut conn, now)?;
     Ok(RunReport {
         ran: true,
         dismissed,
         connections,
         digests,
         overdue_reminder,
+        audit_chain: Some(audit_chain),
     })
 }
 

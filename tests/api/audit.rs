@@ -111,6 +111,65 @@ async fn editing_an_audit_event_is_caught_at_that_event() {
 }
 
 #[tokio::test]
+async fn the_audit_page_walks_what_the_scheduled_check_has_not_and_a_daily_full_walk_finds_old_edits()
+ {
+    let app = TestApp::spawn().await;
+    for _ in 0..3 {
+        app.create_user("reviewer", None);
+    }
+    let auditor = app.create_user("auditor", None);
+    app.sign_in_as(&auditor).await;
+    // Before any scheduled check, the page walks the whole chain itself.
+    let (_, html) = app.page("/admin/audit").await;
+    assert!(html.contains("The audit chain is intact"), "{html}");
+    assert!(!html.contains("The scheduled check last walked"));
+
+    let report = app.run_scheduler();
+    assert!(matches!(
+        report.audit_chain,
+        Some(ChainStatus::Intact { .. })
+    ));
+    let (_, html) = app.page("/admin/audit").await;
+    assert!(html.contains("The audit chain is intact"), "{html}");
+    assert!(
+        html.contains("The scheduled check last walked the whole chain at"),
+        "{html}"
+    );
+
+    // An event recorded after the check, then altered, is caught at the next view.
+    app.create_user("reviewer", None);
+    let newest = list_recent(&mut app.conn(), 1, None).unwrap()[0].seq;
+    drop_append_only_guard(&app);
+    app.execute(&format!(
+        "UPDATE audit_events SET actor_label = 'someone else' WHERE seq = {newest}"
+    ));
+    let (_, html) = app.page("/admin/audit").await;
+    assert!(
+        html.contains(&format!("The audit chain is broken at event {newest}")),
+        "{html}"
+    );
+
+    // An event the check had already walked, altered, is caught by the next full walk,
+    // at most a day later (and by verify-audit at any time).
+    app.execute("UPDATE audit_events SET actor_label = 'someone else' WHERE seq = 2");
+    assert_eq!(
+        verify_chain(&mut app.conn()).unwrap(),
+        ChainStatus::Broken(ChainBreak::HashMismatch { seq: 2 })
+    );
+    app.clock.advance(chrono::TimeDelta::hours(25));
+    let report = app.run_scheduler();
+    assert_eq!(
+        report.audit_chain,
+        Some(ChainStatus::Broken(ChainBreak::HashMismatch { seq: 2 }))
+    );
+    let (_, html) = app.page("/admin/audit").await;
+    assert!(
+        html.contains("The audit chain is broken at event 2"),
+        "{html}"
+    );
+}
+
+#[tokio::test]
 async fn deleting_an_audit_event_is_caught() {
     let app = TestApp::spawn().await;
     for _ in 0..3 {
