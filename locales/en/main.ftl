@@ -505,6 +505,7 @@ error-days = Give a number of days from 1 to 180.
 error-outcome = Choose to revoke or to close the proceedings.
 error-show-cause-open = Show-cause proceedings are already open on this connection.
 error-show-cause-pending = The provider may still answer: revocation waits for the answer or the end of the answer period.
+error-show-cause-late = The deadline to answer this notice was { $deadline } (Vientiane time): an answer after the deadline is not accepted.
 file-purpose-show-cause-answer = Part of the answer to the notice
 file-purpose-disconnection-evidence = Evidence of disconnection
 error-file-purpose = Choose what the file is for.

@@ -173,9 +173,9 @@ async fn page(
         valid_from: connection.valid_from.to_string(),
         capacity: connection.capacity_mbps,
         history: event_rows(&ctx, &events, false),
-        cases: cases.iter().map(|c| CaseView::new(&ctx, c)).collect(),
+        cases: cases.iter().map(|c| CaseView::new(&ctx, c, now)).collect(),
         files: files.iter().map(|f| FileRow::new(&ctx, f)).collect(),
-        can_upload_answer: !committee && open_case.is_some(),
+        can_upload_answer: !committee && open_case.is_some_and(|c| now <= c.response_deadline),
         can_upload_evidence: !committee
             && status == "revoked"
             && connection.disconnection_verified_at.is_none(),
@@ -187,7 +187,8 @@ async fn page(
         disconnection_evidence: connection.disconnection_evidence.clone(),
         disconnection_verified: connection.disconnection_verified_at.is_some(),
         committee,
-        can_answer: !committee && open_case.is_some_and(|c| c.answered_at.is_none()),
+        can_answer: !committee
+            && open_case.is_some_and(|c| c.answered_at.is_none() && now <= c.response_deadline),
         can_confirm: !committee
             && status == "revoked"
             && connection.disconnection_confirmed_at.is_none(),

@@ -403,14 +403,21 @@ pub struct CaseView {
     pub deadline: String,
     pub answer: Option<String>,
     pub outcome: String,
+    /// Open, unanswered and past its deadline: no answer is taken any more.
+    pub answers_closed: Option<String>,
 }
 
 impl CaseView {
-    pub fn new(ctx: &PageCtx, c: &ShowCause) -> Self {
+    pub fn new(ctx: &PageCtx, c: &ShowCause, now: NaiveDateTime) -> Self {
+        let deadline = ctx.local_time(&c.response_deadline);
         Self {
+            answers_closed: (c.outcome.is_none()
+                && c.answered_at.is_none()
+                && now > c.response_deadline)
+                .then(|| ctx.t1("error-show-cause-late", "deadline", &deadline)),
             notice: c.notice.clone(),
             opened: ctx.local_time(&c.opened_at),
-            deadline: ctx.local_time(&c.response_deadline),
+            deadline,
             answer: c.answer.clone(),
             outcome: c
                 .outcome

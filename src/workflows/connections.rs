@@ -430,7 +430,14 @@ pub fn open_show_cause(
     })
 }
 
-/// The provider answers the notice.
+fn late_answer(field: &'static str) -> WorkflowError {
+    let mut errors = FieldErrors::new();
+    errors.add(field, "error-show-cause-late");
+    WorkflowError::Invalid(errors)
+}
+
+/// The provider answers the notice, by its deadline: after it the answer is refused, since
+/// the chair may by then revoke on the record of a notice left unanswered.
 pub fn answer_show_cause(
     conn: &mut DbConn,
     actor: &Actor,
@@ -443,6 +450,9 @@ pub fn answer_show_cause(
         let connection = find_own(conn, actor, id)?;
         let case = connection_db::find_open_show_cause(conn, id)?
             .ok_or(WorkflowError::Conflict("error-wrong-state"))?;
+        if now > case.response_deadline {
+            return Err(late_answer("answer"));
+        }
         if connection_db::record_show_cause_answer(conn, &case.id, &answer, now)? != 1 {
             return Err(WorkflowError::Conflict("error-stale-state"));
         }
@@ -624,7 +634,8 @@ pub fn verify_disconnection(
 pub const FILE_PURPOSES: [&str; 2] = ["show_cause_answer", "disconnection_evidence"];
 
 /// The provider adds a file to its own connection's proceedings: to the answer of an
-/// open show-cause notice, or as evidence of a disconnection not yet verified.
+/// open show-cause notice by its deadline, or as evidence of a disconnection not yet
+/// verified.
 pub fn add_file(
     conn: &mut DbConn,
     actor: &Actor,
@@ -663,6 +674,13 @@ pub fn add_file(
         };
         if !allowed {
             return Err(WorkflowError::Conflict("error-wrong-state"));
+        }
+        if purpose == "show_cause_answer"
+            && open_case
+                .as_ref()
+                .is_some_and(|c| now > c.response_deadline)
+        {
+            return Err(late_answer("purpose"));
         }
         let file_id = new_id();
         connection_db::insert_file(

@@ -11,6 +11,7 @@ mod audit;
 mod authorization;
 mod certificates;
 mod cli;
+mod committee_integrity;
 mod csrf;
 mod errors;
 mod hostile;
