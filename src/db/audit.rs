@@ -251,3 +251,20 @@ pub fn list_for_subject(
         .select(AuditEvent::as_select())
         .load(conn)
 }
+
+/// The events with one of these actions recorded after event `after_seq` (and before
+/// event `before_seq`, if given), oldest first.
+pub fn list_actions_between(
+    conn: &mut DbConn,
+    actions: &[&str],
+    after_seq: i64,
+    before_seq: Option<i64>,
+) -> QueryResult<Vec<AuditEvent>> {
+    audit_events::table
+        .filter(audit_events::action.eq_any(actions))
+        .filter(audit_events::seq.gt(after_seq))
+        .filter(audit_events::seq.lt(before_seq.unwrap_or(i64::MAX)))
+        .order(audit_events::seq.asc())
+        .select(AuditEvent::as_select())
+        .load(conn)
+}

@@ -200,6 +200,7 @@ diesel::table! {
         choice -> Text,
         reason -> Text,
         cast_at -> Timestamp,
+        voter_eligible -> Bool,
     }
 }
 

@@ -101,7 +101,7 @@ pub enum Tally {
     Tie,
 }
 
-/// Counts votes. `eligible` is the number of committee members not recused. A majority
+/// Counts votes. `eligible` is the size of the electorate (see [`electorate`]). A majority
 /// of the votes cast decides; abstentions count toward the quorum but not the majority.
 pub fn tally(eligible: usize, votes: &[Choice], rule: QuorumRule) -> Tally {
     let present = votes.len();
@@ -118,6 +118,38 @@ pub fn tally(eligible: usize, votes: &[Choice], rule: QuorumRule) -> Tally {
     }
 }
 
+/// A vote on record: who cast it, the choice, and whether the voter was an eligible
+/// committee member when it was cast.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CastVote<'a> {
+    pub voter: &'a str,
+    pub choice: Choice,
+    pub voter_eligible: bool,
+}
+
+/// The electorate and the votes that count. A vote cast by an eligible member counts
+/// whatever happens to the member afterwards (leaving the committee, deactivation): the
+/// member stays in the electorate through that vote. A member who has not voted is in the
+/// electorate while they are on the committee (`members`: active committee members now)
+/// and not recused, since only they can still vote. So a member who leaves before voting
+/// drops out of the quorum's count, and one who joins during the vote enters it.
+pub fn electorate(
+    votes: &[CastVote<'_>],
+    members: &[&str],
+    recused: &[&str],
+) -> (usize, Vec<Choice>) {
+    let counted: Vec<Choice> = votes
+        .iter()
+        .filter(|v| v.voter_eligible)
+        .map(|v| v.choice)
+        .collect();
+    let may_still_vote = members
+        .iter()
+        .filter(|m| !recused.contains(m) && !votes.iter().any(|v| v.voter == **m))
+        .count();
+    (counted.len() + may_still_vote, counted)
+}
+
 /// When the decision is due: `days` after the clock started, plus the time the clock was
 /// stopped for information requests.
 pub fn decision_due(clock_started: NaiveDateTime, paused_seconds: i64, days: i64) -> NaiveDateTime {
@@ -132,6 +164,37 @@ mod tests {
     const MAJORITY: QuorumRule = QuorumRule {
         more_than_percent: 50,
     };
+
+    fn cast(voter: &str, choice: Choice, voter_eligible: bool) -> CastVote<'_> {
+        CastVote {
+            voter,
+            choice,
+            voter_eligible,
+        }
+    }
+
+    #[test]
+    fn a_vote_cast_by_an_eligible_member_counts_after_the_member_leaves() {
+        let votes = [cast("a", Y, true), cast("b", Y, true), cast("c", N, true)];
+        // "b" has left the committee since voting; "d" has not voted yet.
+        assert_eq!(
+            electorate(&votes, &["a", "c", "d"], &[]),
+            (4, vec![Y, Y, N])
+        );
+        assert_eq!(tally(4, &[Y, Y, N], MAJORITY), Tally::Approved);
+    }
+
+    #[test]
+    fn members_who_cannot_vote_are_not_in_the_electorate() {
+        // "x" voted when not eligible (a vote recorded before eligibility was kept);
+        // "r" is recused; "gone" left before voting and is not a member any more.
+        let votes = [cast("a", Y, true), cast("x", N, false)];
+        assert_eq!(
+            electorate(&votes, &["a", "x", "r", "d"], &["r"]),
+            (2, vec![Y])
+        );
+        assert_eq!(electorate(&[], &[], &[]), (0, vec![]));
+    }
 
     #[test]
     fn a_majority_of_members_must_vote() {

@@ -1,6 +1,7 @@
 //! The committee's pages: the inbox per role, the full application with reviews and
 //! votes, and one POST per action (screening, information request, completeness,
-//! assignment, review, recusal, vote, decision).
+//! assignment, withdrawal of a departed reviewer's review, review, recusal, vote,
+//! decision).
 
 use actix_web::{HttpResponse, web};
 
@@ -20,8 +21,9 @@ use crate::startup::AppState;
 use crate::views::PageCtx;
 use crate::views::applications::{
     ActionForms, ApplicationSummary, AttachmentRow, CommitteeApplicationPage, DecisionView,
-    InboxPage, InboxSection, RequestView, ReviewView, VoteView, choices, describe_tally, domains,
-    read_sections, recommendations, recusal_rows, revision_views, timeline,
+    InboxPage, InboxSection, MEMBERSHIP_ACTIONS, RequestView, ReviewView, VoteView, choices,
+    describe_tally, domains, membership_changes, read_sections, recommendations, recusal_rows,
+    revision_views, timeline,
 };
 use crate::workflows::applications::{self as apps, content_of};
 use crate::workflows::certificates::CertificateAuthority;
@@ -144,6 +146,12 @@ async fn case_page(
         let events = audit::list_for_subject(conn, "application", &id)?;
         let me = user_db::find(conn, &user_id)?.ok_or(WorkflowError::Forbidden)?;
         let reviewers = committee_db::list_members(conn)?;
+        let membership = match case_span(&events) {
+            Some((submitted, closed)) => {
+                audit::list_actions_between(conn, &MEMBERSHIP_ACTIONS, submitted, closed)?
+            }
+            None => Vec::new(),
+        };
         Ok((
             row,
             attachments,
@@ -155,7 +163,7 @@ async fn case_page(
             tally,
             events,
             me,
-            reviewers,
+            (reviewers, membership),
         ))
     })
     .await?;
@@ -170,7 +178,7 @@ async fn case_page(
         tally,
         events,
         me,
-        reviewers,
+        (reviewers, membership),
     ) = data;
     let app = &row.0;
     let status = Status::parse(&app.status).unwrap_or(Status::Draft);
@@ -184,7 +192,7 @@ async fn case_page(
         .iter()
         .find(|(a, _)| a.reviewer_id == user.id && a.completed_at.is_none())
         .map(|(a, name)| ReviewView::new(&ctx, a, name))
-        .filter(|_| status == Status::InReview);
+        .filter(|_| member && status == Status::InReview);
     Ok(CommitteeApplicationPage {
         summary: ApplicationSummary::from_row(&ctx, &row, state.clock.now()),
         sections: read_sections(&ctx, &content_of(app)),
@@ -196,13 +204,18 @@ async fn case_page(
         revisions: revision_views(&ctx, &revisions),
         reviews: assignments
             .iter()
-            .map(|(a, name)| ReviewView::new(&ctx, a, name))
+            .map(|(a, name)| ReviewView {
+                reviewer_left: a.completed_at.is_none()
+                    && !reviewers.iter().any(|m| m.id == a.reviewer_id),
+                ..ReviewView::new(&ctx, a, name)
+            })
             .collect(),
         recusals: recusal_rows(&recusals),
         votes: votes
             .iter()
             .map(|(v, name, _)| VoteView::new(&ctx, v, name))
             .collect(),
+        membership: membership_changes(&ctx, &membership),
         tally: describe_tally(&ctx, eligible, cast.len(), result),
         tie: result == Tally::Tie,
         decision: DecisionView::of(&ctx, app),
@@ -211,6 +224,7 @@ async fn case_page(
         can_request_info: is(Role::Secretariat) && status == Status::Screening,
         can_assign: is(Role::Secretariat) && status == Status::InReview,
         can_open_vote: is(Role::Secretariat) && status == Status::InReview,
+        can_withdraw_reviews: is(Role::Secretariat) && status == Status::InReview,
         my_review,
         can_recuse: member
             && !recused
@@ -237,6 +251,28 @@ async fn case_page(
         ctx,
     })
 }
+
+/// Where the case lies in the audit log: after its first submission, and before the
+/// event that closed it (decision, withdrawal, dismissal) if one has.
+fn case_span(events: &[audit::AuditEvent]) -> Option<(i64, Option<i64>)> {
+    let submitted = events
+        .iter()
+        .find(|e| e.action == "application.submit")?
+        .seq;
+    let closed = events
+        .iter()
+        .find(|e| CLOSING_ACTIONS.contains(&e.action.as_str()))
+        .map(|e| e.seq);
+    Some((submitted, closed))
+}
+
+/// The audit actions that end a case.
+const CLOSING_ACTIONS: [&str; 4] = [
+    "application.approve",
+    "application.reject",
+    "application.withdraw",
+    "application.dismiss",
+];
 
 fn domain_labels(ctx: &PageCtx, domains: &str) -> String {
     domains
@@ -356,6 +392,15 @@ form_action!(
     policy::Secretariat,
     act("open_vote", "flash-vote-opened"),
     |conn, actor, id, state, _f| { committee::open_vote(conn, actor, id, state.clock.now()) }
+);
+
+form_action!(
+    withdraw_review,
+    policy::Secretariat,
+    act("withdraw_review", "flash-review-withdrawn"),
+    |conn, actor, id, state, f| {
+        committee::withdraw_assignment(conn, actor, id, &f.get("assignment_id"), state.clock.now())
+    }
 );
 
 form_action!(

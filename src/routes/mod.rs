@@ -297,6 +297,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::post().to(committee::open_vote),
         )
         .route(
+            "/committee/applications/{id}/withdraw-review",
+            web::post().to(committee::withdraw_review),
+        )
+        .route(
             "/committee/applications/{id}/vote",
             web::post().to(committee::vote),
         )

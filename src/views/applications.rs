@@ -479,9 +479,13 @@ pub struct ReviewView {
     pub domain: String,
     pub recommendation: Option<String>,
     pub recused: bool,
+    /// Withdrawn by the secretariat after the reviewer left the committee.
+    pub withdrawn: bool,
     pub comments: String,
     pub conditions: String,
     pub done: bool,
+    /// Open, and its reviewer is no longer an active committee member.
+    pub reviewer_left: bool,
 }
 
 impl ReviewView {
@@ -499,9 +503,11 @@ impl ReviewView {
                 .and_then(Recommendation::parse)
                 .map(|r| ctx.t(r.label_key())),
             recused: a.recommendation.as_deref() == Some("recused"),
+            withdrawn: a.recommendation.as_deref() == Some("withdrawn"),
             comments: a.comments.clone(),
             conditions: a.conditions.clone(),
             done: a.completed_at.is_some(),
+            reviewer_left: false,
         }
     }
 }
@@ -512,6 +518,8 @@ pub struct VoteView {
     pub voter: String,
     pub choice: String,
     pub reason: String,
+    /// The voter was an eligible member when it was cast.
+    pub counted: bool,
 }
 
 impl VoteView {
@@ -522,8 +530,47 @@ impl VoteView {
                 .map(|c| ctx.t(c.label_key()))
                 .unwrap_or_default(),
             reason: v.reason.clone(),
+            counted: v.voter_eligible,
         }
     }
+}
+
+/// The audit actions that can change who is on the committee.
+pub const MEMBERSHIP_ACTIONS: [&str; 3] = ["user.update", "user.deactivate", "user.reactivate"];
+
+/// The changes of committee membership among these user events, dated: a member taken
+/// off or put on the committee, a committee member's account deactivated or reactivated.
+pub fn membership_changes(ctx: &PageCtx, events: &[AuditEvent]) -> Vec<TimelineEntry> {
+    let state = |text: &Option<String>| {
+        text.as_deref()
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(t).ok())
+    };
+    let flag = |state: &serde_json::Value, field: &str| state[field].as_bool().unwrap_or(false);
+    events
+        .iter()
+        .filter_map(|e| {
+            let (before, after) = (state(&e.before_state)?, state(&e.after_state)?);
+            let on_committee = (
+                flag(&before, "committee_member"),
+                flag(&after, "committee_member"),
+            );
+            let key = match on_committee {
+                (true, false) => "membership-left",
+                (false, true) => "membership-joined",
+                (false, false) => return None,
+                (true, true) => match (flag(&before, "active"), flag(&after, "active")) {
+                    (true, false) => "membership-deactivated",
+                    (false, true) => "membership-reactivated",
+                    _ => return None,
+                },
+            };
+            Some(TimelineEntry {
+                when: ctx.local_time(&e.occurred_at),
+                what: ctx.t1(key, "member", after["name"].as_str().unwrap_or_default()),
+                who: e.actor_label.clone(),
+            })
+        })
+        .collect()
 }
 
 /// What the committee's action forms show after a failed attempt: the values sent and
@@ -563,6 +610,8 @@ pub struct CommitteeApplicationPage {
     pub reviews: Vec<ReviewView>,
     pub recusals: Vec<(String, String)>,
     pub votes: Vec<VoteView>,
+    /// Changes of committee membership while the case was before the committee.
+    pub membership: Vec<TimelineEntry>,
     pub tally: String,
     pub tie: bool,
     pub decision: Option<DecisionView>,
@@ -572,6 +621,7 @@ pub struct CommitteeApplicationPage {
     pub can_request_info: bool,
     pub can_assign: bool,
     pub can_open_vote: bool,
+    pub can_withdraw_reviews: bool,
     pub my_review: Option<ReviewView>,
     pub can_recuse: bool,
     pub can_vote: bool,
@@ -664,7 +714,7 @@ mod tests {
     use crate::workflows::applications::ATTACHMENT_KINDS;
 
     /// Every audit action about an application, for the history's labels.
-    const ACTIONS: [&str; 17] = [
+    const ACTIONS: [&str; 18] = [
         "application.create",
         "application.submit",
         "application.start_screening",
@@ -681,6 +731,7 @@ mod tests {
         "review.assign",
         "review.record",
         "review.recuse",
+        "review.withdraw",
         "vote.cast",
     ];
 

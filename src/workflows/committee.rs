@@ -11,7 +11,9 @@ use crate::db::models::user as user_db;
 use crate::db::{DbConn, new_id, write_tx};
 use crate::domain::application::{Action, Status};
 use crate::domain::clock::Clock;
-use crate::domain::committee::{Choice, QuorumRule, Recommendation, Tally, tally};
+use crate::domain::committee::{
+    CastVote, Choice, QuorumRule, Recommendation, Tally, electorate, tally,
+};
 use crate::domain::notification::{MessageKind, Params};
 use crate::domain::role::{ReviewDomain, Role};
 use crate::domain::validation::FieldErrors;
@@ -119,7 +121,7 @@ pub struct ReviewInput {
     pub conditions: String,
 }
 
-/// A reviewer records a recommendation on their own assignment.
+/// A reviewer still on the committee records a recommendation on their own assignment.
 pub fn record_review(
     conn: &mut DbConn,
     actor: &Actor,
@@ -150,6 +152,10 @@ pub fn record_review(
         if Some(assignment.reviewer_id.as_str()) != actor.id.as_deref() {
             return Err(WorkflowError::Forbidden);
         }
+        committee_member(conn, actor).map_err(|e| match e {
+            WorkflowError::Conflict(_) => WorkflowError::Conflict("error-review-not-member"),
+            other => other,
+        })?;
         let changed = committee_db::complete_assignment(
             conn,
             assignment_id,
@@ -168,6 +174,47 @@ pub fn record_review(
             id,
             None,
             Some(json!({ "assignment": assignment_id, "recommendation": recommendation.as_str() })),
+        )?;
+        find(conn, id)
+    })
+}
+
+/// The secretariat withdraws the open review of a reviewer who has left the committee
+/// or been deactivated, so that the vote can open without it. The review of a member
+/// still on the committee is theirs to record or to recuse from: withdrawing it would let
+/// the secretariat set a reviewer aside.
+pub fn withdraw_assignment(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: &str,
+    assignment_id: &str,
+    now: NaiveDateTime,
+) -> Result<Application, WorkflowError> {
+    write_tx(conn, |conn| {
+        let app = find(conn, id)?;
+        require_status(&app, Status::InReview)?;
+        let assignment = committee_db::find_assignment(conn, assignment_id)?
+            .filter(|a| a.application_id == id)
+            .ok_or(WorkflowError::NotFound)?;
+        let reviewer =
+            user_db::find(conn, &assignment.reviewer_id)?.ok_or(WorkflowError::NotFound)?;
+        if reviewer.active && reviewer.committee_member {
+            return Err(WorkflowError::Conflict("error-withdraw-member"));
+        }
+        if committee_db::withdraw_assignment(conn, assignment_id, now)? != 1 {
+            return Err(WorkflowError::Conflict("error-review-done"));
+        }
+        record(
+            conn,
+            actor,
+            "review.withdraw",
+            id,
+            None,
+            Some(json!({
+                "assignment": assignment_id,
+                "reviewer": assignment.reviewer_id,
+                "domain": assignment.domain,
+            })),
         )?;
         find(conn, id)
     })
@@ -239,9 +286,12 @@ pub fn open_vote(
         require_status(&app, Status::InReview)?;
         let assignments = committee_db::list_assignments(conn, id)?;
         let pending = assignments.iter().any(|(a, _)| a.completed_at.is_none());
-        let reviewed = assignments
-            .iter()
-            .any(|(a, _)| a.recommendation.as_deref().is_some_and(|r| r != "recused"));
+        let reviewed = assignments.iter().any(|(a, _)| {
+            a.recommendation
+                .as_deref()
+                .and_then(Recommendation::parse)
+                .is_some()
+        });
         if pending || !reviewed {
             return Err(WorkflowError::Conflict("error-reviews-pending"));
         }
@@ -291,6 +341,7 @@ pub fn cast_vote(
                 choice: choice.as_str().to_string(),
                 reason: reason.clone(),
                 cast_at: now,
+                voter_eligible: true,
             },
         )?;
         record(
@@ -311,26 +362,29 @@ pub fn cast_vote(
     }
 }
 
-/// The vote as it stands: eligible members (not recused), the choices cast, and the tally.
+/// The vote as it stands: the electorate's size, the votes that count, and the tally.
+/// A vote counts by the voter's eligibility when it was cast, never by today's membership.
 pub fn current_tally(
     conn: &mut DbConn,
     id: &str,
     rules: &WorkflowRules,
 ) -> Result<(usize, Vec<Choice>, Tally), WorkflowError> {
     let members = committee_db::list_members(conn)?;
-    let recused: Vec<String> = committee_db::list_recusals(conn, id)?
-        .into_iter()
-        .map(|(r, _)| r.user_id)
-        .collect();
-    let eligible = members
+    let recusals = committee_db::list_recusals(conn, id)?;
+    let votes = committee_db::list_votes(conn, id)?;
+    let cast: Vec<CastVote<'_>> = votes
         .iter()
-        .filter(|member| !recused.contains(&member.id))
-        .count();
-    let choices: Vec<Choice> = committee_db::list_votes(conn, id)?
-        .iter()
-        .filter(|(v, _, _)| members.iter().any(|m| m.id == v.voter_id))
-        .filter_map(|(v, _, _)| Choice::parse(&v.choice))
+        .filter_map(|(v, _, _)| {
+            Choice::parse(&v.choice).map(|choice| CastVote {
+                voter: &v.voter_id,
+                choice,
+                voter_eligible: v.voter_eligible,
+            })
+        })
         .collect();
+    let member_ids: Vec<&str> = members.iter().map(|m| m.id.as_str()).collect();
+    let recused: Vec<&str> = recusals.iter().map(|(r, _)| r.user_id.as_str()).collect();
+    let (eligible, choices) = electorate(&cast, &member_ids, &recused);
     let result = tally(
         eligible,
         &choices,

@@ -291,6 +291,11 @@ const ROUTES: &[Route] = &[
     ),
     post("/committee/applications/{app}/open-vote", &[], SECRETARIAT),
     post(
+        "/committee/applications/{app}/withdraw-review",
+        &[("assignment_id", "none")],
+        SECRETARIAT,
+    ),
+    post(
         "/committee/applications/{app}/vote",
         &[("choice", "")],
         MEMBERS,

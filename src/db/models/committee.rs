@@ -99,6 +99,21 @@ pub fn complete_assignment(
     .execute(conn)
 }
 
+/// Closes an open review without a recommendation, as withdrawn by the secretariat;
+/// returns the rows changed.
+pub fn withdraw_assignment(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(
+        review_assignments::table
+            .filter(review_assignments::id.eq(id))
+            .filter(review_assignments::completed_at.is_null()),
+    )
+    .set((
+        review_assignments::recommendation.eq("withdrawn"),
+        review_assignments::completed_at.eq(at),
+    ))
+    .execute(conn)
+}
+
 /// Closes a member's open reviews of an application as recused.
 pub fn recuse_assignments(
     conn: &mut DbConn,
@@ -156,6 +171,8 @@ pub struct Vote {
     pub choice: String,
     pub reason: String,
     pub cast_at: NaiveDateTime,
+    /// The voter was an active committee member, not recused, when casting it.
+    pub voter_eligible: bool,
 }
 
 pub fn insert_vote(conn: &mut DbConn, vote: &Vote) -> QueryResult<()> {

@@ -1,0 +1,2 @@
+DROP INDEX audit_events_action;
+ALTER TABLE votes DROP COLUMN voter_eligible;
