@@ -55,6 +55,11 @@ pub async fn inbox(
     let user = auth.user.clone();
     let (open, my_reviews, my_votes) = read(&state, move |conn| {
         let open = app_db::list_in_states(conn, &OPEN_STATES)?;
+        // Someone taken off the committee has no reviews or votes left to give.
+        let on_committee = user_db::find(conn, &user.id)?.is_some_and(|u| u.committee_member);
+        if !on_committee {
+            return Ok((open, Vec::new(), Vec::new()));
+        }
         let pending = committee_db::list_pending_application_ids(conn, &user.id)?;
         let voting: Vec<String> = open
             .iter()

@@ -120,6 +120,17 @@ async fn a_vote_keeps_counting_after_the_admin_takes_its_voter_off_the_committee
             .contains("Khamla Security: taken off the committee"),
         "the decided case still shows the change"
     );
+
+    cast.secretariat
+        .post("/language", &[("lang", "lo"), ("next", "/")])
+        .await;
+    let (_, html) = cast.secretariat.browser.page(&case).await;
+    assert!(
+        text_of(&html, ".membership li")
+            .unwrap()
+            .contains("Khamla Security: ຖືກຍ້າຍອອກຈາກຄະນະກຳມະການ"),
+        "and in Lao"
+    );
 }
 
 #[tokio::test]
@@ -221,6 +232,11 @@ async fn a_reviewer_taken_off_the_committee_can_no_longer_record_the_review() {
         interconnect_registry::db::models::committee::list_assignments(&mut app.conn(), &id)
             .unwrap();
     assert_eq!(assignments[0].0.recommendation, None, "nothing was stored");
+    let (_, inbox) = cast.legal.browser.page("/committee").await;
+    assert!(
+        !inbox.contains(&id),
+        "the review is no longer in the inbox of someone who left"
+    );
     let (_, html) = cast.legal.browser.page(&case).await;
     assert!(
         !html.contains("name=\"recommendation\""),
