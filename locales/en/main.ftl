@@ -48,6 +48,7 @@ domain-technical = Technical review
 domain-security = Security review
 domain-legal = Legal review
 committee-membership = Committee membership
+committee-membership-hint = Taking someone off the committee, or deactivating them, takes effect at once but never undoes a vote they have cast: it keeps counting, and the case page shows the change. The secretariat can withdraw the reviews they leave open.
 status-active = Active
 status-inactive = Deactivated
 

@@ -91,6 +91,13 @@ async fn a_vote_keeps_counting_after_the_admin_takes_its_voter_off_the_committee
     let case = format!("/committee/applications/{id}");
     three_votes(&cast, &id).await;
 
+    let (_, form) = admin
+        .page(&format!("/admin/users/{}", cast.security.user.id))
+        .await;
+    assert!(
+        form.contains("never undoes a vote they have cast"),
+        "the admin's form says what the change does"
+    );
     take_off_committee(&admin, &cast.security, "Khamla Security").await;
 
     let (_, html) = cast.chair.browser.page(&case).await;
