@@ -15,19 +15,26 @@ pub fn hash(password: &str) -> String {
         .to_string()
 }
 
-/// A hash of nothing in particular, verified against when the account does not exist so
-/// that a wrong e-mail and a wrong password take the same time.
+/// A hash of nothing in particular, verified against when there is no usable hash (an
+/// unknown account, or an invited one whose password is not set yet), so that those answer
+/// in the time a wrong password takes.
 static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| hash("no account has this password"));
 
-/// Checks a password against a stored hash; `None` stands for an unknown account.
+/// The hash a password is checked against, and whether it is the account's own.
+fn target(stored: Option<&str>) -> (PasswordHash<'_>, bool) {
+    match stored.and_then(|s| PasswordHash::new(s).ok()) {
+        Some(parsed) => (parsed, true),
+        None => (
+            PasswordHash::new(&DUMMY_HASH).expect("the dummy hash is a PHC string"),
+            false,
+        ),
+    }
+}
+
+/// Checks a password against a stored hash; `None` stands for an unknown account, and an
+/// empty or unreadable hash matches no password. Each costs one Argon2 verification.
 pub fn verify(password: &str, stored: Option<&str>) -> bool {
-    let (stored, real) = match stored {
-        Some(s) => (s, true),
-        None => (DUMMY_HASH.as_str(), false),
-    };
-    let Ok(parsed) = PasswordHash::new(stored) else {
-        return false;
-    };
+    let (parsed, real) = target(stored);
     let matches = Argon2::default()
         .verify_password(password.as_bytes(), &parsed)
         .is_ok();
@@ -46,5 +53,22 @@ mod tests {
         assert!(!verify("wrong horse battery", Some(&stored)));
         assert!(!verify("correct horse battery", None));
         assert!(!verify("anything", Some("not a hash")));
+        assert!(!verify("", Some("")));
+    }
+
+    #[test]
+    fn an_account_without_a_password_is_checked_like_an_unknown_one() {
+        let unknown = target(None);
+        for stored in ["", "not a hash"] {
+            let (parsed, real) = target(Some(stored));
+            assert!(!real, "{stored:?}");
+            assert_eq!(parsed.to_string(), unknown.0.to_string(), "{stored:?}");
+        }
+        // And the dummy costs what a real account's hash costs.
+        let real = hash("a password of a real account");
+        let (parsed, own) = target(Some(&real));
+        assert!(own);
+        assert_eq!(parsed.algorithm, unknown.0.algorithm);
+        assert_eq!(parsed.params, unknown.0.params);
     }
 }
