@@ -98,7 +98,7 @@ fn text(raw: &str) {
     if let Ok(list) = AsnList::parse(raw) {
         assert_eq!(AsnList::parse(&list.to_text()).as_ref(), Ok(&list));
     }
-    let _ = check_password(raw);
+    let _ = check_password(raw, raw, raw);
     if let Ok(code) = CountryCode::parse(raw) {
         assert_eq!(code.as_str(), raw.trim().to_ascii_uppercase());
         assert_eq!(code.country().code, code.as_str());

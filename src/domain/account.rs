@@ -135,13 +135,79 @@ impl AsnList {
     }
 }
 
-/// The password rule: 12 to 128 characters. Length is what resists guessing.
-pub fn check_password(raw: &str) -> Result<(), &'static str> {
+/// The password rule: 12 to 128 characters, and hard to guess. An estimate of the guesses
+/// an attacker needs (zxcvbn: common passwords, words, names, keyboard patterns, repeats,
+/// sequences and dates) must reach 10^10 (its score 3), with the owner's e-mail address and
+/// name, and this registry's own name, among the words tried first. A weak password's
+/// error is the translation key of its main weakness.
+pub fn check_password(raw: &str, email: &str, name: &str) -> Result<(), &'static str> {
     match raw.chars().count() {
         0 => Err("error-required"),
         1..=11 => Err("error-password-short"),
-        12..=128 => Ok(()),
+        12..=128 => guessability(raw, &personal_words(email, name)),
         _ => Err("error-too-long"),
+    }
+}
+
+/// What someone who knows whose account it is tries first: the e-mail address, its local
+/// part and domain and their pieces, the name and each of its words, and the registry's name.
+fn personal_words(email: &str, name: &str) -> Vec<String> {
+    let email = email.trim().to_lowercase();
+    let name = name.trim().to_lowercase();
+    let mut words: Vec<String> = ["interconnect", "registry", "interconnect registry"]
+        .into_iter()
+        .map(String::from)
+        .collect();
+    if let Some((local, domain)) = email.split_once('@') {
+        words.extend([local, domain].into_iter().map(String::from));
+        words.extend(local.split(['.', '_', '-', '+']).map(String::from));
+        words.extend(domain.split(['.', '-']).map(String::from));
+    }
+    words.extend(name.split_whitespace().map(String::from));
+    words.extend([email, name]);
+    words.retain(|w| w.chars().count() >= 3);
+    words.sort();
+    words.dedup();
+    words
+}
+
+fn guessability(raw: &str, personal: &[String]) -> Result<(), &'static str> {
+    let personal: Vec<&str> = personal.iter().map(String::as_str).collect();
+    if zxcvbn::zxcvbn(raw, &personal).score() >= zxcvbn::Score::Three {
+        return Ok(());
+    }
+    // zxcvbn names no warning for the owner's own words: strong without them means weak
+    // because of them.
+    let general = zxcvbn::zxcvbn(raw, &[]);
+    if general.score() >= zxcvbn::Score::Three {
+        return Err("error-password-personal");
+    }
+    Err(weakness_key(general.feedback().and_then(|f| f.warning())))
+}
+
+/// The translation key explaining zxcvbn's warning (its own text is English only).
+fn weakness_key(warning: Option<zxcvbn::feedback::Warning>) -> &'static str {
+    use zxcvbn::feedback::Warning as W;
+    match warning {
+        Some(W::StraightRowsOfKeysAreEasyToGuess | W::ShortKeyboardPatternsAreEasyToGuess) => {
+            "error-password-keyboard"
+        }
+        Some(
+            W::RepeatsLikeAaaAreEasyToGuess | W::RepeatsLikeAbcAbcAreOnlySlightlyHarderToGuess,
+        ) => "error-password-repeats",
+        Some(W::SequencesLikeAbcAreEasyToGuess) => "error-password-sequence",
+        Some(
+            W::ThisIsATop10Password
+            | W::ThisIsATop100Password
+            | W::ThisIsACommonPassword
+            | W::ThisIsSimilarToACommonlyUsedPassword,
+        ) => "error-password-common",
+        Some(W::RecentYearsAreEasyToGuess | W::DatesAreOftenEasyToGuess) => "error-password-dates",
+        Some(W::AWordByItselfIsEasyToGuess) => "error-password-word",
+        Some(
+            W::NamesAndSurnamesByThemselvesAreEasyToGuess | W::CommonNamesAndSurnamesAreEasyToGuess,
+        ) => "error-password-names",
+        None => "error-password-weak",
     }
 }
 
@@ -358,10 +424,55 @@ mod tests {
 
     #[test]
     fn passwords_need_twelve_characters() {
-        assert_eq!(check_password(""), Err("error-required"));
-        assert_eq!(check_password("short"), Err("error-password-short"));
-        assert!(check_password("ລະຫັດຜ່ານຍາວພໍສົມຄວນ").is_ok());
-        assert_eq!(check_password(&"x".repeat(129)), Err("error-too-long"));
+        let check = |p: &str| check_password(p, "noy@example.la", "Noy");
+        assert_eq!(check(""), Err("error-required"));
+        assert_eq!(check("short"), Err("error-password-short"));
+        assert!(check("ລະຫັດຜ່ານຍາວພໍສົມຄວນ").is_ok());
+        assert_eq!(check(&"x".repeat(129)), Err("error-too-long"));
+    }
+
+    #[test]
+    fn guessable_passwords_are_refused_with_their_weakness() {
+        let check = |p: &str| check_password(p, "khamla.vongsa@lao-skynet.la", "Khamla Vongsa");
+        for (password, why) in [
+            ("aaaaaaaaaaaa", "error-password-repeats"),
+            ("password1234", "error-password-common"),
+            ("zxcvbnm,./asdf", "error-password-keyboard"),
+            ("abcdefghijklmnop", "error-password-sequence"),
+            ("michaeljordan", "error-password-names"),
+            ("Dinosaurs123", "error-password-weak"),
+            ("interconnect-demo", "error-password-personal"),
+            ("khamla.vongsa@lao-skynet.la", "error-password-personal"),
+            ("Khamla.Vongsa", "error-password-personal"),
+        ] {
+            assert_eq!(check(password), Err(why), "{password}");
+        }
+        for strong in [
+            "correct horse battery staple",
+            "mango tuk-tuk monsoon ledger",
+            "ແມ່ນ້ຳຂອງໄຫຼຍາວໄກ",
+        ] {
+            assert_eq!(check(strong), Ok(()), "{strong}");
+        }
+    }
+
+    #[test]
+    fn every_weakness_has_its_own_message() {
+        use zxcvbn::feedback::Warning as W;
+        let keys: std::collections::BTreeSet<_> = [
+            W::StraightRowsOfKeysAreEasyToGuess,
+            W::RepeatsLikeAaaAreEasyToGuess,
+            W::SequencesLikeAbcAreEasyToGuess,
+            W::ThisIsACommonPassword,
+            W::DatesAreOftenEasyToGuess,
+            W::AWordByItselfIsEasyToGuess,
+            W::CommonNamesAndSurnamesAreEasyToGuess,
+        ]
+        .into_iter()
+        .map(|w| weakness_key(Some(w)))
+        .chain([weakness_key(None)])
+        .collect();
+        assert_eq!(keys.len(), 8);
     }
 
     fn user(role: &str, org: &str) -> UserInput {

@@ -157,7 +157,7 @@ pub(crate) fn validate_user(
     password_text: Option<&str>,
 ) -> Result<UserFields, WorkflowError> {
     let mut fields = input.parse();
-    if let Some(Err(key)) = password_text.map(check_password) {
+    if let Some(Err(key)) = password_text.map(|p| check_password(p, &input.email, &input.name)) {
         let mut errors = fields.as_ref().err().cloned().unwrap_or_default();
         errors.add("password", key);
         fields = Err(errors);

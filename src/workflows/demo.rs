@@ -15,7 +15,7 @@ use crate::workflows::certificates::CertificateAuthority;
 use crate::workflows::{Actor, WorkflowError, accounts, applications, committee, connections};
 
 /// The password of every demo account (printed by the `demo` command).
-pub const DEMO_PASSWORD: &str = "interconnect-demo";
+pub const DEMO_PASSWORD: &str = "mekong-lantern-harvest";
 
 /// A demo account: e-mail and role.
 #[derive(Debug, Clone, serde::Serialize)]

@@ -173,6 +173,20 @@ pub fn account_for_link(
         .ok_or(WorkflowError::NotFound)
 }
 
+/// Names the problems of a new password, typed twice, for `user`'s account.
+fn check_new_password(
+    user: &User,
+    new_password: &str,
+    confirmation: &str,
+    errors: &mut FieldErrors,
+) {
+    if let Err(key) = check_password(new_password, &user.email, &user.name) {
+        errors.add("password", key);
+    } else if new_password != confirmation {
+        errors.add("password_confirmation", "error-password-mismatch");
+    }
+}
+
 /// Sets the password through a link and uses the link up. Every session of the account
 /// ends, on every server.
 pub fn set_password_by_link(
@@ -185,12 +199,9 @@ pub fn set_password_by_link(
 ) -> Result<User, WorkflowError> {
     let id = link.id()?;
     let purpose = link.purpose;
+    let holder = account_for_link(conn, link, now)?;
     let mut errors = FieldErrors::new();
-    if let Err(key) = check_password(new_password) {
-        errors.add("password", key);
-    } else if new_password != confirmation {
-        errors.add("password_confirmation", "error-password-mismatch");
-    }
+    check_new_password(&holder, new_password, confirmation, &mut errors);
     if !errors.is_empty() {
         return Err(WorkflowError::Invalid(errors));
     }

@@ -427,7 +427,10 @@ async fn seed_scale_fills_every_table_with_a_valid_audit_chain_and_pages_that_wo
     );
     assert!(!ok && err.contains("already holds applications"), "{err}");
     let res = secretariat
-        .sign_in("scale-secretariat-0@scale.example.la", "interconnect-demo")
+        .sign_in(
+            "scale-secretariat-0@scale.example.la",
+            interconnect_registry::workflows::demo::DEMO_PASSWORD,
+        )
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     secretariat

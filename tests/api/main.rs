@@ -20,6 +20,7 @@ mod load;
 mod mail;
 mod metrics;
 mod organisation;
+mod passwords;
 mod proxies;
 mod queries;
 mod registry;

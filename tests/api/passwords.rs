@@ -1,0 +1,224 @@
+//! Passwords: the guessability rule wherever a password is set.
+
+use interconnect_registry::db::models::user as user_db;
+use interconnect_registry::domain::language::Lang;
+use interconnect_registry::i18n;
+use reqwest::{Response, StatusCode};
+
+use crate::cli::run;
+use crate::helpers::{PASSWORD, TestApp, location, text_of, value_of};
+use crate::smtp_sink::{Received, SmtpSink};
+
+/// A weak password, and the translation key of the reason it is refused.
+const WEAK: &str = "password1234";
+const WEAK_REASON: &str = "error-password-common";
+const NEW_PASSWORD: &str = "mango tuk-tuk monsoon ledger";
+
+async fn app_with_mail(sink: &SmtpSink) -> TestApp {
+    TestApp::spawn_with(&[("SMTP_URL", &sink.url())]).await
+}
+
+/// Delivers everything due and returns what the server accepted in this call.
+async fn deliver(app: &TestApp, sink: &SmtpSink) -> Vec<Received> {
+    let before = sink.received().len();
+    while app.deliver_mail().await.claimed > 0 {}
+    sink.received().split_off(before)
+}
+
+/// A browser on the same app that asks for pages in `lang`.
+fn browser_in(app: &TestApp, lang: Lang) -> TestApp {
+    app.another_browser_sending("accept-language", lang.code())
+}
+
+/// The problem shown beside the field `field` of a refused form, in `lang`.
+async fn refused_with(res: Response, field: &str, key: &str, lang: Lang) -> String {
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert_eq!(
+        text_of(&html, &format!("#e-{field}")).as_deref(),
+        Some(i18n::t(lang, key).as_str()),
+        "{lang:?}: {key} beside {field}"
+    );
+    html
+}
+
+fn is_lao(text: &str) -> bool {
+    text.chars().any(|c| ('\u{0E80}'..='\u{0EFF}').contains(&c))
+}
+
+/// The path of the link in `message` that starts with `prefix`.
+fn link_in(app: &TestApp, message: &Received, prefix: &str) -> String {
+    let wanted = app.url(prefix);
+    message
+        .links()
+        .into_iter()
+        .find(|l| l.starts_with(&wanted))
+        .unwrap_or_else(|| panic!("no link to {wanted} in {}", message.text()))
+        .trim_start_matches(&app.address)
+        .to_string()
+}
+
+#[test]
+fn the_tests_own_password_passes_the_rule() {
+    let check = interconnect_registry::domain::account::check_password;
+    assert_eq!(
+        check(PASSWORD, "applicant-0a1b2c3d@example.la", "Test applicant"),
+        Ok(())
+    );
+    assert_eq!(
+        check(
+            NEW_PASSWORD,
+            "applicant-0a1b2c3d@example.la",
+            "Test applicant"
+        ),
+        Ok(())
+    );
+}
+
+#[tokio::test]
+async fn an_admin_cannot_give_a_new_account_a_weak_password_and_is_told_why_in_either_language() {
+    let app = TestApp::spawn().await;
+    let admin = app.create_user("admin", None);
+    for lang in [Lang::En, Lang::Lo] {
+        let browser = browser_in(&app, lang);
+        browser.sign_in_as(&admin).await;
+        for (password, key) in [
+            (WEAK, WEAK_REASON),
+            ("interconnect-demo", "error-password-personal"),
+            ("noy.sisavath@example.la", "error-password-personal"),
+            ("aaaaaaaaaaaa", "error-password-repeats"),
+        ] {
+            let res = browser
+                .post(
+                    "/admin/users",
+                    &[
+                        ("email", "noy.sisavath@example.la"),
+                        ("name", "Noy Sisavath"),
+                        ("role", "secretariat"),
+                        ("password", password),
+                    ],
+                )
+                .await;
+            let html = refused_with(res, "password", key, lang).await;
+            assert_eq!(
+                is_lao(&text_of(&html, "#e-password").unwrap()),
+                lang == Lang::Lo
+            );
+            assert_eq!(
+                value_of(&html, "#f-email").as_deref(),
+                Some("noy.sisavath@example.la"),
+                "the other fields are kept"
+            );
+            assert_eq!(value_of(&html, "#f-name").as_deref(), Some("Noy Sisavath"));
+            assert_eq!(value_of(&html, "#f-password").as_deref(), Some(""));
+        }
+    }
+    assert!(
+        user_db::find_by_email(&mut app.conn(), "noy.sisavath@example.la")
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn the_command_line_refuses_a_weak_password_and_says_why() {
+    let app = TestApp::spawn().await;
+    let create = |password: &str| {
+        run(
+            &app.database_url,
+            &[
+                "create-user",
+                "--email",
+                "ops@example.la",
+                "--name",
+                "Ops",
+                "--role",
+                "secretariat",
+            ],
+            &format!("{password}\n"),
+        )
+    };
+    let (ok, _, err) = create(WEAK);
+    assert!(!ok);
+    assert!(
+        err.contains(&format!("password: {}", i18n::t(Lang::En, WEAK_REASON))),
+        "{err}"
+    );
+    let (ok, _, err) = create(PASSWORD);
+    assert!(ok, "{err}");
+}
+
+#[tokio::test]
+async fn invitation_and_reset_links_refuse_a_weak_password_in_either_language() {
+    let sink = SmtpSink::start().await;
+    let app = app_with_mail(&sink).await;
+    let org_admin = app.create_user("org_admin", None);
+    app.sign_in_as(&org_admin).await;
+    for (email, language) in [("keo@example.la", "en"), ("noy@example.la", "lo")] {
+        let res = app
+            .post(
+                "/organisation/invite",
+                &[
+                    ("name", "Keo Phommachanh"),
+                    ("email", email),
+                    ("role", "applicant"),
+                    ("language", language),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    }
+    let existing = app.create_user("secretariat", None);
+    app.another_browser()
+        .post("/password/forgot", &[("email", &existing.email)])
+        .await;
+    let sent = deliver(&app, &sink).await;
+    assert_eq!(sent.len(), 3);
+    let mut links = Vec::new();
+    for message in &sent {
+        let prefix = if message.to.contains(&existing.email) {
+            "/password/reset/"
+        } else {
+            "/invitation/"
+        };
+        links.push((message.to[0].clone(), link_in(&app, message, prefix)));
+    }
+    for (to, link) in links {
+        for lang in [Lang::En, Lang::Lo] {
+            let browser = browser_in(&app, lang);
+            let res = browser
+                .post(
+                    &link,
+                    &[("password", WEAK), ("password_confirmation", WEAK)],
+                )
+                .await;
+            refused_with(res, "password", WEAK_REASON, lang).await;
+            let res = browser
+                .post(&link, &[("password", &to), ("password_confirmation", &to)])
+                .await;
+            refused_with(res, "password", "error-password-personal", lang).await;
+        }
+        let res = app
+            .another_browser()
+            .post(
+                &link,
+                &[
+                    ("password", NEW_PASSWORD),
+                    ("password_confirmation", NEW_PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(
+            location(&res),
+            "/sign-in",
+            "{to}: a strong password is taken"
+        );
+        assert_eq!(
+            app.another_browser()
+                .sign_in(&to, NEW_PASSWORD)
+                .await
+                .status(),
+            StatusCode::SEE_OTHER
+        );
+    }
+}
