@@ -23,11 +23,12 @@ pub enum MessageKind {
     Overdue,
     Invitation,
     PasswordReset,
+    PasswordChanged,
     Digest,
 }
 
 impl MessageKind {
-    pub const ALL: [MessageKind; 17] = [
+    pub const ALL: [MessageKind; 18] = [
         MessageKind::SubmissionReceipt,
         MessageKind::NewApplication,
         MessageKind::InformationRequested,
@@ -44,6 +45,7 @@ impl MessageKind {
         MessageKind::Overdue,
         MessageKind::Invitation,
         MessageKind::PasswordReset,
+        MessageKind::PasswordChanged,
         MessageKind::Digest,
     ];
 
@@ -65,6 +67,7 @@ impl MessageKind {
             MessageKind::Overdue => "overdue",
             MessageKind::Invitation => "invitation",
             MessageKind::PasswordReset => "password_reset",
+            MessageKind::PasswordChanged => "password_changed",
             MessageKind::Digest => "digest",
         }
     }

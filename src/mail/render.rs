@@ -202,6 +202,7 @@ email_templates! {
     Overdue, overdue, "email/overdue/body.txt", "email/overdue/body.html";
     Invitation, invitation, "email/invitation/body.txt", "email/invitation/body.html";
     PasswordReset, password_reset, "email/password_reset/body.txt", "email/password_reset/body.html";
+    PasswordChanged, password_changed, "email/password_changed/body.txt", "email/password_changed/body.html";
     Digest, digest, "email/digest/body.txt", "email/digest/body.html";
 }
 

@@ -1,12 +1,12 @@
-//! A user's own account (second factor, sessions, notices), and setting a password by
-//! e-mailed link: "forgot password" and
+//! A user's own account (password, second factor, sessions, notices), and setting a
+//! password by e-mailed link: "forgot password" and
 //! the invitation a colleague sent. The link pages need no sign-in; the link is the proof.
 
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::auth::email_token::Purpose;
 use crate::auth::extract::CsrfForm;
-use crate::auth::{Authorized, policy};
+use crate::auth::{Authorized, CurrentUser, policy};
 use crate::db::models::user as user_db;
 use crate::domain::validation::FieldErrors;
 use crate::error::AppError;
@@ -21,7 +21,7 @@ use crate::views::account::{
     AccountPage, EnrolmentView, ForgotPasswordPage, RecoveryCodesPage, SessionRow, SetPasswordPage,
     TwoFactorPage,
 };
-use crate::workflows::passwords::{self, Link};
+use crate::workflows::passwords::{self, Link, PasswordChange};
 use crate::workflows::two_factor::{self, CodeError};
 use crate::workflows::{Actor, WorkflowError, sessions};
 
@@ -30,8 +30,18 @@ pub async fn show(
     state: web::Data<AppState>,
     auth: Authorized<policy::AnyUser>,
 ) -> Result<AccountPage, AppError> {
-    let user_id = auth.user.id.clone();
-    let (user, codes_left, own_sessions) = read(&state, move |conn| {
+    account_page(ctx, &state, &auth.user, FieldErrors::new()).await
+}
+
+/// The account page, with the problems of a refused password change if any.
+async fn account_page(
+    ctx: PageCtx,
+    state: &web::Data<AppState>,
+    current_user: &CurrentUser,
+    password_errors: FieldErrors,
+) -> Result<AccountPage, AppError> {
+    let user_id = current_user.id.clone();
+    let (user, codes_left, own_sessions) = read(state, move |conn| {
         let user = user_db::find(conn, &user_id)?.ok_or(WorkflowError::NotFound)?;
         let codes_left = match user.totp_secret {
             Some(_) => Some(two_factor::recovery_codes_left(conn, &user_id)?),
@@ -40,7 +50,7 @@ pub async fn show(
         Ok((user, codes_left, sessions::list_own(conn, &user_id)?))
     })
     .await?;
-    let current = &auth.user.session_id;
+    let current = &current_user.session_id;
     let sessions = own_sessions
         .into_iter()
         .map(|s| SessionRow {
@@ -58,7 +68,59 @@ pub async fn show(
         committee_digest: user.committee_digest,
         recovery_codes_left: codes_left,
         sessions,
+        password_errors,
     })
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct ChangePasswordForm {
+    #[serde(default)]
+    current_password: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    password_confirmation: String,
+}
+
+/// Changes the signed-in person's password. Tries are limited as sign-ins are, per
+/// account and per address, so a borrowed session cannot guess the password faster.
+pub async fn change_password(
+    req: HttpRequest,
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    auth: Authorized<policy::AnyUser>,
+    CsrfForm(form): CsrfForm<ChangePasswordForm>,
+) -> Result<HttpResponse, AppError> {
+    let account = format!("password-change:{}", auth.user.id);
+    if let Err(wait) = state.sign_in_limiter.check(&account, &client_ip(&req)) {
+        let mut errors = FieldErrors::new();
+        errors.add("current_password", "error-too-many-attempts");
+        let page = account_page(ctx, &state, &auth.user, errors).await?;
+        return Ok(too_many_requests(invalid(page, &req), wait));
+    }
+    let actor = actor(&auth.user, &req);
+    let (session_id, now) = (auth.user.session_id.clone(), state.clock.now());
+    let outcome = run(&state, move |conn| {
+        let change = PasswordChange {
+            current: &form.current_password,
+            new: &form.password,
+            confirmation: &form.password_confirmation,
+        };
+        passwords::change_password(conn, &actor, &session_id, change, now)
+    })
+    .await?;
+    match outcome {
+        Ok(_) => Ok(redirect_with_flash(
+            &state,
+            "/account",
+            "success",
+            "flash-password-changed",
+        )),
+        Err(errors) => Ok(invalid(
+            account_page(ctx, &state, &auth.user, errors).await?,
+            &req,
+        )),
+    }
 }
 
 /// Starts (or resumes) setting up a second factor for a user: the QR code and the secret.

@@ -189,6 +189,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::post().to(account::enable_two_factor),
         )
         .route(
+            "/account/password",
+            web::post().to(account::change_password),
+        )
+        .route(
             "/account/sessions/end",
             web::post().to(account::end_session),
         )

@@ -1,4 +1,4 @@
-//! A user's own account (notification preference, second factor, sessions), the
+//! A user's own account (password, notification preference, second factor, sessions), the
 //! second step of signing in, setting a password by e-mailed link,
 //! inviting a colleague, and the administrator's view of the outbox.
 
@@ -21,6 +21,8 @@ pub struct AccountPage {
     /// Unused recovery codes when a second factor is set up; `None` when it is not.
     pub recovery_codes_left: Option<i64>,
     pub sessions: Vec<SessionRow>,
+    /// The problems of a refused password change (passwords are never shown again).
+    pub password_errors: FieldErrors,
 }
 
 /// One of the user's sessions, as listed on their account page.

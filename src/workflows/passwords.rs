@@ -1,6 +1,7 @@
 //! Setting a password by e-mailed link: an organisation admin invites a colleague, and
 //! anyone who forgot their password asks for a reset. Links are single-use, bound to
-//! their purpose, and short-lived; using one ends the account's other sessions.
+//! their purpose, and short-lived; using one ends the account's other sessions. A
+//! signed-in person may also change their password by giving the current one.
 
 use chrono::{NaiveDateTime, TimeDelta};
 use serde_json::json;
@@ -236,6 +237,80 @@ pub fn set_password_by_link(
             Some(json!({ "sessions_ended": ended })),
         )?;
         Ok(user)
+    })
+}
+
+/// What a signed-in person types to change their password.
+#[derive(Debug, Clone, Copy)]
+pub struct PasswordChange<'a> {
+    pub current: &'a str,
+    pub new: &'a str,
+    pub confirmation: &'a str,
+}
+
+/// A signed-in person changes their own password, giving the current one. Every other
+/// session of theirs ends, on every server; `current_session` stays. They are told by
+/// e-mail, so that a change they did not make does not go unnoticed. A wrong current
+/// password is audited like a failed sign-in. Returns how many sessions ended.
+pub fn change_password(
+    conn: &mut DbConn,
+    actor: &Actor,
+    current_session: &str,
+    change: PasswordChange<'_>,
+    now: NaiveDateTime,
+) -> Result<usize, WorkflowError> {
+    let user_id = actor.user_id()?.to_string();
+    let user = user_db::find(conn, &user_id)?
+        .filter(|u| u.active)
+        .ok_or(WorkflowError::NotFound)?;
+    let mut errors = FieldErrors::new();
+    let current_ok = password::verify(change.current, Some(&user.password_hash));
+    if !current_ok {
+        errors.add("current_password", "error-current-password");
+    }
+    check_new_password(&user, change.new, change.confirmation, &mut errors);
+    if !current_ok {
+        write_tx(conn, |conn| {
+            record(
+                conn,
+                actor,
+                "user.password_change_failed",
+                "user",
+                &user_id,
+                None,
+                None,
+            )
+        })?;
+    }
+    if !errors.is_empty() {
+        return Err(WorkflowError::Invalid(errors));
+    }
+    let hash = password::hash(change.new);
+    write_tx(conn, |conn| {
+        // Changed meanwhile (another tab, a reset link): what was typed is no longer current.
+        if user_db::replace_password(conn, &user_id, &user.password_hash, &hash, now)? != 1 {
+            let mut errors = FieldErrors::new();
+            errors.add("current_password", "error-current-password");
+            return Err(WorkflowError::Invalid(errors));
+        }
+        let ended = session_db::delete_others(conn, &user_id, current_session)?;
+        record(
+            conn,
+            actor,
+            "user.password_changed",
+            "user",
+            &user_id,
+            None,
+            Some(json!({ "sessions_ended": ended })),
+        )?;
+        let params = Params {
+            path: "/password/forgot".into(),
+            date: Some(now),
+            ..Params::default()
+        };
+        let to = [Recipient::from(&user)];
+        notify::enqueue(conn, MessageKind::PasswordChanged, &to, &params, now)?;
+        Ok(ended)
     })
 }
 

@@ -198,6 +198,11 @@ const ROUTES: &[Route] = &[
     get("/account", SIGNED_IN),
     get("/account/two-factor", SIGNED_IN),
     post("/account/two-factor", &[("code", "000000")], SIGNED_IN),
+    post(
+        "/account/password",
+        &[("current_password", "not the password")],
+        SIGNED_IN,
+    ),
     post("/account/sessions/end", &[("session", "none")], SIGNED_IN),
     post(
         "/account/notifications",

@@ -20,6 +20,7 @@ const POST_ROUTES: &[&str] = &[
     "/admin/outbox/x/retry",
     "/account/notifications",
     "/account/two-factor",
+    "/account/password",
     "/account/sessions/end",
     "/password/forgot",
     "/password/reset/x.00",

@@ -1,5 +1,7 @@
-//! Passwords: the guessability rule wherever a password is set.
+//! Passwords: the guessability rule wherever a password is set, and a signed-in person's
+//! own change of password.
 
+use interconnect_registry::db::audit::{AuditEvent, list_recent};
 use interconnect_registry::db::models::user as user_db;
 use interconnect_registry::domain::language::Lang;
 use interconnect_registry::i18n;
@@ -44,6 +46,10 @@ async fn refused_with(res: Response, field: &str, key: &str, lang: Lang) -> Stri
 
 fn is_lao(text: &str) -> bool {
     text.chars().any(|c| ('\u{0E80}'..='\u{0EFF}').contains(&c))
+}
+
+fn events(app: &TestApp) -> Vec<AuditEvent> {
+    list_recent(&mut app.conn(), 200, None).unwrap()
 }
 
 /// The path of the link in `message` that starts with `prefix`.
@@ -221,4 +227,131 @@ async fn invitation_and_reset_links_refuse_a_weak_password_in_either_language() 
             StatusCode::SEE_OTHER
         );
     }
+}
+
+/// Posts the change-password form of the account page.
+async fn change(browser: &TestApp, current: &str, new: &str, again: &str) -> Response {
+    browser
+        .post(
+            "/account/password",
+            &[
+                ("current_password", current),
+                ("password", new),
+                ("password_confirmation", again),
+            ],
+        )
+        .await
+}
+
+#[tokio::test]
+async fn a_signed_in_person_changes_their_password_and_their_other_sessions_end() {
+    let sink = SmtpSink::start().await;
+    let app = app_with_mail(&sink).await;
+    let user = app.create_user("secretariat", None);
+    let (here, elsewhere) = (browser_in(&app, Lang::Lo), app.another_browser());
+    here.sign_in_as(&user).await;
+    elsewhere.sign_in_as(&user).await;
+    let (status, page) = here.page("/account").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("action=\"/account/password\""));
+
+    let res = change(&here, "not my password", NEW_PASSWORD, NEW_PASSWORD).await;
+    refused_with(res, "current_password", "error-current-password", Lang::Lo).await;
+    let failed = events(&app);
+    assert_eq!(failed[0].action, "user.password_change_failed");
+    assert_eq!(failed[0].subject_id, user.id);
+    let res = change(&here, PASSWORD, WEAK, WEAK).await;
+    refused_with(res, "password", WEAK_REASON, Lang::Lo).await;
+    let res = change(&here, PASSWORD, NEW_PASSWORD, "something else entirely").await;
+    refused_with(
+        res,
+        "password_confirmation",
+        "error-password-mismatch",
+        Lang::Lo,
+    )
+    .await;
+    let res = here
+        .post_raw(
+            "/account/password",
+            &[
+                ("current_password", PASSWORD),
+                ("password", NEW_PASSWORD),
+                ("password_confirmation", NEW_PASSWORD),
+            ],
+        )
+        .await;
+    assert_ne!(
+        res.status(),
+        StatusCode::SEE_OTHER,
+        "no CSRF token, no change"
+    );
+    assert_eq!(
+        elsewhere.get("/dashboard").await.status(),
+        StatusCode::OK,
+        "nothing changed yet"
+    );
+
+    let res = change(&here, PASSWORD, NEW_PASSWORD, NEW_PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&res), "/account");
+    let (status, page) = here.page("/account").await;
+    assert_eq!(status, StatusCode::OK, "this session is kept");
+    assert!(page.contains(&i18n::t(Lang::Lo, "flash-password-changed")));
+    assert!(
+        location(&elsewhere.get("/dashboard").await).starts_with("/sign-in"),
+        "every other session ended"
+    );
+    let changed = events(&app);
+    assert_eq!(changed[0].action, "user.password_changed");
+    assert_eq!(changed[0].actor_id.as_deref(), Some(user.id.as_str()));
+    assert_eq!(
+        changed[0].after_state.as_deref(),
+        Some(r#"{"sessions_ended":1}"#)
+    );
+    let browser = app.another_browser();
+    assert_eq!(
+        browser.sign_in(&user.email, PASSWORD).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        browser.sign_in(&user.email, NEW_PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
+
+    let sent = deliver(&app, &sink).await;
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].to, vec![user.email.clone()]);
+    assert_eq!(
+        sent[0].subject(),
+        i18n::t(Lang::Lo, "email-password-changed-subject"),
+        "in the person's language"
+    );
+    link_in(&app, &sent[0], "/password/forgot");
+}
+
+#[tokio::test]
+async fn guessing_the_current_password_is_limited_like_signing_in() {
+    let app = TestApp::spawn().await;
+    let user = app.create_user("org_admin", None);
+    app.sign_in_as(&user).await;
+    for _ in 0..5 {
+        let res = change(&app, "a wrong guess", NEW_PASSWORD, NEW_PASSWORD).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let res = change(&app, PASSWORD, NEW_PASSWORD, NEW_PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(res.headers().contains_key("retry-after"));
+    let html = res.text().await.unwrap();
+    assert_eq!(
+        text_of(&html, "#e-current_password").as_deref(),
+        Some(i18n::t(Lang::En, "error-too-many-attempts").as_str())
+    );
+    assert_eq!(
+        app.another_browser()
+            .sign_in(&user.email, PASSWORD)
+            .await
+            .status(),
+        StatusCode::SEE_OTHER,
+        "the refused attempt changed nothing"
+    );
 }

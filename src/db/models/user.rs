@@ -154,6 +154,27 @@ pub fn update_password(
         .execute(conn)
 }
 
+/// Replaces a password hash only if it is still `previous`; returns the rows changed (0
+/// when it changed meanwhile).
+pub fn replace_password(
+    conn: &mut DbConn,
+    id: &str,
+    previous: &str,
+    password_hash: &str,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        users::table
+            .find(id)
+            .filter(users::password_hash.eq(previous)),
+    )
+    .set((
+        users::password_hash.eq(password_hash),
+        users::updated_at.eq(at),
+    ))
+    .execute(conn)
+}
+
 /// Active users holding one of `roles`, optionally only those of one organisation.
 pub fn list_active_with_roles(
     conn: &mut DbConn,
