@@ -22,13 +22,14 @@ pub enum MessageKind {
     ExpiryReminder,
     Overdue,
     Invitation,
+    AccountExists,
     PasswordReset,
     PasswordChanged,
     Digest,
 }
 
 impl MessageKind {
-    pub const ALL: [MessageKind; 18] = [
+    pub const ALL: [MessageKind; 19] = [
         MessageKind::SubmissionReceipt,
         MessageKind::NewApplication,
         MessageKind::InformationRequested,
@@ -44,6 +45,7 @@ impl MessageKind {
         MessageKind::ExpiryReminder,
         MessageKind::Overdue,
         MessageKind::Invitation,
+        MessageKind::AccountExists,
         MessageKind::PasswordReset,
         MessageKind::PasswordChanged,
         MessageKind::Digest,
@@ -66,6 +68,7 @@ impl MessageKind {
             MessageKind::ExpiryReminder => "expiry_reminder",
             MessageKind::Overdue => "overdue",
             MessageKind::Invitation => "invitation",
+            MessageKind::AccountExists => "account_exists",
             MessageKind::PasswordReset => "password_reset",
             MessageKind::PasswordChanged => "password_changed",
             MessageKind::Digest => "digest",

@@ -201,6 +201,7 @@ email_templates! {
     ExpiryReminder, expiry_reminder, "email/expiry_reminder/body.txt", "email/expiry_reminder/body.html";
     Overdue, overdue, "email/overdue/body.txt", "email/overdue/body.html";
     Invitation, invitation, "email/invitation/body.txt", "email/invitation/body.html";
+    AccountExists, account_exists, "email/account_exists/body.txt", "email/account_exists/body.html";
     PasswordReset, password_reset, "email/password_reset/body.txt", "email/password_reset/body.html";
     PasswordChanged, password_changed, "email/password_changed/body.txt", "email/password_changed/body.html";
     Digest, digest, "email/digest/body.txt", "email/digest/body.html";

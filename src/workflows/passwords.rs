@@ -74,12 +74,17 @@ pub struct Invitation {
 
 /// An organisation admin invites a colleague into the organisation as an applicant or a
 /// fellow organisation admin. The account has no password until the link is used.
+///
+/// An address that already has an account, in any organisation or none, gets the same
+/// answer as a new one, so that the form does not tell who has an account: no invitation
+/// is made, and the account's holder (if active) gets a notice saying who tried to invite
+/// them, instead of a link.
 pub fn invite(
     conn: &mut DbConn,
     actor: &Actor,
     invitation: &Invitation,
     now: NaiveDateTime,
-) -> Result<User, WorkflowError> {
+) -> Result<(), WorkflowError> {
     let organisation_id = match (&actor.role, &actor.organisation_id) {
         (Some(Role::OrgAdmin), Some(org)) => org.clone(),
         _ => return Err(WorkflowError::Forbidden),
@@ -100,7 +105,6 @@ pub fn invite(
     };
     let fields = validate_user(conn, &input, None)?;
     write_tx(conn, |conn| {
-        let user = insert_account(conn, actor, &fields, "", "user.invite")?;
         let organisation = org_db::find(conn, &organisation_id)?.ok_or(WorkflowError::NotFound)?;
         let params = Params {
             organisation_en: organisation.name_en,
@@ -108,8 +112,32 @@ pub fn invite(
             text: actor.label.clone(),
             ..Params::default()
         };
-        issue(conn, &user, Purpose::Invitation, params, now)?;
-        Ok(user)
+        match user_db::find_by_email(conn, fields.email.as_str())? {
+            Some(existing) => {
+                if existing.active {
+                    let params = Params {
+                        path: "/sign-in".into(),
+                        ..params
+                    };
+                    let to = [Recipient::from(&existing)];
+                    notify::enqueue(conn, MessageKind::AccountExists, &to, &params, now)?;
+                }
+                record(
+                    conn,
+                    actor,
+                    "user.invite_existing",
+                    "user",
+                    &existing.id,
+                    None,
+                    Some(json!({ "organisation_id": organisation_id })),
+                )?;
+            }
+            None => {
+                let user = insert_account(conn, actor, &fields, "", "user.invite")?;
+                issue(conn, &user, Purpose::Invitation, params, now)?;
+            }
+        }
+        Ok(())
     })
 }
 

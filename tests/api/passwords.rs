@@ -1,5 +1,5 @@
-//! Passwords: the guessability rule wherever a password is set, and a signed-in person's
-//! own change of password.
+//! Passwords: the guessability rule wherever a password is set, a signed-in person's own
+//! change of password, and invitations that do not reveal who has an account.
 
 use interconnect_registry::db::audit::{AuditEvent, list_recent};
 use interconnect_registry::db::models::user as user_db;
@@ -8,7 +8,7 @@ use interconnect_registry::i18n;
 use reqwest::{Response, StatusCode};
 
 use crate::cli::run;
-use crate::helpers::{PASSWORD, TestApp, location, text_of, value_of};
+use crate::helpers::{PASSWORD, TestApp, TestUser, location, text_of, value_of};
 use crate::smtp_sink::{Received, SmtpSink};
 
 /// A weak password, and the translation key of the reason it is refused.
@@ -354,4 +354,123 @@ async fn guessing_the_current_password_is_limited_like_signing_in() {
         StatusCode::SEE_OTHER,
         "the refused attempt changed nothing"
     );
+}
+
+/// Everything an inviter is answered: the status and headers, each cookie's value but a
+/// session's or CSRF seed's, and the body; then the page the redirect leads to, but for
+/// its list of members.
+async fn answer_to_invitation(browser: &TestApp, email: &str) -> Vec<String> {
+    let res = browser
+        .post(
+            "/organisation/invite",
+            &[
+                ("name", "Somebody"),
+                ("email", email),
+                ("role", "applicant"),
+                ("language", "en"),
+            ],
+        )
+        .await;
+    let mut answer = vec![res.status().to_string()];
+    for (name, value) in res.headers() {
+        let value = value.to_str().unwrap();
+        match name.as_str() {
+            "date" | "x-request-id" => {}
+            "set-cookie" if value.starts_with("ir_session=") || value.starts_with("ir_csrf=") => {
+                answer.push(format!("{name}: {}", value.split('=').next().unwrap()));
+            }
+            _ => answer.push(format!("{name}: {value}")),
+        }
+    }
+    answer.push(res.text().await.unwrap());
+    let next = answer
+        .iter()
+        .find_map(|line| line.strip_prefix("location: "))
+        .map(str::to_string);
+    if let Some(next) = next {
+        let page = browser.get(&next).await;
+        answer.push(page.status().to_string());
+        let html = page.text().await.unwrap();
+        answer.push(text_of(&html, ".flash").unwrap_or_default());
+    }
+    answer
+}
+
+#[tokio::test]
+async fn inviting_an_address_that_has_an_account_answers_as_for_a_new_one() {
+    let sink = SmtpSink::start().await;
+    let app = app_with_mail(&sink).await;
+    let inviter = app.create_user("org_admin", None);
+    app.sign_in_as(&inviter).await;
+    let elsewhere = app.create_user("applicant", None);
+    let chair = app.create_user("chair", None);
+    let colleague = app.create_user(
+        "applicant",
+        Some(
+            &interconnect_registry::db::models::organisation::find(
+                &mut app.conn(),
+                &user_db::find(&mut app.conn(), &inviter.id)
+                    .unwrap()
+                    .unwrap()
+                    .organisation_id
+                    .unwrap(),
+            )
+            .unwrap()
+            .unwrap(),
+        ),
+    );
+    let users_before = user_db::count(&mut app.conn()).unwrap();
+
+    let fresh = answer_to_invitation(&app, "newcomer@example.la").await;
+    assert_eq!(fresh[0], "303 See Other", "{fresh:?}");
+    for existing in [&elsewhere, &chair, &colleague] {
+        let answer = answer_to_invitation(&app, &existing.email.to_uppercase()).await;
+        assert_eq!(answer, fresh, "{}", existing.email);
+    }
+
+    assert_eq!(
+        user_db::count(&mut app.conn()).unwrap(),
+        users_before + 1,
+        "only the newcomer's account is made"
+    );
+    let after: Vec<TestUser> = [&elsewhere, &chair, &colleague]
+        .into_iter()
+        .cloned()
+        .collect();
+    for user in &after {
+        let stored = user_db::find(&mut app.conn(), &user.id).unwrap().unwrap();
+        assert!(
+            !stored.password_hash.is_empty(),
+            "{}: untouched",
+            user.email
+        );
+    }
+    let sent = deliver(&app, &sink).await;
+    let to_newcomer = sent
+        .iter()
+        .find(|m| m.to == ["newcomer@example.la"])
+        .expect("the newcomer is invited");
+    link_in(&app, to_newcomer, "/invitation/");
+    for user in &after {
+        let notice = sent
+            .iter()
+            .find(|m| m.to == [user.email.clone()])
+            .unwrap_or_else(|| panic!("{} is told", user.email));
+        assert_eq!(
+            notice.subject(),
+            i18n::t(Lang::Lo, "email-account-exists-subject")
+        );
+        assert!(notice.text().contains(&inviter.email), "names who invited");
+        assert!(
+            notice.links().iter().all(|l| !l.contains("/invitation/")),
+            "no invitation link for an existing account"
+        );
+    }
+    assert_eq!(sent.len(), 4);
+    let noticed: Vec<_> = events(&app)
+        .into_iter()
+        .filter(|e| e.action == "user.invite_existing")
+        .map(|e| e.subject_id)
+        .collect();
+    assert_eq!(noticed.len(), 3);
 }
