@@ -182,6 +182,8 @@ pub const SQL_METACHARACTERS: &[&str] = &[
     "\u{2019} OR 1=1--",
     "\u{201C}\u{201D}\u{2018}",
     "\u{0}",
+    "a\u{0}b",
+    "\u{7}\u{1b}[31m\u{8}",
     "' UNION SELECT id, password_hash FROM users--",
 ];
 

@@ -1,6 +1,7 @@
 //! SQL metacharacters (quotes, comment and statement separators, `LIKE` wildcards,
-//! backslashes, typographic quotes, NUL) in every filter and search parameter, every
-//! record id in a path and every id a form names. A search matches them literally; a
+//! backslashes, typographic quotes, NUL and other control characters) in every filter and
+//! search parameter, every record id in a path, every id a form names and the key id of a
+//! pasted certificate. A search matches them literally; a
 //! filter that takes only known values refuses them by name; nothing gives a 5xx, and
 //! the database is intact afterwards.
 
@@ -400,6 +401,29 @@ impl World {
         }
     }
 
+    /// A pasted certificate whose header names the attack as its key id, and the attack
+    /// pasted as it is: a verdict or a refusal by name, never a failed lookup.
+    async fn certificates(&self, attack: &str) {
+        let header = URL_SAFE_NO_PAD.encode(json!({ "alg": "EdDSA", "kid": attack }).to_string());
+        for token in [format!("{header}.e30.AA"), attack.to_string()] {
+            let reply = self
+                .public
+                .get(&format!("/verify?token={}", percent(&token)))
+                .await;
+            if token.contains('\0') {
+                self.refused(&reply, "a pasted certificate", &self.public);
+                continue;
+            }
+            let reply = reply.expect(StatusCode::OK, &format!("verifying {token:?}"));
+            let verdicts = ["verify-not-genuine", "verify-malformed"].map(|k| self.public.says(k));
+            assert!(
+                verdicts.iter().any(|v| says(&reply.body, v)),
+                "verifying {token:?} gives no verdict"
+            );
+            self.inspector.inert("public: certificate verdict", &reply.body);
+        }
+    }
+
     fn person(&self, who: &str) -> &Person {
         match who {
             "public" => &self.public,
@@ -449,6 +473,17 @@ impl World {
             .expect("token request");
         let reply = Reply::read(res, "token with basic credentials").await;
         assert!(reply.status.is_client_error(), "basic token for {attack:?}");
+
+        let reply = self
+            .public
+            .post("/password/forgot", &[("email", attack)])
+            .await;
+        assert!(
+            reply.status.is_client_error() || reply.status == StatusCode::OK,
+            "a reset for {attack:?}: {}",
+            reply.status
+        );
+        self.certificates(attack).await;
 
         let case = format!("/committee/applications/{}", self.in_review);
         let reply = self
@@ -644,6 +679,17 @@ async fn sql_metacharacters_in_filters_searches_and_ids_are_literal_or_refused_b
         world.paths(attack).await;
         world.named_ids(attack).await;
     }
+    // The pasted certificate that once gave a 500 on PostgreSQL (its key id is `a`, NUL,
+    // `b`), as the tester sent it; the corpus sent the same above.
+    let reply = world
+        .public
+        .get("/verify?token=eyJhbGciOiJFZERTQSIsImtpZCI6ImFcdTAwMDBiIn0.e30.AA")
+        .await
+        .expect(StatusCode::OK, "a key id holding NUL");
+    assert!(says(
+        &reply.body,
+        &world.public.says("verify-not-genuine")
+    ));
     assert_eq!(census(&world.app), before, "nothing was added or removed");
     // The search found what it should, so a wildcard never matched everything.
     assert!(world.expected("%").len() < world.rows.len());
