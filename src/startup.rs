@@ -19,7 +19,7 @@ use crate::error::{AppError, render_errors};
 use crate::mail::worker::{self, Mailer};
 use crate::metrics::{self, Metrics};
 use crate::routes;
-use crate::workflows::scheduler;
+use crate::workflows::{WorkflowError, scheduler, sessions};
 
 /// What every handler can reach.
 pub struct AppState {
@@ -108,11 +108,16 @@ impl Application {
         let state = web::Data::new(AppState {
             pool,
             settings: settings.clone(),
-            sign_in_limiter: SignInLimiter::default(),
-            second_factor_limiter: SignInLimiter::per_minute(10, 30),
+            sign_in_limiter: SignInLimiter::sign_in(),
+            second_factor_limiter: SignInLimiter::per_minute(
+                10,
+                30,
+                "session.second_factor_rate_limited",
+            ),
             token_limiter: SignInLimiter::per_minute(
                 settings.api.tokens_per_minute,
                 settings.api.tokens_per_minute,
+                "api.token_rate_limited",
             ),
             api_limiter: ApiLimiter::per_minute(settings.api.requests_per_minute),
             clock: runtime.clock,
@@ -189,21 +194,36 @@ impl Application {
     }
 }
 
-/// Forgets rate-limit entries that are back to full allowance, once a minute.
+/// Once a minute: forgets rate-limit entries that are back to full allowance, and audits
+/// the refusals whose window passed without an event for them.
 fn prune_rate_limits(state: web::Data<AppState>) {
     let weak = std::sync::Arc::downgrade(&state.into_inner());
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(60));
         loop {
             tick.tick().await;
-            match weak.upgrade() {
-                Some(state) => {
-                    state.sign_in_limiter.prune();
-                    state.second_factor_limiter.prune();
-                    state.token_limiter.prune();
-                    state.api_limiter.prune();
-                }
-                None => break,
+            let Some(state) = weak.upgrade() else { break };
+            let limiters = [
+                &state.sign_in_limiter,
+                &state.second_factor_limiter,
+                &state.token_limiter,
+            ];
+            let due: Vec<_> = limiters.iter().flat_map(|l| l.due_refusals()).collect();
+            for limiter in limiters {
+                limiter.prune();
+            }
+            state.api_limiter.prune();
+            if due.is_empty() {
+                continue;
+            }
+            let pool = state.pool.clone();
+            let written = tokio::task::spawn_blocking(move || {
+                let mut conn = pool.get()?;
+                sessions::record_refusals(&mut conn, &due)
+            })
+            .await;
+            if let Err(e) = written.map_err(WorkflowError::from).and_then(|w| w) {
+                tracing::error!(error = %e, "refused attempts could not be audited");
             }
         }
     });

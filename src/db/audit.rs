@@ -7,7 +7,9 @@ use diesel::prelude::*;
 
 use crate::db::DbConn;
 use crate::db::schema::{audit_events, audit_head, audit_verification};
-use crate::domain::audit::{AuditContent, ChainBreak, ChainVerifier};
+use crate::domain::audit::{
+    AuditContent, ChainBreak, ChainVerifier, LABEL_LIMIT, STATE_LIMIT, bounded,
+};
 
 /// What happened, by whom, to what: the caller's part of an audit event.
 #[derive(Debug, Clone)]
@@ -66,41 +68,35 @@ pub fn lock_head(conn: &mut PgConnection) -> QueryResult<()> {
         .map(drop)
 }
 
-/// Appends one event to the chain. The first statement bumps the head row, which on
-/// PostgreSQL locks it until commit, so concurrent appends queue instead of forking.
+/// Appends one event to the chain. Every text is bounded first ([`bounded`]), here and
+/// only here, so no caller can write more than the stated limits. The first statement
+/// bumps the head row, which on PostgreSQL locks it until commit, so concurrent appends
+/// queue instead of forking.
 pub fn append(conn: &mut DbConn, entry: &AuditEntry<'_>) -> QueryResult<i64> {
     let (seq, prev_hash): (i64, String) = diesel::update(audit_head::table.find(1))
         .set(audit_head::last_seq.eq(audit_head::last_seq + 1))
         .returning((audit_head::last_seq, audit_head::last_hash))
         .get_result(conn)?;
-    let occurred_at = crate::db::now();
-    let content = AuditContent {
-        seq,
-        occurred_at,
-        actor_id: entry.actor_id,
-        actor_label: entry.actor_label,
-        action: entry.action,
-        subject_type: entry.subject_type,
-        subject_id: entry.subject_id,
-        before_state: entry.before_state.as_deref(),
-        after_state: entry.after_state.as_deref(),
-        ip: entry.ip,
+    let label = |text: &str| bounded(text, LABEL_LIMIT).into_owned();
+    let state = |text: &Option<String>| {
+        text.as_deref()
+            .map(|t| bounded(t, STATE_LIMIT).into_owned())
     };
-    let hash = content.chain_hash(&prev_hash);
-    let row = AuditEvent {
+    let mut row = AuditEvent {
         seq,
-        occurred_at,
-        actor_id: entry.actor_id.map(str::to_string),
-        actor_label: entry.actor_label.to_string(),
-        action: entry.action.to_string(),
-        subject_type: entry.subject_type.to_string(),
-        subject_id: entry.subject_id.to_string(),
-        before_state: entry.before_state.clone(),
-        after_state: entry.after_state.clone(),
-        ip: entry.ip.to_string(),
+        occurred_at: crate::db::now(),
+        actor_id: entry.actor_id.map(label),
+        actor_label: label(entry.actor_label),
+        action: label(entry.action),
+        subject_type: label(entry.subject_type),
+        subject_id: label(entry.subject_id),
+        before_state: state(&entry.before_state),
+        after_state: state(&entry.after_state),
+        ip: label(entry.ip),
         prev_hash,
-        hash,
+        hash: String::new(),
     };
+    row.hash = row.content().chain_hash(&row.prev_hash);
     diesel::insert_into(audit_events::table)
         .values(&row)
         .execute(conn)?;

@@ -1,5 +1,8 @@
 //! The audit chain: each event's hash covers the previous event's hash and the event's own
 //! canonical content, so editing, inserting or deleting any event breaks every later link.
+//! Every text an event holds is bounded, so no request can grow the log without limit.
+
+use std::borrow::Cow;
 
 use chrono::NaiveDateTime;
 use serde::Serialize;
@@ -7,6 +10,29 @@ use sha2::{Digest, Sha256};
 
 /// The `prev_hash` of the first event.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// The most characters an event keeps of a label (an e-mail address typed at sign-in, a
+/// client id), an id, an action or an address: the longest e-mail address is 254.
+pub const LABEL_LIMIT: usize = 254;
+
+/// The most characters an event keeps of a before or after state: far above the largest
+/// state a validated form can produce (free-text fields hold at most 8,000 characters).
+pub const STATE_LIMIT: usize = 65_536;
+
+/// `text` cut to at most `limit` characters on a character boundary, the cut marked by
+/// `…[+N]` at its end, N being the characters left out. Shorter text is kept as it is.
+pub fn bounded(text: &str, limit: usize) -> Cow<'_, str> {
+    let total = text.chars().count();
+    if total <= limit {
+        return Cow::Borrowed(text);
+    }
+    // The mark is `…[+` and `]` around at most as many digits as `total` has.
+    let mark_len = 4 + total.to_string().len();
+    let kept = limit.saturating_sub(mark_len);
+    let mut cut: String = text.chars().take(kept).collect();
+    cut.push_str(&format!("…[+{}]", total - kept));
+    Cow::Owned(cut)
+}
 
 /// The part of an audit event that its hash covers, in a fixed order.
 #[derive(Debug, Clone, Serialize)]
@@ -178,6 +204,22 @@ mod tests {
             .map(|(c, _, h)| (c.seq, h.clone()))
             .unwrap_or((0, GENESIS_HASH.to_string()));
         verifier.finish(head_seq, &head_hash)
+    }
+
+    #[test]
+    fn long_text_is_cut_on_a_character_boundary_with_the_cut_marked() {
+        assert_eq!(bounded("short", 10), "short");
+        assert_eq!(bounded("exactly10!", 10), "exactly10!");
+        let typed = format!("{}@x.la", "ກ".repeat(200_000));
+        let cut = bounded(&typed, LABEL_LIMIT);
+        assert!(
+            cut.chars().count() <= LABEL_LIMIT,
+            "{}",
+            cut.chars().count()
+        );
+        let kept = LABEL_LIMIT - 10;
+        assert_eq!(cut, format!("{}…[+{}]", "ກ".repeat(kept), 200_005 - kept));
+        assert_eq!(bounded("abcdefghijklmnop", 9), "abc…[+13]");
     }
 
     #[test]

@@ -305,10 +305,14 @@ pub async fn forgot(
 ) -> Result<HttpResponse, AppError> {
     let email: String = form.email.chars().take(254).collect();
     let ip = client_ip(&req);
-    if let Err(wait) = state
-        .sign_in_limiter
-        .check(&format!("reset:{}", email.trim().to_lowercase()), &ip)
-    {
+    let account = format!("reset:{}", email.trim().to_lowercase());
+    let attempt = crate::auth::rate_limit::Attempt {
+        account: &account,
+        address: &ip,
+        label: &email,
+    };
+    if let Err(refused) = state.sign_in_limiter.check(attempt) {
+        let wait = crate::routes::session::audit_refusal(&state, refused).await?;
         let mut errors = FieldErrors::new();
         errors.add("email", "error-too-many-attempts");
         let page = ForgotPasswordPage {

@@ -17,6 +17,7 @@ use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
 
 use crate::auth::api_token;
 use crate::auth::bearer::ApiCaller;
+use crate::auth::rate_limit::Attempt;
 use crate::db::DbConn;
 use crate::db::models::attachment as attachment_db;
 use crate::db::models::certificate as certificate_db;
@@ -25,6 +26,7 @@ use crate::db::models::information_request as rfi_db;
 use crate::error::AppError;
 use crate::routes::certificates::verify_url;
 use crate::routes::registry::{PAGE_SIZE, csv_response, page_of};
+use crate::routes::session::audit_refusal;
 use crate::routes::{client_ip, read, read_upload, run};
 use crate::startup::AppState;
 use crate::views::api::{
@@ -129,10 +131,17 @@ pub async fn token(
     {
         return Err(AppError::TokenRefused("invalid_client"));
     }
-    state
-        .token_limiter
-        .check(&client_id, &client_ip(&req))
-        .map_err(AppError::TooManyRequests)?;
+    let ip = client_ip(&req);
+    let attempt = Attempt {
+        account: &client_id,
+        address: &ip,
+        label: &client_id,
+    };
+    if let Err(refused) = state.token_limiter.check(attempt) {
+        return Err(AppError::TooManyRequests(
+            audit_refusal(&state, refused).await?,
+        ));
+    }
     let now = state.clock.now();
     let lookup_id = client_id.clone();
     let version = read(&state, move |conn| {

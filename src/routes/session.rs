@@ -7,6 +7,7 @@ use askama::Template;
 
 use crate::auth::extract::CsrfForm;
 use crate::auth::middleware::SeedReplaced;
+use crate::auth::rate_limit::{Attempt, Refused};
 use crate::auth::session::{CSRF_COOKIE, SESSION_COOKIE, cookie, new_token, removal, token_id};
 use crate::auth::{Authorized, policy};
 use crate::error::AppError;
@@ -89,7 +90,13 @@ pub async fn sign_in(
     CsrfForm(form): CsrfForm<SignInForm>,
 ) -> Result<HttpResponse, AppError> {
     let ip = client_ip(&req);
-    if let Err(wait) = state.sign_in_limiter.check(&form.email, &ip) {
+    let attempt = Attempt {
+        account: &form.email,
+        address: &ip,
+        label: &form.email,
+    };
+    if let Err(refused) = state.sign_in_limiter.check(attempt) {
+        let wait = audit_refusal(&state, refused).await?;
         let res = sign_in_problem(
             ctx,
             &form,
@@ -166,6 +173,21 @@ pub async fn sign_out(
     Ok(res)
 }
 
+/// Audits a refused attempt unless its key already has an event in this window, and
+/// returns how long the client must wait.
+pub async fn audit_refusal(
+    state: &web::Data<AppState>,
+    refused: Refused,
+) -> Result<std::time::Duration, AppError> {
+    if let Some(refusals) = refused.to_audit {
+        read(state, move |conn| {
+            sessions::record_refusals(conn, &[refusals])
+        })
+        .await?;
+    }
+    Ok(refused.wait)
+}
+
 fn pending(req: &HttpRequest) -> Option<PendingSignIn> {
     req.extensions().get::<PendingSignIn>().cloned()
 }
@@ -226,7 +248,13 @@ pub async fn second_factor(
         return Ok(see_other("/sign-in"));
     };
     let ip = client_ip(&req);
-    if let Err(wait) = state.second_factor_limiter.check(&pending.user_id, &ip) {
+    let attempt = Attempt {
+        account: &pending.user_id,
+        address: &ip,
+        label: &pending.email,
+    };
+    if let Err(refused) = state.second_factor_limiter.check(attempt) {
+        let wait = audit_refusal(&state, refused).await?;
         let page = second_factor_page(
             &state,
             ctx,

@@ -2,6 +2,7 @@
 
 use chrono::{NaiveDateTime, TimeDelta};
 
+use crate::auth::rate_limit::{self, Refusals};
 use crate::auth::{password, session};
 use crate::config::Settings;
 use crate::db::audit::{self, AuditEntry};
@@ -181,6 +182,36 @@ pub fn sign_in(
         audit_session(conn, &user, action, None, ip)?;
         Ok::<_, diesel::result::Error>(Ok(SignedIn { token, stage }))
     })?
+}
+
+/// Writes attempts the rate limits refused to the audit log: one event per key, holding
+/// how many of its attempts were refused since its previous event (see
+/// [`rate_limit::Refused`]), so a client that keeps trying adds at most one event a window.
+pub fn record_refusals(conn: &mut DbConn, refusals: &[Refusals]) -> Result<(), WorkflowError> {
+    write_tx(conn, |conn| {
+        for refused in refusals {
+            audit::append(
+                conn,
+                &AuditEntry {
+                    actor_id: None,
+                    actor_label: &refused.label,
+                    action: refused.action,
+                    subject_type: refused.limit.as_str(),
+                    subject_id: &refused.key,
+                    before_state: None,
+                    after_state: Some(
+                        serde_json::json!({
+                            "refused": refused.refused,
+                            "window_seconds": rate_limit::WINDOW.as_secs(),
+                        })
+                        .to_string(),
+                    ),
+                    ip: &refused.address,
+                },
+            )?;
+        }
+        Ok(())
+    })
 }
 
 /// Stores a new session for `user` and returns its cookie token.

@@ -218,3 +218,94 @@ async fn concurrent_changes_keep_one_unbroken_chain() {
         ChainStatus::Intact { events: 6 + 18 }
     );
 }
+
+/// The events of `action`, oldest first.
+fn events_of(app: &TestApp, action: &str) -> Vec<interconnect_registry::db::audit::AuditEvent> {
+    let mut events = list_recent(&mut app.conn(), 1000, None).unwrap();
+    events.retain(|e| e.action == action);
+    events.reverse();
+    events
+}
+
+#[tokio::test]
+async fn a_typed_email_of_200_kilobytes_is_kept_cut_to_254_characters_with_the_cut_marked() {
+    let app = TestApp::spawn().await;
+    let typed = format!("{}@x.la", "a".repeat(200_000));
+    let res = app.sign_in(&typed, "not the password").await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+
+    let failed = events_of(&app, "session.sign_in_failed");
+    let label = &failed.first().expect("the failure is audited").actor_label;
+    assert_eq!(label.chars().count(), 254, "{label}");
+    assert_eq!(label, &format!("{}…[+199761]", "a".repeat(244)));
+    assert_eq!(
+        verify_chain(&mut app.conn()).unwrap(),
+        ChainStatus::Intact { events: 1 }
+    );
+}
+
+#[tokio::test]
+async fn refused_sign_ins_and_token_requests_are_audited_once_per_account_and_address() {
+    let app = TestApp::spawn_with(&[("API_TOKENS_PER_MINUTE", "3")]).await;
+    let user = app.create_user("applicant", None);
+    let mut refused = 0;
+    for _ in 0..60 {
+        let res = app.sign_in(&user.email, "not the password").await;
+        if res.status() == StatusCode::TOO_MANY_REQUESTS {
+            refused += 1;
+        }
+    }
+    assert!(refused >= 50, "{refused} of 60 refused");
+    let failed = events_of(&app, "session.sign_in_failed");
+    assert!(failed.len() <= 6, "{} failures audited", failed.len());
+    let limited = events_of(&app, "session.sign_in_rate_limited");
+    let keys: Vec<(&str, &str, Option<&str>)> = limited
+        .iter()
+        .map(|e| {
+            (
+                e.subject_type.as_str(),
+                e.subject_id.as_str(),
+                e.after_state.as_deref(),
+            )
+        })
+        .collect();
+    let first = Some(r#"{"refused":1,"window_seconds":60}"#);
+    assert_eq!(
+        keys,
+        [
+            ("account", user.email.as_str(), first),
+            ("address", "127.0.0.1", first)
+        ]
+    );
+    assert!(limited.iter().all(|e| e.ip == "127.0.0.1"));
+    assert_eq!(limited[0].actor_label, user.email);
+
+    let http = reqwest::Client::new();
+    for _ in 0..20 {
+        let res = http
+            .post(app.url("/api/v1/token"))
+            .form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", "ic_nobody"),
+                ("client_secret", "guess"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            matches!(
+                res.status(),
+                StatusCode::UNAUTHORIZED | StatusCode::TOO_MANY_REQUESTS
+            ),
+            "{}",
+            res.status()
+        );
+    }
+    let limited = events_of(&app, "api.token_rate_limited");
+    assert_eq!(limited.len(), 1, "one event for 17 refusals");
+    assert_eq!(limited[0].actor_label, "ic_nobody");
+    assert!(matches!(
+        verify_chain(&mut app.conn()).unwrap(),
+        ChainStatus::Intact { .. }
+    ));
+}

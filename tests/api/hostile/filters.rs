@@ -420,7 +420,8 @@ impl World {
                 verdicts.iter().any(|v| says(&reply.body, v)),
                 "verifying {token:?} gives no verdict"
             );
-            self.inspector.inert("public: certificate verdict", &reply.body);
+            self.inspector
+                .inert("public: certificate verdict", &reply.body);
         }
     }
 
@@ -686,10 +687,7 @@ async fn sql_metacharacters_in_filters_searches_and_ids_are_literal_or_refused_b
         .get("/verify?token=eyJhbGciOiJFZERTQSIsImtpZCI6ImFcdTAwMDBiIn0.e30.AA")
         .await
         .expect(StatusCode::OK, "a key id holding NUL");
-    assert!(says(
-        &reply.body,
-        &world.public.says("verify-not-genuine")
-    ));
+    assert!(says(&reply.body, &world.public.says("verify-not-genuine")));
     assert_eq!(census(&world.app), before, "nothing was added or removed");
     // The search found what it should, so a wildcard never matched everything.
     assert!(world.expected("%").len() < world.rows.len());
