@@ -10,7 +10,7 @@ use actix_web::middleware::{DefaultHeaders, from_fn};
 use actix_web::{App, HttpMessage, HttpRequest, HttpServer, web};
 use tracing_actix_web::TracingLogger;
 
-use crate::auth::middleware::sessions_middleware;
+use crate::auth::middleware::{cache_policy, sessions_middleware};
 use crate::auth::rate_limit::{ApiLimiter, SignInLimiter};
 use crate::config::Settings;
 use crate::db::{DbPool, DbSetupError, connect_and_migrate};
@@ -129,6 +129,7 @@ impl Application {
                 .wrap(from_fn(refuse_unreadable_address))
                 .wrap(from_fn(sessions_middleware))
                 .wrap(from_fn(render_errors))
+                .wrap(from_fn(cache_policy))
                 .wrap(
                     DefaultHeaders::new()
                         .add(("Content-Security-Policy", CONTENT_SECURITY_POLICY))

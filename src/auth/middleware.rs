@@ -1,9 +1,10 @@
 //! The session middleware: resolves the session cookie to a `CurrentUser` (or, halfway
 //! through a two-factor sign-in, a `PendingSignIn`) before the handler runs, hands out the CSRF seed, and afterwards sets or clears the cookies the
-//! request touched.
+//! request touched. And the cache policy that keeps one person's answers out of caches.
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage, web};
 
@@ -28,13 +29,50 @@ pub struct SeedReplaced;
 #[derive(Debug, Clone, Copy)]
 struct SessionEnded;
 
-/// Paths that need neither a session nor a CSRF seed.
+/// Paths that need neither a session nor a CSRF seed: the stylesheet, the API, the
+/// health and metrics answers, and the public documents a shared cache may keep (the key
+/// set, the revocation list and the registry's exports), which therefore set no cookie.
 fn is_sessionless(path: &str) -> bool {
     path.starts_with("/static/")
         || path.starts_with("/api/")
+        || path.starts_with("/.well-known/")
+        || path == "/registry/revocations.jwt"
+        || path == "/registry.csv"
+        || path == "/registry.json"
         || path == "/livez"
         || path == "/healthz"
         || path == "/metrics"
+}
+
+/// Pages whose address holds the token of an e-mailed link.
+fn holds_token(path: &str) -> bool {
+    path.starts_with("/password/reset/") || path.starts_with("/invitation/")
+}
+
+/// Keeps answers that belong to one person out of every cache: `Cache-Control: no-store`
+/// on each answer to a request that carries a session cookie or an `Authorization`
+/// header (the stylesheet aside: it is the same for everyone), on pages whose address
+/// holds a token, and on any answer that sets a cookie. Answers to anonymous requests
+/// keep their own caching (the key set, the revocation list), and those set no cookie.
+pub async fn cache_policy(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let path = req.path();
+    let personal = !path.starts_with("/static/")
+        && (req.cookie(SESSION_COOKIE).is_some()
+            || req.headers().contains_key(header::AUTHORIZATION)
+            || holds_token(path));
+    let mut res = next.call(req).await?.map_into_boxed_body();
+    let headers = res.headers_mut();
+    let stored = headers
+        .get(header::CACHE_CONTROL)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("no-store"));
+    if (personal || headers.contains_key(header::SET_COOKIE)) && !stored {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    Ok(res)
 }
 
 pub async fn sessions_middleware(

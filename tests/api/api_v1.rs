@@ -994,3 +994,104 @@ async fn a_refused_client_form_names_each_problem_and_keeps_what_was_typed() {
     .unwrap();
     assert!(clients.is_empty(), "nothing was created");
 }
+
+#[tokio::test]
+async fn no_cache_keeps_a_signed_in_answer_or_a_token_link_and_public_answers_set_no_cookie() {
+    let app = TestApp::spawn().await;
+    let cast = Cast::assemble(&app).await;
+    let connection = cast.approved_connection().await;
+    let id = connection.application_id.clone();
+    let number = connection.approval_number.clone();
+    let client = client_from_web_page(&app, &cast.provider, "cache probe").await;
+    let token = client.token().await;
+    let admin = app.another_browser();
+    admin.sign_in_as(&app.create_user("admin", None)).await;
+
+    let signed_in = [
+        (&cast.provider.browser, "/dashboard".to_string()),
+        (&cast.provider.browser, "/account".to_string()),
+        (&cast.provider.browser, format!("/applications/{id}")),
+        (
+            &cast.provider.browser,
+            "/organisation/api-clients".to_string(),
+        ),
+        (&cast.provider.browser, "/registry".to_string()),
+        (&cast.provider.browser, format!("/registry/{number}")),
+        (
+            &cast.secretariat.browser,
+            format!("/committee/applications/{id}"),
+        ),
+        (&admin, "/admin/users".to_string()),
+        (&admin, "/admin/audit".to_string()),
+    ];
+    for (browser, path) in signed_in {
+        let res = browser.get(&path).await;
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        assert_eq!(res.headers()["cache-control"], "no-store", "{path}");
+    }
+    for path in [
+        format!("/api/v1/applications/{id}"),
+        "/api/v1/applications".to_string(),
+        "/api/v1/registry".to_string(),
+    ] {
+        let res = client
+            .request(reqwest::Method::GET, &path, &token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        assert_eq!(
+            res.headers()["cache-control"],
+            "no-store",
+            "{path} with a bearer token"
+        );
+    }
+
+    // A browser with no cookie at all, as a shared cache's first visitor.
+    let anonymous = || crate::helpers::client("en");
+    for path in ["/password/reset/x.00", "/invitation/x.00"] {
+        let res = anonymous().get(app.url(path)).send().await.unwrap();
+        assert_eq!(res.headers()["cache-control"], "no-store", "{path}");
+    }
+    for (path, cached) in [
+        ("/.well-known/jwks.json", Some("public, max-age=300")),
+        ("/registry/revocations.jwt", Some("public, max-age=60")),
+        ("/registry.csv", None),
+        ("/registry.json", None),
+        ("/api/v1/registry", None),
+        ("/api/v1/registry.csv", None),
+        (&format!("/api/v1/registry/{number}"), None),
+    ] {
+        let res = anonymous().get(app.url(path)).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        assert!(
+            !res.headers().contains_key("set-cookie"),
+            "{path} sets a cookie"
+        );
+        assert_eq!(
+            res.headers()
+                .get("cache-control")
+                .map(|v| v.to_str().unwrap()),
+            cached,
+            "{path}"
+        );
+    }
+    // Pages with a form carry the browser's first CSRF seed: never kept by a cache.
+    for path in [
+        "/registry".to_string(),
+        format!("/registry/{number}"),
+        format!("/registry/{number}/certificate"),
+        format!("/verify/{number}"),
+        "/statistics".to_string(),
+    ] {
+        let res = anonymous().get(app.url(&path)).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        assert!(res.headers().contains_key("set-cookie"), "{path}");
+        assert_eq!(res.headers()["cache-control"], "no-store", "{path}");
+    }
+    let stylesheet = cast.provider.browser.get("/static/app.css").await;
+    assert_eq!(
+        stylesheet.headers()["cache-control"],
+        "public, max-age=3600"
+    );
+}
