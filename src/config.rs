@@ -34,6 +34,8 @@ pub struct Settings {
     pub metrics_token: Option<String>,
     /// Seconds between runs of the scheduled jobs.
     pub scheduler_seconds: u64,
+    /// Seconds a request body may make no progress before the request is cut off.
+    pub body_timeout_seconds: u64,
     /// Reverse proxies whose `X-Forwarded-For` names the client; none by default.
     pub trusted_proxies: TrustedProxies,
     pub rules: WorkflowRules,
@@ -205,6 +207,7 @@ impl fmt::Debug for Settings {
                 &self.metrics_token.as_ref().map(|_| "<redacted>"),
             )
             .field("scheduler_seconds", &self.scheduler_seconds)
+            .field("body_timeout_seconds", &self.body_timeout_seconds)
             .field("trusted_proxies", &self.trusted_proxies)
             .field("rules", &self.rules)
             .field("mail", &self.mail)
@@ -275,6 +278,7 @@ impl Settings {
                 s if s <= 86_400 => s,
                 s => bail!("SCHEDULER_SECONDS must be at most 86400 (a day), got {s}"),
             },
+            body_timeout_seconds: parse_number(&non_empty, "BODY_TIMEOUT_SECONDS", 30)?,
             trusted_proxies: match non_empty("TRUSTED_PROXIES") {
                 None => TrustedProxies::default(),
                 Some(raw) => TrustedProxies::parse(&raw)

@@ -29,6 +29,8 @@ pub enum AppError {
     BadRequest(&'static str),
     #[error("request body too large")]
     PayloadTooLarge,
+    #[error("the request body stopped arriving")]
+    BodyTimeout,
     #[error("conflict: {0}")]
     Conflict(&'static str),
     #[error("the input is not valid")]
@@ -52,6 +54,7 @@ impl AppError {
             AppError::Csrf => ("error-csrf-title", "error-csrf"),
             AppError::BadRequest(key) => ("error-bad-request-title", key),
             AppError::PayloadTooLarge => ("error-bad-request-title", "error-payload-too-large"),
+            AppError::BodyTimeout => ("error-bad-request-title", "error-body-timeout"),
             AppError::Conflict(key) => ("error-conflict-title", key),
             AppError::Invalid(_) => ("error-invalid-title", "error-invalid-input"),
             AppError::TooManyRequests(_) => ("error-too-many-title", "error-too-many-requests"),
@@ -80,6 +83,7 @@ impl ResponseError for AppError {
             AppError::SignInRequired => StatusCode::UNAUTHORIZED,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
@@ -161,6 +165,12 @@ pub async fn render_errors(
     } else {
         page_response(status, ctx, title_key, message_key)
     };
+    if matches!(error, AppError::BodyTimeout) {
+        // The rest of the body may still come; the connection cannot serve another request.
+        response
+            .head_mut()
+            .set_connection_type(actix_web::http::ConnectionType::Close);
+    }
     if let AppError::TooManyRequests(wait) = error {
         response.headers_mut().insert(
             header::RETRY_AFTER,

@@ -12,6 +12,7 @@ use tracing_actix_web::TracingLogger;
 
 use crate::auth::middleware::{cache_policy, sessions_middleware};
 use crate::auth::rate_limit::{ApiLimiter, SignInLimiter};
+use crate::body_timeout::cut_off_stalled_bodies;
 use crate::config::Settings;
 use crate::db::{DbPool, DbSetupError, connect_and_migrate};
 use crate::domain::clock::{Clock, SystemClock};
@@ -127,6 +128,7 @@ impl Application {
         let mut server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(refuse_unreadable_address))
+                .wrap(from_fn(cut_off_stalled_bodies))
                 .wrap(from_fn(sessions_middleware))
                 .wrap(from_fn(render_errors))
                 .wrap(from_fn(cache_policy))

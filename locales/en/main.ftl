@@ -125,6 +125,7 @@ error-malformed-json = The request body is not valid JSON of the expected shape.
 error-malformed-query = The address contains a parameter that could not be read.
 error-not-utf8 = The form contained characters that are not valid text (UTF-8).
 error-payload-too-large = The request is larger than this server accepts.
+error-body-timeout = The rest of the request did not arrive in time. Please send it again.
 error-invalid-input = Some of the information sent was not valid.
 error-bad-credentials = The e-mail address or the password is wrong.
 error-too-many-attempts = Too many sign-in attempts. Wait a minute, then try again.

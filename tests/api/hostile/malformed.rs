@@ -564,3 +564,87 @@ async fn over_long_and_non_utf8_input_is_refused_by_name_and_never_fails() {
         world.inspector.report("Over-long and non-UTF-8 input")
     );
 }
+
+/// Sends headers announcing `Content-Length: 100000` and the start of a body, then nothing;
+/// returns the status the server answered (0 for none) and how long until it closed the
+/// connection, or `None` if it was still open after `patience`.
+async fn stalled_body(
+    app: &TestApp,
+    method_and_path: &str,
+    headers: &str,
+    start: &str,
+    patience: std::time::Duration,
+) -> (u16, Option<std::time::Duration>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = app.address.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address)
+        .await
+        .expect("connect");
+    let request = format!(
+        "{method_and_path} HTTP/1.1\r\nHost: x\r\n{headers}Content-Length: 100000\r\n\r\n{start}"
+    );
+    stream.write_all(request.as_bytes()).await.expect("send");
+    let started = std::time::Instant::now();
+    let mut response = Vec::new();
+    let closed = tokio::time::timeout(patience, stream.read_to_end(&mut response))
+        .await
+        .is_ok();
+    let status = String::from_utf8_lossy(&response)
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, closed.then(|| started.elapsed()))
+}
+
+#[tokio::test]
+async fn a_body_that_stops_arriving_is_answered_408_and_its_connection_closed() {
+    let app = TestApp::spawn_with(&[("BODY_TIMEOUT_SECONDS", "2")]).await;
+    let organisation = app.create_organisation("slow-provider");
+    let provider = app.create_user("org_admin", Some(&organisation));
+    let provider = Person::signed_in(&app, &provider, Lang::En).await;
+    let token = provider.api_client_token("slow body").await;
+    let draft = api_draft(&app, &token).await;
+    let form = "Content-Type: application/x-www-form-urlencoded\r\n".to_string();
+    let bearer = format!("Authorization: Bearer {token}\r\n");
+    let json = format!("{bearer}Content-Type: application/json\r\n");
+    let multipart = format!(
+        "{bearer}Content-Type: multipart/form-data; boundary=slow-body-boundary-0123456789\r\n"
+    );
+    // A form, raw bytes, JSON and an upload, each read by its own extractor; then two
+    // requests whose body is never read (refused before it, or no such page), which the
+    // server closes at once.
+    let attachments = format!("POST /api/v1/applications/{draft}/attachments");
+    let (field, part) = (
+        "email=a%40b",
+        "--slow-body-boundary-0123456789\r\nContent-Disposition: form-data; name=\"file\"; filename=\"d.pdf\"\r\n\r\n%PDF",
+    );
+    let stalls = [
+        ("POST /sign-in", &form, field, 408),
+        ("POST /api/v1/token", &form, field, 408),
+        ("POST /api/v1/applications", &json, "{\"kind\":", 408),
+        (attachments.as_str(), &multipart, part, 408),
+        ("POST /api/v1/applications/x/attachments", &form, field, 401),
+        ("POST /nowhere", &form, field, 404),
+    ];
+    let patience = std::time::Duration::from_secs(10);
+    let answers =
+        futures_util::future::join_all(stalls.iter().map(|(request, headers, start, _)| {
+            stalled_body(&app, request, headers, start, patience)
+        }))
+        .await;
+    for ((request, _, _, expected), (status, closed)) in stalls.iter().zip(answers) {
+        let closed = closed.unwrap_or_else(|| panic!("{request}: still open after {patience:?}"));
+        assert_eq!(status, *expected, "{request}");
+        if status == 408 {
+            assert!(
+                closed >= std::time::Duration::from_millis(1900),
+                "{request}: cut off after {closed:?}, before the timeout"
+            );
+        }
+        assert!(
+            closed < std::time::Duration::from_secs(6),
+            "{request}: open for {closed:?}"
+        );
+    }
+}
