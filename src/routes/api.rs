@@ -513,8 +513,9 @@ pub async fn registry_record(
     )))
 }
 
-/// The whole filtered registry as CSV (cells that a spreadsheet would run as a formula
-/// are neutralised).
+/// The whole filtered registry as CSV, UTF-8 after a byte-order mark; wherever a cell or a
+/// piece of one after `,` `;` tab `|` or a line end would start a formula, a `'` is put in
+/// front of it.
 #[utoipa::path(
     get,
     path = "/api/v1/registry.csv",

@@ -193,22 +193,47 @@ pub async fn show(
     })
 }
 
-/// A CSV cell: quoted when needed, and a leading `=`, `+`, `-` or `@` neutralised so a
-/// spreadsheet never runs it as a formula.
+/// Characters a spreadsheet may split a line on: the comma, and the semicolon, tab and
+/// bar some use as their list separator (and line ends, for one that ignores quotes).
+const CSV_SEPARATORS: [char; 6] = [',', ';', '\t', '|', '\n', '\r'];
+
+/// Characters that make a spreadsheet read the rest of a cell as a formula.
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// A CSV cell no spreadsheet runs as a formula, whatever separator it splits on: wherever
+/// a formula character begins the cell or follows a separator (spaces between them
+/// aside), a `'` is put in front of it, which spreadsheets take as "this is text". The
+/// cell is then quoted when it holds a comma, quote or line end.
 pub fn csv_cell(value: &str) -> String {
-    let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{value}")
+    let mut cell = String::with_capacity(value.len() + 2);
+    let mut rest = value;
+    loop {
+        if rest.trim_start_matches(' ').starts_with(FORMULA_STARTS) {
+            cell.push('\'');
+        }
+        match rest.find(CSV_SEPARATORS) {
+            Some(at) => {
+                let separator = rest[at..].chars().next().expect("a separator was found");
+                let end = at + separator.len_utf8();
+                cell.push_str(&rest[..end]);
+                rest = &rest[end..];
+            }
+            None => {
+                cell.push_str(rest);
+                break;
+            }
+        }
+    }
+    if cell.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", cell.replace('"', "\"\""))
     } else {
-        value.to_string()
-    };
-    if value.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", value.replace('"', "\"\""))
-    } else {
-        value
+        cell
     }
 }
 
-const CSV_HEADER: &str = "approval_number,provider_en,provider_lo,connection_type,counterparty_name,counterparty_country,status,valid_from,valid_until,revoked_at\n";
+/// The first line of a CSV export, after a UTF-8 byte-order mark so that spreadsheets
+/// read the Lao names as UTF-8.
+const CSV_HEADER: &str = "\u{feff}approval_number,provider_en,provider_lo,connection_type,counterparty_name,counterparty_country,status,valid_from,valid_until,revoked_at\n";
 
 fn csv_line(row: &PublicConnection) -> String {
     let revoked = row
@@ -454,6 +479,15 @@ mod tests {
         assert_eq!(csv_cell("+1"), "'+1");
         assert_eq!(csv_cell("-2"), "'-2");
         assert_eq!(csv_cell("@SUM"), "'@SUM");
+        assert_eq!(csv_cell("Lao-Thai Link 2"), "Lao-Thai Link 2");
+        assert_eq!(csv_cell("x;=1+1"), "x;'=1+1");
+        assert_eq!(csv_cell("a | +b;  @c"), "a |' +b;'  @c");
+        assert_eq!(csv_cell("x,=1"), "\"x,'=1\"");
+        assert_eq!(csv_cell("x\t-1"), "x\t'-1");
+        assert_eq!(csv_cell("\t=1"), "'\t'=1");
+        assert_eq!(csv_cell("a\n=cmd"), "\"a\n'=cmd\"");
+        assert_eq!(csv_cell("ລາວ;ໄທ"), "ລາວ;ໄທ");
+        assert_eq!(csv_cell(""), "");
     }
 
     #[test]

@@ -547,7 +547,7 @@ async fn public_pages_and_exports_show_no_confidential_field() {
         .text()
         .await
         .unwrap();
-    assert!(csv.starts_with("approval_number,provider_en,provider_lo,connection_type,"));
+    assert!(csv.starts_with("\u{feff}approval_number,provider_en,provider_lo,connection_type,"));
     assert_eq!(csv.lines().count(), 2);
 }
 
@@ -819,4 +819,43 @@ async fn the_committee_reaches_any_connection_from_its_list_of_all_and_from_the_
             .status,
         "suspended"
     );
+
+async fn csv_exports_start_with_a_byte_order_mark_and_no_separator_starts_a_formula() {
+    let app = TestApp::spawn().await;
+    let cast = Cast::assemble(&app).await;
+    let mut fields = complete_fields();
+    fields.retain(|(name, _)| *name != "counterparty_name");
+    fields.push(("counterparty_name", "x;=1+1".to_string()));
+    let id = cast.provider.submit_application("new", &fields).await;
+    let reviewers = [
+        (&cast.technical, "technical"),
+        (&cast.security, "security"),
+        (&cast.legal, "legal"),
+    ];
+    cast.review_and_open_vote(&id, &reviewers).await;
+    cast.approve(&id, "12").await;
+    for path in ["/registry.csv", "/api/v1/registry.csv"] {
+        let bytes = reqwest::get(app.url(path))
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        assert!(
+            bytes.starts_with(b"\xef\xbb\xbfapproval_number,provider_en,"),
+            "{path} starts with a UTF-8 byte-order mark"
+        );
+        let text = std::str::from_utf8(&bytes[3..]).unwrap();
+        assert!(text.contains(",x;'=1+1,TH,"), "{path}: {text}");
+        for line in text.lines() {
+            for piece in line.split([',', ';', '\t', '|']) {
+                assert!(
+                    !piece
+                        .trim_start_matches([' ', '"'])
+                        .starts_with(['=', '+', '-', '@']),
+                    "{path}: {piece:?} in {line:?}"
+                );
+            }
+        }
+    }
 }

@@ -191,9 +191,13 @@ impl Inspector {
         value
     }
 
-    /// A CSV export: no cell starts a formula, and each expectation is a cell (after the
-    /// apostrophe that neutralises a formula).
+    /// A CSV export: it starts with a UTF-8 byte-order mark; no cell, nor any piece of one after a separator a spreadsheet may
+    /// split on, starts a formula, and each expectation is a cell (with the apostrophes
+    /// that neutralise its formulas).
     pub fn csv(&self, output: &str, body: &str, shown: &[Expect]) -> Vec<Vec<String>> {
+        let body = body
+            .strip_prefix('\u{feff}')
+            .unwrap_or_else(|| panic!("{output}: no UTF-8 byte-order mark first"));
         let rows = parse_csv(body).unwrap_or_else(|e| panic!("{output}: {e}\n{body}"));
         let width = rows.first().map_or(0, Vec::len);
         for row in &rows {
@@ -204,17 +208,15 @@ impl Inspector {
             );
             for cell in row {
                 assert!(
-                    !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                    !cell
+                        .split_inclusive(CSV_SEPARATORS)
+                        .any(|piece| piece.trim_start_matches(' ').starts_with(FORMULA_STARTS)),
                     "{output}: a cell starts a formula: {cell:?}"
                 );
             }
         }
         for e in shown {
-            let neutralised = if e.text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-                format!("'{}", e.text)
-            } else {
-                e.text.clone()
-            };
+            let neutralised = neutralised(&e.text);
             assert!(
                 rows.iter().flatten().any(|cell| *cell == neutralised),
                 "{output}: payload {} through {} is not a cell: {neutralised:?}\n{body}",
@@ -336,6 +338,26 @@ fn collect_strings<'a>(value: &'a Value, out: &mut Vec<&'a str>) {
     }
 }
 
+/// Where a spreadsheet may split a line into cells.
+const CSV_SEPARATORS: [char; 6] = [',', ';', '\t', '|', '\n', '\r'];
+
+/// What makes a spreadsheet take a cell for a formula.
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// `text` as a CSV export must show it: an apostrophe before each piece (the text's start,
+/// and what follows each separator) that would start a formula.
+fn neutralised(text: &str) -> String {
+    text.split_inclusive(CSV_SEPARATORS)
+        .map(|piece| {
+            if piece.trim_start_matches(' ').starts_with(FORMULA_STARTS) {
+                format!("'{piece}")
+            } else {
+                piece.to_string()
+            }
+        })
+        .collect()
+}
+
 /// Splits RFC 4180 CSV into rows of cells.
 pub fn parse_csv(body: &str) -> Result<Vec<Vec<String>>, String> {
     let mut rows = Vec::new();
@@ -442,13 +464,27 @@ mod checks {
         let expect = Expect::new(0, "name", "=1+1");
         inspector.csv(
             "check",
-            "a,b\n'=1+1,\"x,\"\"y\"\"\"\n",
+            "\u{feff}a,b\n'=1+1,\"x,\"\"y\"\"\"\n",
             std::slice::from_ref(&expect),
         );
         let caught = catch_unwind(AssertUnwindSafe(|| {
-            inspector.csv("check", "a,b\n=1+1,x\n", std::slice::from_ref(&expect))
+            inspector.csv(
+                "check",
+                "\u{feff}a,b\n=1+1,x\n",
+                std::slice::from_ref(&expect),
+            )
         }));
         assert!(caught.is_err());
+        let split = Expect::new(0, "name", "x;=1+1");
+        inspector.csv(
+            "check",
+            "\u{feff}a\nx;'=1+1\n",
+            std::slice::from_ref(&split),
+        );
+        let caught = catch_unwind(AssertUnwindSafe(|| {
+            inspector.csv("check", "\u{feff}a\nx;=1+1\n", std::slice::from_ref(&split))
+        }));
+        assert!(caught.is_err(), "a formula after a semicolon is caught");
         let rows = super::parse_csv("a,\"b\nc\",\"d\"\"e\"\r\nf,g,h\n").unwrap();
         assert_eq!(rows, [vec!["a", "b\nc", "d\"e"], vec!["f", "g", "h"]]);
     }
