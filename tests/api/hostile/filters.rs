@@ -485,6 +485,21 @@ impl World {
             reply.status
         );
         self.certificates(attack).await;
+        // Cookies are percent-decoded, so each may hold the attack as it is; the page
+        // (the sign-in page, followed to) must not fail.
+        let cookie = percent(attack);
+        let res = reqwest::Client::new()
+            .get(self.app.url("/dashboard"))
+            .header(
+                "cookie",
+                format!(
+                    "ir_session={cookie}; ir_csrf={cookie}; ir_lang={cookie}; ir_flash={cookie}"
+                ),
+            )
+            .send()
+            .await
+            .expect("cookies");
+        Reply::read(res, "cookies holding the attack").await;
 
         let case = format!("/committee/applications/{}", self.in_review);
         let reply = self
