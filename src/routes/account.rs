@@ -92,7 +92,14 @@ pub async fn change_password(
     CsrfForm(form): CsrfForm<ChangePasswordForm>,
 ) -> Result<HttpResponse, AppError> {
     let account = format!("password-change:{}", auth.user.id);
-    if let Err(wait) = state.sign_in_limiter.check(&account, &client_ip(&req)) {
+    let ip = client_ip(&req);
+    let attempt = crate::auth::rate_limit::Attempt {
+        account: &account,
+        address: &ip,
+        label: &auth.user.email,
+    };
+    if let Err(refused) = state.sign_in_limiter.check(attempt) {
+        let wait = crate::routes::session::audit_refusal(&state, refused).await?;
         let mut errors = FieldErrors::new();
         errors.add("current_password", "error-too-many-attempts");
         let page = account_page(ctx, &state, &auth.user, errors).await?;

@@ -819,7 +819,9 @@ async fn the_committee_reaches_any_connection_from_its_list_of_all_and_from_the_
             .status,
         "suspended"
     );
+}
 
+#[tokio::test]
 async fn csv_exports_start_with_a_byte_order_mark_and_no_separator_starts_a_formula() {
     let app = TestApp::spawn().await;
     let cast = Cast::assemble(&app).await;
