@@ -138,7 +138,16 @@ pub fn verify_chain(conn: &mut DbConn) -> QueryResult<ChainStatus> {
 /// Walks the events after `verifier`'s position in order, a batch at a time, and compares
 /// the end with the head. Returns what it found, and the last event that held with its
 /// hash (where a later walk may go on from).
+/// The walk reads one snapshot, so events appended meanwhile are neither half seen nor
+/// taken for a head that moved.
 pub fn verify_from(
+    conn: &mut DbConn,
+    verifier: ChainVerifier,
+) -> QueryResult<(ChainStatus, (i64, String))> {
+    crate::db::snapshot_tx(conn, |conn| walk(conn, verifier))
+}
+
+fn walk(
     conn: &mut DbConn,
     mut verifier: ChainVerifier,
 ) -> QueryResult<(ChainStatus, (i64, String))> {

@@ -247,6 +247,33 @@ where
     }
 }
 
+/// Runs `f` on one snapshot of the database, so that what it reads in several statements
+/// belongs together while writers go on: a deferred transaction on SQLite (in WAL mode it
+/// reads one snapshot from its first read on), `REPEATABLE READ READ ONLY` on PostgreSQL.
+pub fn snapshot_tx<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    match conn {
+        DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN DEFERRED")?,
+        DbConn::Pg(c) => AnsiTransactionManager::begin_transaction_sql(
+            c,
+            "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+        )?,
+    }
+    match f(conn) {
+        Ok(value) => {
+            <DbConn as Connection>::TransactionManager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(e) => {
+            <DbConn as Connection>::TransactionManager::rollback_transaction(conn)?;
+            Err(e)
+        }
+    }
+}
+
 /// `query LIMIT n`, with `n` written into the SQL instead of bound as diesel's `.limit()`
 /// does. PostgreSQL plans a bound LIMIT as if it kept a tenth of the rows, so it judged
 /// the cached plan of a list page far costlier than a fresh one and planned every
