@@ -97,6 +97,33 @@ pub async fn start_command(mut cmd: Command, subcommand: &str) -> (Running, Stri
     panic!("{subcommand} did not start");
 }
 
+/// The sign-in form of the server at `base`, filled in and sent by `browser`.
+pub async fn password_step(
+    browser: &reqwest::Client,
+    base: &str,
+    email: &str,
+    password: &str,
+) -> reqwest::Response {
+    let html = browser
+        .get(format!("{base}/sign-in"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    browser
+        .post(format!("{base}/sign-in"))
+        .form(&[
+            ("csrf", crate::helpers::csrf_in(&html).as_str()),
+            ("email", email),
+            ("password", password),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn every_command_explains_itself() {
     for sub in [
@@ -275,28 +302,13 @@ async fn the_demo_command_opens_a_signed_in_admin_page_in_lao_and_english() {
         ("lo", "ຜູ້ນຳໃຊ້", "ບໍລິສັດ ລາວສະກາຍເນັດ ບຣອດແບນ ຈຳກັດ"),
     ] {
         let browser = client(language);
-        let html = browser
-            .get(format!("{base}/sign-in"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let token = crate::helpers::csrf_in(&html);
-        let res = browser
-            .post(format!("{base}/sign-in"))
-            .form(&[
-                ("csrf", token.as_str()),
-                ("email", "admin@registry.demo.la"),
-                (
-                    "password",
-                    interconnect_registry::workflows::demo::DEMO_PASSWORD,
-                ),
-            ])
-            .send()
-            .await
-            .unwrap();
+        let res = password_step(
+            &browser,
+            &base,
+            "admin@registry.demo.la",
+            interconnect_registry::workflows::demo::DEMO_PASSWORD,
+        )
+        .await;
         assert_eq!(res.status(), StatusCode::SEE_OTHER);
         demo_second_step(
             &browser,
@@ -325,28 +337,13 @@ async fn the_demo_command_opens_a_signed_in_admin_page_in_lao_and_english() {
         );
     }
     let secretariat = client("en");
-    let html = secretariat
-        .get(format!("{base}/sign-in"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let token = crate::helpers::csrf_in(&html);
-    let res = secretariat
-        .post(format!("{base}/sign-in"))
-        .form(&[
-            ("csrf", token.as_str()),
-            ("email", "secretariat@registry.demo.la"),
-            (
-                "password",
-                interconnect_registry::workflows::demo::DEMO_PASSWORD,
-            ),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let res = password_step(
+        &secretariat,
+        &base,
+        "secretariat@registry.demo.la",
+        interconnect_registry::workflows::demo::DEMO_PASSWORD,
+    )
+    .await;
     demo_second_step(
         &secretariat,
         &base,

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use reqwest::{Response, StatusCode};
 
-use crate::cli::{Running, command, run_command, start_command};
-use crate::helpers::{Authenticator, PASSWORD, TestApp, client, csrf_in, location, second_step};
+use crate::cli::{Running, command, password_step, run_command, start_command};
+use crate::helpers::{Authenticator, PASSWORD, TestApp, client, location, second_step, text_of};
 
 const OLD_KEY: &str = "the-first-secret-key-of-this-registry-0123";
 const NEW_KEY: &str = "the-second-secret-key-of-this-registry-4567";
@@ -38,24 +38,7 @@ async fn sign_in(
     authenticator: &Authenticator,
 ) -> (reqwest::Client, Response) {
     let browser = client("en");
-    let html = browser
-        .get(format!("{base}/sign-in"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let res = browser
-        .post(format!("{base}/sign-in"))
-        .form(&[
-            ("csrf", csrf_in(&html).as_str()),
-            ("email", email),
-            ("password", PASSWORD),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let res = password_step(&browser, base, email, PASSWORD).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER, "password of {email}");
     let step_url = format!("{base}{}", location(&res));
     assert!(step_url.contains("/sign-in/two-factor"), "{step_url}");
@@ -70,6 +53,10 @@ async fn sign_in(
             None => tokio::time::sleep(Duration::from_secs(1)).await,
         }
     }
+}
+
+async fn body_of(browser: &reqwest::Client, url: &str) -> String {
+    browser.get(url).send().await.unwrap().text().await.unwrap()
 }
 
 async fn signed_in(base: &str, email: &str, authenticator: &Authenticator) -> reqwest::Client {
@@ -162,15 +149,8 @@ async fn a_changed_key_is_named_to_the_person_and_the_admin_and_rotate_secret_ke
 
     // The administrator (set up under the new key) sees who is affected.
     let browser = signed_in(&base, &admin.email, &authenticator).await;
-    let users = browser
-        .get(format!("{base}/admin/users"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let affected = crate::helpers::text_of(&users, "#locked-out").expect("the affected are listed");
+    let users = body_of(&browser, &format!("{base}/admin/users")).await;
+    let affected = text_of(&users, "#locked-out").expect("the affected are listed");
     assert!(affected.contains(&staff.email), "{affected}");
     assert!(!affected.contains(&admin.email), "{affected}");
     drop(server);
@@ -200,15 +180,8 @@ async fn a_changed_key_is_named_to_the_person_and_the_admin_and_rotate_secret_ke
     let (_server, base) = serve(&app.database_url, Some(NEW_KEY)).await;
     signed_in(&base, &staff.email, &authenticator).await;
     let browser = signed_in(&base, &admin.email, &authenticator).await;
-    let users = browser
-        .get(format!("{base}/admin/users"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(crate::helpers::text_of(&users, "#locked-out").is_none());
+    let users = body_of(&browser, &format!("{base}/admin/users")).await;
+    assert!(text_of(&users, "#locked-out").is_none());
 
     let events: i64 = {
         use diesel::prelude::*;
