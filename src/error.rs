@@ -241,7 +241,7 @@ fn problem_response(
                     .map(|(field, key)| FieldProblem {
                         field: field.to_string(),
                         code: code(key),
-                        detail: ctx.t(key),
+                        detail: ctx.problem(errors, field).unwrap_or_else(|| ctx.t(key)),
                     })
                     .collect(),
             ),

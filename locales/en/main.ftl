@@ -131,6 +131,7 @@ error-bad-credentials = The e-mail address or the password is wrong.
 error-too-many-attempts = Too many sign-in attempts. Wait a minute, then try again.
 error-required = This field is required.
 error-too-long = This is too long.
+error-too-long-max = This is too long: at most { $max } characters.
 error-control-characters = This contains invisible control characters; please retype it.
 error-email = Enter an e-mail address such as name@example.la.
 error-email-taken = Another account already uses this e-mail address.

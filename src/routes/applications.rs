@@ -120,7 +120,7 @@ async fn form_page(
     Ok(ApplicationFormPage {
         sections: form_sections(&ctx, &content, &errors),
         declaration_accepted: content.declaration_accepted,
-        declaration_error: errors.get("declaration_accepted").map(|k| ctx.t(k)),
+        declaration_error: ctx.problem(&errors, "declaration_accepted"),
         attachments: attachments
             .iter()
             .map(|a| AttachmentRow::new(&ctx, a))

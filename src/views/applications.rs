@@ -161,7 +161,7 @@ pub fn form_sections(
                         value: content.get(field).to_string(),
                         options: options(ctx, field),
                         hint: (hint != hint_key).then_some(hint),
-                        error: errors.get(field).map(|k| ctx.t(k)),
+                        error: ctx.problem(errors, field),
                     }
                 })
                 .collect();
@@ -593,7 +593,7 @@ impl ActionForms {
 
     pub fn error(&self, ctx: &PageCtx, form: &str, field: &str) -> Option<String> {
         (self.form == form)
-            .then(|| self.errors.get(field).map(|k| ctx.t(k)))
+            .then(|| ctx.problem(&self.errors, field))
             .flatten()
     }
 }

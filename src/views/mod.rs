@@ -144,6 +144,16 @@ impl PageCtx {
         i18n::t_args(self.lang, key, &[a, b])
     }
 
+    /// The message for `field`'s problem in `errors`; a field found too long is told its
+    /// limit.
+    pub fn problem(&self, errors: &FieldErrors, field: &str) -> Option<String> {
+        let key = errors.get(field)?;
+        Some(match errors.limit(field) {
+            Some(max) => self.t1("error-too-long-max", "max", &max.to_string()),
+            None => self.t(key),
+        })
+    }
+
     /// Both languages, for the switch: (code, label, is_current).
     pub fn languages(&self) -> [(&'static str, &'static str, bool); 2] {
         [

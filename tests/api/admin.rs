@@ -32,7 +32,10 @@ async fn a_bad_user_form_comes_back_with_every_value_kept_and_each_problem_named
         text_of(&html, "#e-email").unwrap(),
         "Enter an e-mail address such as name@example.la."
     );
-    assert_eq!(text_of(&html, "#e-name").unwrap(), "This is too long.");
+    assert_eq!(
+        text_of(&html, "#e-name").unwrap(),
+        "This is too long: at most 200 characters."
+    );
     assert_eq!(
         text_of(&html, "#e-organisation_id").unwrap(),
         "Applicants and organisation administrators must belong to an organisation."

@@ -70,7 +70,14 @@ const MEGABYTE: usize = 1024 * 1024;
 
 /// A form given a field past its length: who sends it, where, its other fields, and the
 /// long one.
-type LongForm<'a> = (&'a Person, &'a str, &'a [(&'a str, &'a str)], &'static str);
+/// Who sends which form, its other fields, the long field and that field's limit.
+type LongForm<'a> = (
+    &'a Person,
+    &'a str,
+    &'a [(&'a str, &'a str)],
+    &'static str,
+    usize,
+);
 
 struct World {
     app: TestApp,
@@ -259,6 +266,7 @@ impl World {
                 "/admin/organisations",
                 &[("slug", "long-one"), ("name_lo", "ຍາວ"), ("asns", "")],
                 "name_en",
+                200,
             ),
             (
                 &self.provider,
@@ -269,21 +277,24 @@ impl World {
                     ("language", "lo"),
                 ],
                 "name",
+                200,
             ),
             (
                 &self.provider,
                 "/organisation/api-clients",
                 &[("user_id", self.provider.user_id())],
                 "name",
+                100,
             ),
             (
                 &self.provider,
                 &format!("/applications/{}/edit", self.draft),
                 &[("intent", "save")],
                 "counterparty_name",
+                200,
             ),
         ];
-        for (person, path, fixed, field) in forms {
+        for (person, path, fixed, field, max) in forms {
             let mut fields = fixed.to_vec();
             fields.push((field, &long));
             let reply = person
@@ -298,7 +309,13 @@ impl World {
             let problem = text_of(&reply.body, &format!("#e-{field}"))
                 .or_else(|| text_of(&reply.body, ".field-error"))
                 .unwrap_or_default();
-            assert_eq!(problem, person.says("error-too-long"), "{path}");
+            let limit = max.to_string();
+            let named = interconnect_registry::i18n::t_args(
+                person.lang,
+                "error-too-long-max",
+                &[("max", &limit)],
+            );
+            assert_eq!(problem, named, "{path}");
         }
         let body = serde_json::json!({ "fields": { "counterparty_name": long } });
         let reply = self
@@ -315,6 +332,8 @@ impl World {
         let problem = self.inspector.json("API: problem", &reply.body, &[]);
         assert_eq!(problem["errors"][0]["field"], "counterparty_name");
         assert_eq!(problem["errors"][0]["code"], "too-long");
+        let detail = problem["errors"][0]["detail"].as_str().unwrap_or_default();
+        assert!(detail.contains("200"), "the API names the limit: {detail}");
     }
 
     /// Very long query strings, paths and headers.
