@@ -1,7 +1,7 @@
 //! A provider's applications: list, draft, form, attachments, submission, answers to
 //! information requests, withdrawal. Every lookup is limited to the user's organisation.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, Responder, web};
 
 use crate::auth::extract::{CsrfForm, NoFields, verify_csrf};
 use crate::auth::{Authorized, policy};
@@ -13,7 +13,8 @@ use crate::domain::application_form::{ApplicationContent, FIELDS};
 use crate::domain::validation::FieldErrors;
 use crate::error::AppError;
 use crate::routes::{
-    actor, file_response, invalid, may_read_files, read, read_upload, redirect_with_flash, run,
+    MultipartLimits, Upload, actor, file_response, invalid, may_read_files, read, read_multipart,
+    read_upload, redirect_with_flash, run,
 };
 use crate::startup::AppState;
 use crate::views::PageCtx;
@@ -104,6 +105,7 @@ async fn form_page(
     }
     let content = submitted.unwrap_or_else(|| content_of(&app));
     let status = Status::parse(&app.status).unwrap_or(Status::Draft);
+    let max_upload_mb = state.settings.rules.attachment_max_bytes / (1024 * 1024);
     let attachment_errors = [
         "attachment_network_diagram",
         "attachment_counterparty_contract",
@@ -112,9 +114,13 @@ async fn form_page(
     ]
     .iter()
     .filter_map(|f| {
-        errors
-            .get(f)
-            .map(|k| format!("{}: {}", ctx.t(&format!("app-field-{f}")), ctx.t(k)))
+        let problem = match errors.get(f)? {
+            "error-file-too-large" => {
+                ctx.t1("error-file-too-large", "mb", &max_upload_mb.to_string())
+            }
+            _ => ctx.problem(&errors, f)?,
+        };
+        Some(format!("{}: {problem}", ctx.t(&format!("app-field-{f}"))))
     })
     .collect();
     Ok(ApplicationFormPage {
@@ -132,7 +138,7 @@ async fn form_page(
             .collect(),
         has_errors: !errors.is_empty(),
         can_submit: status == Status::Draft,
-        max_upload_mb: state.settings.rules.attachment_max_bytes / (1024 * 1024),
+        max_upload_mb,
         id: app.id.clone(),
         reference: app
             .reference
@@ -164,31 +170,93 @@ pub async fn edit(
     .await
 }
 
-/// The form's fields, the declaration checkbox and which button was pressed.
+/// The form's fields, the declaration checkbox and which button was pressed, sent as a
+/// plain form (without a file).
 #[derive(Debug, serde::Deserialize)]
 pub struct ContentForm {
     #[serde(flatten)]
     fields: std::collections::BTreeMap<String, String>,
 }
 
-impl ContentForm {
-    fn content(&self) -> ApplicationContent {
-        ApplicationContent::from_pairs(
-            self.fields
-                .iter()
-                .filter(|(k, _)| FIELDS.contains(&k.as_str()))
-                .map(|(k, v)| (k.as_str(), v.as_str())),
-            self.fields
-                .get("declaration_accepted")
-                .is_some_and(|v| v == "on"),
-        )
+/// What a button of the application form asks for, besides saving what was typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Intent {
+    Save,
+    Submit,
+    Upload,
+    Remove(String),
+}
+
+/// A file sent with the form: its kind, name and content.
+struct NewFile {
+    kind: String,
+    name: String,
+    bytes: Vec<u8>,
+}
+
+/// One press of a button on the application form: what was typed, what else to do, and
+/// the file chosen, if any.
+struct Edit {
+    content: ApplicationContent,
+    intent: Intent,
+    file: Option<NewFile>,
+}
+
+impl Edit {
+    fn new<'a>(fields: impl IntoIterator<Item = (&'a str, &'a str)> + Clone) -> Self {
+        let value = |name: &str| {
+            fields
+                .clone()
+                .into_iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v)
+        };
+        let intent = match (value("remove"), value("intent")) {
+            (Some(attachment), _) => Intent::Remove(attachment.to_string()),
+            (None, Some("submit")) => Intent::Submit,
+            (None, Some("upload")) => Intent::Upload,
+            _ => Intent::Save,
+        };
+        let declaration_accepted = value("declaration_accepted") == Some("on");
+        Edit {
+            content: ApplicationContent::from_pairs(fields, declaration_accepted),
+            intent,
+            file: None,
+        }
     }
 
-    fn submitting(&self) -> bool {
-        self.fields.get("intent").is_some_and(|v| v == "submit")
+    /// The form as sent with its file part: a chosen file is attached whichever button
+    /// was pressed, and Upload without a file is told to choose one.
+    fn with_file(upload: &Upload) -> Self {
+        let mut edit = Edit::new(upload.fields.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        let chosen = !upload.file_name.is_empty() || !upload.bytes.is_empty();
+        if chosen || edit.intent == Intent::Upload {
+            edit.file = Some(NewFile {
+                kind: upload.kind.clone(),
+                name: upload.file_name.clone(),
+                bytes: upload.bytes.clone(),
+            });
+        }
+        edit
     }
 }
 
+/// Keeps a step's validation problems in `errors`; any other failure stops the request.
+fn keep_problems<T>(
+    errors: &mut FieldErrors,
+    step: Result<T, WorkflowError>,
+) -> Result<(), WorkflowError> {
+    match step {
+        Ok(_) => Ok(()),
+        Err(WorkflowError::Invalid(problems)) => {
+            errors.merge(problems);
+            Ok(())
+        }
+        Err(other) => Err(other),
+    }
+}
+
+/// The application form sent without a file.
 pub async fn save(
     req: HttpRequest,
     ctx: PageCtx,
@@ -197,50 +265,113 @@ pub async fn save(
     path: web::Path<String>,
     CsrfForm(form): CsrfForm<ContentForm>,
 ) -> Result<HttpResponse, AppError> {
-    let id = path.into_inner();
+    let edit = Edit::new(form.fields.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    apply(req, ctx, state, auth, path.into_inner(), edit).await
+}
+
+/// The application form as the page sends it: every field, the file part and the pressed
+/// button in one multipart body. A file over the limit stops the reading, so nothing is
+/// saved: the form comes back with what was typed and the limit named, as 413.
+pub async fn save_with_file(
+    req: HttpRequest,
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    auth: Provider,
+    path: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    let limits = MultipartLimits {
+        parts: FIELDS.len() + 8,
+        text_bytes: crate::startup::BODY_LIMIT,
+        file_bytes: state.settings.rules.attachment_max_bytes,
+    };
+    let upload = read_multipart(req.headers(), payload, &limits).await?;
+    verify_csrf(&req, &upload.csrf)?;
+    let edit = Edit::with_file(&upload);
+    if upload.file_too_large {
+        let mut errors = FieldErrors::new();
+        errors.add("file", "error-file-too-large");
+        let actor = actor(&auth.user, &req);
+        let page = form_page(
+            ctx,
+            &state,
+            actor,
+            path.into_inner(),
+            Some(edit.content),
+            errors,
+        );
+        let mut res = page.await?.respond_to(&req);
+        *res.status_mut() = actix_web::http::StatusCode::PAYLOAD_TOO_LARGE;
+        return Ok(res);
+    }
+    apply(req, ctx, state, auth, path.into_inner(), edit).await
+}
+
+/// Saves what was typed, then attaches the file, removes one or submits, as asked. The
+/// steps' problems are shown together; on submission every field's problem is named at
+/// once, even when what was typed could not be saved.
+async fn apply(
+    req: HttpRequest,
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    auth: Provider,
+    id: String,
+    edit: Edit,
+) -> Result<HttpResponse, AppError> {
     let actor = actor(&auth.user, &req);
-    let content = form.content();
-    let submitting = form.submitting();
-    let (work_actor, work_id, work_content) = (actor.clone(), id.clone(), content.clone());
-    let work_state = state.clone();
-    let outcome = run(&state, move |conn| {
-        apps::save(
-            conn,
-            &work_actor,
-            &work_id,
-            &work_content,
-            work_state.clock.now(),
-        )?;
-        if submitting {
-            apps::submit(
-                conn,
-                &work_actor,
-                &work_id,
-                work_state.clock.as_ref(),
-                &work_state.settings.rules,
-            )?;
+    let (work_actor, work_id, work_state) = (actor.clone(), id.clone(), state.clone());
+    let (content, intent) = (edit.content.clone(), edit.intent.clone());
+    let errors = read(&state, move |conn| {
+        let (actor, id, state) = (&work_actor, work_id.as_str(), &work_state);
+        let now = state.clock.now();
+        let mut errors = FieldErrors::new();
+        keep_problems(&mut errors, apps::save(conn, actor, id, &edit.content, now))?;
+        if let Some(file) = &edit.file {
+            let added =
+                apps::add_attachment(conn, actor, id, &file.kind, &file.name, &file.bytes, now);
+            keep_problems(&mut errors, added)?;
         }
-        Ok(())
+        if let Intent::Remove(attachment) = &edit.intent {
+            apps::remove_attachment(conn, actor, id, attachment)?;
+        }
+        if edit.intent == Intent::Submit {
+            if errors.is_empty() {
+                let submitted =
+                    apps::submit(conn, actor, id, state.clock.as_ref(), &state.settings.rules);
+                keep_problems(&mut errors, submitted)?;
+            } else {
+                let today = state.clock.today_in_vientiane();
+                errors.merge(apps::submission_problems(
+                    conn,
+                    actor,
+                    id,
+                    &edit.content,
+                    today,
+                )?);
+            }
+        }
+        Ok(errors)
     })
     .await?;
-    match outcome {
-        Ok(()) if submitting => Ok(redirect_with_flash(
-            &state,
-            &format!("/applications/{id}"),
-            "success",
-            "flash-application-submitted",
-        )),
-        Ok(()) => Ok(redirect_with_flash(
-            &state,
-            &format!("/applications/{id}/edit"),
-            "success",
-            "flash-draft-saved",
-        )),
-        Err(errors) => Ok(invalid(
+    if !errors.is_empty() {
+        return Ok(invalid(
             form_page(ctx, &state, actor, id, Some(content), errors).await?,
             &req,
-        )),
+        ));
     }
+    let (location, flash) = match intent {
+        Intent::Submit => (format!("/applications/{id}"), "flash-application-submitted"),
+        Intent::Upload => (
+            format!("/applications/{id}/edit#attachments"),
+            "flash-attachment-added",
+        ),
+        Intent::Remove(_) => (
+            format!("/applications/{id}/edit#attachments"),
+            "flash-attachment-removed",
+        ),
+        Intent::Save => (format!("/applications/{id}/edit"), "flash-draft-saved"),
+    };
+    Ok(redirect_with_flash(&state, &location, "success", flash))
 }
 
 pub async fn upload(

@@ -245,6 +245,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/applications/{id}/edit", web::get().to(applications::edit))
         .route(
             "/applications/{id}/edit",
+            web::post()
+                .guard(actix_web::guard::fn_guard(is_multipart))
+                .to(applications::save_with_file),
+        )
+        .route(
+            "/applications/{id}/edit",
             web::post().to(applications::save),
         )
         .route(
@@ -364,6 +370,20 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         );
 }
 
+/// Whether a request's body is `multipart/form-data`.
+fn is_multipart(ctx: &actix_web::guard::GuardContext<'_>) -> bool {
+    ctx.head()
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| {
+            value
+                .trim_start()
+                .to_ascii_lowercase()
+                .starts_with("multipart/form-data")
+        })
+}
+
 /// Runs a workflow on the blocking pool with a pooled connection. Validation problems come
 /// back as `Ok(Err(errors))` for the form to show; anything else is an `AppError`.
 pub async fn run<T, F>(
@@ -453,16 +473,54 @@ pub struct Upload {
     pub kind: String,
     pub file_name: String,
     pub bytes: Vec<u8>,
+    /// The other text parts, in the order sent.
+    pub fields: Vec<(String, String)>,
+    /// The file passed the size limit; reading stopped there, so parts after it are missing.
+    pub file_too_large: bool,
+}
+
+/// How much of a multipart body is read.
+pub struct MultipartLimits {
+    /// The most parts (an upload form sends the CSRF token, the kind and the file).
+    pub parts: usize,
+    /// The most bytes of all parts but the file together.
+    pub text_bytes: usize,
+    /// The most bytes of the file.
+    pub file_bytes: usize,
 }
 
 /// The most parts an upload may have (its forms send the CSRF token, the kind and the
 /// file).
 const MAX_UPLOAD_PARTS: usize = 8;
 
+/// Reads an upload form's body; a file over `max_bytes` is a 413.
 pub async fn read_upload<S>(
     headers: &header::HeaderMap,
     body: S,
     max_bytes: usize,
+) -> Result<Upload, AppError>
+where
+    S: Stream<Item = Result<web::Bytes, actix_web::error::PayloadError>> + 'static,
+{
+    let limits = MultipartLimits {
+        parts: MAX_UPLOAD_PARTS,
+        text_bytes: 4096,
+        file_bytes: max_bytes,
+    };
+    let upload = read_multipart(headers, body, &limits).await?;
+    if upload.file_too_large {
+        return Err(AppError::PayloadTooLarge);
+    }
+    Ok(upload)
+}
+
+/// Reads a multipart body within `limits`. A file over its limit stops the reading and is
+/// reported in `file_too_large`, with the parts read before it; text over its limit is a
+/// 413, too many parts or a malformed body a 400.
+pub async fn read_multipart<S>(
+    headers: &header::HeaderMap,
+    body: S,
+    limits: &MultipartLimits,
 ) -> Result<Upload, AppError>
 where
     S: Stream<Item = Result<web::Bytes, actix_web::error::PayloadError>> + 'static,
@@ -485,12 +543,14 @@ where
         kind: String::new(),
         file_name: String::new(),
         bytes: Vec::new(),
+        fields: Vec::new(),
+        file_too_large: false,
     };
-    let mut parts = 0;
+    let (mut parts, mut text_bytes) = (0, 0);
     while let Some(mut field) = upload_step(&ended, payload.try_next()).await? {
-        // The upload forms send three parts; a body of thousands is no upload.
+        // A form sends a known number of parts; a body of thousands is no form.
         parts += 1;
-        if parts > MAX_UPLOAD_PARTS {
+        if parts > limits.parts {
             return Err(AppError::BadRequest("error-malformed-upload"));
         }
         let name = field.name().unwrap_or("").to_string();
@@ -501,17 +561,24 @@ where
                 .unwrap_or("")
                 .to_string();
         }
-        let limit = if name == "file" { max_bytes } else { 4096 };
+        let limit = if name == "file" {
+            limits.file_bytes
+        } else {
+            limits.text_bytes - text_bytes
+        };
         let mut bytes = Vec::new();
         while let Some(chunk) = upload_step(&ended, field.try_next()).await? {
             if bytes.len() + chunk.len() > limit {
-                return Err(if name == "file" {
-                    AppError::PayloadTooLarge
-                } else {
-                    AppError::BadRequest("error-malformed-upload")
-                });
+                if name == "file" {
+                    upload.file_too_large = true;
+                    return Ok(upload);
+                }
+                return Err(AppError::PayloadTooLarge);
             }
             bytes.extend_from_slice(&chunk);
+        }
+        if name != "file" {
+            text_bytes += bytes.len();
         }
         let text =
             || String::from_utf8(bytes.clone()).map_err(|_| AppError::BadRequest("error-not-utf8"));
@@ -519,7 +586,7 @@ where
             "csrf" => upload.csrf = text()?,
             "kind" => upload.kind = text()?,
             "file" => upload.bytes = bytes,
-            _ => {}
+            _ => upload.fields.push((name, text()?)),
         }
     }
     Ok(upload)

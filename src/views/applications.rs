@@ -270,8 +270,8 @@ impl ApplicationsPage {
 /// A file attached to an application, for display.
 #[derive(Debug, Clone)]
 pub struct AttachmentRow {
+    pub id: String,
     pub url: String,
-    pub delete_url: String,
     pub kind: String,
     pub file_name: String,
     pub size: String,
@@ -281,11 +281,8 @@ pub struct AttachmentRow {
 impl AttachmentRow {
     pub fn new(ctx: &PageCtx, a: &AttachmentInfo) -> Self {
         Self {
+            id: a.id.clone(),
             url: format!("/applications/{}/attachments/{}", a.application_id, a.id),
-            delete_url: format!(
-                "/applications/{}/attachments/{}/delete",
-                a.application_id, a.id
-            ),
             kind: ctx.t(&format!("attachment-{}", a.kind)),
             file_name: a.file_name.clone(),
             size: format!("{:.1} KB", a.size_bytes as f64 / 1024.0),

@@ -347,6 +347,30 @@ fn check_submission(
     content: &ApplicationContent,
     today: chrono::NaiveDate,
 ) -> Result<(), WorkflowError> {
+    submission_problems_of(conn, app, content, today)?
+        .into_result(|| ())
+        .map_err(WorkflowError::Invalid)
+}
+
+/// What a submission of `content` as the provider's application `id` would be refused for,
+/// every field at once; nothing is saved.
+pub fn submission_problems(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: &str,
+    content: &ApplicationContent,
+    today: chrono::NaiveDate,
+) -> Result<FieldErrors, WorkflowError> {
+    let app = find_own(conn, actor, id)?;
+    submission_problems_of(conn, &app, content, today)
+}
+
+fn submission_problems_of(
+    conn: &mut DbConn,
+    app: &Application,
+    content: &ApplicationContent,
+    today: chrono::NaiveDate,
+) -> Result<FieldErrors, WorkflowError> {
     let kind = Kind::parse(&app.kind).unwrap_or(Kind::New);
     let mut errors = content.check_submission(kind, today);
     if kind.needs_existing_approval() && errors.get("related_approval_number").is_none() {
@@ -375,11 +399,7 @@ fn check_submission(
             );
         }
     }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(WorkflowError::Invalid(errors))
-    }
+    Ok(errors)
 }
 
 /// Keeps the submitted version and moves the clock: a new revision, the reference number

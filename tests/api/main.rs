@@ -13,6 +13,7 @@ mod certificates;
 mod cli;
 mod committee_integrity;
 mod csrf;
+mod draft_form;
 mod errors;
 mod hostile;
 mod language;
