@@ -460,24 +460,30 @@ async fn a_provider_and_the_committee_take_an_application_to_approval_in_a_brows
         .and_then(|rest| rest.strip_suffix("/edit"))
         .unwrap_or_else(|| panic!("a new application opens its form, not {edit}"))
         .to_string();
-    for (n, kind) in ["network_diagram", "counterparty_contract"]
-        .into_iter()
-        .enumerate()
-    {
-        p.choose("#f-attachment-kind", kind).await;
-        p.find("#f-file")
-            .await
-            .send_keys(&pdf.display().to_string())
-            .await
-            .expect("choose the file");
-        p.act("form[enctype=\"multipart/form-data\"] button[type=submit]")
-            .await;
-        p.find(&format!(
-            "section.attachments table tbody tr:nth-child({})",
-            n + 1
-        ))
+    // Submitting the empty draft names every problem at once; a text input with a problem
+    // has the same red border as a select or a text area.
+    p.submit("button[name=intent][value=submit]").await;
+    assert!(p.has("#e-counterparty_name").await && p.has("#e-declaration_accepted").await);
+    let borders = p
+        .client
+        .execute(
+            "const colour = css => getComputedStyle(document.querySelector(css)).borderTopColor;\
+             return [colour('.has-error input[type=text]'), colour('.has-error select'),\
+             colour('.has-error textarea'), colour('.field:not(.has-error) input[type=text]')];",
+            vec![],
+        )
         .await;
-    }
+    let borders = p.check("reading the borders", borders).await;
+    assert_eq!(borders[0], borders[1], "text input and select: {borders}");
+    assert_eq!(
+        borders[0], borders[2],
+        "text input and text area: {borders}"
+    );
+    assert_ne!(
+        borders[0], borders[3],
+        "a field without a problem: {borders}"
+    );
+    p.screenshot("01-provider-form-problems").await;
     for (name, value) in &fields {
         let css = format!("#f-{name}");
         match *name {
@@ -494,6 +500,54 @@ async fn a_provider_and_the_committee_take_an_application_to_approval_in_a_brows
             },
         }
     }
+    // Uploading the files, typed text not yet saved, keeps it: the upload saves it first.
+    for (n, kind) in ["network_diagram", "counterparty_contract"]
+        .into_iter()
+        .enumerate()
+    {
+        p.choose("#f-attachment-kind", kind).await;
+        p.find("#f-file")
+            .await
+            .send_keys(&pdf.display().to_string())
+            .await
+            .expect("choose the file");
+        p.act("button[name=intent][value=upload]").await;
+        p.find(&format!(
+            "section.attachments table tbody tr:nth-child({})",
+            n + 1
+        ))
+        .await;
+        for (name, value) in &fields {
+            if *name != "declaration_accepted" {
+                let kept = p.find(&format!("#f-{name}")).await.prop("value").await;
+                let kept = p.check("reading a field", kept).await;
+                assert_eq!(
+                    kept.as_deref(),
+                    Some(value.as_str()),
+                    "{name} after an upload"
+                );
+            }
+        }
+    }
+    // Enter in a field presses the form's first button, a hidden Save, never a Remove.
+    let marked = p
+        .client
+        .execute(
+            "document.documentElement.setAttribute('data-old-page', '')",
+            vec![],
+        )
+        .await;
+    p.check("marking the page", marked).await;
+    let enter = p
+        .find("#f-endpoint_facility")
+        .await
+        .send_keys("\u{E007}")
+        .await;
+    p.check("pressing Enter in a field", enter).await;
+    p.find("html:not([data-old-page])").await;
+    assert!(p.has(".flash-success").await, "Enter saves the draft");
+    p.find("section.attachments table tbody tr:nth-child(2)")
+        .await;
     p.screenshot("01-provider-form").await;
     p.submit("button[name=intent][value=submit]").await;
     assert_eq!(
