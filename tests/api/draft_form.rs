@@ -276,3 +276,45 @@ async fn a_file_over_the_limit_returns_the_draft_with_what_was_typed_and_the_lim
     assert_eq!(stored(&app, &id).get("counterparty_contact"), "");
     assert!(files(&app, &id).is_empty());
 }
+
+#[tokio::test]
+async fn the_form_with_a_file_needs_its_token_and_its_own_organisation() {
+    let app = TestApp::spawn().await;
+    let cast = Cast::assemble(&app).await;
+    let id = cast.provider.start_application("new").await;
+    let typed = [("endpoint_facility", "Skynet Vientiane DC1")];
+    let forged = Form::new()
+        .text("csrf", "forged")
+        .text("endpoint_facility", "forged")
+        .text("kind", "network_diagram")
+        .part("file", Part::bytes(PDF.to_vec()).file_name("a.pdf"))
+        .text("intent", "upload");
+    let res = cast
+        .provider
+        .browser
+        .client
+        .post(app.url(&format!("/applications/{id}/edit")))
+        .multipart(forged)
+        .send()
+        .await
+        .expect("the forged form is sent");
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let outsider = Member {
+        user: app.create_user("org_admin", None),
+        browser: app.another_browser(),
+    };
+    outsider.browser.sign_in_as(&outsider.user).await;
+    let res = send(&outsider, &id, &typed, ("a.pdf", PDF), ("intent", "upload")).await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let res = send(
+        &cast.secretariat,
+        &id,
+        &typed,
+        ("a.pdf", PDF),
+        ("intent", "upload"),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert_eq!(stored(&app, &id).get("endpoint_facility"), "");
+    assert!(files(&app, &id).is_empty());
+}
