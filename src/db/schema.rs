@@ -362,6 +362,29 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    organisation_changes (id) {
+        id -> Text,
+        organisation_id -> Text,
+        status -> Text,
+        name_en -> Text,
+        name_lo -> Text,
+        registration_number -> Text,
+        licence_number -> Text,
+        asns -> Text,
+        previous_name_en -> Text,
+        previous_name_lo -> Text,
+        previous_registration_number -> Text,
+        previous_licence_number -> Text,
+        previous_asns -> Text,
+        proposed_by -> Text,
+        proposed_at -> Timestamp,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        reason -> Text,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(recovery_codes -> users (user_id));
 diesel::joinable!(certificates -> connections (connection_id));
@@ -371,6 +394,7 @@ diesel::joinable!(information_requests -> applications (application_id));
 diesel::joinable!(attachments -> applications (application_id));
 diesel::joinable!(connections -> organisations (organisation_id));
 diesel::joinable!(api_clients -> organisations (organisation_id));
+diesel::joinable!(organisation_changes -> organisations (organisation_id));
 diesel::joinable!(connection_events -> connections (connection_id));
 diesel::joinable!(show_cause_cases -> connections (connection_id));
 diesel::joinable!(connection_files -> connections (connection_id));
@@ -402,4 +426,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     signing_keys,
     certificates,
     api_clients,
+    organisation_changes,
 );

@@ -13,5 +13,6 @@ pub mod country;
 pub mod file;
 pub mod language;
 pub mod notification;
+pub mod organisation_change;
 pub mod role;
 pub mod validation;

@@ -26,10 +26,13 @@ pub enum MessageKind {
     PasswordReset,
     PasswordChanged,
     Digest,
+    OrganisationChangeRequested,
+    OrganisationChangeApproved,
+    OrganisationChangeRefused,
 }
 
 impl MessageKind {
-    pub const ALL: [MessageKind; 19] = [
+    pub const ALL: [MessageKind; 22] = [
         MessageKind::SubmissionReceipt,
         MessageKind::NewApplication,
         MessageKind::InformationRequested,
@@ -49,6 +52,9 @@ impl MessageKind {
         MessageKind::PasswordReset,
         MessageKind::PasswordChanged,
         MessageKind::Digest,
+        MessageKind::OrganisationChangeRequested,
+        MessageKind::OrganisationChangeApproved,
+        MessageKind::OrganisationChangeRefused,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -72,6 +78,9 @@ impl MessageKind {
             MessageKind::PasswordReset => "password_reset",
             MessageKind::PasswordChanged => "password_changed",
             MessageKind::Digest => "digest",
+            MessageKind::OrganisationChangeRequested => "organisation_change_requested",
+            MessageKind::OrganisationChangeApproved => "organisation_change_approved",
+            MessageKind::OrganisationChangeRefused => "organisation_change_refused",
         }
     }
 

@@ -205,6 +205,9 @@ email_templates! {
     PasswordReset, password_reset, "email/password_reset/body.txt", "email/password_reset/body.html";
     PasswordChanged, password_changed, "email/password_changed/body.txt", "email/password_changed/body.html";
     Digest, digest, "email/digest/body.txt", "email/digest/body.html";
+    OrganisationChangeRequested, organisation_change_requested, "email/organisation_change_requested/body.txt", "email/organisation_change_requested/body.html";
+    OrganisationChangeApproved, organisation_change_approved, "email/organisation_change_approved/body.txt", "email/organisation_change_approved/body.html";
+    OrganisationChangeRefused, organisation_change_refused, "email/organisation_change_refused/body.txt", "email/organisation_change_refused/body.html";
 }
 
 /// The path a message's main link opens; token links are signed here, at delivery, so the

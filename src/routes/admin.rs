@@ -5,7 +5,9 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::auth::extract::{CsrfForm, NoFields};
 use crate::auth::{Authorized, policy};
-use crate::db::models::{organisation as org_db, outbox as outbox_db, user as user_db};
+use crate::db::models::{
+    organisation as org_db, organisation_change as change_db, outbox as outbox_db, user as user_db,
+};
 use crate::domain::validation::FieldErrors;
 use crate::error::AppError;
 use crate::routes::{actor, invalid, read, redirect_with_flash, run};
@@ -13,6 +15,7 @@ use crate::startup::AppState;
 use crate::views::PageCtx;
 use crate::views::account::{OUTBOX_STATUSES, OutboxPage, OutboxRow};
 use crate::views::admin::{AuditPage, OrganisationsPage, UserForm, UserFormPage, UsersPage};
+use crate::views::organisation_changes::ChangeView;
 use crate::views::pages::{OrganisationForm, OrganisationFormPage, OrganisationPage};
 use crate::workflows::{WorkflowError, accounts, audit, notify, secret_key, two_factor};
 
@@ -242,6 +245,7 @@ fn organisation_form(
             None => "/admin/organisations".to_string(),
         },
         is_new: edit_id.is_none(),
+        by_review: false,
     }
 }
 
@@ -280,15 +284,18 @@ pub async fn organisation(
     path: web::Path<String>,
 ) -> Result<OrganisationPage, AppError> {
     let id = path.into_inner();
-    let (organisation, members) = read(&state, move |conn| {
+    let (organisation, members, changes) = read(&state, move |conn| {
         let organisation = org_db::find(conn, &id)?.ok_or(WorkflowError::NotFound)?;
         let members = user_db::list_by_organisation(conn, &id)?;
-        Ok((organisation, members))
+        let changes = change_db::list_for_organisation(conn, &id)?;
+        Ok((organisation, members, changes))
     })
     .await?;
     Ok(OrganisationPage {
         can_edit: true,
         edit_url: format!("/admin/organisations/{}/edit", organisation.id),
+        changes: changes.iter().map(ChangeView::of).collect(),
+        can_withdraw: false,
         ctx,
         organisation,
         members,

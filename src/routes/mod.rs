@@ -28,6 +28,7 @@ pub mod committee;
 pub mod connections;
 pub mod health;
 pub mod organisation;
+pub mod organisation_changes;
 pub mod pages;
 pub mod registry;
 pub mod session;
@@ -135,6 +136,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/organisation", web::get().to(organisation::show))
         .route("/organisation/edit", web::get().to(organisation::edit_form))
         .route("/organisation/edit", web::post().to(organisation::update))
+        .route(
+            "/organisation/changes/{id}/withdraw",
+            web::post().to(organisation::withdraw_change),
+        )
         .route("/admin/users", web::get().to(admin::users))
         .route("/admin/users", web::post().to(admin::create_user))
         .route("/admin/users/new", web::get().to(admin::new_user_form))
@@ -317,6 +322,22 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/committee/applications/{id}/decide",
             web::post().to(committee::decide),
+        )
+        .route(
+            "/committee/organisation-changes",
+            web::get().to(organisation_changes::list),
+        )
+        .route(
+            "/committee/organisation-changes/{id}",
+            web::get().to(organisation_changes::show),
+        )
+        .route(
+            "/committee/organisation-changes/{id}/approve",
+            web::post().to(organisation_changes::approve),
+        )
+        .route(
+            "/committee/organisation-changes/{id}/refuse",
+            web::post().to(organisation_changes::refuse),
         )
         .route("/connections", web::get().to(connections::mine))
         .route("/connections/{id}", web::get().to(connections::show_mine))

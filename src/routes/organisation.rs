@@ -1,11 +1,14 @@
-//! A provider's own organisation: its profile, and the edit form for its administrator.
+//! A provider's own organisation: its profile, and the edit form for its administrator,
+//! whose change of the legal identity becomes a request for the secretariat.
 //! The organisation is always the signed-in user's own; no id is taken from the URL.
 
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::auth::extract::{CsrfForm, NoFields};
 use crate::auth::{Authorized, CurrentUser, policy};
-use crate::db::models::{organisation as org_db, user as user_db};
+use crate::db::models::{
+    organisation as org_db, organisation_change as change_db, user as user_db,
+};
 use crate::domain::role::Role;
 use crate::domain::validation::FieldErrors;
 use crate::error::AppError;
@@ -15,9 +18,11 @@ use crate::views::PageCtx;
 use crate::views::account::{
     ApiClientForm, ApiClientRow, ApiClientsPage, InviteForm, InvitePage, IssuedSecret,
 };
+use crate::views::organisation_changes::ChangeView;
 use crate::views::pages::{OrganisationForm, OrganisationFormPage, OrganisationPage};
 use crate::workflows::WorkflowError;
-use crate::workflows::{accounts, api_clients, passwords};
+use crate::workflows::organisation_changes::{self, ProfileOutcome};
+use crate::workflows::{api_clients, passwords};
 
 fn own_organisation_id(user: &CurrentUser) -> Result<String, AppError> {
     user.organisation_id.clone().ok_or(AppError::Forbidden)
@@ -29,15 +34,18 @@ pub async fn show(
     auth: Authorized<policy::Provider>,
 ) -> Result<OrganisationPage, AppError> {
     let org_id = own_organisation_id(&auth.user)?;
-    let (organisation, members) = read(&state, move |conn| {
+    let (organisation, members, changes) = read(&state, move |conn| {
         let organisation = org_db::find(conn, &org_id)?.ok_or(WorkflowError::NotFound)?;
         let members = user_db::list_by_organisation(conn, &org_id)?;
-        Ok((organisation, members))
+        let changes = change_db::list_for_organisation(conn, &org_id)?;
+        Ok((organisation, members, changes))
     })
     .await?;
     Ok(OrganisationPage {
         can_edit: auth.user.role == Role::OrgAdmin,
         edit_url: "/organisation/edit".to_string(),
+        changes: changes.iter().map(ChangeView::of).collect(),
+        can_withdraw: auth.user.role == Role::OrgAdmin,
         ctx,
         organisation,
         members,
@@ -50,16 +58,18 @@ pub async fn edit_form(
     auth: Authorized<policy::OrgAdmin>,
 ) -> Result<OrganisationFormPage, AppError> {
     let org_id = own_organisation_id(&auth.user)?;
-    let organisation = read(&state, move |conn| {
-        org_db::find(conn, &org_id)?.ok_or(WorkflowError::NotFound)
+    let (organisation, pending) = read(&state, move |conn| {
+        let organisation = org_db::find(conn, &org_id)?.ok_or(WorkflowError::NotFound)?;
+        Ok((organisation, change_db::find_pending_for(conn, &org_id)?))
     })
     .await?;
     Ok(OrganisationFormPage {
         ctx,
-        form: OrganisationForm::from_organisation(&organisation),
+        form: OrganisationForm::with_proposal(&organisation, pending.as_ref()),
         errors: FieldErrors::new(),
         action: "/organisation/edit".to_string(),
         is_new: false,
+        by_review: true,
     })
 }
 
@@ -71,18 +81,28 @@ pub async fn update(
     CsrfForm(form): CsrfForm<OrganisationForm>,
 ) -> Result<HttpResponse, AppError> {
     let org_id = own_organisation_id(&auth.user)?;
-    let actor = actor(&auth.user, &req);
+    let (actor, now, work_state) = (actor(&auth.user, &req), state.clock.now(), state.clone());
     let input = form.input();
     match run(&state, move |conn| {
-        accounts::update_organisation(conn, &actor, &org_id, &input)
+        organisation_changes::propose(
+            conn,
+            &actor,
+            &work_state.settings.rules,
+            &org_id,
+            &input,
+            now,
+        )
     })
     .await?
     {
-        Ok(_) => Ok(redirect_with_flash(
+        Ok(outcome) => Ok(redirect_with_flash(
             &state,
             "/organisation",
             "success",
-            "flash-organisation-saved",
+            match outcome {
+                ProfileOutcome::Proposed => "flash-identity-change-proposed",
+                ProfileOutcome::Saved | ProfileOutcome::Unchanged => "flash-organisation-saved",
+            },
         )),
         Err(errors) => Ok(invalid(
             OrganisationFormPage {
@@ -91,10 +111,38 @@ pub async fn update(
                 errors,
                 action: "/organisation/edit".to_string(),
                 is_new: false,
+                by_review: true,
             },
             &req,
         )),
     }
+}
+
+/// The organisation's administrator withdraws its pending change of legal identity; a
+/// request of another organisation is not found.
+pub async fn withdraw_change(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: Authorized<policy::OrgAdmin>,
+    path: web::Path<String>,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> Result<HttpResponse, AppError> {
+    let org_id = own_organisation_id(&auth.user)?;
+    let (actor, now, change_id) = (
+        actor(&auth.user, &req),
+        state.clock.now(),
+        path.into_inner(),
+    );
+    read(&state, move |conn| {
+        organisation_changes::withdraw(conn, &actor, &org_id, &change_id, now)
+    })
+    .await?;
+    Ok(redirect_with_flash(
+        &state,
+        "/organisation",
+        "success",
+        "flash-identity-change-withdrawn",
+    ))
 }
 
 pub async fn invite_form(ctx: PageCtx, _auth: Authorized<policy::OrgAdmin>) -> InvitePage {

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod api;
 pub mod applications;
 pub mod certificates;
+pub mod organisation_changes;
 pub mod pages;
 pub mod registry;
 
@@ -116,6 +117,11 @@ impl PageCtx {
 
     pub fn is_admin(&self) -> bool {
         self.role() == Some(Role::Admin)
+    }
+
+    /// The committee's secretariat, who decides changes of legal identity.
+    pub fn is_secretariat(&self) -> bool {
+        self.role() == Some(Role::Secretariat)
     }
 
     pub fn reads_audit(&self) -> bool {

@@ -7,6 +7,7 @@ use super::{Errors, PageCtx};
 use crate::db::models::organisation::Organisation;
 use crate::db::models::user::User;
 use crate::domain::role::Role;
+use crate::views::organisation_changes::ChangeView;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "home.html")]
@@ -56,6 +57,23 @@ impl OrganisationForm {
         }
     }
 
+    /// The organisation's form with the legal identity of its pending change, if any, so
+    /// the provider edits what it last proposed.
+    pub fn with_proposal(
+        o: &Organisation,
+        pending: Option<&crate::db::models::organisation_change::OrganisationChange>,
+    ) -> Self {
+        let mut form = Self::from_organisation(o);
+        if let Some(change) = pending {
+            form.name_en = change.name_en.clone();
+            form.name_lo = change.name_lo.clone();
+            form.registration_number = change.registration_number.clone();
+            form.licence_number = change.licence_number.clone();
+            form.asns = change.asns.clone();
+        }
+        form
+    }
+
     pub fn input(&self) -> crate::domain::account::OrganisationInput {
         crate::domain::account::OrganisationInput {
             slug: self.slug.clone(),
@@ -78,9 +96,17 @@ pub struct OrganisationPage {
     pub can_edit: bool,
     /// Where the edit button leads.
     pub edit_url: String,
+    /// The organisation's changes of legal identity, newest first.
+    pub changes: Vec<ChangeView>,
+    /// The reader may withdraw the pending change (the organisation's own administrator).
+    pub can_withdraw: bool,
 }
 
 impl OrganisationPage {
+    pub fn pending(&self) -> Option<&ChangeView> {
+        self.changes.iter().find(|c| c.is_pending())
+    }
+
     pub fn role_label(&self, role: &str) -> String {
         Role::parse(role)
             .map(|r| self.ctx.t(r.label_key()))
@@ -98,4 +124,6 @@ pub struct OrganisationFormPage {
     pub action: String,
     /// True for a new organisation (the slug can be chosen only then).
     pub is_new: bool,
+    /// The provider's own form, whose legal identity changes only by review.
+    pub by_review: bool,
 }

@@ -40,7 +40,7 @@ pub(crate) fn record(
     )
 }
 
-fn organisation_state(o: &Organisation) -> serde_json::Value {
+pub(crate) fn organisation_state(o: &Organisation) -> serde_json::Value {
     json!({
         "slug": o.slug, "name_en": o.name_en, "name_lo": o.name_lo,
         "registration_number": o.registration_number, "licence_number": o.licence_number,
@@ -113,7 +113,9 @@ fn slug_race_as_field_error<T>(result: Result<T, WorkflowError>) -> Result<T, Wo
     }
 }
 
-/// Edits an organisation's profile (its slug never changes).
+/// Edits an organisation's profile (its slug never changes) at once: the administrator's
+/// correction power. A provider's own change of its legal identity goes through
+/// `organisation_changes::propose` instead.
 pub fn update_organisation(
     conn: &mut DbConn,
     actor: &Actor,
@@ -138,6 +140,9 @@ pub fn update_organisation(
             },
         )?;
         let after = org_db::find(conn, organisation_id)?.ok_or(WorkflowError::NotFound)?;
+        if (&before.name_en, &before.name_lo) != (&after.name_en, &after.name_lo) {
+            crate::workflows::connections::refresh_search_text(conn, &after)?;
+        }
         record(
             conn,
             actor,

@@ -12,6 +12,7 @@ use crate::db::models::application::Application;
 use crate::db::models::connection::{
     self as connection_db, Connection, ConnectionEvent, NewConnection, ShowCause, TermsChanges,
 };
+use crate::db::models::organisation::Organisation;
 use crate::db::{DbConn, new_id, write_tx};
 use crate::domain::application_form::{ApplicationContent, Kind};
 use crate::domain::connection::{
@@ -90,13 +91,33 @@ fn tell_provider(
 }
 
 /// Lower-cased text the public registry's free-text search looks in.
-fn search_text(number: &str, content: &ApplicationContent, provider: &str) -> String {
-    format!(
-        "{number} {provider} {} {}",
-        content.get("counterparty_name"),
-        content.get("counterparty_country")
-    )
-    .to_lowercase()
+fn search_text(number: &str, provider: &str, counterparty: &str, country: &str) -> String {
+    format!("{number} {provider} {counterparty} {country}").to_lowercase()
+}
+
+/// The provider's names as the registry's search text holds them.
+fn provider_names(organisation: &Organisation) -> String {
+    format!("{} {}", organisation.name_en, organisation.name_lo)
+}
+
+/// Rewrites the search text of every connection of `organisation` after its approved
+/// names changed, inside the caller's transaction, so the registry finds it by its names
+/// of today.
+pub fn refresh_search_text(
+    conn: &mut DbConn,
+    organisation: &Organisation,
+) -> diesel::QueryResult<()> {
+    let provider = provider_names(organisation);
+    for c in connection_db::list_by_organisation(conn, &organisation.id)? {
+        let text = search_text(
+            &c.approval_number,
+            &provider,
+            &c.counterparty_name,
+            &c.counterparty_country,
+        );
+        connection_db::update_search_text(conn, &c.id, &text)?;
+    }
+    Ok(())
 }
 
 fn capacity(content: &ApplicationContent) -> i64 {
@@ -121,7 +142,8 @@ pub fn record_approval(
 ) -> Result<Connection, WorkflowError> {
     let content = content_of(app);
     let provider = crate::db::models::organisation::find(conn, &app.organisation_id)?
-        .map(|o| format!("{} {}", o.name_en, o.name_lo))
+        .as_ref()
+        .map(provider_names)
         .unwrap_or_default();
     let months = u32::try_from(validity_months).unwrap_or(1);
     let terms = serde_json::to_string(&content).expect("content serialises");
@@ -155,7 +177,12 @@ pub fn record_approval(
                 terms: &terms,
                 conditions: &app.decision_conditions,
                 valid_until: until,
-                search_text: &search_text(&existing.approval_number, &content, &provider),
+                search_text: &search_text(
+                    &existing.approval_number,
+                    &provider,
+                    content.get("counterparty_name"),
+                    content.get("counterparty_country"),
+                ),
                 updated_at: now,
             },
         )?;
@@ -216,7 +243,12 @@ pub fn record_approval(
             valid_until: valid_until(valid_from, months),
             approved_at: now,
             status_changed_at: now,
-            search_text: &search_text(&number, &content, &provider),
+            search_text: &search_text(
+                &number,
+                &provider,
+                content.get("counterparty_name"),
+                content.get("counterparty_country"),
+            ),
             created_at: now,
             updated_at: now,
         },

@@ -11,6 +11,7 @@ pub mod committee;
 pub mod connections;
 pub mod demo;
 pub mod notify;
+pub mod organisation_changes;
 pub mod passwords;
 pub mod scheduler;
 pub mod secret_key;

@@ -233,6 +233,26 @@ const ROUTES: &[Route] = &[
     post("/organisation/api-clients", &[("name", "x")], ORG_ADMIN),
     post("/organisation/api-clients/ic_0/rotate", &[], ORG_ADMIN),
     post("/organisation/api-clients/ic_0/revoke", &[], ORG_ADMIN),
+    // Another organisation's change of legal identity: its own administrator alone
+    // withdraws it, so any other organisation's administrator is told "not found".
+    scoped(
+        "POST",
+        "/organisation/changes/{change}/withdraw",
+        &[],
+        ORG_ADMIN,
+    ),
+    get("/committee/organisation-changes", SECRETARIAT),
+    get("/committee/organisation-changes/{change}", SECRETARIAT),
+    post(
+        "/committee/organisation-changes/{change}/refuse",
+        &[("reason", "")],
+        SECRETARIAT,
+    ),
+    post(
+        "/committee/organisation-changes/{change}/approve",
+        &[],
+        SECRETARIAT,
+    ),
     get("/applications", PROVIDERS),
     post("/applications", &[("kind", "new")], PROVIDERS),
     scoped("GET", "/applications/{app}", &[], OTHER_PROVIDERS),
@@ -368,6 +388,7 @@ struct Targets {
     app: String,
     file: String,
     conn: String,
+    change: String,
 }
 
 async fn check(app: &TestApp, role: &str, route: &Route, targets: &Targets) -> Option<String> {
@@ -377,7 +398,8 @@ async fn check(app: &TestApp, role: &str, route: &Route, targets: &Targets) -> O
         .replace("{org}", &targets.org)
         .replace("{app}", &targets.app)
         .replace("{file}", &targets.file)
-        .replace("{conn}", &targets.conn);
+        .replace("{conn}", &targets.conn)
+        .replace("{change}", &targets.change);
     let res = match route.method {
         "GET" => app.get(&path).await,
         "PATCH" => app
@@ -436,6 +458,34 @@ async fn check(app: &TestApp, role: &str, route: &Route, targets: &Targets) -> O
     })
 }
 
+/// A pending change of `org`'s legal identity, proposed in `by`'s name; returns its id.
+fn pending_change(app: &TestApp, org: &str, by: &str) -> String {
+    use interconnect_registry::db::models::organisation_change::{self, NewOrganisationChange};
+    let id = uuid::Uuid::new_v4().to_string();
+    organisation_change::insert(
+        &mut app.conn(),
+        &NewOrganisationChange {
+            id: &id,
+            organisation_id: org,
+            status: "pending",
+            name_en: "Renamed Co., Ltd.",
+            name_lo: "ບໍລິສັດ ປ່ຽນຊື່",
+            registration_number: "01-0000001",
+            licence_number: "ISP-2026-001",
+            asns: "AS151234",
+            previous_name_en: "target-org Co., Ltd.",
+            previous_name_lo: "ບໍລິສັດ target-org",
+            previous_registration_number: "01-0000001",
+            previous_licence_number: "ISP-2026-001",
+            previous_asns: "AS151234",
+            proposed_by: by,
+            proposed_at: chrono::Utc::now().naive_utc(),
+        },
+    )
+    .expect("insert change");
+    id
+}
+
 #[tokio::test]
 async fn every_route_admits_exactly_the_roles_it_serves() {
     let app =
@@ -459,10 +509,13 @@ async fn every_route_admits_exactly_the_roles_it_serves() {
         .organisation_id
         .unwrap();
     insert_connections(&app, &application, &owner_org, 7, 1);
+    let user = app.create_user("reviewer", None).id;
+    let org = app.create_organisation("target-org").id;
     let targets = Targets {
         conn: "conn-00007".to_string(),
-        user: app.create_user("reviewer", None).id,
-        org: app.create_organisation("target-org").id,
+        change: pending_change(&app, &org, &user),
+        user,
+        org,
         app: application,
         file,
     };

@@ -16,6 +16,7 @@ mod csrf;
 mod draft_form;
 mod errors;
 mod hostile;
+mod identity_changes;
 mod language;
 mod load;
 mod mail;

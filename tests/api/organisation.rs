@@ -43,7 +43,8 @@ async fn an_organisation_admin_edits_the_profile_and_bad_asns_are_named() {
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let (_, html) = app.page("/organisation").await;
-    assert!(html.contains("Skynet Broadband"));
+    let pending = text_of(&html, "#identity-pending").expect("the new identity awaits review");
+    assert!(pending.contains("Skynet Broadband"));
     assert!(html.contains("AS151234"));
     assert!(html.contains(&staff.email), "staff are listed");
 

@@ -347,6 +347,12 @@ pub fn update_status(
     .execute(conn)
 }
 
+pub fn update_search_text(conn: &mut DbConn, id: &str, text: &str) -> QueryResult<usize> {
+    diesel::update(connections::table.find(id))
+        .set(connections::search_text.eq(text))
+        .execute(conn)
+}
+
 pub fn update_terms(conn: &mut DbConn, id: &str, changes: &TermsChanges<'_>) -> QueryResult<usize> {
     diesel::update(connections::table.find(id))
         .set(changes)

@@ -9,6 +9,7 @@ pub mod committee;
 pub mod connection;
 pub mod information_request;
 pub mod organisation;
+pub mod organisation_change;
 pub mod outbox;
 pub mod sequence;
 pub mod session;

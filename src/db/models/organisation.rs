@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use crate::db::schema::organisations;
 use crate::db::{DbConn, can_name_a_row};
+use crate::domain::organisation_change::LegalIdentity;
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, serde::Serialize)]
 #[diesel(table_name = organisations)]
@@ -92,5 +93,52 @@ pub fn update_profile(
 ) -> QueryResult<usize> {
     diesel::update(organisations::table.find(id))
         .set(changes)
+        .execute(conn)
+}
+
+impl Organisation {
+    /// The organisation's approved legal identity.
+    pub fn identity(&self) -> LegalIdentity {
+        LegalIdentity {
+            name_en: self.name_en.clone(),
+            name_lo: self.name_lo.clone(),
+            registration_number: self.registration_number.clone(),
+            licence_number: self.licence_number.clone(),
+            asns: self.asns.clone(),
+        }
+    }
+}
+
+/// Applies an approved legal identity; the address and slug stay as they are.
+pub fn update_identity(
+    conn: &mut DbConn,
+    id: &str,
+    identity: &LegalIdentity,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(organisations::table.find(id))
+        .set((
+            organisations::name_en.eq(&identity.name_en),
+            organisations::name_lo.eq(&identity.name_lo),
+            organisations::registration_number.eq(&identity.registration_number),
+            organisations::licence_number.eq(&identity.licence_number),
+            organisations::asns.eq(&identity.asns),
+            organisations::updated_at.eq(at),
+        ))
+        .execute(conn)
+}
+
+/// Changes the address, which is not legal identity and needs no review.
+pub fn update_address(
+    conn: &mut DbConn,
+    id: &str,
+    address: &str,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(organisations::table.find(id))
+        .set((
+            organisations::address.eq(address),
+            organisations::updated_at.eq(at),
+        ))
         .execute(conn)
 }
