@@ -149,7 +149,12 @@ async fn a_providers_new_legal_name_and_licence_wait_for_the_secretariats_approv
             .text()
             .contains(&format!("/committee/organisation-changes/{}", change.id))
     );
-    assert!(notice.html().contains("ກອງເລຂາ") || notice.html().contains("ອະນຸມັດ"));
+    assert!(notice.html().contains("ການປ່ຽນແປງຈະມີຜົນກໍຕໍ່ເມື່ອທ່ານອະນຸມັດເທົ່ານັ້ນ"));
+    assert!(
+        notice
+            .html()
+            .contains(&format!("/committee/organisation-changes/{}", change.id))
+    );
 
     // The secretariat compares side by side, reached from its navigation.
     let (_, list) = cast
@@ -378,4 +383,35 @@ async fn a_new_proposal_replaces_the_pending_one_and_only_its_organisations_admi
             .name_en,
         mine.name_en
     );
+}
+
+#[tokio::test]
+async fn an_administrators_correction_applies_at_once_and_the_registry_search_follows() {
+    let app = TestApp::spawn().await;
+    let cast = Cast::assemble(&app).await;
+    let connection = cast.approved_connection().await;
+    let before = organisation_of(&app, &cast.provider.user);
+    let admin = app.another_browser();
+    admin.sign_in_as(&app.create_user("admin", None)).await;
+    let res = admin
+        .post(
+            &format!("/admin/organisations/{}/edit", before.id),
+            &[
+                ("name_en", NEW_NAME),
+                ("name_lo", &before.name_lo),
+                ("registration_number", &before.registration_number),
+                ("licence_number", &before.licence_number),
+                ("address", &before.address),
+                ("asns", &before.asns),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(organisation_of(&app, &cast.provider.user).name_en, NEW_NAME);
+    let (_, search) = app.page("/registry?q=totally+different").await;
+    assert!(search.contains(&connection.approval_number));
+    let (_, admin_page) = admin
+        .page(&format!("/admin/organisations/{}", before.id))
+        .await;
+    assert!(text_of(&admin_page, "#identity-history").is_some());
 }
