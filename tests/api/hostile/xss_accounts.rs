@@ -6,6 +6,7 @@
 
 use std::collections::BTreeSet;
 
+use interconnect_registry::db::models::organisation_change as change_db;
 use interconnect_registry::domain::language::Lang;
 use reqwest::StatusCode;
 
@@ -37,6 +38,7 @@ struct World {
     inspector: Inspector,
     admin: Person,
     org_admin: Person,
+    secretariat: Person,
     organisation_id: String,
     public_en: Person,
     public_lo: Person,
@@ -94,6 +96,37 @@ impl World {
             .expect(StatusCode::SEE_OTHER, output);
     }
 
+    /// The secretariat compares the identity the provider proposed (the payload) with the
+    /// approved one and approves it, so the pages that follow show it as approved.
+    async fn approve_identity(&self, t: &Texts<'_>) {
+        let pending = change_db::find_pending_for(&mut self.app.conn(), &self.organisation_id)
+            .expect("pending change");
+        let Some(change) = pending else {
+            return;
+        };
+        let case = format!("/committee/organisation-changes/{}", change.id);
+        self.inspector.page(
+            "secretariat: identity change",
+            &self.secretariat.page(&case).await,
+            &t.shown(&["organisation name_en", "organisation name_lo"]),
+        );
+        self.inspector.page(
+            "secretariat: identity changes",
+            &self
+                .secretariat
+                .page("/committee/organisation-changes")
+                .await,
+            &[],
+        );
+        self.secretariat
+            .post(&format!("{case}/approve"), &[])
+            .await
+            .expect(
+                StatusCode::SEE_OTHER,
+                "secretariat: approve identity change",
+            );
+    }
+
     async fn journey(&self, p: Payload) {
         let t = Texts::new(p, &FIELDS);
         let lang = if p.index % 2 == 1 { Lang::Lo } else { Lang::En };
@@ -121,6 +154,7 @@ impl World {
             ],
         )
         .await;
+        self.approve_identity(&t).await;
         let org_admin = self.org_admin.user.as_ref().expect("signed in");
         self.send(
             &t,
@@ -443,9 +477,11 @@ async fn xss_payloads_through_accounts_and_requests_are_inert_in_every_output() 
     let organisation = app.create_organisation("hostile-accounts");
     let org_admin = app.create_user("org_admin", Some(&organisation));
     let admin = app.create_user("admin", None);
+    let secretariat = app.create_user("secretariat", None);
     let world = World {
         admin: Person::signed_in(&app, &admin, Lang::En).await,
         org_admin: Person::signed_in(&app, &org_admin, Lang::En).await,
+        secretariat: Person::signed_in(&app, &secretariat, Lang::Lo).await,
         organisation_id: organisation.id,
         public_en: Person::anonymous(&app, Lang::En).await,
         public_lo: Person::anonymous(&app, Lang::Lo).await,
