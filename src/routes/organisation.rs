@@ -101,6 +101,7 @@ pub async fn update(
             "success",
             match outcome {
                 ProfileOutcome::Proposed => "flash-identity-change-proposed",
+                ProfileOutcome::Withdrawn => "flash-identity-change-withdrawn",
                 ProfileOutcome::Saved | ProfileOutcome::Unchanged => "flash-organisation-saved",
             },
         )),

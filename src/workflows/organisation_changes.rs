@@ -33,6 +33,8 @@ pub enum ProfileOutcome {
     Saved,
     /// A new legal identity awaits the secretariat.
     Proposed,
+    /// The approved identity was saved again, which took the pending proposal back.
+    Withdrawn,
 }
 
 /// The secretariat's decision on a request.
@@ -111,7 +113,8 @@ fn organisation_params(organisation: &Organisation, path: String, text: &str) ->
 
 /// Saves the organisation administrator's edit of the profile: the address at once; a
 /// legal identity that differs from both the approved one and the pending proposal
-/// becomes a new request, which replaces (withdraws) the pending one.
+/// becomes a new request, which replaces (withdraws) the pending one; the approved
+/// identity saved again withdraws the pending one.
 pub fn propose(
     conn: &mut DbConn,
     actor: &Actor,
@@ -141,18 +144,31 @@ pub fn propose(
         }
         let approved = organisation.identity();
         let pending = change_db::find_pending_for(conn, organisation_id)?;
-        if wanted == approved || pending.as_ref().is_some_and(|p| p.proposed() == wanted) {
+        if pending.as_ref().is_some_and(|p| p.proposed() == wanted) {
             return Ok(outcome);
         }
         let id = new_id();
         if let Some(old) = &pending {
+            // Saving the approved identity again takes the proposal back; saving another
+            // one replaces it.
+            let detail = if wanted == approved {
+                json!({ "back_to_approved": true })
+            } else {
+                json!({ "replaced_by": id })
+            };
             let closing = Closing {
                 action: ChangeAction::Withdraw,
                 reason: "",
                 audit_action: "organisation_change.withdraw",
-                detail: json!({ "replaced_by": id }),
+                detail,
             };
             close(conn, actor, old, closing, now)?;
+        }
+        if wanted == approved {
+            return Ok(match pending {
+                Some(_) => ProfileOutcome::Withdrawn,
+                None => outcome,
+            });
         }
         change_db::insert(
             conn,

@@ -368,6 +368,13 @@ async fn a_new_proposal_replaces_the_pending_one_and_only_its_organisations_admi
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&res), "/organisation");
     assert_eq!(
+        audited(&app, &second.id),
+        [
+            "organisation_change.propose",
+            "organisation_change.withdraw"
+        ]
+    );
+    assert_eq!(
         admin.post(&withdraw, &[]).await.status(),
         StatusCode::CONFLICT
     );
@@ -382,6 +389,32 @@ async fn a_new_proposal_replaces_the_pending_one_and_only_its_organisations_admi
             .unwrap()
             .name_en,
         mine.name_en
+    );
+
+    // Saving the approved identity again takes a new proposal back.
+    propose_rename(&admin, &mine).await;
+    let third = change_db::find_pending_for(&mut app.conn(), &mine.id)
+        .unwrap()
+        .unwrap();
+    admin
+        .act(
+            "/organisation/edit",
+            &[
+                ("name_en", &mine.name_en),
+                ("name_lo", &mine.name_lo),
+                ("registration_number", &mine.registration_number),
+                ("licence_number", &mine.licence_number),
+                ("address", &mine.address),
+                ("asns", &mine.asns),
+            ],
+        )
+        .await;
+    assert_eq!(
+        change_db::find(&mut app.conn(), &third.id)
+            .unwrap()
+            .unwrap()
+            .status,
+        "withdrawn"
     );
 }
 
