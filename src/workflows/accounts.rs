@@ -40,7 +40,7 @@ pub(crate) fn record(
     )
 }
 
-pub(crate) fn organisation_state(o: &Organisation) -> serde_json::Value {
+fn organisation_state(o: &Organisation) -> serde_json::Value {
     json!({
         "slug": o.slug, "name_en": o.name_en, "name_lo": o.name_lo,
         "registration_number": o.registration_number, "licence_number": o.licence_number,
