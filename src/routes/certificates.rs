@@ -2,13 +2,13 @@
 //! and the keys that check them.
 
 use actix_web::http::header;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, Responder, web};
 
 use crate::db::models::certificate::{self as certificate_db, Certificate};
 use crate::db::models::connection::{self as connection_db, PublicConnection};
 use crate::domain::connection::ConnectionStatus;
 use crate::error::AppError;
-use crate::routes::read;
+use crate::routes::{invalid, read};
 use crate::startup::AppState;
 use crate::views::PageCtx;
 use crate::views::certificates::{CertificatePage, Verdict, VerifyPage, VoidNotice, terms};
@@ -109,19 +109,22 @@ pub struct VerifyQuery {
 }
 
 /// `/verify?token=…`: checks a pasted certificate and shows the approval's live status.
+/// Text that is no certificate at all is refused (`422`), the page naming the problem.
 pub async fn verify_token(
+    req: HttpRequest,
     ctx: PageCtx,
     state: web::Data<AppState>,
     query: web::Query<VerifyQuery>,
-) -> Result<VerifyPage, AppError> {
+) -> Result<HttpResponse, AppError> {
     let token = query.token.trim().to_string();
     if token.is_empty() {
-        return Ok(VerifyPage {
+        let page = VerifyPage {
             row: None,
             token,
             verdict: None,
             ctx,
-        });
+        };
+        return Ok(page.respond_to(&req).map_into_boxed_body());
     }
     let work_token = token.clone();
     let (checked, live) = read(&state, move |conn| {
@@ -134,7 +137,7 @@ pub async fn verify_token(
     })
     .await?;
     let row = live.map(|r| PublicRow::new(&ctx, &r));
-    Ok(VerifyPage {
+    let page = VerifyPage {
         verdict: Some(Verdict::new(
             &ctx,
             &checked,
@@ -144,6 +147,10 @@ pub async fn verify_token(
         row,
         token,
         ctx,
+    };
+    Ok(match checked {
+        Check::Malformed => invalid(page, &req),
+        _ => page.respond_to(&req).map_into_boxed_body(),
     })
 }
 

@@ -191,15 +191,15 @@ pub fn check(conn: &mut DbConn, token: &str) -> Result<Check, WorkflowError> {
     if header.alg != jsonwebtoken::Algorithm::EdDSA {
         return Ok(Check::NotGenuine);
     }
-    // The registry's key ids hold no control character, so one that does names no key
-    // and is not looked up (PostgreSQL cannot even compare a NUL).
-    let Some(kid) = header
-        .kid
-        .as_deref()
-        .filter(|kid| !kid.chars().any(char::is_control))
-    else {
+    // The registry's key ids hold no control character, so a certificate whose key id does
+    // is not one of its certificates at all, and the id is never looked up (PostgreSQL
+    // cannot even compare a NUL).
+    let Some(kid) = header.kid.as_deref() else {
         return Ok(Check::NotGenuine);
     };
+    if kid.chars().any(char::is_control) {
+        return Ok(Check::Malformed);
+    }
     let Some(key) = certificate_db::find_key(conn, kid)? else {
         return Ok(Check::NotGenuine);
     };

@@ -270,6 +270,7 @@ async fn a_certificate_states_its_signed_terms_and_decision_and_says_across_the_
 }
 
 /// The verdict box of the verification page for `token`.
+/// Text that is no certificate at all is refused (422); a certificate gets a verdict (200).
 async fn verdict(app: &TestApp, token: &str) -> String {
     let res = app
         .client
@@ -278,12 +279,20 @@ async fn verdict(app: &TestApp, token: &str) -> String {
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), StatusCode::OK);
+    let status = res.status();
     let html = scraper::Html::parse_document(&res.text().await.unwrap());
-    html.select(&scraper::Selector::parse(".flash").unwrap())
+    let verdict = html
+        .select(&scraper::Selector::parse(".flash").unwrap())
         .map(|e| e.text().collect::<String>())
         .collect::<Vec<_>>()
-        .join(" ")
+        .join(" ");
+    let expected = if verdict.contains("not a certificate") {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    assert_eq!(status, expected, "{verdict}");
+    verdict
 }
 
 #[tokio::test]

@@ -370,7 +370,10 @@ impl World {
         let reply = public
             .get(&format!("/verify?token={}", percent(&certificate)))
             .await
-            .expect(readable(StatusCode::OK), "checking a hostile certificate");
+            .expect(
+                readable(StatusCode::UNPROCESSABLE_ENTITY),
+                "a hostile certificate is no certificate",
+            );
         let shown: Vec<Expect> = t
             .shown(&["certificate"])
             .into_iter()
