@@ -454,7 +454,7 @@ async fn serve(settings: Settings, seed_demo: bool) -> anyhow::Result<()> {
         SecretKeySource::File { path, created } => {
             let key_file = path.display().to_string();
             let message = "SECRET_KEY is not set: the secret key is kept in the key file, \
-                readable by its owner only. Keep it with the database and back it up with it: \
+                readable by its owner only. Back it up, apart from the database's backups: \
                 without it, the two-factor and signing keys stored in the database cannot be opened";
             if *created {
                 tracing::warn!(%key_file, "{message} (made now)");
