@@ -106,6 +106,7 @@ identity-change-refuse = Refuse the change
 identity-change-refuse-reason = Reason for refusal (the provider is told it)
 identity-change-organisation = Organisation
 identity-change-changed = changed
+identity-change-fields = What changes
 user-new = Create a user
 user-edit = Edit a user
 user-deactivate = Deactivate this user

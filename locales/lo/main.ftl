@@ -106,6 +106,7 @@ identity-change-refuse = ປະຕິເສດການປ່ຽນແປງ
 identity-change-refuse-reason = ເຫດຜົນຂອງການປະຕິເສດ (ຈະແຈ້ງໃຫ້ຜູ້ໃຫ້ບໍລິການຊາບ)
 identity-change-organisation = ອົງກອນ
 identity-change-changed = ປ່ຽນແປງ
+identity-change-fields = ສິ່ງທີ່ປ່ຽນແປງ
 user-new = ສ້າງບັນຊີຜູ້ນຳໃຊ້
 user-edit = ແກ້ໄຂຂໍ້ມູນຜູ້ນຳໃຊ້
 user-deactivate = ປິດການນຳໃຊ້ບັນຊີຜູ້ນຳໃຊ້ນີ້
