@@ -63,7 +63,18 @@ pub fn t_args(lang: Lang, key: &str, args: &[(&str, &str)]) -> String {
             "translation formatting problem"
         );
     }
-    text.into_owned()
+    single_full_stops(text.into_owned(), args)
+}
+
+/// A sentence ends after a value that itself ends with a full stop ("… Co., Ltd."), so
+/// the sentence's own full stop is dropped instead of doubled.
+fn single_full_stops(mut text: String, args: &[(&str, &str)]) -> String {
+    for (_, value) in args {
+        if value.ends_with('.') && !value.ends_with("..") {
+            text = text.replace(&format!("{value}."), value);
+        }
+    }
+    text
 }
 
 /// The message keys a translation file defines.
@@ -84,6 +95,20 @@ pub fn keys_of(source: &str) -> std::collections::BTreeSet<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_value_ending_with_a_full_stop_ends_the_sentence_once() {
+        let text = t_args(
+            Lang::En,
+            "email-submission-receipt-body",
+            &[
+                ("reference", "APP-2026-00001"),
+                ("organisation", "Skynet Co., Ltd."),
+            ],
+        );
+        assert!(text.contains("from Skynet Co., Ltd. The"), "{text}");
+        assert!(!text.contains(".."), "{text}");
+    }
 
     #[test]
     fn both_languages_define_exactly_the_same_keys() {

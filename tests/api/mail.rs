@@ -149,6 +149,11 @@ async fn application_events_reach_the_right_people_in_their_language() {
     );
     assert_eq!(receipt.header("Content-Language").as_deref(), Some("en"));
     assert!(receipt.html().contains(&reference));
+    let body = receipt.text();
+    assert!(
+        body.contains("Co., Ltd. The secretariat") && !body.contains("Ltd.."),
+        "a name ending with a full stop ends the sentence once: {body}"
+    );
     let link = link_to(&app, receipt, &format!("/applications/{id}"));
     assert!(opens(&cast.provider, &link).await, "{link}");
     let lao = message_to(&sent, &colleague.email);
