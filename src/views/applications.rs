@@ -733,6 +733,16 @@ mod tests {
     ];
 
     #[test]
+    fn every_field_the_form_renders_has_a_hint_in_both_languages() {
+        for lang in Lang::ALL {
+            for field in SECTIONS.iter().flat_map(|(_, fields)| fields.iter()) {
+                let key = format!("app-hint-{field}");
+                assert_ne!(crate::i18n::t(lang, &key), key, "{key} missing in {lang:?}");
+            }
+        }
+    }
+
+    #[test]
     fn keys_built_at_run_time_exist_in_both_languages() {
         let mut keys: Vec<String> = Vec::new();
         keys.extend(FIELDS.iter().map(|f| format!("app-field-{f}")));
