@@ -12,7 +12,7 @@ use crate::domain::validation::FieldErrors;
 use crate::error::AppError;
 use crate::routes::session::CodeForm;
 use crate::routes::{
-    actor, client_ip, invalid, no_store, read, redirect_with_flash, run, see_other,
+    actor, client_ip, file_response, invalid, no_store, read, redirect_with_flash, run, see_other,
     too_many_requests,
 };
 use crate::startup::AppState;
@@ -59,6 +59,7 @@ async fn account_page(
             last_seen_at: ctx.local_time(&s.last_seen_at),
             id: s.id,
             ip: s.ip,
+            browser: SessionRow::describe(&ctx, &s.user_agent),
             user_agent: s.user_agent,
         })
         .collect();
@@ -220,6 +221,41 @@ pub async fn enable_two_factor(
         Err(CodeError::Workflow(WorkflowError::Conflict(_))) => Ok(see_other("/account")),
         Err(CodeError::Workflow(e)) => Err(e.into()),
     }
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct RecoveryCodesForm {
+    #[serde(default)]
+    codes: String,
+}
+
+/// The recovery codes just shown, as a text file to keep: the page posts back what it
+/// showed (the server keeps only their hashes), and only what looks like a code is
+/// written, so the file can carry nothing else.
+pub async fn download_recovery_codes(
+    ctx: PageCtx,
+    _auth: Authorized<policy::AnyUser>,
+    CsrfForm(form): CsrfForm<RecoveryCodesForm>,
+) -> HttpResponse {
+    let codes: Vec<&str> = form
+        .codes
+        .split_whitespace()
+        .filter(|code| {
+            crate::auth::totp::is_recovery_code(code)
+                && code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
+        .take(32)
+        .collect();
+    let text = format!(
+        "{}\r\n\r\n{}\r\n",
+        ctx.t("two-factor-recovery-file"),
+        codes.join("\r\n")
+    );
+    file_response(
+        "recovery-codes.txt",
+        "text/plain; charset=utf-8",
+        text.into_bytes(),
+    )
 }
 
 #[derive(Debug, serde::Deserialize)]

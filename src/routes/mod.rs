@@ -198,6 +198,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::post().to(account::change_password),
         )
         .route(
+            "/account/recovery-codes.txt",
+            web::post().to(account::download_recovery_codes),
+        )
+        .route(
             "/account/sessions/end",
             web::post().to(account::end_session),
         )

@@ -199,6 +199,11 @@ const ROUTES: &[Route] = &[
     get("/account/two-factor", SIGNED_IN),
     post("/account/two-factor", &[("code", "000000")], SIGNED_IN),
     post(
+        "/account/recovery-codes.txt",
+        &[("codes", "abcde-fghij")],
+        SIGNED_IN,
+    ),
+    post(
         "/account/password",
         &[("current_password", "not the password")],
         SIGNED_IN,

@@ -23,6 +23,7 @@ mod mail;
 mod metrics;
 mod organisation;
 mod passwords;
+mod provider;
 mod proxies;
 mod queries;
 mod registry;

@@ -274,15 +274,21 @@ fn html_shows(doc: &Html, expected: &str) -> bool {
     let expected = normalise(expected);
     doc.tree.nodes().any(|node| match node.value() {
         Node::Text(text) => normalise(text).contains(&expected),
-        Node::Element(el) => el
-            .attr("value")
-            .is_some_and(|v| normalise(v).contains(&expected)),
+        Node::Element(el) => ["value", "title"].iter().any(|attr| {
+            el.attr(attr)
+                .is_some_and(|v| normalise(v).contains(&expected))
+        }),
         _ => false,
     })
 }
 
+/// Attributes a browser shows as plain text, never reads as markup or a URL: an escaped
+/// value may be shown there as typed.
+const TEXT_ATTRIBUTES: [&str; 2] = ["value", "title"];
+
 /// Panics if the document holds anything an attacker could have put there: a forbidden
-/// element, an event handler, a script URL, or a marker anywhere but in text and values.
+/// element, an event handler, a script URL, or a marker anywhere but in text, values and
+/// titles.
 fn assert_inert(doc: &Html, source: &str, output: &str) {
     for node in doc.tree.nodes() {
         let Node::Element(el) = node.value() else {
@@ -322,7 +328,7 @@ fn assert_inert(doc: &Html, source: &str, output: &str) {
                 if name == "link" && !value.starts_with("/static/") {
                     fail(format!("stylesheet {value:?}"));
                 }
-            } else if lower != "value" && has_marker(value) {
+            } else if !TEXT_ATTRIBUTES.contains(&lower.as_str()) && has_marker(value) {
                 fail(format!("attribute {attr}={value:?} on <{name}>"));
             }
         }
