@@ -53,6 +53,12 @@ impl Kind {
     pub fn needs_existing_approval(self) -> bool {
         matches!(self, Kind::Modification | Kind::Renewal)
     }
+
+    /// Whether an application of this kind asks for `field` at all: only modifications
+    /// and renewals name an existing approval.
+    pub fn asks_for(self, field: &str) -> bool {
+        field != "related_approval_number" || self.needs_existing_approval()
+    }
 }
 
 /// The kinds of international connection.
@@ -73,6 +79,9 @@ pub const CONNECTION_TYPES: [&str; 10] = [
 const CROSSES_A_BORDER: [&str; 2] = ["terrestrial_fibre", "microwave"];
 /// IP services whose counterparty must be identified by its AS number.
 const NEEDS_COUNTERPARTY_ASN: [&str; 3] = ["ip_transit", "foreign_ixp_peering", "cdn_cloud_onramp"];
+
+/// Fields only an international voice interconnect is asked for.
+pub const VOICE_FIELDS: [&str; 2] = ["caller_id_integrity", "simbox_detection"];
 
 /// Lao provinces (ISO 3166-2:LA) with English and Lao names.
 pub const PROVINCES: [(&str, &str, &str); 18] = [
@@ -174,6 +183,38 @@ impl ApplicationContent {
         Self {
             values,
             declaration_accepted,
+        }
+    }
+
+    /// Whether `field` applies to an application of `kind` with this connection type.
+    pub fn applies(&self, kind: Kind, field: &str) -> bool {
+        kind.asks_for(field)
+            && (!VOICE_FIELDS.contains(&field)
+                || self.get("connection_type") == "voice_interconnect")
+    }
+
+    /// The content with only the fields that apply: what a submission keeps. A draft
+    /// keeps the voice fields whatever the type, so changing it back and forth loses
+    /// nothing typed.
+    pub fn applicable(&self, kind: Kind) -> ApplicationContent {
+        self.keeping(|field| self.applies(kind, field))
+    }
+
+    /// The content without the fields an application of `kind` is never asked (an
+    /// existing approval number on a new application): what a draft keeps.
+    pub fn for_kind(&self, kind: Kind) -> ApplicationContent {
+        self.keeping(|field| kind.asks_for(field))
+    }
+
+    fn keeping(&self, keep: impl Fn(&str) -> bool) -> ApplicationContent {
+        ApplicationContent {
+            values: self
+                .values
+                .iter()
+                .filter(|(field, _)| keep(field))
+                .map(|(field, value)| (field.clone(), value.clone()))
+                .collect(),
+            declaration_accepted: self.declaration_accepted,
         }
     }
 
@@ -516,6 +557,30 @@ mod tests {
                 .check_submission(Kind::New, today())
                 .get("border_crossing"),
             Some("error-required")
+        );
+    }
+
+    #[test]
+    fn a_submission_keeps_only_the_fields_that_apply() {
+        let mut typed = with("related_approval_number", "IC-2025-00042");
+        typed
+            .values
+            .insert("caller_id_integrity".to_string(), "STIR".to_string());
+        let new = typed.applicable(Kind::New);
+        assert_eq!(new.get("related_approval_number"), "");
+        assert_eq!(new.get("caller_id_integrity"), "");
+        assert_eq!(new.get("counterparty_name"), "Thai Transit Co.");
+        assert_eq!(typed.for_kind(Kind::New).get("related_approval_number"), "");
+        assert_eq!(typed.for_kind(Kind::New).get("caller_id_integrity"), "STIR");
+        let renewal = typed.applicable(Kind::Renewal);
+        assert_eq!(renewal.get("related_approval_number"), "IC-2025-00042");
+        typed.values.insert(
+            "connection_type".to_string(),
+            "voice_interconnect".to_string(),
+        );
+        assert_eq!(
+            typed.applicable(Kind::New).get("caller_id_integrity"),
+            "STIR"
         );
     }
 

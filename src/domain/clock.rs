@@ -30,6 +30,14 @@ pub fn in_vientiane(at: &NaiveDateTime, format: &str) -> String {
         .to_string()
 }
 
+/// The date in Vientiane at a UTC time.
+pub fn date_in_vientiane(at: &NaiveDateTime) -> NaiveDate {
+    chrono_tz::Asia::Vientiane
+        .from_utc_datetime(at)
+        .naive_local()
+        .date()
+}
+
 /// The system clock.
 #[derive(Debug, Default)]
 pub struct SystemClock;

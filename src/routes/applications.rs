@@ -18,6 +18,7 @@ use crate::routes::{
 };
 use crate::startup::AppState;
 use crate::views::PageCtx;
+use crate::views::applications::kind_of;
 use crate::views::applications::{
     ApplicationFormPage, ApplicationPage, ApplicationSummary, ApplicationsPage, AttachmentRow,
     DecisionView, RequestView, form_sections, read_sections, timeline,
@@ -38,15 +39,28 @@ pub async fn list(
         .clone()
         .ok_or(AppError::Forbidden)?;
     let apps = read(&state, move |conn| {
-        Ok(crate::db::models::application::list_by_organisation(
-            conn, &org,
-        )?)
+        let apps = crate::db::models::application::list_by_organisation(conn, &org)?;
+        let mut listed = Vec::with_capacity(apps.len());
+        for app in apps {
+            let open = match app.status.as_str() {
+                "info_requested" => rfi_db::find_open(conn, &app.id)?,
+                _ => None,
+            };
+            listed.push((app, open));
+        }
+        Ok(listed)
     })
     .await?;
     let now = state.clock.now();
     let applications = apps
         .iter()
-        .map(|a| ApplicationSummary::new(&ctx, a, String::new(), now))
+        .map(|(a, open)| {
+            ApplicationSummary::new(&ctx, a, String::new(), now).with_open_request(
+                &ctx,
+                open.as_ref(),
+                now,
+            )
+        })
         .collect();
     Ok(ApplicationsPage {
         kinds: ApplicationsPage::kinds(&ctx),
@@ -59,6 +73,9 @@ pub async fn list(
 pub struct NewForm {
     #[serde(default)]
     kind: String,
+    /// The connection a renewal or modification is for: the draft is filled from it.
+    #[serde(default)]
+    connection: String,
 }
 
 pub async fn create(
@@ -73,8 +90,16 @@ pub async fn create(
         auth.user.email.clone(),
         state.clock.now(),
     );
-    let created = read(&state, move |conn| {
-        apps::create_draft(conn, &actor, &form.kind, &name, &email, now)
+    let created = read(&state, move |conn| match form.connection.as_str() {
+        "" => apps::create_draft(conn, &actor, &form.kind, &name, &email, now),
+        connection => apps::create_draft_for_connection(
+            conn,
+            &actor,
+            &form.kind,
+            connection,
+            (&name, &email),
+            now,
+        ),
     })
     .await?;
     Ok(redirect_with_flash(
@@ -105,6 +130,7 @@ async fn form_page(
     }
     let content = submitted.unwrap_or_else(|| content_of(&app));
     let status = Status::parse(&app.status).unwrap_or(Status::Draft);
+    let kind = kind_of(&app);
     let max_upload_mb = state.settings.rules.attachment_max_bytes / (1024 * 1024);
     let attachment_errors = [
         "attachment_network_diagram",
@@ -124,7 +150,7 @@ async fn form_page(
     })
     .collect();
     Ok(ApplicationFormPage {
-        sections: form_sections(&ctx, &content, &errors),
+        sections: form_sections(&ctx, kind, &content, &errors),
         declaration_accepted: content.declaration_accepted,
         declaration_error: ctx.problem(&errors, "declaration_accepted"),
         attachments: attachments
@@ -144,9 +170,7 @@ async fn form_page(
             .reference
             .clone()
             .unwrap_or_else(|| ctx.t("reference-none")),
-        kind: crate::domain::application_form::Kind::parse(&app.kind)
-            .map(|k| ctx.t(k.label_key()))
-            .unwrap_or_default(),
+        kind: ctx.t(kind.label_key()),
         status: status.as_str(),
         ctx,
     })
@@ -321,11 +345,15 @@ async fn apply(
     let actor = actor(&auth.user, &req);
     let (work_actor, work_id, work_state) = (actor.clone(), id.clone(), state.clone());
     let (content, intent) = (edit.content.clone(), edit.intent.clone());
-    let errors = read(&state, move |conn| {
+    let (errors, answering) = read(&state, move |conn| {
         let (actor, id, state) = (&work_actor, work_id.as_str(), &work_state);
         let now = state.clock.now();
         let mut errors = FieldErrors::new();
-        keep_problems(&mut errors, apps::save(conn, actor, id, &edit.content, now))?;
+        let saved = apps::save(conn, actor, id, &edit.content, now);
+        let answering = saved
+            .as_ref()
+            .is_ok_and(|app| app.status == Status::InfoRequested.as_str());
+        keep_problems(&mut errors, saved)?;
         if let Some(file) = &edit.file {
             let added =
                 apps::add_attachment(conn, actor, id, &file.kind, &file.name, &file.bytes, now);
@@ -350,7 +378,7 @@ async fn apply(
                 )?);
             }
         }
-        Ok(errors)
+        Ok((errors, answering))
     })
     .await?;
     if !errors.is_empty() {
@@ -369,6 +397,9 @@ async fn apply(
             format!("/applications/{id}/edit#attachments"),
             "flash-attachment-removed",
         ),
+        // Changes made while answering an information request reach the committee with
+        // the answer, not when saved: the message says so instead of calling it a draft.
+        Intent::Save if answering => (format!("/applications/{id}"), "flash-changes-saved"),
         Intent::Save => (format!("/applications/{id}/edit"), "flash-draft-saved"),
     };
     Ok(redirect_with_flash(&state, &location, "success", flash))
@@ -466,19 +497,25 @@ async fn show_page(
     answer: String,
     errors: FieldErrors,
 ) -> Result<ApplicationPage, AppError> {
-    let (app, attachments, requests, events) = read(state, move |conn| {
+    let (app, attachments, requests, events, connection) = read(state, move |conn| {
         let app = apps::find_own(conn, &actor, &id)?;
         let attachments = attachment_db::list_for_application(conn, &id)?;
         let requests = rfi_db::list_for_application(conn, &id)?;
         let events = audit::list_for_subject(conn, "application", &id)?;
-        Ok((app, attachments, requests, events))
+        let connection = apps::approved_connection(conn, &app)?;
+        Ok((app, attachments, requests, events, connection))
     })
     .await?;
     let status = Status::parse(&app.status).unwrap_or(Status::Draft);
     let content = content_of(&app);
+    let now = state.clock.now();
+    let open = requests
+        .iter()
+        .find(|r| r.answered_at.is_none() && r.lapsed_at.is_none());
     Ok(ApplicationPage {
-        summary: ApplicationSummary::new(&ctx, &app, String::new(), state.clock.now()),
-        sections: read_sections(&ctx, &content),
+        summary: ApplicationSummary::new(&ctx, &app, String::new(), now)
+            .with_open_request(&ctx, open, now),
+        sections: read_sections(&ctx, kind_of(&app), &content),
         attachments: attachments
             .iter()
             .map(|a| AttachmentRow::new(&ctx, a))
@@ -487,7 +524,10 @@ async fn show_page(
         requests: requests.iter().map(|r| RequestView::new(&ctx, r)).collect(),
         editable: EDITABLE.contains(&status.as_str()),
         can_withdraw: !status.is_final(),
-        decision: DecisionView::of(&ctx, &app),
+        decision: DecisionView::of(&ctx, &app).map(|d| match &connection {
+            Some(c) => d.with_connection(&c.approval_number, format!("/connections/{}", c.id)),
+            None => d,
+        }),
         timeline: timeline(&ctx, &events, true),
         answer,
         errors,

@@ -73,7 +73,12 @@ pub async fn certificate(
     Ok(CertificatePage {
         approval_number: connection.approval_number.clone(),
         status: status.as_str(),
-        status_label: ctx.t(status.label_key()),
+        status_label: crate::views::registry::status_words(
+            &ctx,
+            status,
+            connection.valid_from,
+            state.clock.today_in_vientiane(),
+        ),
         terms: terms(&ctx, &printable.claims),
         conditions: connection.conditions.clone(),
         legal_basis: printable.legal_basis,
@@ -95,7 +100,7 @@ pub async fn verify_number(
 ) -> Result<VerifyPage, AppError> {
     let (row, _) = record_and_certificate(&state, path.into_inner()).await?;
     Ok(VerifyPage {
-        row: Some(PublicRow::new(&ctx, &row)),
+        row: Some(PublicRow::new(&ctx, &row, state.clock.today_in_vientiane())),
         token: String::new(),
         verdict: None,
         ctx,
@@ -136,7 +141,7 @@ pub async fn verify_token(
         Ok((checked, live))
     })
     .await?;
-    let row = live.map(|r| PublicRow::new(&ctx, &r));
+    let row = live.map(|r| PublicRow::new(&ctx, &r, state.clock.today_in_vientiane()));
     let page = VerifyPage {
         verdict: Some(Verdict::new(
             &ctx,

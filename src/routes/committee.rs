@@ -22,23 +22,16 @@ use crate::views::PageCtx;
 use crate::views::applications::{
     ActionForms, ApplicationSummary, AttachmentRow, CommitteeApplicationPage, DecisionView,
     InboxPage, InboxSection, MEMBERSHIP_ACTIONS, RequestView, ReviewView, VoteView, choices,
-    describe_tally, domains, membership_changes, read_sections, recommendations, recusal_rows,
-    revision_views, timeline,
+    describe_tally, domains, kind_of, membership_changes, read_sections, recommendations,
+    recusal_rows, revision_views, timeline,
 };
 use crate::workflows::applications::{self as apps, content_of};
 use crate::workflows::certificates::CertificateAuthority;
 use crate::workflows::committee::{self as committee, DecisionInput, ReviewInput};
+use crate::workflows::dashboard;
 use crate::workflows::{Actor, WorkflowError};
 
 type CaseReader = Authorized<policy::CaseReader>;
-
-const OPEN_STATES: [&str; 5] = [
-    "submitted",
-    "screening",
-    "info_requested",
-    "in_review",
-    "voting",
-];
 
 fn rows_in(rows: &[ApplicationRow], states: &[&str]) -> Vec<ApplicationRow> {
     rows.iter()
@@ -52,24 +45,9 @@ pub async fn inbox(
     state: web::Data<AppState>,
     auth: CaseReader,
 ) -> Result<InboxPage, AppError> {
-    let user = auth.user.clone();
-    let (open, my_reviews, my_votes) = read(&state, move |conn| {
-        let open = app_db::list_in_states(conn, &OPEN_STATES)?;
-        // Someone taken off the committee has no reviews or votes left to give.
-        let on_committee = user_db::find(conn, &user.id)?.is_some_and(|u| u.committee_member);
-        if !on_committee {
-            return Ok((open, Vec::new(), Vec::new()));
-        }
-        let pending = committee_db::list_pending_application_ids(conn, &user.id)?;
-        let voting: Vec<String> = open
-            .iter()
-            .filter(|(a, _, _)| a.status == "voting")
-            .map(|(a, _, _)| a.id.clone())
-            .collect();
-        let unvoted = committee_db::list_unvoted_application_ids(conn, &user.id, &voting)?;
-        Ok((open, pending, unvoted))
-    })
-    .await?;
+    let user_id = auth.user.id.clone();
+    let work = read(&state, move |conn| dashboard::staff_work(conn, &user_id)).await?;
+    let (open, my_reviews, my_votes) = (work.open, work.my_reviews, work.my_votes);
     let now = state.clock.now();
     let section = |title: &str, rows: Vec<ApplicationRow>| InboxSection {
         title: ctx.t(title),
@@ -151,6 +129,7 @@ async fn case_page(
         let events = audit::list_for_subject(conn, "application", &id)?;
         let me = user_db::find(conn, &user_id)?.ok_or(WorkflowError::Forbidden)?;
         let reviewers = committee_db::list_members(conn)?;
+        let connection = apps::approved_connection(conn, &row.0)?;
         let membership = match case_span(&events) {
             Some((submitted, closed)) => {
                 audit::list_actions_between(conn, &MEMBERSHIP_ACTIONS, submitted, closed)?
@@ -168,7 +147,7 @@ async fn case_page(
             tally,
             events,
             me,
-            (reviewers, membership),
+            (reviewers, membership, connection),
         ))
     })
     .await?;
@@ -183,7 +162,7 @@ async fn case_page(
         tally,
         events,
         me,
-        (reviewers, membership),
+        (reviewers, membership, connection),
     ) = data;
     let app = &row.0;
     let status = Status::parse(&app.status).unwrap_or(Status::Draft);
@@ -199,8 +178,14 @@ async fn case_page(
         .map(|(a, name)| ReviewView::new(&ctx, a, name))
         .filter(|_| member && status == Status::InReview);
     Ok(CommitteeApplicationPage {
-        summary: ApplicationSummary::from_row(&ctx, &row, state.clock.now()),
-        sections: read_sections(&ctx, &content_of(app)),
+        summary: ApplicationSummary::from_row(&ctx, &row, state.clock.now()).with_open_request(
+            &ctx,
+            requests
+                .iter()
+                .find(|r| r.answered_at.is_none() && r.lapsed_at.is_none()),
+            state.clock.now(),
+        ),
+        sections: read_sections(&ctx, kind_of(app), &content_of(app)),
         attachments: attachments
             .iter()
             .map(|a| AttachmentRow::new(&ctx, a))
@@ -223,7 +208,13 @@ async fn case_page(
         membership: membership_changes(&ctx, &membership),
         tally: describe_tally(&ctx, eligible, cast.len(), result),
         tie: result == Tally::Tie,
-        decision: DecisionView::of(&ctx, app),
+        decision: DecisionView::of(&ctx, app).map(|d| match &connection {
+            Some(c) => d.with_connection(
+                &c.approval_number,
+                format!("/committee/connections/{}", c.id),
+            ),
+            None => d,
+        }),
         timeline: timeline(&ctx, &events, false),
         can_screen: is(Role::Secretariat) && status == Status::Submitted,
         can_request_info: is(Role::Secretariat) && status == Status::Screening,

@@ -8,6 +8,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::auth::extract::verify_csrf;
 use crate::auth::{Authorized, CurrentUser, policy};
+use crate::db::models::certificate as certificate_db;
 use crate::db::models::connection::{self as connection_db, Connection};
 use crate::db::models::organisation as org_db;
 use crate::domain::role::Role;
@@ -126,10 +127,11 @@ pub async fn committee_all(
 ) -> Result<CommitteeRegistryPage, AppError> {
     let query = query.into_inner();
     let (rows, next) = registry::page_of(&state, &query, registry::PAGE_SIZE).await?;
+    let today = state.clock.today_in_vientiane();
     Ok(CommitteeRegistryPage {
         rows: rows
             .iter()
-            .map(|r| (r.id.clone(), PublicRow::new(&ctx, r)))
+            .map(|r| (r.id.clone(), PublicRow::new(&ctx, r, today)))
             .collect(),
         query,
         next,
@@ -148,7 +150,7 @@ async fn page(
     errors: FieldErrors,
 ) -> Result<ConnectionPage, AppError> {
     let actor_org = user.organisation_id.clone();
-    let (connection, provider, events, cases, files) = read(state, move |conn| {
+    let (connection, provider, events, cases, files, certified) = read(state, move |conn| {
         let connection = connection_db::find(conn, &id)?.ok_or(WorkflowError::NotFound)?;
         if !committee && actor_org.as_deref() != Some(connection.organisation_id.as_str()) {
             return Err(WorkflowError::NotFound);
@@ -157,7 +159,8 @@ async fn page(
         let events = connection_db::list_events(conn, &id)?;
         let cases = connection_db::list_show_causes(conn, &id)?;
         let files = connection_db::list_files(conn, &id)?;
-        Ok((connection, provider, events, cases, files))
+        let certified = certificate_db::latest_for(conn, &id)?.is_some();
+        Ok((connection, provider, events, cases, files, certified))
     })
     .await?;
     let open_case = cases.iter().find(|c| c.outcome.is_none());
@@ -186,6 +189,13 @@ async fn page(
         disconnection_confirmed: connection.disconnection_confirmed_at.is_some(),
         disconnection_evidence: connection.disconnection_evidence.clone(),
         disconnection_verified: connection.disconnection_verified_at.is_some(),
+        has_certificate: certified,
+        application_url: format!(
+            "{}/applications/{}",
+            if committee { "/committee" } else { "" },
+            connection.application_id
+        ),
+        can_apply: !committee && matches!(status, "active" | "suspended"),
         committee,
         can_answer: !committee
             && open_case.is_some_and(|c| c.answered_at.is_none() && now <= c.response_deadline),

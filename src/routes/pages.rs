@@ -6,19 +6,48 @@ use crate::auth::extract::CsrfForm;
 use crate::auth::session::{LANG_COOKIE, lasting_cookie};
 use crate::auth::{Authorized, policy};
 use crate::domain::language::Lang;
+use crate::domain::role::Role;
 use crate::error::AppError;
 use crate::routes::{actor, read, safe_next, see_other};
 use crate::startup::AppState;
 use crate::views::PageCtx;
-use crate::views::pages::{DashboardPage, HomePage};
-use crate::workflows::accounts;
+use crate::views::pages::{DashboardPage, HomePage, ProviderDashboard, staff_counts};
+use crate::workflows::{accounts, dashboard};
 
 pub async fn home(ctx: PageCtx) -> HomePage {
     HomePage { ctx }
 }
 
-pub async fn dashboard(ctx: PageCtx, _auth: Authorized<policy::AnyUser>) -> DashboardPage {
-    DashboardPage { ctx }
+/// The signed-in person's starting page: what needs them, by role.
+pub async fn dashboard(
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    auth: Authorized<policy::AnyUser>,
+) -> Result<DashboardPage, AppError> {
+    let user = auth.user;
+    let (now, today) = (state.clock.now(), state.clock.today_in_vientiane());
+    let mut page = DashboardPage {
+        provider: None,
+        staff: Vec::new(),
+        ctx,
+    };
+    match (&user.organisation_id, user.role) {
+        (Some(org), role) if role.is_provider() => {
+            let org = org.clone();
+            let work = read(&state, move |conn| {
+                dashboard::provider_work(conn, &org, today)
+            })
+            .await?;
+            page.provider = Some(ProviderDashboard::new(&page.ctx, &work, today));
+        }
+        (_, role @ (Role::Secretariat | Role::Reviewer | Role::Chair | Role::Auditor)) => {
+            let user_id = user.id.clone();
+            let work = read(&state, move |conn| dashboard::staff_work(conn, &user_id)).await?;
+            page.staff = staff_counts(&page.ctx, role, &work, now);
+        }
+        _ => {}
+    }
+    Ok(page)
 }
 
 pub async fn stylesheet() -> HttpResponse {

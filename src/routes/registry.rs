@@ -160,8 +160,12 @@ pub async fn list(
 ) -> Result<HttpResponse, AppError> {
     let query = query.into_inner();
     let (rows, next) = page_of(&state, &query, PAGE_SIZE).await?;
+    let today = state.clock.today_in_vientiane();
     let page = RegistryPage {
-        rows: rows.iter().map(|r| PublicRow::new(&ctx, r)).collect(),
+        rows: rows
+            .iter()
+            .map(|r| PublicRow::new(&ctx, r, today))
+            .collect(),
         query,
         next,
         labels: RegistryLabels::of(ctx.lang),
@@ -177,18 +181,20 @@ pub async fn show(
     path: web::Path<String>,
 ) -> Result<PublicConnectionPage, AppError> {
     let number = path.into_inner();
-    let (row, events) = read(&state, move |conn| {
+    let (row, events, has_certificate) = read(&state, move |conn| {
         let row = connection_db::find_public(conn, &number)?.ok_or(WorkflowError::NotFound)?;
         let events = connection_db::list_events(conn, &row.id)?;
-        Ok((row, events))
+        let certified = crate::db::models::certificate::latest_for(conn, &row.id)?.is_some();
+        Ok((row, events, certified))
     })
     .await?;
     Ok(PublicConnectionPage {
-        row: PublicRow::new(&ctx, &row),
+        row: PublicRow::new(&ctx, &row, state.clock.today_in_vientiane()),
         history: event_rows(&ctx, &events, true),
         committee_url: ctx
             .reads_cases()
             .then(|| format!("/committee/connections/{}", row.id)),
+        has_certificate,
         ctx,
     })
 }

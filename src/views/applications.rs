@@ -13,7 +13,7 @@ use crate::db::models::committee::{Assignment, Recusal, Vote};
 use crate::db::models::information_request::InformationRequest;
 use crate::domain::application::Status;
 use crate::domain::application_form::{
-    ApplicationContent, CONNECTION_TYPES, Kind, LONG_FIELDS, PROVINCES,
+    ApplicationContent, CONNECTION_TYPES, Kind, LONG_FIELDS, PROVINCES, VOICE_FIELDS,
 };
 use crate::domain::committee::{Choice, Recommendation, Tally};
 use crate::domain::country::COUNTRIES;
@@ -88,6 +88,8 @@ pub struct FieldWidget {
     pub options: Vec<(String, String)>,
     pub hint: Option<String>,
     pub error: Option<String>,
+    /// Asked only of voice interconnects: the page shows it once that type is chosen.
+    pub only_voice: bool,
 }
 
 fn input_kind(field: &str) -> &'static str {
@@ -139,10 +141,11 @@ pub fn display_value(ctx: &PageCtx, field: &str, value: &str) -> String {
         .unwrap_or_else(|| value.to_string())
 }
 
-/// The form's sections with their widgets, filled from `content`, with `errors` beside
-/// the fields they concern.
+/// The form's sections with the widgets an application of `kind` asks for, filled from
+/// `content`, with `errors` beside the fields they concern.
 pub fn form_sections(
     ctx: &PageCtx,
+    kind: Kind,
     content: &ApplicationContent,
     errors: &Errors,
 ) -> Vec<(String, Vec<FieldWidget>)> {
@@ -151,6 +154,7 @@ pub fn form_sections(
         .map(|(title, fields)| {
             let widgets = fields
                 .iter()
+                .filter(|field| kind.asks_for(field))
                 .map(|field| {
                     let hint_key = format!("app-hint-{field}");
                     let hint = ctx.t(&hint_key);
@@ -162,6 +166,7 @@ pub fn form_sections(
                         options: options(ctx, field),
                         hint: (hint != hint_key).then_some(hint),
                         error: ctx.problem(errors, field),
+                        only_voice: VOICE_FIELDS.contains(field),
                     }
                 })
                 .collect();
@@ -170,9 +175,10 @@ pub fn form_sections(
         .collect()
 }
 
-/// The sections with (label, displayed value) pairs, for reading.
+/// The sections with (label, displayed value) pairs of the fields that apply, for reading.
 pub fn read_sections(
     ctx: &PageCtx,
+    kind: Kind,
     content: &ApplicationContent,
 ) -> Vec<(String, Vec<(String, String)>)> {
     SECTIONS
@@ -180,6 +186,7 @@ pub fn read_sections(
         .map(|(title, fields)| {
             let rows = fields
                 .iter()
+                .filter(|f| content.applies(kind, f))
                 .map(|f| {
                     (
                         ctx.t(&format!("app-field-{f}")),
@@ -204,9 +211,34 @@ pub struct ApplicationSummary {
     pub counterparty: String,
     pub due: String,
     pub overdue: bool,
+    /// An information request is open: the legal clock stands still.
+    pub clock_stopped: bool,
+    /// What the page says of the clock while it stands still.
+    pub clock_note: String,
+    due_at: Option<NaiveDateTime>,
 }
 
 impl ApplicationSummary {
+    /// While an information request is open the decision's clock stands still: the note
+    /// gives the answer-by date and the date the decision would be due were the request
+    /// answered now.
+    pub fn with_open_request(
+        mut self,
+        ctx: &PageCtx,
+        request: Option<&InformationRequest>,
+        now: NaiveDateTime,
+    ) -> Self {
+        if let (true, Some(request), Some(due)) = (self.clock_stopped, request, self.due_at) {
+            let projected = due + (now - request.requested_at).max(chrono::TimeDelta::zero());
+            self.clock_note = ctx.t2(
+                "app-clock-stopped-until",
+                ("deadline", &ctx.local_date(&request.deadline_at)),
+                ("date", &ctx.local_date(&projected)),
+            );
+        }
+        self
+    }
+
     pub fn new(ctx: &PageCtx, app: &Application, organisation: String, now: NaiveDateTime) -> Self {
         let content: ApplicationContent = serde_json::from_str(&app.content).unwrap_or_default();
         let status = Status::parse(&app.status).unwrap_or(Status::Draft);
@@ -235,6 +267,13 @@ impl ApplicationSummary {
                 .map(|d| ctx.local_date(&d))
                 .unwrap_or_default(),
             overdue: is_overdue(app, now),
+            clock_stopped: status == Status::InfoRequested,
+            clock_note: if status == Status::InfoRequested {
+                ctx.t("app-clock-stopped")
+            } else {
+                String::new()
+            },
+            due_at: app.decision_due_at,
         }
     }
 
@@ -242,6 +281,11 @@ impl ApplicationSummary {
         let (app, name_lo, name_en) = row;
         Self::new(ctx, app, ctx.pick(name_lo, name_en).to_string(), now)
     }
+}
+
+/// An application's kind (a stored kind is always known; `new` otherwise).
+pub fn kind_of(app: &Application) -> Kind {
+    Kind::parse(&app.kind).unwrap_or(Kind::New)
 }
 
 /// Past its decision date while the committee's clock runs.
@@ -386,9 +430,20 @@ pub struct DecisionView {
     pub validity_months: String,
     pub legal_basis: String,
     pub reasons: String,
+    /// The approval number of the connection the approval created or changed.
+    pub approval_number: String,
+    /// The reader's page of that connection.
+    pub connection_url: String,
 }
 
 impl DecisionView {
+    /// The decision with the connection it led to, linked to the reader's page of it.
+    pub fn with_connection(mut self, number: &str, url: String) -> Self {
+        self.approval_number = number.to_string();
+        self.connection_url = url;
+        self
+    }
+
     pub fn of(ctx: &PageCtx, app: &Application) -> Option<Self> {
         let decided = app.decided_at?;
         Some(Self {
@@ -401,6 +456,8 @@ impl DecisionView {
                 .unwrap_or_default(),
             legal_basis: app.decision_legal_basis.clone(),
             reasons: app.decision_reasons.clone(),
+            approval_number: String::new(),
+            connection_url: String::new(),
         })
     }
 }

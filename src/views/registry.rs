@@ -6,7 +6,7 @@ use askama_web::WebTemplate;
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime};
 
 use super::PageCtx;
 use crate::db::models::connection::{
@@ -33,8 +33,24 @@ pub struct PublicRow {
     pub revoked: String,
 }
 
+/// A connection's status as shown. An active approval whose validity has not begun says
+/// from when it is valid: it is approved and in the registry as `active` (its filters,
+/// exports and API say so, and its certificate is good), so only the words differ.
+pub fn status_words(
+    ctx: &PageCtx,
+    status: ConnectionStatus,
+    valid_from: NaiveDate,
+    today: NaiveDate,
+) -> String {
+    if status == ConnectionStatus::Active && valid_from > today {
+        ctx.t1("conn-status-active-from", "date", &valid_from.to_string())
+    } else {
+        RegistryLabels::of(ctx.lang).status_label(status)
+    }
+}
+
 impl PublicRow {
-    pub fn new(ctx: &PageCtx, c: &PublicConnection) -> Self {
+    pub fn new(ctx: &PageCtx, c: &PublicConnection, today: NaiveDate) -> Self {
         let labels = RegistryLabels::of(ctx.lang);
         let status = ConnectionStatus::parse(&c.status).unwrap_or(ConnectionStatus::Active);
         Self {
@@ -44,7 +60,7 @@ impl PublicRow {
             counterparty: c.counterparty_name.clone(),
             country: labels.country_name(&c.counterparty_country),
             status: status.as_str(),
-            status_label: labels.status_label(status),
+            status_label: status_words(ctx, status, c.valid_from, today),
             valid_from: c.valid_from.to_string(),
             valid_until: c.valid_until.to_string(),
             revoked: c.revoked_at.map(|t| ctx.local_date(&t)).unwrap_or_default(),
@@ -227,6 +243,8 @@ pub struct PublicConnectionPage {
     pub history: Vec<EventRow>,
     /// The committee's page of this connection, for a signed-in reader of case files.
     pub committee_url: Option<String>,
+    /// A signed certificate exists to print (connections loaded in bulk may have none).
+    pub has_certificate: bool,
 }
 
 /// Every connection for the committee: the registry's filters and pages, each row leading
@@ -377,7 +395,12 @@ impl ConnectionRow {
             connection_type: ctx.t(&format!("conn-type-{}", c.connection_type)),
             counterparty: format!("{} ({})", c.counterparty_name, c.counterparty_country),
             status: status.as_str(),
-            status_label: ctx.t(status.label_key()),
+            status_label: status_words(
+                ctx,
+                status,
+                c.valid_from,
+                crate::domain::clock::date_in_vientiane(&now),
+            ),
             valid_until: c.valid_until.to_string(),
             expires_soon: status == ConnectionStatus::Active
                 && (c.valid_until - today).num_days() <= 90,
@@ -422,7 +445,7 @@ impl CaseView {
             outcome: c
                 .outcome
                 .as_deref()
-                .map(|o| ctx.t(&format!("case-outcome-{o}")))
+                .map(|o| ctx.t(&format!("case-result-{o}")))
                 .unwrap_or_default(),
         }
     }
@@ -470,6 +493,12 @@ pub struct ConnectionPage {
     /// What the provider wrote when confirming the disconnection.
     pub disconnection_evidence: String,
     pub disconnection_verified: bool,
+    /// A signed certificate exists to print.
+    pub has_certificate: bool,
+    /// The reader's page of the application whose approval set the current terms.
+    pub application_url: String,
+    /// The provider may apply to renew or modify it.
+    pub can_apply: bool,
     /// Which forms to show: the provider's or the committee's, by role and state.
     pub committee: bool,
     pub can_answer: bool,

@@ -105,6 +105,24 @@ pub fn find(conn: &mut DbConn, id: &str) -> Result<Application, WorkflowError> {
     app_db::find(conn, id)?.ok_or(WorkflowError::NotFound)
 }
 
+/// The connection an approved application created (a new application or a declaration)
+/// or changed (a modification or a renewal); none before approval.
+pub fn approved_connection(
+    conn: &mut DbConn,
+    app: &Application,
+) -> Result<Option<crate::db::models::connection::Connection>, WorkflowError> {
+    use crate::db::models::connection as connection_db;
+    if app.status != Status::Approved.as_str() {
+        return Ok(None);
+    }
+    let kind = Kind::parse(&app.kind).unwrap_or(Kind::New);
+    Ok(if kind.needs_existing_approval() {
+        connection_db::find_by_number(conn, content_of(app).get("related_approval_number"))?
+    } else {
+        connection_db::find_created_by(conn, &app.id)?
+    })
+}
+
 /// Whether the application is before the regulator: it was submitted. Until then it is
 /// the provider's draft, which nobody else sees.
 pub fn submitted(app: &Application) -> bool {
@@ -121,6 +139,40 @@ pub fn create_draft(
     now: NaiveDateTime,
 ) -> Result<Application, WorkflowError> {
     let content = contact_content(contact_name, contact_email);
+    create_draft_with_content(conn, actor, kind, &content, now)
+}
+
+/// Starts a renewal or modification of one of the organisation's connections, the form
+/// filled from the connection's current terms and naming its approval number. The start
+/// date and the declaration are left for the provider to give anew.
+pub fn create_draft_for_connection(
+    conn: &mut DbConn,
+    actor: &Actor,
+    kind: &str,
+    connection_id: &str,
+    contact: (&str, &str),
+    now: NaiveDateTime,
+) -> Result<Application, WorkflowError> {
+    let connection = crate::workflows::connections::find_own(conn, actor, connection_id)?;
+    if !Kind::parse(kind).is_some_and(Kind::needs_existing_approval) {
+        return Err(WorkflowError::Conflict("error-kind"));
+    }
+    if !matches!(connection.status.as_str(), "active" | "suspended") {
+        return Err(WorkflowError::Conflict("error-connection-not-changeable"));
+    }
+    let mut content: ApplicationContent =
+        serde_json::from_str(&connection.terms).unwrap_or_default();
+    for field in ["requested_start_date", "declared_by_name"] {
+        content.values.remove(field);
+    }
+    content.declaration_accepted = false;
+    content
+        .values
+        .extend(contact_content(contact.0, contact.1).values);
+    content.values.insert(
+        "related_approval_number".to_string(),
+        connection.approval_number.clone(),
+    );
     create_draft_with_content(conn, actor, kind, &content, now)
 }
 
@@ -143,8 +195,9 @@ pub fn create_draft_with_content(
     content: &ApplicationContent,
     now: NaiveDateTime,
 ) -> Result<Application, WorkflowError> {
-    let mut errors = content.check_draft();
     let kind = Kind::parse(kind);
+    let content = &content.for_kind(kind.unwrap_or(Kind::New));
+    let mut errors = content.check_draft();
     if kind.is_none() {
         errors.add("kind", "error-kind");
     }
@@ -209,7 +262,7 @@ pub fn update(
     write_tx(conn, |conn| {
         let app = find_own_for_update(conn, actor, id)?;
         let before = content_of(&app);
-        let content = &change(&before);
+        let content = &change(&before).for_kind(Kind::parse(&app.kind).unwrap_or(Kind::New));
         let errors = content.check_draft();
         if !errors.is_empty() {
             return Err(WorkflowError::Invalid(errors));
@@ -372,6 +425,7 @@ fn submission_problems_of(
     today: chrono::NaiveDate,
 ) -> Result<FieldErrors, WorkflowError> {
     let kind = Kind::parse(&app.kind).unwrap_or(Kind::New);
+    let content = &content.applicable(kind);
     let mut errors = content.check_submission(kind, today);
     if kind.needs_existing_approval() && errors.get("related_approval_number").is_none() {
         let changeable = crate::db::models::connection::find_by_number(
@@ -400,6 +454,25 @@ fn submission_problems_of(
         }
     }
     Ok(errors)
+}
+
+/// Drops the values of fields that do not apply to the application (an existing approval
+/// number on a new application, the voice fields of another type of link) from what is
+/// submitted; the draft kept them so that nothing typed was lost while it was edited.
+fn keep_applicable(
+    conn: &mut DbConn,
+    app: &Application,
+    now: NaiveDateTime,
+) -> Result<ApplicationContent, WorkflowError> {
+    let content = content_of(app);
+    let applicable = content.applicable(Kind::parse(&app.kind).unwrap_or(Kind::New));
+    if applicable != content {
+        let json_content = serde_json::to_string(&applicable).expect("content serialises");
+        if app_db::update_content(conn, &app.id, &EDITABLE, &json_content, now)? != 1 {
+            return Err(WorkflowError::Conflict("error-stale-state"));
+        }
+    }
+    Ok(applicable)
 }
 
 /// Keeps the submitted version and moves the clock: a new revision, the reference number
@@ -463,10 +536,10 @@ pub fn submit(
     let (now, today) = (clock.now(), clock.today_in_vientiane());
     write_tx(conn, |conn| {
         let app = find_own(conn, actor, id)?;
-        let content = content_of(&app);
         if status_of(&app)? != Status::Draft {
             return Err(WorkflowError::Conflict("error-wrong-state"));
         }
+        let content = keep_applicable(conn, &app, now)?;
         check_submission(conn, &app, &content, today)?;
         transition(conn, &app, Action::Submit, now)?;
         let revision = record_revision(
@@ -520,7 +593,7 @@ pub fn answer_and_resubmit(
         }
         let request =
             rfi_db::find_open(conn, id)?.ok_or(WorkflowError::Conflict("error-wrong-state"))?;
-        let content = content_of(&app);
+        let content = keep_applicable(conn, &app, now)?;
         check_submission(conn, &app, &content, today)?;
         if rfi_db::record_answer(conn, &request.id, &answer, actor.user_id()?, now)? != 1 {
             return Err(WorkflowError::Conflict("error-stale-state"));

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod certificates;
 pub mod committee;
 pub mod connections;
+pub mod dashboard;
 pub mod demo;
 pub mod notify;
 pub mod organisation_changes;

@@ -284,6 +284,19 @@ pub fn number_for_application(
         .optional()
 }
 
+/// The connection whose `approved` event names this application: the one its approval
+/// created, even after a later renewal or modification took over `application_id`.
+pub fn find_created_by(conn: &mut DbConn, application_id: &str) -> QueryResult<Option<Connection>> {
+    let details = serde_json::json!({ "application": application_id }).to_string();
+    connections::table
+        .inner_join(connection_events::table)
+        .filter(connection_events::kind.eq("approved"))
+        .filter(connection_events::details.eq(details))
+        .select(Connection::as_select())
+        .first(conn)
+        .optional()
+}
+
 pub fn list_by_organisation(
     conn: &mut DbConn,
     organisation_id: &str,
