@@ -484,6 +484,16 @@ async fn a_provider_and_the_committee_take_an_application_to_approval_in_a_brows
         "a field without a problem: {borders}"
     );
     p.screenshot("01-provider-form-problems").await;
+    // The voice fields show, without script, only while a voice interconnect is chosen.
+    let voice_shown = || async {
+        let shown = p.find("#f-caller_id_integrity").await.is_displayed().await;
+        p.check("seeing the voice field", shown).await
+    };
+    assert!(!voice_shown().await, "no type chosen yet");
+    p.choose("#f-connection_type", "voice_interconnect").await;
+    assert!(voice_shown().await, "a voice interconnect chosen");
+    p.choose("#f-connection_type", "ip_transit").await;
+    assert!(!voice_shown().await, "IP transit chosen");
     for (name, value) in &fields {
         let css = format!("#f-{name}");
         match *name {
