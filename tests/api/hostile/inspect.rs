@@ -274,7 +274,7 @@ fn html_shows(doc: &Html, expected: &str) -> bool {
     let expected = normalise(expected);
     doc.tree.nodes().any(|node| match node.value() {
         Node::Text(text) => normalise(text).contains(&expected),
-        Node::Element(el) => ["value", "title"].iter().any(|attr| {
+        Node::Element(el) => TEXT_ATTRIBUTES.iter().any(|attr| {
             el.attr(attr)
                 .is_some_and(|v| normalise(v).contains(&expected))
         }),
