@@ -11,14 +11,21 @@ pub enum MessageKind {
     NewApplication,
     InformationRequested,
     InformationAnswered,
+    ApplicationWithdrawn,
+    ApplicationDismissed,
     ReviewAssigned,
+    ReviewRecorded,
+    ReviewsComplete,
     VoteOpened,
+    DecisionReady,
     DecisionApproved,
     DecisionRejected,
     ShowCause,
+    ShowCauseAnswered,
     Suspension,
     Reinstatement,
     Revocation,
+    DisconnectionConfirmed,
     ExpiryReminder,
     Overdue,
     Invitation,
@@ -32,19 +39,26 @@ pub enum MessageKind {
 }
 
 impl MessageKind {
-    pub const ALL: [MessageKind; 22] = [
+    pub const ALL: [MessageKind; 29] = [
         MessageKind::SubmissionReceipt,
         MessageKind::NewApplication,
         MessageKind::InformationRequested,
         MessageKind::InformationAnswered,
+        MessageKind::ApplicationWithdrawn,
+        MessageKind::ApplicationDismissed,
         MessageKind::ReviewAssigned,
+        MessageKind::ReviewRecorded,
+        MessageKind::ReviewsComplete,
         MessageKind::VoteOpened,
+        MessageKind::DecisionReady,
         MessageKind::DecisionApproved,
         MessageKind::DecisionRejected,
         MessageKind::ShowCause,
+        MessageKind::ShowCauseAnswered,
         MessageKind::Suspension,
         MessageKind::Reinstatement,
         MessageKind::Revocation,
+        MessageKind::DisconnectionConfirmed,
         MessageKind::ExpiryReminder,
         MessageKind::Overdue,
         MessageKind::Invitation,
@@ -63,14 +77,21 @@ impl MessageKind {
             MessageKind::NewApplication => "new_application",
             MessageKind::InformationRequested => "information_requested",
             MessageKind::InformationAnswered => "information_answered",
+            MessageKind::ApplicationWithdrawn => "application_withdrawn",
+            MessageKind::ApplicationDismissed => "application_dismissed",
             MessageKind::ReviewAssigned => "review_assigned",
+            MessageKind::ReviewRecorded => "review_recorded",
+            MessageKind::ReviewsComplete => "reviews_complete",
             MessageKind::VoteOpened => "vote_opened",
+            MessageKind::DecisionReady => "decision_ready",
             MessageKind::DecisionApproved => "decision_approved",
             MessageKind::DecisionRejected => "decision_rejected",
             MessageKind::ShowCause => "show_cause",
+            MessageKind::ShowCauseAnswered => "show_cause_answered",
             MessageKind::Suspension => "suspension",
             MessageKind::Reinstatement => "reinstatement",
             MessageKind::Revocation => "revocation",
+            MessageKind::DisconnectionConfirmed => "disconnection_confirmed",
             MessageKind::ExpiryReminder => "expiry_reminder",
             MessageKind::Overdue => "overdue",
             MessageKind::Invitation => "invitation",
@@ -131,6 +152,12 @@ pub struct Params {
     /// Days before expiry, for reminders.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub days: Option<i64>,
+    /// How many of a set are done (reviews recorded, votes cast) …
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub done: Option<i64>,
+    /// … out of how many.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<i64>,
     /// A review area, as stored (`technical`, …).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub area: String,

@@ -62,11 +62,13 @@ impl MailView<'_> {
 
     /// The text for `key` with every fact of the message available as an argument:
     /// `reference`, `number`, `organisation`, `deadline`, `until`, `days`, `area`,
-    /// `inviter` and `count` (of listed items).
+    /// `inviter`, `count` (of listed items), `done` and `total`.
     pub fn say(&self, key: &str) -> String {
         let (deadline, until, days, area) =
             (self.date(), self.valid_until(), self.days(), self.area());
         let count = self.p.items.len().to_string();
+        let done = self.p.done.unwrap_or_default().to_string();
+        let total = self.p.total.unwrap_or_default().to_string();
         i18n::t_args(
             self.lang,
             key,
@@ -80,6 +82,8 @@ impl MailView<'_> {
                 ("area", &area),
                 ("inviter", &self.p.text),
                 ("count", &count),
+                ("done", &done),
+                ("total", &total),
             ],
         )
     }
@@ -190,14 +194,21 @@ email_templates! {
     NewApplication, new_application, "email/new_application/body.txt", "email/new_application/body.html";
     InformationRequested, information_requested, "email/information_requested/body.txt", "email/information_requested/body.html";
     InformationAnswered, information_answered, "email/information_answered/body.txt", "email/information_answered/body.html";
+    ApplicationWithdrawn, application_withdrawn, "email/application_withdrawn/body.txt", "email/application_withdrawn/body.html";
+    ApplicationDismissed, application_dismissed, "email/application_dismissed/body.txt", "email/application_dismissed/body.html";
     ReviewAssigned, review_assigned, "email/review_assigned/body.txt", "email/review_assigned/body.html";
+    ReviewRecorded, review_recorded, "email/review_recorded/body.txt", "email/review_recorded/body.html";
+    ReviewsComplete, reviews_complete, "email/reviews_complete/body.txt", "email/reviews_complete/body.html";
     VoteOpened, vote_opened, "email/vote_opened/body.txt", "email/vote_opened/body.html";
+    DecisionReady, decision_ready, "email/decision_ready/body.txt", "email/decision_ready/body.html";
     DecisionApproved, decision_approved, "email/decision_approved/body.txt", "email/decision_approved/body.html";
     DecisionRejected, decision_rejected, "email/decision_rejected/body.txt", "email/decision_rejected/body.html";
     ShowCause, show_cause, "email/show_cause/body.txt", "email/show_cause/body.html";
+    ShowCauseAnswered, show_cause_answered, "email/show_cause_answered/body.txt", "email/show_cause_answered/body.html";
     Suspension, suspension, "email/suspension/body.txt", "email/suspension/body.html";
     Reinstatement, reinstatement, "email/reinstatement/body.txt", "email/reinstatement/body.html";
     Revocation, revocation, "email/revocation/body.txt", "email/revocation/body.html";
+    DisconnectionConfirmed, disconnection_confirmed, "email/disconnection_confirmed/body.txt", "email/disconnection_confirmed/body.html";
     ExpiryReminder, expiry_reminder, "email/expiry_reminder/body.txt", "email/expiry_reminder/body.html";
     Overdue, overdue, "email/overdue/body.txt", "email/overdue/body.html";
     Invitation, invitation, "email/invitation/body.txt", "email/invitation/body.html";
@@ -296,6 +307,8 @@ mod tests {
                 .and_then(|d| d.and_hms_opt(10, 0, 0)),
             valid_until: chrono::NaiveDate::from_ymd_opt(2028, 1, 1),
             days: Some(30),
+            done: Some(2),
+            total: Some(3),
             area: "legal".into(),
             token: "t1".into(),
             items: vec![Item {

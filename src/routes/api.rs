@@ -340,9 +340,10 @@ pub async fn withdraw_application(
     path: web::Path<String>,
 ) -> Result<web::Json<ApplicationDetail>, AppError> {
     let (actor, id, now) = (caller.actor(), path.into_inner(), state.clock.now());
+    let rules = state.settings.rules.clone();
     Ok(web::Json(
         read(&state, move |conn| {
-            apps::withdraw(conn, &actor, &id, now)?;
+            apps::withdraw(conn, &actor, &id, now, &rules)?;
             detail_of(conn, &actor, &id)
         })
         .await?,

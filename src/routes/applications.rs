@@ -605,9 +605,9 @@ pub async fn withdraw(
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let actor = actor(&auth.user, &req);
-    let (work_id, now) = (id.clone(), state.clock.now());
+    let (work_id, now, rules) = (id.clone(), state.clock.now(), state.settings.rules.clone());
     read(&state, move |conn| {
-        apps::withdraw(conn, &actor, &work_id, now)
+        apps::withdraw(conn, &actor, &work_id, now, &rules)
     })
     .await?;
     Ok(redirect_with_flash(

@@ -415,6 +415,7 @@ form_action!(
                 conditions: f.get("conditions"),
             },
             state.clock.now(),
+            &state.settings.rules,
         )
     }
 );
@@ -424,7 +425,14 @@ form_action!(
     policy::CommitteeMember,
     act("recuse", "flash-recused"),
     |conn, actor, id, state, f| {
-        committee::declare_conflict(conn, actor, id, &f.get("reason"), state.clock.now())
+        committee::declare_conflict(
+            conn,
+            actor,
+            id,
+            &f.get("reason"),
+            state.clock.now(),
+            &state.settings.rules,
+        )
     }
 );
 
@@ -440,6 +448,7 @@ form_action!(
             &f.get("choice"),
             &f.get("reason"),
             state.clock.now(),
+            &state.settings.rules,
         )
     }
 );

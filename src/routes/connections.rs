@@ -303,7 +303,14 @@ form_action!(
     policy::Provider,
     act(false, "flash-show-cause-answered"),
     |conn, actor, id, state, f| {
-        flows::answer_show_cause(conn, actor, id, &f.get("answer"), state.clock.now())
+        flows::answer_show_cause(
+            conn,
+            actor,
+            id,
+            &f.get("answer"),
+            state.clock.now(),
+            &state.settings.rules,
+        )
     }
 );
 
@@ -312,7 +319,14 @@ form_action!(
     policy::Provider,
     act(false, "flash-disconnection-confirmed"),
     |conn, actor, id, state, f| {
-        flows::confirm_disconnection(conn, actor, id, &f.get("evidence"), state.clock.now())
+        flows::confirm_disconnection(
+            conn,
+            actor,
+            id,
+            &f.get("evidence"),
+            state.clock.now(),
+            &state.settings.rules,
+        )
     }
 );
 

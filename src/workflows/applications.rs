@@ -617,12 +617,15 @@ pub fn answer_and_resubmit(
     })
 }
 
-/// Withdraws an application at any point before the decision.
+/// Withdraws an application at any point before the decision. Once it was submitted, the
+/// secretariat is told, and so are those who had it in hand: its assigned reviewers and,
+/// during the vote, the voting committee.
 pub fn withdraw(
     conn: &mut DbConn,
     actor: &Actor,
     id: &str,
     now: NaiveDateTime,
+    rules: &WorkflowRules,
 ) -> Result<Application, WorkflowError> {
     write_tx(conn, |conn| {
         let app = find_own(conn, actor, id)?;
@@ -637,6 +640,16 @@ pub fn withdraw(
             Some(json!({ "status": from.as_str() })),
             None,
         )?;
+        if submitted(&app) {
+            let mut to = notify::secretariat(conn, rules)?;
+            to.extend(notify::assigned_reviewers(conn, id)?);
+            if from == Status::Voting {
+                to.extend(notify::voting_members(conn, id)?);
+            }
+            let to = notify::except_actor(to, actor);
+            let params = notify::application_params(conn, &app, true)?;
+            notify::enqueue(conn, MessageKind::ApplicationWithdrawn, &to, &params, now)?;
+        }
         find(conn, id)
     })
 }
@@ -732,11 +745,13 @@ pub fn mark_complete(
     })
 }
 
-/// Dismisses applications whose information request passed its deadline unanswered.
-/// Safe to run at any time and more than once: each request lapses once.
+/// Dismisses applications whose information request passed its deadline unanswered, and
+/// tells the provider's people and the secretariat. Safe to run at any time and more than
+/// once: each request lapses once.
 pub fn lapse_unanswered_requests(
     conn: &mut DbConn,
     now: NaiveDateTime,
+    rules: &WorkflowRules,
 ) -> Result<usize, WorkflowError> {
     let actor = Actor::system("scheduler");
     let overdue = rfi_db::list_past_deadline(conn, now)?;
@@ -762,6 +777,19 @@ pub fn lapse_unanswered_requests(
                     json!({ "information_request": request.id, "deadline": request.deadline_at.to_string() }),
                 ),
             )?;
+            let deadline = Some(request.deadline_at);
+            let to = notify::application_contacts(conn, &app)?;
+            let params = Params {
+                date: deadline,
+                ..notify::application_params(conn, &app, false)?
+            };
+            notify::enqueue(conn, MessageKind::ApplicationDismissed, &to, &params, now)?;
+            let to = notify::secretariat(conn, rules)?;
+            let params = Params {
+                date: deadline,
+                ..notify::application_params(conn, &app, true)?
+            };
+            notify::enqueue(conn, MessageKind::ApplicationDismissed, &to, &params, now)?;
             Ok(true)
         })?;
         dismissed += usize::from(done);

@@ -7,6 +7,7 @@ use serde_json::json;
 use crate::config::WorkflowRules;
 use crate::db::models::application::{self as app_db, Application, DecisionChanges};
 use crate::db::models::committee::{self as committee_db, NewAssignment, Recusal, Vote};
+use crate::db::models::connection as connection_db;
 use crate::db::models::user as user_db;
 use crate::db::{DbConn, new_id, write_tx};
 use crate::domain::application::{Action, Status};
@@ -121,13 +122,15 @@ pub struct ReviewInput {
     pub conditions: String,
 }
 
-/// A reviewer still on the committee records a recommendation on their own assignment.
+/// A reviewer still on the committee records a recommendation on their own assignment;
+/// the secretariat is told how many reviews are in.
 pub fn record_review(
     conn: &mut DbConn,
     actor: &Actor,
     id: &str,
     input: &ReviewInput,
     now: NaiveDateTime,
+    rules: &WorkflowRules,
 ) -> Result<Application, WorkflowError> {
     let assignment_id = input.assignment_id.as_str();
     let mut errors = FieldErrors::new();
@@ -175,8 +178,76 @@ pub fn record_review(
             None,
             Some(json!({ "assignment": assignment_id, "recommendation": recommendation.as_str() })),
         )?;
+        tell_secretariat_of_reviews(conn, actor, &app, Some(&assignment.domain), rules, now)?;
         find(conn, id)
     })
+}
+
+/// Tells the secretariat how many of the application's reviews are in after one was
+/// recorded (in `area`) or given up by recusal (`None`), and, once none is pending, that
+/// the vote can be opened. A recusal that leaves reviews pending tells no one.
+fn tell_secretariat_of_reviews(
+    conn: &mut DbConn,
+    actor: &Actor,
+    app: &Application,
+    area: Option<&str>,
+    rules: &WorkflowRules,
+    now: NaiveDateTime,
+) -> Result<(), WorkflowError> {
+    let assignments = committee_db::list_assignments(conn, &app.id)?;
+    let pending = assignments
+        .iter()
+        .filter(|(a, _)| a.completed_at.is_none())
+        .count();
+    let done = assignments
+        .iter()
+        .filter(|(a, _)| {
+            a.recommendation
+                .as_deref()
+                .and_then(Recommendation::parse)
+                .is_some()
+        })
+        .count();
+    let kind = match (pending, area) {
+        (0, _) if done > 0 => MessageKind::ReviewsComplete,
+        (_, Some(_)) => MessageKind::ReviewRecorded,
+        _ => return Ok(()),
+    };
+    let to = notify::except_actor(notify::secretariat(conn, rules)?, actor);
+    let params = Params {
+        area: area.unwrap_or_default().to_string(),
+        done: Some(done as i64),
+        total: Some((done + pending) as i64),
+        ..notify::application_params(conn, app, true)?
+    };
+    notify::enqueue(conn, kind, &to, &params, now)?;
+    Ok(())
+}
+
+/// Tells the chairs not recused from the application, once, that the vote reached its
+/// quorum and the decision can be signed.
+fn tell_chairs_when_decidable(
+    conn: &mut DbConn,
+    actor: &Actor,
+    app: &Application,
+    rules: &WorkflowRules,
+    now: NaiveDateTime,
+) -> Result<(), WorkflowError> {
+    let (eligible, choices, result) = current_tally(conn, &app.id, rules)?;
+    if matches!(result, Tally::NoQuorum { .. })
+        || !connection_db::claim_mark(conn, "decision_ready", &app.id, now)?
+    {
+        return Ok(());
+    }
+    let chairs = notify::chairs(conn)?;
+    let to = notify::except_actor(notify::not_recused(conn, &app.id, chairs)?, actor);
+    let params = Params {
+        done: Some(choices.len() as i64),
+        total: Some(eligible as i64),
+        ..notify::application_params(conn, app, true)?
+    };
+    notify::enqueue(conn, MessageKind::DecisionReady, &to, &params, now)?;
+    Ok(())
 }
 
 /// The secretariat withdraws the open review of a reviewer who has left the committee
@@ -221,13 +292,15 @@ pub fn withdraw_assignment(
 }
 
 /// A committee member declares a conflict of interest: they are recused from reviewing
-/// and voting on this application.
+/// and voting on this application. If that leaves no review pending, the secretariat is
+/// told the vote can be opened; if it brings the vote to its quorum, the chair is told.
 pub fn declare_conflict(
     conn: &mut DbConn,
     actor: &Actor,
     id: &str,
     reason: &str,
     now: NaiveDateTime,
+    rules: &WorkflowRules,
 ) -> Result<Application, WorkflowError> {
     let mut errors = FieldErrors::new();
     let reason = errors.text("reason", reason, true, 2000);
@@ -237,7 +310,8 @@ pub fn declare_conflict(
     let result = write_tx(conn, |conn| {
         let member = committee_member(conn, actor)?;
         let app = find(conn, id)?;
-        if !matches!(status_of(&app)?, Status::InReview | Status::Voting) {
+        let status = status_of(&app)?;
+        if !matches!(status, Status::InReview | Status::Voting) {
             return Err(WorkflowError::Conflict("error-wrong-state"));
         }
         if committee_db::list_votes(conn, id)?
@@ -255,7 +329,7 @@ pub fn declare_conflict(
                 declared_at: now,
             },
         )?;
-        committee_db::recuse_assignments(conn, id, &member.id, now)?;
+        let reviews_given_up = committee_db::recuse_assignments(conn, id, &member.id, now)?;
         record(
             conn,
             actor,
@@ -264,6 +338,11 @@ pub fn declare_conflict(
             None,
             Some(json!({ "member": member.id })),
         )?;
+        if status == Status::Voting {
+            tell_chairs_when_decidable(conn, actor, &app, rules, now)?;
+        } else if reviews_given_up > 0 {
+            tell_secretariat_of_reviews(conn, actor, &app, None, rules, now)?;
+        }
         find(conn, id)
     });
     match result {
@@ -305,7 +384,8 @@ pub fn open_vote(
     })
 }
 
-/// A committee member who is not recused casts one vote with a reason.
+/// A committee member who is not recused casts one vote with a reason. The vote that
+/// brings the quorum tells the chair the decision can be signed.
 pub fn cast_vote(
     conn: &mut DbConn,
     actor: &Actor,
@@ -313,6 +393,7 @@ pub fn cast_vote(
     choice: &str,
     reason: &str,
     now: NaiveDateTime,
+    rules: &WorkflowRules,
 ) -> Result<Application, WorkflowError> {
     let mut errors = FieldErrors::new();
     let choice = Choice::parse(choice);
@@ -352,6 +433,7 @@ pub fn cast_vote(
             None,
             Some(json!({ "choice": choice.as_str() })),
         )?;
+        tell_chairs_when_decidable(conn, actor, &app, rules, now)?;
         find(conn, id)
     });
     match result {

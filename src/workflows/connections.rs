@@ -7,6 +7,7 @@ use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
+use crate::config::WorkflowRules;
 use crate::db::audit::{self, AuditEntry};
 use crate::db::models::application::Application;
 use crate::db::models::connection::{
@@ -469,13 +470,15 @@ fn late_answer(field: &'static str) -> WorkflowError {
 }
 
 /// The provider answers the notice, by its deadline: after it the answer is refused, since
-/// the chair may by then revoke on the record of a notice left unanswered.
+/// the chair may by then revoke on the record of a notice left unanswered. The chair, who
+/// decides the case, and the secretariat are told.
 pub fn answer_show_cause(
     conn: &mut DbConn,
     actor: &Actor,
     id: &str,
     answer: &str,
     now: NaiveDateTime,
+    rules: &WorkflowRules,
 ) -> Result<Connection, WorkflowError> {
     let answer = required_text("answer", answer)?;
     write_tx(conn, |conn| {
@@ -504,6 +507,14 @@ pub fn answer_show_cause(
             &connection,
             json!({ "case": case.id }),
         )?;
+        let mut to = notify::chairs(conn)?;
+        to.extend(notify::secretariat(conn, rules)?);
+        let params = Params {
+            text: answer.clone(),
+            ..notify::committee_connection_params(conn, &connection)?
+        };
+        let to = notify::except_actor(to, actor);
+        notify::enqueue(conn, MessageKind::ShowCauseAnswered, &to, &params, now)?;
         find(conn, id)
     })
 }
@@ -596,13 +607,15 @@ pub fn decide_show_cause(
     })
 }
 
-/// The provider confirms the revoked link is disconnected, with evidence.
+/// The provider confirms the revoked link is disconnected, with evidence; the secretariat,
+/// who must verify it, is told.
 pub fn confirm_disconnection(
     conn: &mut DbConn,
     actor: &Actor,
     id: &str,
     evidence: &str,
     now: NaiveDateTime,
+    rules: &WorkflowRules,
 ) -> Result<Connection, WorkflowError> {
     let evidence = required_text("evidence", evidence)?;
     write_tx(conn, |conn| {
@@ -626,6 +639,12 @@ pub fn confirm_disconnection(
             &connection,
             json!({ "confirmed": true }),
         )?;
+        let to = notify::except_actor(notify::secretariat(conn, rules)?, actor);
+        let params = Params {
+            text: evidence.clone(),
+            ..notify::committee_connection_params(conn, &connection)?
+        };
+        notify::enqueue(conn, MessageKind::DisconnectionConfirmed, &to, &params, now)?;
         find(conn, id)
     })
 }

@@ -458,7 +458,7 @@ fn seed_connections(
             comments: "Technically sound; routing and records as described.".into(),
             conditions: String::new(),
         };
-        committee::record_review(conn, &reviewer, &app.id, &review, clock.now())?;
+        committee::record_review(conn, &reviewer, &app.id, &review, clock.now(), &DEMO_RULES)?;
         committee::open_vote(conn, &secretariat, &app.id, clock.now())?;
         for voter in &voters {
             committee::cast_vote(
@@ -468,6 +468,7 @@ fn seed_connections(
                 "approve",
                 "Meets Notice No. 258",
                 clock.now(),
+                &DEMO_RULES,
             )?;
         }
         clock.advance(TimeDelta::days(3));
@@ -535,6 +536,7 @@ fn seed_connections(
         revoked,
         "The customer was disconnected; we dispute the volumes.",
         now - TimeDelta::days(40),
+        &DEMO_RULES,
     )?;
     connections::decide_show_cause(
         conn,
@@ -551,6 +553,7 @@ fn seed_connections(
         revoked,
         "Cross-connect removed at the border POP.",
         now - TimeDelta::days(20),
+        &DEMO_RULES,
     )?;
     connections::verify_disconnection(conn, &secretariat, revoked, now - TimeDelta::days(18))?;
     // The three-month approval has run out: the scheduler expires it (and sends reminders).

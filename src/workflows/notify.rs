@@ -7,12 +7,13 @@ use serde_json::json;
 
 use crate::config::WorkflowRules;
 use crate::db::models::application::{self as app_db, Application};
-use crate::db::models::connection as connection_db;
+use crate::db::models::connection::{self as connection_db, Connection};
 use crate::db::models::outbox::{self as outbox_db, OutboxMessage};
 use crate::db::models::user::{self as user_db, User};
 use crate::db::models::{committee as committee_db, organisation as organisation_db};
 use crate::db::{DbConn, new_id, write_tx};
 use crate::domain::application::Status;
+use crate::domain::committee::Recommendation;
 use crate::domain::language::Lang;
 use crate::domain::notification::{Item, MessageKind, Params};
 use crate::domain::role::Role;
@@ -161,15 +162,65 @@ pub fn voting_members(
     conn: &mut DbConn,
     application_id: &str,
 ) -> diesel::QueryResult<Vec<Recipient>> {
+    let members = user_db::list_active_committee(conn)?
+        .iter()
+        .map(Recipient::from)
+        .collect();
+    not_recused(conn, application_id, members)
+}
+
+/// The active committee chairs, who sign the committee's decisions and decide show-cause
+/// cases.
+pub fn chairs(conn: &mut DbConn) -> diesel::QueryResult<Vec<Recipient>> {
+    Ok(
+        user_db::list_active_with_roles(conn, &[Role::Chair.as_str()], None)?
+            .iter()
+            .map(Recipient::from)
+            .collect(),
+    )
+}
+
+/// The active reviewers who hold a review of the application, open or recorded (not one
+/// withdrawn or given up by recusal).
+pub fn assigned_reviewers(
+    conn: &mut DbConn,
+    application_id: &str,
+) -> diesel::QueryResult<Vec<Recipient>> {
+    let mut reviewers = Vec::new();
+    for (assignment, _) in committee_db::list_assignments(conn, application_id)? {
+        let in_hand = assignment
+            .recommendation
+            .as_deref()
+            .is_none_or(|r| Recommendation::parse(r).is_some());
+        if in_hand {
+            reviewers.extend(user(conn, &assignment.reviewer_id)?);
+        }
+    }
+    not_recused(conn, application_id, reviewers)
+}
+
+/// `recipients` less the members recused from the application.
+pub fn not_recused(
+    conn: &mut DbConn,
+    application_id: &str,
+    recipients: Vec<Recipient>,
+) -> diesel::QueryResult<Vec<Recipient>> {
     let recused: Vec<String> = committee_db::list_recusals(conn, application_id)?
         .into_iter()
         .map(|(r, _)| r.user_id)
         .collect();
-    Ok(user_db::list_active_committee(conn)?
-        .iter()
-        .filter(|u| !recused.contains(&u.id))
-        .map(Recipient::from)
+    Ok(recipients
+        .into_iter()
+        .filter(|r| r.user_id.as_ref().is_none_or(|id| !recused.contains(id)))
         .collect())
+}
+
+/// `recipients` less the person acting: nobody is told of their own act.
+pub fn except_actor(recipients: Vec<Recipient>, actor: &Actor) -> Vec<Recipient> {
+    recipients
+        .into_iter()
+        .filter(|r| actor.id.is_none() || r.user_id != actor.id)
+        .collect()
 }
 
 /// One user, if active.
@@ -181,6 +232,16 @@ pub fn user(conn: &mut DbConn, user_id: &str) -> diesel::QueryResult<Vec<Recipie
         .collect())
 }
 
+/// The organisation's legal names, English and Lao.
+fn organisation_names(
+    conn: &mut DbConn,
+    organisation_id: &str,
+) -> diesel::QueryResult<(String, String)> {
+    Ok(organisation_db::find(conn, organisation_id)?
+        .map(|o| (o.name_en, o.name_lo))
+        .unwrap_or_default())
+}
+
 /// The facts every message about an application carries: its reference, its
 /// organisation, and the page to open (the provider's or the committee's).
 pub fn application_params(
@@ -188,7 +249,7 @@ pub fn application_params(
     app: &Application,
     committee_page: bool,
 ) -> diesel::QueryResult<Params> {
-    let organisation = organisation_db::find(conn, &app.organisation_id)?;
+    let (organisation_en, organisation_lo) = organisation_names(conn, &app.organisation_id)?;
     Ok(Params {
         path: if committee_page {
             format!("/committee/applications/{}", app.id)
@@ -196,11 +257,8 @@ pub fn application_params(
             format!("/applications/{}", app.id)
         },
         reference: app.reference.clone().unwrap_or_default(),
-        organisation_en: organisation
-            .as_ref()
-            .map(|o| o.name_en.clone())
-            .unwrap_or_default(),
-        organisation_lo: organisation.map(|o| o.name_lo).unwrap_or_default(),
+        organisation_en,
+        organisation_lo,
         ..Params::default()
     })
 }
@@ -212,6 +270,22 @@ pub fn connection_params(number: &str, connection_id: &str) -> Params {
         reference: number.to_string(),
         ..Params::default()
     }
+}
+
+/// The facts of a message to the committee's staff about a connection: its number, its
+/// provider, and the committee's page of it.
+pub fn committee_connection_params(
+    conn: &mut DbConn,
+    connection: &Connection,
+) -> diesel::QueryResult<Params> {
+    let (organisation_en, organisation_lo) = organisation_names(conn, &connection.organisation_id)?;
+    Ok(Params {
+        path: format!("/committee/connections/{}", connection.id),
+        reference: connection.approval_number.clone(),
+        organisation_en,
+        organisation_lo,
+        ..Params::default()
+    })
 }
 
 /// The hour (Vientiane time) from which the day's digests and overdue reminders go out.

@@ -89,7 +89,7 @@ fn run_leased(
     if !connection_db::acquire_lease(&mut conn, holder, now, now + lease)? {
         return Ok(RunReport::default());
     }
-    let dismissed = applications::lapse_unanswered_requests(&mut conn, now)?;
+    let dismissed = applications::lapse_unanswered_requests(&mut conn, now, rules)?;
     let connections = connections::run_scheduled(&mut conn, now, clock.today_in_vientiane())?;
     let digests = notify::send_digests(&mut conn, now, clock.local_now())?;
     let overdue_reminder = notify::remind_overdue(&mut conn, rules, now, clock.local_now())?;

@@ -15,11 +15,11 @@ use crate::helpers::{TestApp, TestUser};
 use crate::smtp_sink::{Received, Reply, SmtpSink};
 use crate::workflow_helpers::{Cast, Member};
 
-const SECRETARIAT: &str = "secretariat@regulator.example.la";
+pub(crate) const SECRETARIAT: &str = "secretariat@regulator.example.la";
 const WAIT: Duration = Duration::from_secs(20);
 
 /// An app that sends mail to `sink`, with the secretariat's shared address in English.
-async fn app_with_mail(sink: &SmtpSink, extra: &[(&str, &str)]) -> TestApp {
+pub(crate) async fn app_with_mail(sink: &SmtpSink, extra: &[(&str, &str)]) -> TestApp {
     let url = sink.url();
     let mut settings = vec![
         ("SMTP_URL", url.as_str()),
@@ -31,7 +31,7 @@ async fn app_with_mail(sink: &SmtpSink, extra: &[(&str, &str)]) -> TestApp {
 }
 
 /// Delivers everything due and returns what the server accepted in this call.
-async fn deliver(app: &TestApp, sink: &SmtpSink) -> Vec<Received> {
+pub(crate) async fn deliver(app: &TestApp, sink: &SmtpSink) -> Vec<Received> {
     let before = sink.received().len();
     while app.deliver_mail().await.claimed > 0 {}
     sink.received().split_off(before)
@@ -50,7 +50,7 @@ fn outbox(app: &TestApp) -> Vec<OutboxMessage> {
 }
 
 /// Recipient address → subject of each message.
-fn by_recipient(messages: &[Received]) -> BTreeMap<String, String> {
+pub(crate) fn by_recipient(messages: &[Received]) -> BTreeMap<String, String> {
     let mut map = BTreeMap::new();
     for m in messages {
         for to in &m.to {
@@ -63,26 +63,26 @@ fn by_recipient(messages: &[Received]) -> BTreeMap<String, String> {
     map
 }
 
-fn recipients(messages: &[Received]) -> BTreeSet<String> {
+pub(crate) fn recipients(messages: &[Received]) -> BTreeSet<String> {
     messages.iter().flat_map(|m| m.to.iter().cloned()).collect()
 }
 
-fn set(addresses: &[&str]) -> BTreeSet<String> {
+pub(crate) fn set(addresses: &[&str]) -> BTreeSet<String> {
     addresses.iter().map(|a| a.to_string()).collect()
 }
 
-fn message_to<'a>(messages: &'a [Received], address: &str) -> &'a Received {
+pub(crate) fn message_to<'a>(messages: &'a [Received], address: &str) -> &'a Received {
     messages
         .iter()
         .find(|m| m.to.iter().any(|t| t == address))
         .unwrap_or_else(|| panic!("no message to {address}"))
 }
 
-fn is_lao(text: &str) -> bool {
+pub(crate) fn is_lao(text: &str) -> bool {
     text.chars().any(|c| ('\u{0E80}'..='\u{0EFF}').contains(&c))
 }
 
-fn set_language(app: &TestApp, user: &TestUser, lang: &str) {
+pub(crate) fn set_language(app: &TestApp, user: &TestUser, lang: &str) {
     app.execute(&format!(
         "UPDATE users SET language = '{lang}' WHERE id = '{}'",
         user.id
@@ -90,7 +90,7 @@ fn set_language(app: &TestApp, user: &TestUser, lang: &str) {
 }
 
 /// The link in a message that points into the application at `path_prefix`.
-fn link_to(app: &TestApp, message: &Received, path_prefix: &str) -> String {
+pub(crate) fn link_to(app: &TestApp, message: &Received, path_prefix: &str) -> String {
     let wanted = app.url(path_prefix);
     message
         .links()
@@ -99,13 +99,13 @@ fn link_to(app: &TestApp, message: &Received, path_prefix: &str) -> String {
         .unwrap_or_else(|| panic!("no link to {wanted} in {}", message.text()))
 }
 
-async fn opens(member: &Member, link: &str) -> bool {
+pub(crate) async fn opens(member: &Member, link: &str) -> bool {
     let path = link.trim_start_matches(&member.browser.address);
     member.browser.get(path).await.status() == StatusCode::OK
 }
 
 /// The organisation of a provider user, and a colleague there who reads Lao.
-fn colleague_of(app: &TestApp, provider: &TestUser) -> TestUser {
+pub(crate) fn colleague_of(app: &TestApp, provider: &TestUser) -> TestUser {
     let org_id = user_db::find(&mut app.conn(), &provider.id)
         .unwrap()
         .unwrap()
@@ -249,6 +249,8 @@ async fn application_events_reach_the_right_people_in_their_language() {
             ],
         )
         .await;
+    let sent = deliver(&app, &sink).await;
+    assert_eq!(recipients(&sent), set(&[SECRETARIAT]), "the reviews are in");
     cast.secretariat
         .act(&format!("{case}/open-vote"), &[])
         .await;
@@ -263,6 +265,12 @@ async fn application_events_reach_the_right_people_in_their_language() {
     for voter in cast.voters() {
         voter.vote(&id, "approve", "ok").await;
     }
+    let sent = deliver(&app, &sink).await;
+    assert_eq!(
+        recipients(&sent),
+        set(&[&cast.chair.user.email]),
+        "the decision can be signed"
+    );
     cast.chair
         .act(
             &format!("{case}/decide"),
@@ -458,6 +466,12 @@ async fn connection_events_reminders_and_digests() {
             &[("answer", "It is not resale.")],
         )
         .await;
+    let sent = deliver(&app, &sink).await;
+    assert_eq!(
+        recipients(&sent),
+        set(&[&cast.chair.user.email, SECRETARIAT]),
+        "the chair decides the answered case"
+    );
     cast.chair
         .act(
             &format!("{committee}/decide"),

@@ -21,6 +21,7 @@ mod language;
 mod load;
 mod mail;
 mod metrics;
+mod notices;
 mod organisation;
 mod passwords;
 mod provider;

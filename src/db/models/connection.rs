@@ -572,8 +572,9 @@ pub fn record_show_cause_outcome(
     .execute(conn)
 }
 
-/// Claims a piece of scheduled work; `false` if it was already done. Runs in a savepoint
-/// so a duplicate does not abort the caller's transaction on PostgreSQL.
+/// Claims a piece of work done once (a scheduled job's, or a notice sent only the first
+/// time something becomes true); `false` if it was already done. Runs in a savepoint so a
+/// duplicate does not abort the caller's transaction on PostgreSQL.
 pub fn claim_mark(
     conn: &mut DbConn,
     job: &str,
