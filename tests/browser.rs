@@ -689,9 +689,9 @@ async fn a_provider_and_the_committee_take_an_application_to_approval_in_a_brows
     let c = members.last().expect("the chair");
     let conditions = "Keep lawful-interception records in Laos";
     let legal_basis = "Notice No. 258, article 5";
-    c.fill("#f-decide-conditions", conditions).await;
-    c.fill("#f-decide-legal_basis", legal_basis).await;
-    c.fill("#f-validity_months", "60").await;
+    c.fill("#f-decide-approve-conditions", conditions).await;
+    c.fill("#f-decide-approve-legal_basis", legal_basis).await;
+    c.fill("#f-decide-approve-validity_months", "60").await;
     c.act(&format!(
         "form[action=\"{case}/decide\"] button[type=submit]"
     ))
@@ -769,10 +769,11 @@ async fn a_provider_and_the_committee_take_an_application_to_approval_in_a_brows
     c.goto(&committee).await;
     c.fill("#f-reason", "Interference with a neighbouring link")
         .await;
-    c.act(&format!(
-        "form[action=\"{committee}/suspend\"] button[type=submit]"
-    ))
-    .await;
+    let suspend = format!("form[action=\"{committee}/suspend\"] button[type=submit]");
+    c.submit(&suspend).await;
+    c.find("section.confirm").await;
+    c.screenshot("11-confirm-suspension").await;
+    c.act(&suspend).await;
     p.goto(&certificate).await;
     let band = p.text(".certificate-void-band").await;
     assert!(band.contains("SUSPENDED since"), "{band}");

@@ -167,6 +167,18 @@ impl Action {
     }
 }
 
+/// Whether the provider may remove a file it attached: while it may still change the
+/// application, and only a file added since the last version it submitted. The files of
+/// a submitted version stay on record, for the committee that read them.
+pub fn file_removable(
+    status: Status,
+    uploaded_at: chrono::NaiveDateTime,
+    last_submitted: Option<chrono::NaiveDateTime>,
+) -> bool {
+    matches!(status, Status::Draft | Status::InfoRequested)
+        && last_submitted.is_none_or(|submitted| uploaded_at > submitted)
+}
+
 impl fmt::Display for Status {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

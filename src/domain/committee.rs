@@ -71,6 +71,22 @@ impl Choice {
     }
 }
 
+/// Where the reviews of an application stand: how many were assigned, how many are
+/// closed (recorded, recused or withdrawn), and how many carry a recommendation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ReviewProgress {
+    pub assigned: usize,
+    pub closed: usize,
+    pub recommended: usize,
+}
+
+impl ReviewProgress {
+    /// The vote opens once every assigned review is closed and at least one recommends.
+    pub fn vote_may_open(self) -> bool {
+        self.closed == self.assigned && self.recommended > 0
+    }
+}
+
 /// How many must take part for a vote to count.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct QuorumRule {
@@ -255,6 +271,19 @@ mod tests {
             tally(6, &[Y, Y, Y], two_thirds),
             Tally::NoQuorum { needed: 4, .. }
         ));
+    }
+
+    #[test]
+    fn the_vote_waits_for_every_review_and_one_recommendation() {
+        let progress = |assigned, closed, recommended| ReviewProgress {
+            assigned,
+            closed,
+            recommended,
+        };
+        assert!(progress(3, 3, 1).vote_may_open());
+        assert!(!progress(3, 1, 1).vote_may_open());
+        assert!(!progress(2, 2, 0).vote_may_open());
+        assert!(!progress(0, 0, 0).vote_may_open());
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! A connection's life in the registry: its states, the moves between them, its approval
 //! number, and the dates that drive reminders and expiry.
 
-use chrono::{Months, NaiveDate};
+use chrono::{Months, NaiveDate, NaiveDateTime};
 
 /// Where a connection stands. Stored as `as_str()`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -81,6 +81,16 @@ impl ConnectionAction {
     ];
 }
 
+/// Whether the chair may revoke on an open show-cause case: once the provider has answered
+/// or the answer period has ended. Closing the case without revocation needs no wait.
+pub fn revocation_may_be_decided(
+    answered: bool,
+    response_deadline: NaiveDateTime,
+    now: NaiveDateTime,
+) -> bool {
+    answered || now >= response_deadline
+}
+
 /// `IC-YYYY-NNNNN`.
 pub fn approval_number(year: i32, number: i64) -> String {
     format!("IC-{year}-{number:05}")
@@ -137,6 +147,18 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn revocation_waits_for_the_answer_or_the_deadline() {
+        let deadline = NaiveDate::from_ymd_opt(2027, 1, 10)
+            .unwrap()
+            .and_hms_opt(12, 0, 0)
+            .unwrap();
+        let before = deadline - chrono::TimeDelta::minutes(1);
+        assert!(!revocation_may_be_decided(false, deadline, before));
+        assert!(revocation_may_be_decided(true, deadline, before));
+        assert!(revocation_may_be_decided(false, deadline, deadline));
     }
 
     #[test]

@@ -3,26 +3,29 @@
 
 use actix_web::{HttpRequest, HttpResponse, Responder, web};
 
-use crate::auth::extract::{CsrfForm, NoFields, verify_csrf};
+use std::collections::BTreeMap;
+
+use crate::auth::extract::{CsrfForm, verify_csrf};
 use crate::auth::{Authorized, policy};
 use crate::db::audit;
+use crate::db::models::application as app_db;
 use crate::db::models::attachment as attachment_db;
 use crate::db::models::information_request as rfi_db;
-use crate::domain::application::Status;
+use crate::domain::application::{Action, Status};
 use crate::domain::application_form::{ApplicationContent, FIELDS};
 use crate::domain::validation::FieldErrors;
 use crate::error::AppError;
 use crate::routes::{
-    MultipartLimits, Upload, actor, file_response, invalid, may_read_files, read, read_multipart,
-    read_upload, redirect_with_flash, run,
+    Attempt, FieldsForm, MultipartLimits, Upload, actor, confirmed, file_response, invalid,
+    may_read_files, read, read_multipart, read_upload, redirect_with_flash, run, shown_again,
 };
 use crate::startup::AppState;
-use crate::views::PageCtx;
 use crate::views::applications::kind_of;
 use crate::views::applications::{
-    ApplicationFormPage, ApplicationPage, ApplicationSummary, ApplicationsPage, AttachmentRow,
-    DecisionView, RequestView, form_sections, read_sections, timeline,
+    ApplicationFormPage, ApplicationPage, ApplicationSummary, ApplicationsPage, DecisionView,
+    RequestView, attachment_rows, form_sections, read_sections, timeline,
 };
+use crate::views::{ConfirmPage, PageCtx, Refusal};
 use crate::workflows::applications::{self as apps, ATTACHMENT_KINDS, EDITABLE, content_of};
 use crate::workflows::{Actor, WorkflowError};
 
@@ -119,10 +122,11 @@ async fn form_page(
     submitted: Option<ApplicationContent>,
     errors: FieldErrors,
 ) -> Result<ApplicationFormPage, AppError> {
-    let (app, attachments) = read(state, move |conn| {
+    let (app, attachments, revisions) = read(state, move |conn| {
         let app = apps::find_own(conn, &actor, &id)?;
         let attachments = attachment_db::list_for_application(conn, &id)?;
-        Ok((app, attachments))
+        let revisions = app_db::list_revisions(conn, &id)?;
+        Ok((app, attachments, revisions))
     })
     .await?;
     if !EDITABLE.contains(&app.status.as_str()) {
@@ -153,10 +157,7 @@ async fn form_page(
         sections: form_sections(&ctx, kind, &content, &errors),
         declaration_accepted: content.declaration_accepted,
         declaration_error: ctx.problem(&errors, "declaration_accepted"),
-        attachments: attachments
-            .iter()
-            .map(|a| AttachmentRow::new(&ctx, a))
-            .collect(),
+        attachments: attachment_rows(&ctx, &attachments, &revisions, status),
         attachment_errors,
         attachment_kinds: ATTACHMENT_KINDS
             .iter()
@@ -359,9 +360,6 @@ async fn apply(
                 apps::add_attachment(conn, actor, id, &file.kind, &file.name, &file.bytes, now);
             keep_problems(&mut errors, added)?;
         }
-        if let Intent::Remove(attachment) = &edit.intent {
-            apps::remove_attachment(conn, actor, id, attachment)?;
-        }
         if edit.intent == Intent::Submit {
             if errors.is_empty() {
                 let submitted =
@@ -393,10 +391,9 @@ async fn apply(
             format!("/applications/{id}/edit#attachments"),
             "flash-attachment-added",
         ),
-        Intent::Remove(_) => (
-            format!("/applications/{id}/edit#attachments"),
-            "flash-attachment-removed",
-        ),
+        Intent::Remove(attachment) => {
+            return confirm_removal(ctx, &state, actor, id, attachment, &req).await;
+        }
         // Changes made while answering an information request reach the committee with
         // the answer, not when saved: the message says so instead of calling it a draft.
         Intent::Save if answering => (format!("/applications/{id}"), "flash-changes-saved"),
@@ -449,26 +446,83 @@ pub async fn upload(
     }
 }
 
+/// Removing a file cannot be undone: the first press shows which file goes, and only the
+/// confirmation's `confirm=yes` removes it.
 pub async fn remove_attachment(
     req: HttpRequest,
+    ctx: PageCtx,
     state: web::Data<AppState>,
     auth: Provider,
     path: web::Path<(String, String)>,
-    CsrfForm(_): CsrfForm<NoFields>,
+    CsrfForm(form): CsrfForm<FieldsForm>,
 ) -> Result<HttpResponse, AppError> {
     let (id, attachment_id) = path.into_inner();
     let actor = actor(&auth.user, &req);
-    let work_id = id.clone();
-    read(&state, move |conn| {
-        apps::remove_attachment(conn, &actor, &work_id, &attachment_id)
+    if !confirmed(&form) {
+        return confirm_removal(ctx, &state, actor, id, attachment_id, &req).await;
+    }
+    let (work_actor, work_id) = (actor.clone(), id.clone());
+    let outcome = run(&state, move |conn| {
+        apps::remove_attachment(conn, &work_actor, &work_id, &attachment_id)
+    })
+    .await;
+    match Attempt::of(outcome)? {
+        Attempt::Refused(key) => refused(ctx, &state, actor, id, key, &req).await,
+        Attempt::Invalid(_) => Err(AppError::BadRequest("error-invalid-input")),
+        Attempt::Done => Ok(redirect_with_flash(
+            &state,
+            &format!("/applications/{id}/edit#attachments"),
+            "success",
+            "flash-attachment-removed",
+        )),
+    }
+}
+
+/// The page that asks to confirm the removal of a file, or the application's page saying
+/// why the file can no longer be removed.
+async fn confirm_removal(
+    ctx: PageCtx,
+    state: &web::Data<AppState>,
+    actor: Actor,
+    id: String,
+    attachment_id: String,
+    req: &HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    let (work_actor, work_id) = (actor.clone(), id.clone());
+    let (app, attachment, removable) = read(state, move |conn| {
+        let app = apps::find_own(conn, &work_actor, &work_id)?;
+        let attachment = attachment_db::list_for_application(conn, &work_id)?
+            .into_iter()
+            .find(|a| a.id == attachment_id)
+            .ok_or(WorkflowError::NotFound)?;
+        let removable = apps::removable(conn, &app, &attachment)?;
+        Ok((app, attachment, removable))
     })
     .await?;
-    Ok(redirect_with_flash(
-        &state,
-        &format!("/applications/{id}/edit"),
-        "success",
-        "flash-attachment-removed",
-    ))
+    if !removable {
+        let key = if EDITABLE.contains(&app.status.as_str()) {
+            "error-file-on-record"
+        } else {
+            "error-not-editable"
+        };
+        return refused(ctx, state, actor, id, key, req).await;
+    }
+    let reference = app
+        .reference
+        .clone()
+        .unwrap_or_else(|| ctx.t("reference-none"));
+    let page = ConfirmPage::new(
+        ctx.clone(),
+        (
+            ctx.t1("confirm-remove-title", "file", &attachment.file_name),
+            ctx.t1("confirm-remove-body", "reference", &reference),
+            ctx.t("remove"),
+        ),
+        format!("/applications/{id}/attachments/{}/delete", attachment.id),
+        &BTreeMap::new(),
+        format!("/applications/{id}/edit#attachments"),
+    );
+    Ok(page.respond_to(req))
 }
 
 pub async fn download(
@@ -497,13 +551,14 @@ async fn show_page(
     answer: String,
     errors: FieldErrors,
 ) -> Result<ApplicationPage, AppError> {
-    let (app, attachments, requests, events, connection) = read(state, move |conn| {
+    let (app, attachments, requests, events, (revisions, connection)) = read(state, move |conn| {
         let app = apps::find_own(conn, &actor, &id)?;
         let attachments = attachment_db::list_for_application(conn, &id)?;
         let requests = rfi_db::list_for_application(conn, &id)?;
         let events = audit::list_for_subject(conn, "application", &id)?;
+        let revisions = app_db::list_revisions(conn, &id)?;
         let connection = apps::approved_connection(conn, &app)?;
-        Ok((app, attachments, requests, events, connection))
+        Ok((app, attachments, requests, events, (revisions, connection)))
     })
     .await?;
     let status = Status::parse(&app.status).unwrap_or(Status::Draft);
@@ -516,14 +571,12 @@ async fn show_page(
         summary: ApplicationSummary::new(&ctx, &app, String::new(), now)
             .with_open_request(&ctx, open, now),
         sections: read_sections(&ctx, kind_of(&app), &content),
-        attachments: attachments
-            .iter()
-            .map(|a| AttachmentRow::new(&ctx, a))
-            .collect(),
+        attachments: attachment_rows(&ctx, &attachments, &revisions, status),
         open_request: status == Status::InfoRequested,
         requests: requests.iter().map(|r| RequestView::new(&ctx, r)).collect(),
         editable: EDITABLE.contains(&status.as_str()),
-        can_withdraw: !status.is_final(),
+        can_withdraw: status.transition(Action::Withdraw).is_ok(),
+        refusal: None,
         decision: DecisionView::of(&ctx, &app).map(|d| match &connection {
             Some(c) => d.with_connection(&c.approval_number, format!("/connections/{}", c.id)),
             None => d,
@@ -580,40 +633,97 @@ pub async fn answer(
             work_state.clock.as_ref(),
             &work_state.settings.rules,
         )
+        .map(drop)
     })
-    .await?;
-    match outcome {
-        Ok(_) => Ok(redirect_with_flash(
+    .await;
+    let (errors, refusal) = match Attempt::of(outcome)? {
+        Attempt::Done => {
+            return Ok(redirect_with_flash(
+                &state,
+                &format!("/applications/{id}"),
+                "success",
+                "flash-answer-sent",
+            ));
+        }
+        Attempt::Invalid(errors) => (errors, None),
+        Attempt::Refused(key) => {
+            let typed = BTreeMap::from([("answer".to_string(), form.answer.clone())]);
+            (FieldErrors::new(), Some(Refusal::new(&ctx, key, &typed)))
+        }
+    };
+    let conflict = refusal.is_some();
+    let mut page = show_page(ctx, &state, actor, id, form.answer, errors).await?;
+    page.refusal = refusal;
+    Ok(shown_again(page, &req, conflict))
+}
+
+/// Withdrawal cannot be undone: the first press shows what it means, and only the
+/// confirmation's `confirm=yes` withdraws.
+pub async fn withdraw(
+    req: HttpRequest,
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    auth: Provider,
+    path: web::Path<String>,
+    CsrfForm(form): CsrfForm<FieldsForm>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let actor = actor(&auth.user, &req);
+    let (work_actor, work_id) = (actor.clone(), id.clone());
+    if !confirmed(&form) {
+        let app = read(&state, move |conn| {
+            apps::find_own(conn, &work_actor, &work_id)
+        })
+        .await?;
+        let status = Status::parse(&app.status).unwrap_or(Status::Draft);
+        if status.transition(Action::Withdraw).is_err() {
+            return refused(ctx, &state, actor, id, "error-wrong-state", &req).await;
+        }
+        let reference = app
+            .reference
+            .clone()
+            .unwrap_or_else(|| ctx.t("reference-none"));
+        let page = ConfirmPage::new(
+            ctx.clone(),
+            (
+                ctx.t1("confirm-withdraw-title", "reference", &reference),
+                ctx.t("confirm-withdraw-body"),
+                ctx.t("app-withdraw"),
+            ),
+            format!("/applications/{id}/withdraw"),
+            &form.fields,
+            format!("/applications/{id}"),
+        );
+        return Ok(page.respond_to(&req));
+    }
+    let (now, rules) = (state.clock.now(), state.settings.rules.clone());
+    let outcome = run(&state, move |conn| {
+        apps::withdraw(conn, &work_actor, &work_id, now, &rules).map(drop)
+    })
+    .await;
+    match Attempt::of(outcome)? {
+        Attempt::Refused(key) => refused(ctx, &state, actor, id, key, &req).await,
+        Attempt::Invalid(_) => Err(AppError::BadRequest("error-invalid-input")),
+        Attempt::Done => Ok(redirect_with_flash(
             &state,
             &format!("/applications/{id}"),
             "success",
-            "flash-answer-sent",
-        )),
-        Err(errors) => Ok(invalid(
-            show_page(ctx, &state, actor, id, form.answer, errors).await?,
-            &req,
+            "flash-application-withdrawn",
         )),
     }
 }
 
-pub async fn withdraw(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    auth: Provider,
-    path: web::Path<String>,
-    CsrfForm(_): CsrfForm<NoFields>,
+/// The application's page again, saying why the step sent from it was refused (409).
+async fn refused(
+    ctx: PageCtx,
+    state: &web::Data<AppState>,
+    actor: Actor,
+    id: String,
+    key: &'static str,
+    req: &HttpRequest,
 ) -> Result<HttpResponse, AppError> {
-    let id = path.into_inner();
-    let actor = actor(&auth.user, &req);
-    let (work_id, now, rules) = (id.clone(), state.clock.now(), state.settings.rules.clone());
-    read(&state, move |conn| {
-        apps::withdraw(conn, &actor, &work_id, now, &rules)
-    })
-    .await?;
-    Ok(redirect_with_flash(
-        &state,
-        &format!("/applications/{id}"),
-        "success",
-        "flash-application-withdrawn",
-    ))
+    let refusal = Refusal::new(&ctx, key, &BTreeMap::new());
+    let mut page = show_page(ctx, state, actor, id, String::new(), FieldErrors::new()).await?;
+    page.refusal = Some(refusal);
+    Ok(shown_again(page, req, true))
 }

@@ -15,16 +15,19 @@ use crate::db::models::user as user_db;
 use crate::domain::application::Status;
 use crate::domain::committee::Tally;
 use crate::domain::role::Role;
+use crate::domain::validation::FieldErrors;
 use crate::error::AppError;
-use crate::routes::{ActionCall, FieldsForm, invalid, perform, read, redirect_with_flash};
+use crate::routes::{
+    ActionCall, Attempt, FieldsForm, perform, read, redirect_with_flash, shown_again,
+};
 use crate::startup::AppState;
-use crate::views::PageCtx;
 use crate::views::applications::{
-    ActionForms, ApplicationSummary, AttachmentRow, CommitteeApplicationPage, DecisionView,
-    InboxPage, InboxSection, MEMBERSHIP_ACTIONS, RequestView, ReviewView, VoteView, choices,
+    ActionForms, ApplicationSummary, CommitteeApplicationPage, DecisionView, InboxPage,
+    InboxSection, MEMBERSHIP_ACTIONS, RequestView, ReviewView, VoteView, attachment_rows, choices,
     describe_tally, domains, kind_of, membership_changes, read_sections, recommendations,
     recusal_rows, revision_views, timeline,
 };
+use crate::views::{PageCtx, Refusal};
 use crate::workflows::applications::{self as apps, content_of};
 use crate::workflows::certificates::CertificateAuthority;
 use crate::workflows::committee::{self as committee, DecisionInput, ReviewInput};
@@ -172,11 +175,40 @@ async fn case_page(
         me.committee_member && me.active && matches!(user.role, Role::Reviewer | Role::Chair);
     let recused = recusals.iter().any(|(r, _)| r.user_id == user.id);
     let voted = votes.iter().any(|(v, _, _)| v.voter_id == user.id);
-    let my_review = assignments
+    let my_open_review = assignments
         .iter()
-        .find(|(a, _)| a.reviewer_id == user.id && a.completed_at.is_none())
+        .find(|(a, _)| a.reviewer_id == user.id && a.completed_at.is_none());
+    let my_review = my_open_review
         .map(|(a, name)| ReviewView::new(&ctx, a, name))
         .filter(|_| member && status == Status::InReview);
+    // A reviewer forms their own view before reading the others'; the chair and the
+    // secretariat, who run the case, see every review as it comes in.
+    let others_hidden = user.role == Role::Reviewer && my_open_review.is_some();
+    let can_open_vote = is(Role::Secretariat) && status == Status::InReview;
+    let progress = committee::review_progress(&assignments);
+    let vote_waits = (can_open_vote && !progress.vote_may_open()).then(|| {
+        if progress.closed < progress.assigned {
+            ctx.t2(
+                "vote-waits-reviews",
+                ("total", &progress.assigned.to_string()),
+                ("done", &progress.closed.to_string()),
+            )
+        } else {
+            ctx.t("vote-waits-recommendation")
+        }
+    });
+    let proposed_conditions = assignments
+        .iter()
+        .map(|(a, _)| a.conditions.trim())
+        .filter(|c| !c.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n\n");
+    let outcomes: &[&str] = match result {
+        Tally::Approved => &["approve"],
+        Tally::Rejected => &["reject"],
+        Tally::Tie => &["approve", "reject"],
+        Tally::NoQuorum { .. } => &[],
+    };
     Ok(CommitteeApplicationPage {
         summary: ApplicationSummary::from_row(&ctx, &row, state.clock.now()).with_open_request(
             &ctx,
@@ -186,18 +218,22 @@ async fn case_page(
             state.clock.now(),
         ),
         sections: read_sections(&ctx, kind_of(app), &content_of(app)),
-        attachments: attachments
-            .iter()
-            .map(|a| AttachmentRow::new(&ctx, a))
-            .collect(),
+        attachments: attachment_rows(&ctx, &attachments, &revisions, status),
         requests: requests.iter().map(|r| RequestView::new(&ctx, r)).collect(),
-        revisions: revision_views(&ctx, &revisions),
+        revisions: revision_views(&ctx, &revisions, &attachments),
         reviews: assignments
             .iter()
-            .map(|(a, name)| ReviewView {
-                reviewer_left: a.completed_at.is_none()
-                    && !reviewers.iter().any(|m| m.id == a.reviewer_id),
-                ..ReviewView::new(&ctx, a, name)
+            .map(|(a, name)| {
+                let review = ReviewView {
+                    reviewer_left: a.completed_at.is_none()
+                        && !reviewers.iter().any(|m| m.id == a.reviewer_id),
+                    ..ReviewView::new(&ctx, a, name)
+                };
+                if others_hidden && a.reviewer_id != user.id && review.recommendation.is_some() {
+                    review.hidden()
+                } else {
+                    review
+                }
             })
             .collect(),
         recusals: recusal_rows(&recusals),
@@ -207,7 +243,8 @@ async fn case_page(
             .collect(),
         membership: membership_changes(&ctx, &membership),
         tally: describe_tally(&ctx, eligible, cast.len(), result),
-        tie: result == Tally::Tie,
+        outcomes,
+        proposed_conditions,
         decision: DecisionView::of(&ctx, app).map(|d| match &connection {
             Some(c) => d.with_connection(
                 &c.approval_number,
@@ -219,7 +256,8 @@ async fn case_page(
         can_screen: is(Role::Secretariat) && status == Status::Submitted,
         can_request_info: is(Role::Secretariat) && status == Status::Screening,
         can_assign: is(Role::Secretariat) && status == Status::InReview,
-        can_open_vote: is(Role::Secretariat) && status == Status::InReview,
+        can_open_vote,
+        vote_waits,
         can_withdraw_reviews: is(Role::Secretariat) && status == Status::InReview,
         my_review,
         can_recuse: member
@@ -317,23 +355,31 @@ where
     T: Send + 'static,
 {
     let values = form.fields.clone();
-    match perform(&call.req, &call.state, &call.user, &call.id, form, work).await? {
-        Ok(()) => Ok(redirect_with_flash(
-            &call.state,
-            &format!("/committee/applications/{}", call.id),
-            "success",
-            flash,
-        )),
-        Err(errors) => {
-            let forms = ActionForms {
-                form: form_name,
-                values,
-                errors,
-            };
-            let page = case_page(call.ctx, &call.state, call.user, call.id, forms).await?;
-            Ok(invalid(page, &call.req))
+    let outcome = perform(&call.req, &call.state, &call.user, &call.id, form, work).await;
+    let (errors, refusal) = match Attempt::of(outcome)? {
+        Attempt::Done => {
+            return Ok(redirect_with_flash(
+                &call.state,
+                &format!("/committee/applications/{}", call.id),
+                "success",
+                flash,
+            ));
         }
-    }
+        Attempt::Invalid(errors) => (errors, None),
+        Attempt::Refused(key) => (
+            FieldErrors::new(),
+            Some(Refusal::new(&call.ctx, key, &values)),
+        ),
+    };
+    let conflict = refusal.is_some();
+    let forms = ActionForms {
+        form: form_name,
+        values,
+        errors,
+        refusal,
+    };
+    let page = case_page(call.ctx, &call.state, call.user, call.id, forms).await?;
+    Ok(shown_again(page, &call.req, conflict))
 }
 
 form_action!(

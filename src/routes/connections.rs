@@ -4,27 +4,28 @@
 
 use std::collections::BTreeMap;
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, Responder, web};
 
 use crate::auth::extract::verify_csrf;
 use crate::auth::{Authorized, CurrentUser, policy};
 use crate::db::models::certificate as certificate_db;
 use crate::db::models::connection::{self as connection_db, Connection};
 use crate::db::models::organisation as org_db;
+use crate::domain::connection::revocation_may_be_decided;
 use crate::domain::role::Role;
 use crate::domain::validation::FieldErrors;
 use crate::error::AppError;
 use crate::routes::registry;
 use crate::routes::{
-    ActionCall, FieldsForm, file_response, invalid, may_read_files, perform, read, read_upload,
-    redirect_with_flash, run,
+    ActionCall, Attempt, FieldsForm, confirmed, file_response, invalid, may_read_files, perform,
+    read, read_upload, redirect_with_flash, run, shown_again,
 };
 use crate::startup::AppState;
-use crate::views::PageCtx;
 use crate::views::registry::{
     CaseView, CommitteeRegistryPage, ConnectionPage, ConnectionRow, ConnectionsPage, FileRow,
     PublicRow, RegistryLabels, RegistryQuery, event_rows,
 };
+use crate::views::{ConfirmPage, PageCtx, Refusal};
 use crate::workflows::connections as flows;
 use crate::workflows::{Actor, WorkflowError};
 
@@ -209,6 +210,19 @@ async fn page(
             && matches!(status, "active" | "suspended")
             && open_case.is_none(),
         can_decide_case: committee && is(Role::Chair) && open_case.is_some(),
+        revoke_waits: open_case
+            .filter(|c| {
+                committee
+                    && !revocation_may_be_decided(c.answered_at.is_some(), c.response_deadline, now)
+            })
+            .map(|c| {
+                ctx.t1(
+                    "revoke-waits",
+                    "deadline",
+                    &ctx.local_time(&c.response_deadline),
+                )
+            }),
+        refusal: None,
         can_verify: committee
             && is(Role::Secretariat)
             && connection.disconnection_confirmed_at.is_some()
@@ -275,27 +289,117 @@ where
 {
     let values = form.fields.clone();
     let prefix = if committee { "/committee" } else { "" };
-    match perform(&call.req, &call.state, &call.user, &call.id, form, work).await? {
-        Ok(()) => Ok(redirect_with_flash(
-            &call.state,
-            &format!("{prefix}/connections/{}", call.id),
-            "success",
-            flash,
-        )),
-        Err(errors) => {
+    let outcome = perform(&call.req, &call.state, &call.user, &call.id, form, work).await;
+    let (errors, refusal) = match Attempt::of(outcome)? {
+        Attempt::Done => {
+            return Ok(redirect_with_flash(
+                &call.state,
+                &format!("{prefix}/connections/{}", call.id),
+                "success",
+                flash,
+            ));
+        }
+        Attempt::Invalid(errors) => (errors, None),
+        Attempt::Refused(key) => (
+            FieldErrors::new(),
+            Some(Refusal::new(&call.ctx, key, &values)),
+        ),
+    };
+    let conflict = refusal.is_some();
+    let mut page = page(
+        call.ctx,
+        &call.state,
+        call.user,
+        call.id,
+        committee,
+        values,
+        errors,
+    )
+    .await?;
+    page.refusal = refusal;
+    Ok(shown_again(page, &call.req, conflict))
+}
+
+/// What a confirmation page of the committee's says: title, consequence and button keys,
+/// and the days a revocation gives to disconnect.
+struct Wording {
+    title: &'static str,
+    consequence: &'static str,
+    button: &'static str,
+    days: i64,
+}
+
+/// A committee action that cannot be undone: checked, then confirmed on a page of its own
+/// that restates it, then done. Only a form carrying `confirm=yes` acts.
+async fn act_confirmed<F>(
+    call: ActionCall,
+    form: FieldsForm,
+    flash: &'static str,
+    check: fn(&FieldsForm) -> Result<Wording, WorkflowError>,
+    work: F,
+) -> Result<HttpResponse, AppError>
+where
+    F: FnOnce(
+            &mut crate::db::DbConn,
+            &Actor,
+            &str,
+            &AppState,
+            &FieldsForm,
+        ) -> Result<Connection, WorkflowError>
+        + Send
+        + 'static,
+{
+    if confirmed(&form) {
+        return act(call, form, true, flash, work).await;
+    }
+    let wording = match check(&form) {
+        Ok(wording) => wording,
+        Err(WorkflowError::Invalid(errors)) => {
             let page = page(
                 call.ctx,
                 &call.state,
                 call.user,
                 call.id,
-                committee,
-                values,
+                true,
+                form.fields,
                 errors,
             )
             .await?;
-            Ok(invalid(page, &call.req))
+            return Ok(invalid(page, &call.req));
         }
-    }
+        Err(other) => return Err(other.into()),
+    };
+    let id = call.id.clone();
+    let (connection, provider) = read(&call.state, move |conn| {
+        let connection = connection_db::find(conn, &id)?.ok_or(WorkflowError::NotFound)?;
+        let provider = org_db::find(conn, &connection.organisation_id)?;
+        Ok((connection, provider))
+    })
+    .await?;
+    let ctx = call.ctx;
+    let provider = provider
+        .map(|o| ctx.pick(&o.name_lo, &o.name_en).to_string())
+        .unwrap_or_default();
+    let number = connection.approval_number.as_str();
+    let days = wording.days.to_string();
+    let args = [
+        ("number", number),
+        ("provider", provider.as_str()),
+        ("days", days.as_str()),
+    ];
+    let action = call.req.path().to_string();
+    let page = ConfirmPage::new(
+        ctx.clone(),
+        (
+            ctx.t1(wording.title, "number", number),
+            crate::i18n::t_args(ctx.lang, wording.consequence, &args),
+            ctx.t(wording.button),
+        ),
+        action,
+        &form.fields,
+        format!("/committee/connections/{}", call.id),
+    );
+    Ok(page.respond_to(&call.req))
 }
 
 form_action!(
@@ -333,7 +437,14 @@ form_action!(
 form_action!(
     suspend,
     policy::Chair,
-    act(true, "flash-connection-suspended"),
+    act_confirmed("flash-connection-suspended", |f| {
+        flows::standing_reason(&f.get("reason")).map(|_| Wording {
+            title: "confirm-suspend-title",
+            consequence: "confirm-suspend-body",
+            button: "action-suspend",
+            days: 0,
+        })
+    }),
     |conn, actor, id, state, f| {
         flows::suspend(conn, actor, id, &f.get("reason"), state.clock.now())
     }
@@ -367,7 +478,28 @@ form_action!(
 form_action!(
     decide_case,
     policy::Chair,
-    act(true, "flash-case-decided"),
+    act_confirmed("flash-case-decided", |f| {
+        let decision = flows::case_decision(
+            &f.get("outcome"),
+            &f.get("reason"),
+            &f.get("disconnection_days"),
+        )?;
+        Ok(if decision.revoke {
+            Wording {
+                title: "confirm-revoke-title",
+                consequence: "confirm-revoke-body",
+                button: "confirm-revoke-button",
+                days: decision.days,
+            }
+        } else {
+            Wording {
+                title: "confirm-dismiss-title",
+                consequence: "confirm-dismiss-body",
+                button: "confirm-dismiss-button",
+                days: 0,
+            }
+        })
+    }),
     |conn, actor, id, state, f| {
         flows::decide_show_cause(
             conn,

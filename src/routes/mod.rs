@@ -491,6 +491,44 @@ where
     .await
 }
 
+/// How an action sent from a page ended, for the page to answer: done, refused for its
+/// inputs (the form again with each problem, 422), or refused because the record's state
+/// changed since the page was shown (the page again saying why, 409).
+pub enum Attempt {
+    Done,
+    Invalid(FieldErrors),
+    Refused(&'static str),
+}
+
+impl Attempt {
+    pub fn of(outcome: Result<Result<(), FieldErrors>, AppError>) -> Result<Attempt, AppError> {
+        match outcome {
+            Ok(Ok(())) => Ok(Attempt::Done),
+            Ok(Err(errors)) => Ok(Attempt::Invalid(errors)),
+            Err(AppError::Conflict(key)) => Ok(Attempt::Refused(key)),
+            Err(other) => Err(other),
+        }
+    }
+}
+
+/// A page shown again after a refused action: 422 for bad input, 409 for a changed state.
+pub fn shown_again(
+    page: impl actix_web::Responder<Body = actix_web::body::BoxBody>,
+    req: &HttpRequest,
+    conflict: bool,
+) -> HttpResponse {
+    let mut res = invalid(page, req);
+    if conflict {
+        *res.status_mut() = actix_web::http::StatusCode::CONFLICT;
+    }
+    res
+}
+
+/// Whether a form carries the second press of a confirmation page.
+pub fn confirmed(form: &FieldsForm) -> bool {
+    form.get("confirm") == "yes"
+}
+
 /// Reads one multipart upload: the CSRF token, the attachment's kind and the file, the
 /// file refused as soon as it passes the size limit.
 pub struct Upload {

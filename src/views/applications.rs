@@ -11,7 +11,7 @@ use crate::db::models::application::{Application, ApplicationRow, Revision};
 use crate::db::models::attachment::AttachmentInfo;
 use crate::db::models::committee::{Assignment, Recusal, Vote};
 use crate::db::models::information_request::InformationRequest;
-use crate::domain::application::Status;
+use crate::domain::application::{Status, file_removable};
 use crate::domain::application_form::{
     ApplicationContent, CONNECTION_TYPES, Kind, LONG_FIELDS, PROVINCES, VOICE_FIELDS,
 };
@@ -320,19 +320,48 @@ pub struct AttachmentRow {
     pub file_name: String,
     pub size: String,
     pub sha256: String,
+    pub uploaded: String,
+    /// The step it came with: the submission, an answer, or not sent yet.
+    pub step: String,
+    /// The provider may remove it now.
+    pub removable: bool,
 }
 
-impl AttachmentRow {
-    pub fn new(ctx: &PageCtx, a: &AttachmentInfo) -> Self {
-        Self {
+/// The submitted version a file came with: the first submitted after its upload.
+fn version_of(a: &AttachmentInfo, revisions: &[Revision]) -> Option<i32> {
+    revisions
+        .iter()
+        .find(|r| r.submitted_at >= a.uploaded_at)
+        .map(|r| r.number)
+}
+
+/// An application's files with their upload times and the step each came with; `status`
+/// is the application's, for which files its provider may still remove.
+pub fn attachment_rows(
+    ctx: &PageCtx,
+    attachments: &[AttachmentInfo],
+    revisions: &[Revision],
+    status: Status,
+) -> Vec<AttachmentRow> {
+    let last_submitted = revisions.last().map(|r| r.submitted_at);
+    attachments
+        .iter()
+        .map(|a| AttachmentRow {
             id: a.id.clone(),
             url: format!("/applications/{}/attachments/{}", a.application_id, a.id),
             kind: ctx.t(&format!("attachment-{}", a.kind)),
             file_name: a.file_name.clone(),
             size: format!("{:.1} KB", a.size_bytes as f64 / 1024.0),
             sha256: a.sha256.clone(),
-        }
-    }
+            uploaded: ctx.local_time(&a.uploaded_at),
+            step: match version_of(a, revisions) {
+                Some(1) => ctx.t("attachment-step-submission"),
+                Some(n) => ctx.t1("attachment-step-answer", "number", &(n - 1).to_string()),
+                None => ctx.t("attachment-step-unsent"),
+            },
+            removable: file_removable(status, a.uploaded_at, last_submitted),
+        })
+        .collect()
 }
 
 #[derive(Template, WebTemplate)]
@@ -473,6 +502,8 @@ pub struct ApplicationPage {
     pub open_request: bool,
     pub editable: bool,
     pub can_withdraw: bool,
+    /// Why a step sent from this page was refused, with what was typed.
+    pub refusal: Option<super::Refusal>,
     pub decision: Option<DecisionView>,
     pub timeline: Vec<TimelineEntry>,
     pub answer: String,
@@ -493,9 +524,15 @@ pub struct RevisionView {
     pub number: i32,
     pub submitted: String,
     pub changes: Vec<Change>,
+    /// The names of the files added with this version.
+    pub files: Vec<String>,
 }
 
-pub fn revision_views(ctx: &PageCtx, revisions: &[Revision]) -> Vec<RevisionView> {
+pub fn revision_views(
+    ctx: &PageCtx,
+    revisions: &[Revision],
+    attachments: &[AttachmentInfo],
+) -> Vec<RevisionView> {
     let mut previous: Option<ApplicationContent> = None;
     let mut views = Vec::new();
     for r in revisions {
@@ -518,6 +555,11 @@ pub fn revision_views(ctx: &PageCtx, revisions: &[Revision]) -> Vec<RevisionView
             number: r.number,
             submitted: ctx.local_time(&r.submitted_at),
             changes,
+            files: attachments
+                .iter()
+                .filter(|a| version_of(a, revisions) == Some(r.number))
+                .map(|a| a.file_name.clone())
+                .collect(),
         });
         previous = Some(content);
     }
@@ -540,6 +582,8 @@ pub struct ReviewView {
     pub done: bool,
     /// Open, and its reviewer is no longer an active committee member.
     pub reviewer_left: bool,
+    /// Kept from a reviewer who has not yet recorded their own review.
+    pub hidden: bool,
 }
 
 impl ReviewView {
@@ -562,6 +606,18 @@ impl ReviewView {
             conditions: a.conditions.clone(),
             done: a.completed_at.is_some(),
             reviewer_left: false,
+            hidden: false,
+        }
+    }
+
+    /// The review without its recommendation, comments and conditions.
+    pub fn hidden(self) -> Self {
+        Self {
+            recommendation: None,
+            comments: String::new(),
+            conditions: String::new(),
+            hidden: true,
+            ..self
         }
     }
 }
@@ -634,6 +690,8 @@ pub struct ActionForms {
     pub form: &'static str,
     pub values: std::collections::BTreeMap<String, String>,
     pub errors: Errors,
+    /// Why the action was refused, when the application's state had changed.
+    pub refusal: Option<super::Refusal>,
 }
 
 impl ActionForms {
@@ -667,7 +725,11 @@ pub struct CommitteeApplicationPage {
     /// Changes of committee membership while the case was before the committee.
     pub membership: Vec<TimelineEntry>,
     pub tally: String,
-    pub tie: bool,
+    /// The decisions the chair may sign as the vote stands: the one it reached, or both
+    /// when it is tied (the chair's casting vote), each with only the fields it needs.
+    pub outcomes: &'static [&'static str],
+    /// The reviewers' proposed conditions, the starting text of the chair's conditions.
+    pub proposed_conditions: String,
     pub decision: Option<DecisionView>,
     pub timeline: Vec<TimelineEntry>,
     /// Forms this user may use now.
@@ -675,6 +737,8 @@ pub struct CommitteeApplicationPage {
     pub can_request_info: bool,
     pub can_assign: bool,
     pub can_open_vote: bool,
+    /// Why the vote cannot open yet: its button is shown disabled with this reason.
+    pub vote_waits: Option<String>,
     pub can_withdraw_reviews: bool,
     pub my_review: Option<ReviewView>,
     pub can_recuse: bool,
@@ -695,6 +759,43 @@ impl CommitteeApplicationPage {
 
     pub fn error(&self, form: &str, field: &str) -> Option<String> {
         self.forms.error(&self.ctx, form, field)
+    }
+
+    /// Whether the refused decision form was the one for `outcome`: with a tied vote, the
+    /// casting vote sent says which; a casting vote of neither concerns both.
+    fn decide_sent(&self, outcome: &str) -> bool {
+        let casting_vote = self.value("decide", "casting_vote");
+        self.forms.form == "decide"
+            && (self.outcomes.len() == 1
+                || casting_vote == outcome
+                || !self.outcomes.contains(&casting_vote.as_str()))
+    }
+
+    /// A field of the decision form for `outcome`: as sent, or the starting text.
+    pub fn decide_value(&self, outcome: &str, field: &str) -> String {
+        if self.decide_sent(outcome) {
+            self.value("decide", field)
+        } else if field == "conditions" {
+            self.proposed_conditions.clone()
+        } else {
+            String::new()
+        }
+    }
+
+    /// Whether the decision form for `outcome` asks for `field`: conditions and validity
+    /// for an approval, reasons for a rejection, the legal basis for both.
+    pub fn decide_shows(&self, outcome: &str, field: &str) -> bool {
+        match field {
+            "conditions" | "validity_months" => outcome == "approve",
+            "reasons" => outcome == "reject",
+            _ => true,
+        }
+    }
+
+    pub fn decide_error(&self, outcome: &str, field: &str) -> Option<String> {
+        self.decide_sent(outcome)
+            .then(|| self.error("decide", field))
+            .flatten()
     }
 }
 

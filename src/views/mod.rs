@@ -202,6 +202,105 @@ impl FromRequest for PageCtx {
     }
 }
 
+/// Why an action sent from a page was refused (its state changed since the page was
+/// shown), with what was typed into its form, so nothing is lost.
+#[derive(Debug, Clone, Default)]
+pub struct Refusal {
+    pub message: String,
+    /// (label, text) of each field typed into the refused form.
+    pub kept: Vec<(String, String)>,
+}
+
+impl Refusal {
+    pub fn new(
+        ctx: &PageCtx,
+        key: &str,
+        values: &std::collections::BTreeMap<String, String>,
+    ) -> Self {
+        Self {
+            message: ctx.t(key),
+            kept: typed_fields(ctx, values),
+        }
+    }
+}
+
+/// (label, text) of each field typed into an action form, in the page's language.
+pub fn typed_fields(
+    ctx: &PageCtx,
+    values: &std::collections::BTreeMap<String, String>,
+) -> Vec<(String, String)> {
+    values
+        .iter()
+        .filter(|(_, text)| !text.trim().is_empty())
+        .filter_map(|(field, text)| typed_field_label(field).map(|key| (ctx.t(key), text.clone())))
+        .collect()
+}
+
+/// The label of a field someone types into on an action form; `None` for hidden fields,
+/// tokens and choices.
+fn typed_field_label(field: &str) -> Option<&'static str> {
+    Some(match field {
+        "questions" => "rfi-questions",
+        "days" => "rfi-days",
+        "comments" => "review-comments",
+        "conditions" => "decision-conditions",
+        "reasons" => "decision-reasons",
+        "legal_basis" => "decision-legal-basis",
+        "validity_months" => "decision-validity",
+        "reason" => "case-reason",
+        "notice" => "case-notice",
+        "answer" => "case-answer",
+        "evidence" => "connection-evidence",
+        "disconnection_days" => "case-disconnection-days",
+        _ => return None,
+    })
+}
+
+/// A page asking to confirm a step that cannot be undone: what will happen, and a form
+/// that sends the same inputs again with `confirm=yes`.
+#[derive(Template, WebTemplate)]
+#[template(path = "confirm.html")]
+pub struct ConfirmPage {
+    pub ctx: PageCtx,
+    pub title: String,
+    pub consequence: String,
+    /// (label, text) restated from what was typed.
+    pub restated: Vec<(String, String)>,
+    /// Where the confirmed form is sent, and its fields as typed.
+    pub action: String,
+    pub fields: Vec<(String, String)>,
+    pub button: String,
+    /// The page to return to without acting.
+    pub back: String,
+}
+
+impl ConfirmPage {
+    /// A confirmation of `action` carrying `values` as typed (the token and an earlier
+    /// confirmation left out); the typed texts are restated.
+    pub fn new(
+        ctx: PageCtx,
+        (title, consequence, button): (String, String, String),
+        action: String,
+        values: &std::collections::BTreeMap<String, String>,
+        back: String,
+    ) -> Self {
+        Self {
+            restated: typed_fields(&ctx, values),
+            fields: values
+                .iter()
+                .filter(|(field, _)| !matches!(field.as_str(), "csrf" | "confirm"))
+                .map(|(field, text)| (field.clone(), text.clone()))
+                .collect(),
+            title,
+            consequence,
+            action,
+            button,
+            back,
+            ctx,
+        }
+    }
+}
+
 /// Problems with a submitted form, for the form macros.
 pub type Errors = FieldErrors;
 

@@ -507,7 +507,12 @@ pub struct ConnectionPage {
     pub can_reinstate: bool,
     pub can_show_cause: bool,
     pub can_decide_case: bool,
+    /// Why the chair cannot revoke yet (the provider may still answer); closing the case
+    /// stays possible.
+    pub revoke_waits: Option<String>,
     pub can_verify: bool,
+    /// Why an action sent from this page was refused, with what was typed.
+    pub refusal: Option<super::Refusal>,
     pub errors: crate::domain::validation::FieldErrors,
     pub form: std::collections::BTreeMap<String, String>,
 }

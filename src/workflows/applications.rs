@@ -16,7 +16,7 @@ use crate::db::models::application::{
 use crate::db::models::attachment::{self as attachment_db, AttachmentInfo, NewAttachment};
 use crate::db::models::information_request::{self as rfi_db, NewInformationRequest};
 use crate::db::{DbConn, new_id, write_tx};
-use crate::domain::application::{Action, Status};
+use crate::domain::application::{Action, Status, file_removable};
 use crate::domain::application_form::{ApplicationContent, Kind};
 use crate::domain::clock::Clock;
 use crate::domain::committee::decision_due;
@@ -366,6 +366,31 @@ pub fn add_attachment(
     })
 }
 
+/// When the provider last submitted the application (first submission or answer), if
+/// ever.
+pub fn last_submitted(
+    conn: &mut DbConn,
+    app: &Application,
+) -> Result<Option<NaiveDateTime>, WorkflowError> {
+    Ok(app_db::list_revisions(conn, &app.id)?
+        .last()
+        .map(|r| r.submitted_at))
+}
+
+/// Whether the provider may remove this file of its application now (see
+/// [`file_removable`]).
+pub fn removable(
+    conn: &mut DbConn,
+    app: &Application,
+    attachment: &AttachmentInfo,
+) -> Result<bool, WorkflowError> {
+    Ok(file_removable(
+        status_of(app)?,
+        attachment.uploaded_at,
+        last_submitted(conn, app)?,
+    ))
+}
+
 /// Removes a file from an application the provider may still edit.
 pub fn remove_attachment(
     conn: &mut DbConn,
@@ -377,6 +402,13 @@ pub fn remove_attachment(
         let app = find_own(conn, actor, id)?;
         if !EDITABLE.contains(&app.status.as_str()) {
             return Err(WorkflowError::Conflict("error-not-editable"));
+        }
+        let attachment = attachment_db::list_for_application(conn, id)?
+            .into_iter()
+            .find(|a| a.id == attachment_id)
+            .ok_or(WorkflowError::NotFound)?;
+        if !removable(conn, &app, &attachment)? {
+            return Err(WorkflowError::Conflict("error-file-on-record"));
         }
         if attachment_db::delete(conn, id, attachment_id)? != 1 {
             return Err(WorkflowError::NotFound);

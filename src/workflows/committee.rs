@@ -6,14 +6,16 @@ use serde_json::json;
 
 use crate::config::WorkflowRules;
 use crate::db::models::application::{self as app_db, Application, DecisionChanges};
-use crate::db::models::committee::{self as committee_db, NewAssignment, Recusal, Vote};
+use crate::db::models::committee::{
+    self as committee_db, Assignment, NewAssignment, Recusal, Vote,
+};
 use crate::db::models::connection as connection_db;
 use crate::db::models::user as user_db;
 use crate::db::{DbConn, new_id, write_tx};
 use crate::domain::application::{Action, Status};
 use crate::domain::clock::Clock;
 use crate::domain::committee::{
-    CastVote, Choice, QuorumRule, Recommendation, Tally, electorate, tally,
+    CastVote, Choice, QuorumRule, Recommendation, ReviewProgress, Tally, electorate, tally,
 };
 use crate::domain::notification::{MessageKind, Params};
 use crate::domain::role::{ReviewDomain, Role};
@@ -353,6 +355,26 @@ pub fn declare_conflict(
     }
 }
 
+/// Where an application's reviews stand, for the rule that opens the vote.
+pub fn review_progress(assignments: &[(Assignment, String)]) -> ReviewProgress {
+    ReviewProgress {
+        assigned: assignments.len(),
+        closed: assignments
+            .iter()
+            .filter(|(a, _)| a.completed_at.is_some())
+            .count(),
+        recommended: assignments
+            .iter()
+            .filter(|(a, _)| {
+                a.recommendation
+                    .as_deref()
+                    .and_then(Recommendation::parse)
+                    .is_some()
+            })
+            .count(),
+    }
+}
+
 /// The secretariat opens the vote once every review is in (or recused).
 pub fn open_vote(
     conn: &mut DbConn,
@@ -364,14 +386,7 @@ pub fn open_vote(
         let app = find(conn, id)?;
         require_status(&app, Status::InReview)?;
         let assignments = committee_db::list_assignments(conn, id)?;
-        let pending = assignments.iter().any(|(a, _)| a.completed_at.is_none());
-        let reviewed = assignments.iter().any(|(a, _)| {
-            a.recommendation
-                .as_deref()
-                .and_then(Recommendation::parse)
-                .is_some()
-        });
-        if pending || !reviewed {
+        if !review_progress(&assignments).vote_may_open() {
             return Err(WorkflowError::Conflict("error-reviews-pending"));
         }
         transition(conn, &app, Action::OpenVote, now)?;

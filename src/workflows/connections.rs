@@ -17,7 +17,8 @@ use crate::db::models::organisation::Organisation;
 use crate::db::{DbConn, new_id, write_tx};
 use crate::domain::application_form::{ApplicationContent, Kind};
 use crate::domain::connection::{
-    ConnectionAction, ConnectionStatus, approval_number, reminder_due, valid_until,
+    ConnectionAction, ConnectionStatus, approval_number, reminder_due, revocation_may_be_decided,
+    valid_until,
 };
 use crate::domain::file::{safe_file_name, sniff_content_type};
 use crate::domain::notification::{MessageKind, Params};
@@ -311,6 +312,11 @@ fn required_text(field: &'static str, raw: &str) -> Result<String, WorkflowError
     errors.into_result(|| text).map_err(WorkflowError::Invalid)
 }
 
+/// The reason a suspension or reinstatement records, checked.
+pub fn standing_reason(reason: &str) -> Result<String, WorkflowError> {
+    required_text("reason", reason)
+}
+
 /// What the chair's suspension and reinstatement each record and tell.
 struct StandingChange {
     action: ConnectionAction,
@@ -330,7 +336,7 @@ fn change_standing(
     change: StandingChange,
     now: NaiveDateTime,
 ) -> Result<Connection, WorkflowError> {
-    let reason = required_text("reason", reason)?;
+    let reason = standing_reason(reason)?;
     write_tx(conn, |conn| {
         let connection = find(conn, id)?;
         transition(conn, &connection, change.action, now)?;
@@ -519,17 +525,21 @@ pub fn answer_show_cause(
     })
 }
 
-/// The chair decides the case: revoke (with an effective date and a disconnection
-/// deadline) or close it. Revocation waits for the answer or the end of the answer period.
-pub fn decide_show_cause(
-    conn: &mut DbConn,
-    actor: &Actor,
-    id: &str,
+/// The chair's decision on a show-cause case, as typed and checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseDecision {
+    pub revoke: bool,
+    pub reason: String,
+    /// Days the provider has to disconnect, if revoked.
+    pub days: i64,
+}
+
+/// Checks the chair's decision on a show-cause case before anything is recorded.
+pub fn case_decision(
     outcome: &str,
     reason: &str,
     disconnection_days: &str,
-    now: NaiveDateTime,
-) -> Result<Connection, WorkflowError> {
+) -> Result<CaseDecision, WorkflowError> {
     let revoke = match outcome {
         "revoke" => true,
         "dismiss" => false,
@@ -541,11 +551,36 @@ pub fn decide_show_cause(
     };
     let reason = required_text("reason", reason)?;
     let days = days_or(disconnection_days, DISCONNECTION_DAYS, "disconnection_days")?;
+    Ok(CaseDecision {
+        revoke,
+        reason,
+        days,
+    })
+}
+
+/// The chair decides the case: revoke (with an effective date and a disconnection
+/// deadline) or close it. Revocation waits for the answer or the end of the answer period.
+pub fn decide_show_cause(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: &str,
+    outcome: &str,
+    reason: &str,
+    disconnection_days: &str,
+    now: NaiveDateTime,
+) -> Result<Connection, WorkflowError> {
+    let CaseDecision {
+        revoke,
+        reason,
+        days,
+    } = case_decision(outcome, reason, disconnection_days)?;
     write_tx(conn, |conn| {
         let connection = find(conn, id)?;
         let case = connection_db::find_open_show_cause(conn, id)?
             .ok_or(WorkflowError::Conflict("error-wrong-state"))?;
-        if revoke && case.answered_at.is_none() && now < case.response_deadline {
+        if revoke
+            && !revocation_may_be_decided(case.answered_at.is_some(), case.response_deadline, now)
+        {
             return Err(WorkflowError::Conflict("error-show-cause-pending"));
         }
         let by = actor.user_id()?.to_string();

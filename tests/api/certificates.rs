@@ -218,7 +218,7 @@ async fn a_certificate_states_its_signed_terms_and_decision_and_says_across_the_
     cast.chair
         .act(
             &format!("{committee}/suspend"),
-            &[("reason", "Interference")],
+            &[("reason", "Interference"), ("confirm", "yes")],
         )
         .await;
     for language in ["en", "lo"] {
@@ -384,7 +384,7 @@ async fn the_signed_revocation_list_follows_suspensions_and_revocations() {
     cast.chair
         .act(
             &format!("{committee}/suspend"),
-            &[("reason", "Interference")],
+            &[("reason", "Interference"), ("confirm", "yes")],
         )
         .await;
     let entries = revocations(&app).await;

@@ -112,14 +112,24 @@ async fn uploading_or_removing_a_file_saves_what_was_typed_first() {
         ("remove", &attached[0].id),
     )
     .await;
+    assert_eq!(res.status(), StatusCode::OK, "Remove asks to confirm first");
+    let confirmation = res.text().await.expect("the confirmation page");
+    let delete = format!("/applications/{id}/attachments/{}/delete", attached[0].id);
+    assert!(confirmation.contains(&format!("action=\"{delete}\"")));
+    let draft = stored(&app, &id);
+    assert_eq!(draft.get("counterparty_contact"), "noc@other.example.th");
+    assert_eq!(draft.get("endpoint_facility"), "Skynet Vientiane DC2");
+    assert_eq!(
+        files(&app, &id).len(),
+        1,
+        "nothing removed before confirming"
+    );
+    let res = provider.post(&delete, &[("confirm", "yes")]).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(
         location(&res),
         format!("/applications/{id}/edit#attachments")
     );
-    let draft = stored(&app, &id);
-    assert_eq!(draft.get("counterparty_contact"), "noc@other.example.th");
-    assert_eq!(draft.get("endpoint_facility"), "Skynet Vientiane DC2");
     assert!(files(&app, &id).is_empty());
 
     // A file chosen and left there when Save is pressed is attached too.

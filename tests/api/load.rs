@@ -666,7 +666,10 @@ async fn web_provider(c: &mut Client, who: usize) {
             c.confirmed(&id, SAVE);
         }
         if round % 4 == 0 {
-            let request = c.form(&format!("/applications/{id}/withdraw"), &[]);
+            let request = c.form(
+                &format!("/applications/{id}/withdraw"),
+                &[("confirm", "yes")],
+            );
             let res = c
                 .call("POST /applications/{id}/withdraw", request, &[303])
                 .await;

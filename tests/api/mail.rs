@@ -373,7 +373,10 @@ async fn connection_events_reminders_and_digests() {
     cast.chair
         .act(
             &format!("{committee}/suspend"),
-            &[("reason", "Interference with a neighbour's link")],
+            &[
+                ("reason", "Interference with a neighbour's link"),
+                ("confirm", "yes"),
+            ],
         )
         .await;
     let sent = deliver(&app, &sink).await;
@@ -479,6 +482,7 @@ async fn connection_events_reminders_and_digests() {
                 ("outcome", "revoke"),
                 ("reason", "Resale confirmed"),
                 ("disconnection_days", "15"),
+                ("confirm", "yes"),
             ],
         )
         .await;

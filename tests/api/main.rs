@@ -5,6 +5,7 @@
 mod helpers;
 mod workflow_helpers;
 
+mod actions;
 mod admin;
 mod api_v1;
 mod audit;

@@ -300,7 +300,10 @@ async fn overdue_applications_are_counted_as_the_committee_inbox_counts_them() {
     let late = provider.submit_complete_application().await;
     let withdrawn = provider.submit_complete_application().await;
     provider
-        .act(&format!("/applications/{withdrawn}/withdraw"), &[])
+        .act(
+            &format!("/applications/{withdrawn}/withdraw"),
+            &[("confirm", "yes")],
+        )
         .await;
     provider.start_application("new").await;
     assert_eq!(value(&scrape(&app).await, OVERDUE), Some(0.0));

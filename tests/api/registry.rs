@@ -83,13 +83,19 @@ async fn the_chair_suspends_in_an_emergency_and_reinstates() {
     cast.chair
         .act(
             &format!("{path}/suspend"),
-            &[("reason", "Traffic to a scam call centre")],
+            &[
+                ("reason", "Traffic to a scam call centre"),
+                ("confirm", "yes"),
+            ],
         )
         .await;
     assert_eq!(reload(&app, &connection).status, "suspended");
     let res = cast
         .chair
-        .post(&format!("{path}/suspend"), &[("reason", "again")])
+        .post(
+            &format!("{path}/suspend"),
+            &[("reason", "again"), ("confirm", "yes")],
+        )
         .await;
     assert_eq!(res.status(), StatusCode::CONFLICT);
 
@@ -133,7 +139,11 @@ async fn revocation_follows_due_process_to_a_verified_disconnection() {
         .chair
         .post(
             &format!("{committee}/decide"),
-            &[("outcome", "revoke"), ("reason", "Fraud")],
+            &[
+                ("outcome", "revoke"),
+                ("reason", "Fraud"),
+                ("confirm", "yes"),
+            ],
         )
         .await;
     assert_eq!(
@@ -208,6 +218,7 @@ async fn revocation_follows_due_process_to_a_verified_disconnection() {
                 ("outcome", "revoke"),
                 ("reason", "Repeated fraud"),
                 ("disconnection_days", "15"),
+                ("confirm", "yes"),
             ],
         )
         .await;
@@ -298,6 +309,7 @@ async fn missed_deadlines_are_flagged_once() {
                 ("outcome", "revoke"),
                 ("reason", "No answer"),
                 ("disconnection_days", "5"),
+                ("confirm", "yes"),
             ],
         )
         .await;
@@ -728,6 +740,7 @@ async fn show_cause_proceedings_can_close_without_revocation() {
             &[
                 ("outcome", "dismiss"),
                 ("reason", "Volumes explained by a new customer"),
+                ("confirm", "yes"),
             ],
         )
         .await;
@@ -740,7 +753,7 @@ async fn show_cause_proceedings_can_close_without_revocation() {
         .chair
         .post(
             &format!("{committee}/decide"),
-            &[("outcome", "revoke"), ("reason", "x")],
+            &[("outcome", "revoke"), ("reason", "x"), ("confirm", "yes")],
         )
         .await;
     assert_eq!(
@@ -809,7 +822,7 @@ async fn the_committee_reaches_any_connection_from_its_list_of_all_and_from_the_
     cast.chair
         .act(
             &format!("{committee}/suspend"),
-            &[("reason", "Interference")],
+            &[("reason", "Interference"), ("confirm", "yes")],
         )
         .await;
     assert_eq!(

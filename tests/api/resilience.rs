@@ -564,7 +564,10 @@ async fn see_through(
             .change(
                 &cast.chair,
                 format!("{committee}/suspend"),
-                Body::form(&[("reason", "Traffic to a scam call centre")]),
+                Body::form(&[
+                    ("reason", "Traffic to a scam call centre"),
+                    ("confirm", "yes"),
+                ]),
                 happened("suspended"),
             )
             .await;
@@ -604,6 +607,7 @@ async fn see_through(
                     ("outcome", "revoke"),
                     ("reason", "Resale confirmed"),
                     ("disconnection_days", "15"),
+                    ("confirm", "yes"),
                 ]),
                 happened("revoked"),
             )
@@ -1078,7 +1082,10 @@ async fn a_renewal_decided_while_its_connection_is_suspended_fails_neither() {
         cast.chair
             .post(
                 &format!("/committee/connections/{}/suspend", connection.id),
-                &[("reason", "Traffic to a scam call centre")],
+                &[
+                    ("reason", "Traffic to a scam call centre"),
+                    ("confirm", "yes"),
+                ],
             )
             .await
     };

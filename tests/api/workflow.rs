@@ -218,7 +218,10 @@ async fn a_provider_withdraws_before_the_decision_but_not_after() {
     let cast = Cast::assemble(&app).await;
     let id = cast.application_in_vote().await;
     cast.provider
-        .act(&format!("/applications/{id}/withdraw"), &[])
+        .act(
+            &format!("/applications/{id}/withdraw"),
+            &[("confirm", "yes")],
+        )
         .await;
     assert_eq!(cast.status_of(&id), "withdrawn");
     let res = cast
@@ -231,7 +234,10 @@ async fn a_provider_withdraws_before_the_decision_but_not_after() {
     assert_eq!(res.status(), StatusCode::CONFLICT);
     let res = cast
         .provider
-        .post(&format!("/applications/{id}/withdraw"), &[])
+        .post(
+            &format!("/applications/{id}/withdraw"),
+            &[("confirm", "yes")],
+        )
         .await;
     assert_eq!(
         res.status(),
@@ -269,7 +275,7 @@ async fn the_committee_rejects_with_reasons() {
         StatusCode::UNPROCESSABLE_ENTITY,
         "a rejection needs reasons"
     );
-    assert!(text_of(&res.text().await.unwrap(), "#e-reasons").is_some());
+    assert!(text_of(&res.text().await.unwrap(), "#e-reject-reasons").is_some());
     cast.chair
         .act(
             &format!("{case}/decide"),
@@ -305,7 +311,11 @@ async fn a_tie_is_broken_by_the_chairs_casting_vote() {
         )
         .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(text_of(&res.text().await.unwrap(), "#e-casting_vote").is_some());
+    let html = res.text().await.unwrap();
+    for outcome in ["approve", "reject"] {
+        let error = format!("#e-{outcome}-casting_vote");
+        assert!(text_of(&html, &error).is_some(), "{error}");
+    }
     cast.chair
         .act(
             &format!("{case}/decide"),
@@ -723,7 +733,7 @@ async fn a_draft_loses_an_attachment_but_a_submitted_application_keeps_it() {
     cast.provider
         .act(
             &format!("/applications/{id}/attachments/{spare}/delete"),
-            &[],
+            &[("confirm", "yes")],
         )
         .await;
     assert!(files(&app).is_empty());
@@ -731,7 +741,7 @@ async fn a_draft_loses_an_attachment_but_a_submitted_application_keeps_it() {
         .provider
         .post(
             &format!("/applications/{id}/attachments/{spare}/delete"),
-            &[],
+            &[("confirm", "yes")],
         )
         .await;
     assert_eq!(

@@ -337,6 +337,7 @@ impl Cast {
                     ("outcome", "revoke"),
                     ("reason", "Resale confirmed"),
                     ("disconnection_days", "15"),
+                    ("confirm", "yes"),
                 ],
             )
             .await;

@@ -739,7 +739,7 @@ impl World {
                 who,
                 &format!("committee: {action}"),
                 &format!("{committee}/{action}"),
-                &[],
+                &[("confirm", "yes".to_string())],
                 &[("reason", id)],
                 StatusCode::SEE_OTHER,
             )
@@ -773,6 +773,7 @@ impl World {
             &[
                 ("outcome", "revoke".to_string()),
                 ("disconnection_days", "15".to_string()),
+                ("confirm", "yes".to_string()),
             ],
             &[("reason", "case reason")],
             StatusCode::SEE_OTHER,
