@@ -3,7 +3,7 @@
 //! assignment, withdrawal of a departed reviewer's review, review, recusal, vote,
 //! decision).
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpResponse, Responder, web};
 
 use crate::auth::{Authorized, CurrentUser, policy};
 use crate::db::audit;
@@ -18,7 +18,8 @@ use crate::domain::role::Role;
 use crate::domain::validation::FieldErrors;
 use crate::error::AppError;
 use crate::routes::{
-    ActionCall, Attempt, FieldsForm, perform, read, redirect_with_flash, shown_again,
+    ActionCall, Attempt, FieldsForm, confirmed, invalid, perform, read, redirect_with_flash,
+    shown_again,
 };
 use crate::startup::AppState;
 use crate::views::applications::{
@@ -27,7 +28,7 @@ use crate::views::applications::{
     describe_tally, domains, kind_of, membership_changes, read_sections, recommendations,
     recusal_rows, revision_views, timeline,
 };
-use crate::views::{PageCtx, Refusal};
+use crate::views::{ConfirmPage, PageCtx, Refusal};
 use crate::workflows::applications::{self as apps, content_of};
 use crate::workflows::certificates::CertificateAuthority;
 use crate::workflows::committee::{self as committee, DecisionInput, ReviewInput};
@@ -382,6 +383,69 @@ where
     Ok(shown_again(page, &call.req, conflict))
 }
 
+/// A step that cannot be undone: its inputs checked, then confirmed on a page of its own
+/// that restates it, then done. Only a form carrying `confirm=yes` acts. `check` names the
+/// confirmation's title, consequence and button.
+async fn act_confirmed<T, F>(
+    call: ActionCall,
+    form: FieldsForm,
+    form_name: &'static str,
+    flash: &'static str,
+    check: fn(&FieldsForm) -> Result<[&'static str; 3], WorkflowError>,
+    work: F,
+) -> Result<HttpResponse, AppError>
+where
+    F: FnOnce(
+            &mut crate::db::DbConn,
+            &Actor,
+            &str,
+            &AppState,
+            &FieldsForm,
+        ) -> Result<T, WorkflowError>
+        + Send
+        + 'static,
+    T: Send + 'static,
+{
+    if confirmed(&form) {
+        return act(call, form, form_name, flash, work).await;
+    }
+    let [title, consequence, button] = match check(&form) {
+        Ok(keys) => keys,
+        Err(WorkflowError::Invalid(errors)) => {
+            let forms = ActionForms {
+                form: form_name,
+                values: form.fields,
+                errors,
+                refusal: None,
+            };
+            let page = case_page(call.ctx, &call.state, call.user, call.id, forms).await?;
+            return Ok(invalid(page, &call.req));
+        }
+        Err(other) => return Err(other.into()),
+    };
+    let id = call.id.clone();
+    let app = read(&call.state, move |conn| {
+        Some(apps::find(conn, &id)?)
+            .filter(apps::submitted)
+            .ok_or(WorkflowError::NotFound)
+    })
+    .await?;
+    let ctx = call.ctx;
+    let reference = app.reference.unwrap_or_default();
+    let page = ConfirmPage::new(
+        ctx.clone(),
+        (
+            ctx.t1(title, "reference", &reference),
+            ctx.t1(consequence, "reference", &reference),
+            ctx.t(button),
+        ),
+        call.req.path().to_string(),
+        &form.fields,
+        format!("/committee/applications/{}", call.id),
+    );
+    Ok(page.respond_to(&call.req))
+}
+
 form_action!(
     start_screening,
     policy::Secretariat,
@@ -469,7 +533,15 @@ form_action!(
 form_action!(
     recuse,
     policy::CommitteeMember,
-    act("recuse", "flash-recused"),
+    act_confirmed("recuse", "flash-recused", |f| {
+        committee::recusal_reason(&f.get("reason")).map(|_| {
+            [
+                "confirm-recuse-title",
+                "confirm-recuse-body",
+                "action-recuse",
+            ]
+        })
+    }),
     |conn, actor, id, state, f| {
         committee::declare_conflict(
             conn,

@@ -761,6 +761,18 @@ impl CommitteeApplicationPage {
         self.forms.error(&self.ctx, form, field)
     }
 
+    /// Whether this user has a form to use on the case now.
+    pub fn has_actions(&self) -> bool {
+        self.can_screen
+            || self.can_request_info
+            || self.can_assign
+            || self.can_open_vote
+            || self.my_review.is_some()
+            || self.can_vote
+            || self.can_decide
+            || self.can_recuse
+    }
+
     /// Whether the refused decision form was the one for `outcome`: with a tied vote, the
     /// casting vote sent says which; a casting vote of neither concerns both.
     fn decide_sent(&self, outcome: &str) -> bool {

@@ -293,6 +293,15 @@ pub fn withdraw_assignment(
     })
 }
 
+/// The nature of the conflict a recusal records, checked.
+pub fn recusal_reason(reason: &str) -> Result<String, WorkflowError> {
+    let mut errors = FieldErrors::new();
+    let reason = errors.text("reason", reason, true, 2000);
+    errors
+        .into_result(|| reason)
+        .map_err(WorkflowError::Invalid)
+}
+
 /// A committee member declares a conflict of interest: they are recused from reviewing
 /// and voting on this application. If that leaves no review pending, the secretariat is
 /// told the vote can be opened; if it brings the vote to its quorum, the chair is told.
@@ -304,11 +313,7 @@ pub fn declare_conflict(
     now: NaiveDateTime,
     rules: &WorkflowRules,
 ) -> Result<Application, WorkflowError> {
-    let mut errors = FieldErrors::new();
-    let reason = errors.text("reason", reason, true, 2000);
-    if !errors.is_empty() {
-        return Err(WorkflowError::Invalid(errors));
-    }
+    let reason = recusal_reason(reason)?;
     let result = write_tx(conn, |conn| {
         let member = committee_member(conn, actor)?;
         let app = find(conn, id)?;

@@ -450,3 +450,48 @@ async fn files_say_when_and_with_which_step_they_came_and_submitted_ones_stay() 
     assert!(versions.contains("annex.pdf"), "{versions}");
     assert!(versions.contains(&original.file_name), "{versions}");
 }
+
+#[tokio::test]
+async fn a_recusal_is_confirmed_before_it_is_recorded() {
+    let app = TestApp::spawn().await;
+    let cast = Cast::assemble(&app).await;
+    let id = cast.application_in_vote().await;
+    let case = format!("/committee/applications/{id}");
+    let (status, _) = body(
+        cast.legal
+            .post(&format!("{case}/recuse"), &[("reason", "")])
+            .await,
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a recusal needs its reason first"
+    );
+    let reason = "Former employee of the counterparty";
+    let (status, page) = body(
+        cast.legal
+            .post(&format!("{case}/recuse"), &[("reason", reason)])
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("This cannot be undone."));
+    assert_eq!(
+        value_of(&page, "form input[name=reason]").as_deref(),
+        Some(reason)
+    );
+    let recusals = || {
+        interconnect_registry::db::models::committee::list_recusals(&mut app.conn(), &id)
+            .unwrap()
+            .len()
+    };
+    assert_eq!(recusals(), 0, "nothing recorded yet");
+    cast.legal
+        .act(
+            &format!("{case}/recuse"),
+            &[("reason", reason), ("confirm", "yes")],
+        )
+        .await;
+    assert_eq!(recusals(), 1);
+}

@@ -351,7 +351,10 @@ async fn a_recusal_changes_the_quorum() {
     cast.legal
         .act(
             &format!("{case}/recuse"),
-            &[("reason", "Former employee of the counterparty")],
+            &[
+                ("reason", "Former employee of the counterparty"),
+                ("confirm", "yes"),
+            ],
         )
         .await;
     let res = cast

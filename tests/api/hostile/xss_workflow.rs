@@ -612,7 +612,7 @@ impl World {
             &self.legal,
             "committee: recusal",
             &format!("{case}/recuse"),
-            &[],
+            &[("confirm", "yes".to_string())],
             &[("reason", "recusal reason")],
             StatusCode::SEE_OTHER,
         )
