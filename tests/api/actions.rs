@@ -495,3 +495,35 @@ async fn a_recusal_is_confirmed_before_it_is_recorded() {
         .await;
     assert_eq!(recusals(), 1);
 }
+
+#[tokio::test]
+async fn an_answer_sent_after_the_request_lapsed_is_kept_on_the_page() {
+    let app = TestApp::spawn().await;
+    let cast = Cast::assemble(&app).await;
+    let id = cast.provider.submit_complete_application().await;
+    let case = format!("/committee/applications/{id}");
+    cast.secretariat.act(&format!("{case}/screen"), &[]).await;
+    cast.secretariat
+        .act(
+            &format!("{case}/request-info"),
+            &[("questions", "The annex, please."), ("days", "1")],
+        )
+        .await;
+    app.clock.advance(TimeDelta::days(2));
+    app.run_scheduler();
+    assert_eq!(cast.status_of(&id), "dismissed");
+    let answer = "Annex B is the second page of the contract.";
+    let (status, page) = body(
+        cast.provider
+            .post(&format!("/applications/{id}/answer"), &[("answer", answer)])
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(page.contains("class=\"flash flash-error refusal\""));
+    assert!(page.contains(answer), "the answer typed is kept");
+    assert!(
+        page.contains("The annex, please."),
+        "the application's page again"
+    );
+}
