@@ -127,6 +127,7 @@ async fn a_show_cause_answer_and_a_confirmed_disconnection_reach_who_must_decide
                 ("outcome", "revoke"),
                 ("reason", "Resale confirmed"),
                 ("disconnection_days", "15"),
+                ("confirm", "yes"),
             ],
         )
         .await;
@@ -269,7 +270,10 @@ async fn each_review_tells_the_secretariat_how_many_are_in_and_the_quorum_tells_
     cast.chair
         .act(
             &format!("/committee/applications/{recused}/recuse"),
-            &[("reason", "My brother runs the provider.")],
+            &[
+                ("reason", "My brother runs the provider."),
+                ("confirm", "yes"),
+            ],
         )
         .await;
     cast.security.vote(&recused, "approve", "ok").await;
@@ -293,7 +297,10 @@ async fn a_withdrawal_tells_the_secretariat_and_those_who_had_the_application_in
 
     let draft = cast.provider.start_application("new").await;
     cast.provider
-        .act(&format!("/applications/{draft}/withdraw"), &[])
+        .act(
+            &format!("/applications/{draft}/withdraw"),
+            &[("confirm", "yes")],
+        )
         .await;
     assert!(
         deliver(&app, &sink).await.is_empty(),
@@ -315,12 +322,18 @@ async fn a_withdrawal_tells_the_secretariat_and_those_who_had_the_application_in
     cast.legal
         .act(
             &format!("{case}/recuse"),
-            &[("reason", "I advised the counterparty.")],
+            &[
+                ("reason", "I advised the counterparty."),
+                ("confirm", "yes"),
+            ],
         )
         .await;
     deliver(&app, &sink).await;
     cast.provider
-        .act(&format!("/applications/{in_review}/withdraw"), &[])
+        .act(
+            &format!("/applications/{in_review}/withdraw"),
+            &[("confirm", "yes")],
+        )
         .await;
     let sent = deliver(&app, &sink).await;
     assert_eq!(
@@ -343,14 +356,20 @@ async fn a_withdrawal_tells_the_secretariat_and_those_who_had_the_application_in
     cast.security
         .act(
             &format!("{case}/recuse"),
-            &[("reason", "I hold shares in the provider.")],
+            &[
+                ("reason", "I hold shares in the provider."),
+                ("confirm", "yes"),
+            ],
         )
         .await;
     cast.technical.vote(&in_vote, "approve", "ok").await;
     deactivate(&app, &cast.legal.user);
     deliver(&app, &sink).await;
     cast.provider
-        .act(&format!("/applications/{in_vote}/withdraw"), &[])
+        .act(
+            &format!("/applications/{in_vote}/withdraw"),
+            &[("confirm", "yes")],
+        )
         .await;
     let sent = deliver(&app, &sink).await;
     assert_eq!(
