@@ -51,7 +51,7 @@ pub fn t_args(lang: Lang, key: &str, args: &[(&str, &str)]) -> String {
     };
     let mut fluent_args = FluentArgs::new();
     for (name, value) in args {
-        fluent_args.set(*name, FluentValue::from(*value));
+        fluent_args.set(*name, arg_value(value));
     }
     let mut errors = Vec::new();
     let text = bundle.format_pattern(pattern, Some(&fluent_args), &mut errors);
@@ -75,6 +75,17 @@ fn single_full_stops(mut text: String, args: &[(&str, &str)]) -> String {
         }
     }
     text
+}
+
+/// A placeholder's value: a whole number written plainly becomes a Fluent number, so a
+/// plural selector (`{ $count -> [one] … *[other] … }`) chooses by it; any other text,
+/// a number with leading zeros included, stays text.
+fn arg_value(value: &str) -> FluentValue<'_> {
+    const EXACT: i64 = 1 << 53;
+    match value.parse::<i64>() {
+        Ok(n) if n.abs() < EXACT && n.to_string() == value => FluentValue::from(n),
+        _ => FluentValue::from(value),
+    }
 }
 
 /// The message keys a translation file defines.
@@ -201,6 +212,29 @@ mod tests {
         }
         let missing: Vec<_> = built.iter().filter(|k| !defined.contains(*k)).collect();
         assert!(missing.is_empty(), "undefined: {missing:?}");
+    }
+
+    #[test]
+    fn english_counts_agree_with_their_nouns() {
+        let text = |key: &str, count: &str| t_args(Lang::En, key, &[("count", count)]);
+        assert_eq!(
+            text("inbox-overdue-count", "1"),
+            "1 application is past its decision date."
+        );
+        assert_eq!(
+            text("inbox-overdue-count", "2"),
+            "2 applications are past their decision date."
+        );
+        assert!(text("audit-intact", "1").ends_with(": 1 event verified."));
+        assert!(text("audit-intact", "2").ends_with(": 2 events verified."));
+        let median = t_args(Lang::En, "stats-median", &[("days", "1"), ("count", "1")]);
+        assert!(median.ends_with(": 1 day (1 decision)."), "{median}");
+    }
+
+    #[test]
+    fn a_number_with_leading_zeros_stays_as_written() {
+        let text = t_args(Lang::En, "signed-in-as", &[("name", "007")]);
+        assert!(text.contains("007"), "{text}");
     }
 
     #[test]

@@ -122,7 +122,10 @@ audit-change = Change
 audit-hash = Hash
 audit-before = before
 audit-after = after
-audit-intact = The audit chain is intact: { $count } events verified.
+audit-intact = The audit chain is intact: { $count ->
+    [one] { $count } event verified.
+   *[other] { $count } events verified.
+    }
 audit-broken = The audit chain is broken at event { $seq }: a record was altered or removed.
 audit-full-walk = The scheduled check last walked the whole chain at { $time }; this page checked the events recorded since. The command verify-audit walks the whole chain at any time.
 
@@ -404,7 +407,10 @@ inbox-voting = Votes open
 inbox-my-reviews = My reviews
 inbox-my-votes = Waiting for my vote
 inbox-to-sign = Votes to sign
-inbox-overdue-count = { $count } applications are past their decision date.
+inbox-overdue-count = { $count ->
+    [one] { $count } application is past its decision date.
+   *[other] { $count } applications are past their decision date.
+    }
 action-start-screening = Start the completeness check
 action-mark-complete = Complete: send to review
 action-request-info = Request information
@@ -608,7 +614,13 @@ stats-by-status = Connections by status
 stats-by-country = Connections by counterparty country
 stats-by-type = Connections by type
 stats-approvals-per-month = Approvals, suspensions and revocations per month
-stats-median = Median time from a complete application to the decision: { $days } days ({ $count } decisions).
+stats-median = Median time from a complete application to the decision: { $days ->
+    [one] { $days } day
+   *[other] { $days } days
+    } ({ $count ->
+    [one] { $count } decision
+   *[other] { $count } decisions
+    }).
 stats-median-none = No decision has been made yet.
 stats-month = Month
 connection-deadline = Deadline
@@ -728,9 +740,18 @@ email-revocation-subject = Connection { $reference } revoked
 email-revocation-body = The approval of connection { $reference } is revoked. Disconnect the link by { $deadline } and send evidence of the disconnection.
 email-disconnection-confirmed-subject = Disconnection confirmed: connection { $reference }
 email-disconnection-confirmed-body = { $organisation } confirmed that the revoked connection { $reference } is disconnected, and sent its evidence. Please check the evidence and verify the disconnection.
-email-expiry-reminder-subject = Connection { $reference } expires in { $days } days
-email-expiry-reminder-body = The approval of connection { $reference } ends on { $until }, in { $days } days. To keep the link, apply for a renewal before then.
-email-overdue-subject = Applications past their decision date ({ $count })
+email-expiry-reminder-subject = Connection { $reference } expires in { $days ->
+    [one] { $days } day
+   *[other] { $days } days
+    }
+email-expiry-reminder-body = The approval of connection { $reference } ends on { $until }, in { $days ->
+    [one] { $days } day
+   *[other] { $days } days
+    }. To keep the link, apply for a renewal before then.
+email-overdue-subject = { $count ->
+    [one] Application past its decision date ({ $count })
+   *[other] Applications past their decision date ({ $count })
+    }
 email-overdue-body = These applications are past the date by which the committee must decide:
 email-invitation-subject = Invitation to the Interconnect Registry
 email-invitation-body = { $inviter } invites you to act for { $organisation } in the Interconnect Registry. Choose your password with the link below; it works once, for 7 days.
@@ -743,7 +764,10 @@ email-password-reset-ignore = If it was not you, ignore this message: your passw
 email-password-changed-subject = Your Interconnect Registry password was changed
 email-password-changed-body = The password of your Interconnect Registry account was changed on { $deadline }, and every other session of the account was ended.
 email-password-changed-not-you = If it was not you, choose a new password now with the link below, and tell the registry's administrator.
-email-digest-subject = Committee notices ({ $count })
+email-digest-subject = { $count ->
+    [one] Committee notice ({ $count })
+   *[other] Committee notices ({ $count })
+    }
 email-digest-body = Your committee notices since the last digest:
 email-organisation-change-requested-subject = Change of legal identity proposed: { $organisation }
 email-organisation-change-requested-body = { $organisation } proposed a change of its legal identity (names, registration or licence number, AS numbers). It takes effect only when you approve it.
@@ -904,7 +928,10 @@ two-factor-continue = I have saved them — continue
 two-factor-on = Two-factor sign-in is on.
 two-factor-off = Two-factor sign-in is off.
 two-factor-set-up = Set it up
-two-factor-codes-left = Recovery codes left: { $count }.
+two-factor-codes-left = { $count ->
+    [one] One recovery code left.
+   *[other] Recovery codes left: { $count }.
+    }
 account-sessions = Where you are signed in
 session-started = Signed in
 session-last-seen = Last active

@@ -415,7 +415,7 @@ async fn connection_events_reminders_and_digests() {
     );
     assert_eq!(
         subjects[SECRETARIAT],
-        "Applications past their decision date (1)"
+        "Application past its decision date (1)"
     );
     let digest = message_to(&sent, &cast.security.user.email);
     assert!(is_lao(&digest.subject()), "{}", digest.subject());

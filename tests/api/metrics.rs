@@ -311,7 +311,7 @@ async fn overdue_applications_are_counted_as_the_committee_inbox_counts_them() {
     app.clock.advance(TimeDelta::days(31));
     assert_eq!(value(&scrape(&app).await, OVERDUE), Some(1.0));
     let (_, inbox) = secretariat.browser.page("/committee").await;
-    assert!(inbox.contains("1 applications are past their decision date."));
+    assert!(inbox.contains("1 application is past its decision date."));
 
     // An information request stops the committee's clock: no longer overdue, on either count.
     let case = format!("/committee/applications/{late}");

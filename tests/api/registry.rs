@@ -647,9 +647,11 @@ async fn the_statistics_page_draws_charts_and_gives_the_numbers() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(html.matches("<svg").count(), 4);
     assert!(html.contains("Thailand (TH)"));
-    assert!(html.contains(
-        "Median time from a complete application to the decision: 0 days (1 decisions)."
-    ));
+    assert!(
+        html.contains(
+            "Median time from a complete application to the decision: 0 days (1 decision)."
+        )
+    );
     let lao = crate::helpers::client("lo");
     let html = lao
         .get(app.url("/statistics"))

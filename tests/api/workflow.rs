@@ -597,7 +597,7 @@ async fn overdue_applications_are_marked_in_the_queues() {
     app.clock.advance(TimeDelta::days(31));
     let (_, inbox) = cast.secretariat.browser.page("/committee").await;
     assert!(inbox.contains("class=\"overdue\""));
-    assert!(inbox.contains("1 applications are past their decision date."));
+    assert!(inbox.contains("1 application is past its decision date."));
     assert_eq!(
         text_of(&inbox, "main section h2").unwrap(),
         "Overdue: past the decision date (1)",
