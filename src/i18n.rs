@@ -3,10 +3,13 @@
 
 use std::sync::LazyLock;
 
+use chrono::{NaiveDate, NaiveDateTime};
+
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 use unic_langid::langid;
 
+use crate::domain::clock;
 use crate::domain::language::Lang;
 
 pub const ENGLISH_FTL: &str = include_str!("../locales/en/main.ftl");
@@ -75,6 +78,43 @@ fn single_full_stops(mut text: String, args: &[(&str, &str)]) -> String {
         }
     }
     text
+}
+
+/// A calendar date as a reader of `lang` writes it: `2026-12-05` in English,
+/// `ວັນທີ 05/12/2026` in Lao. Only for people: files and the API keep ISO dates.
+pub fn date(lang: Lang, day: NaiveDate) -> String {
+    t_args(
+        lang,
+        "date-on",
+        &[("date", &day.format(date_pattern(lang)).to_string())],
+    )
+}
+
+/// A UTC time as Vientiane's clock shows it, date and minute, in `lang`'s style:
+/// `2026-12-05 17:00` in English, `ວັນທີ 05/12/2026 ເວລາ 17:00` in Lao.
+pub fn local_time(lang: Lang, at: &NaiveDateTime) -> String {
+    let local = clock::to_vientiane(at);
+    t_args(
+        lang,
+        "date-time-on",
+        &[
+            ("date", &local.format(date_pattern(lang)).to_string()),
+            ("time", &local.format("%H:%M").to_string()),
+        ],
+    )
+}
+
+/// The date in Vientiane of a UTC time, in `lang`'s style.
+pub fn local_date(lang: Lang, at: &NaiveDateTime) -> String {
+    date(lang, clock::to_vientiane(at).date())
+}
+
+/// How the digits of a date are laid out in `lang`.
+fn date_pattern(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Lo => "%d/%m/%Y",
+        Lang::En => "%Y-%m-%d",
+    }
 }
 
 /// A placeholder's value: a whole number written plainly becomes a Fluent number, so a
@@ -235,6 +275,18 @@ mod tests {
     fn a_number_with_leading_zeros_stays_as_written() {
         let text = t_args(Lang::En, "signed-in-as", &[("name", "007")]);
         assert!(text.contains("007"), "{text}");
+    }
+
+    #[test]
+    fn dates_read_as_each_language_writes_them() {
+        let at = NaiveDate::from_ymd_opt(2026, 12, 5)
+            .unwrap()
+            .and_hms_opt(10, 0, 0)
+            .unwrap();
+        assert_eq!(local_time(Lang::En, &at), "2026-12-05 17:00");
+        assert_eq!(local_time(Lang::Lo, &at), "ວັນທີ 05/12/2026 ເວລາ 17:00");
+        assert_eq!(local_date(Lang::En, &at), "2026-12-05");
+        assert_eq!(date(Lang::Lo, at.date()), "ວັນທີ 05/12/2026");
     }
 
     #[test]

@@ -16,18 +16,20 @@ pub trait Clock: Send + Sync {
 
     /// The wall-clock time in Vientiane.
     fn local_now(&self) -> NaiveDateTime {
-        chrono_tz::Asia::Vientiane
-            .from_utc_datetime(&self.now())
-            .naive_local()
+        to_vientiane(&self.now())
     }
 }
 
 /// A UTC time as Vientiane's wall clock shows it, in `format`.
 pub fn in_vientiane(at: &NaiveDateTime, format: &str) -> String {
+    to_vientiane(at).format(format).to_string()
+}
+
+/// A UTC time as Vientiane's wall clock shows it.
+pub fn to_vientiane(at: &NaiveDateTime) -> NaiveDateTime {
     chrono_tz::Asia::Vientiane
         .from_utc_datetime(at)
-        .format(format)
-        .to_string()
+        .naive_local()
 }
 
 /// The date in Vientiane at a UTC time.

@@ -7,7 +7,6 @@ use url::Url;
 
 use crate::auth::email_token::{self, Purpose};
 use crate::db::models::outbox::OutboxMessage;
-use crate::domain::clock::in_vientiane;
 use crate::domain::language::Lang;
 use crate::domain::notification::{MessageKind, Params};
 use crate::domain::role::ReviewDomain;
@@ -110,7 +109,7 @@ impl MailView<'_> {
             .map(|d| {
                 format!(
                     "{} ({})",
-                    in_vientiane(&d, "%Y-%m-%d %H:%M"),
+                    i18n::local_time(self.lang, &d),
                     self.t("time-zone")
                 )
             })
@@ -120,7 +119,7 @@ impl MailView<'_> {
     pub fn valid_until(&self) -> String {
         self.p
             .valid_until
-            .map(|d| d.to_string())
+            .map(|d| i18n::date(self.lang, d))
             .unwrap_or_default()
     }
 
@@ -146,7 +145,7 @@ impl MailView<'_> {
                 link: absolute(&self.base, &item.path),
                 date: item
                     .date
-                    .map(|d| in_vientiane(&d, "%Y-%m-%d"))
+                    .map(|d| i18n::local_date(self.lang, &d))
                     .unwrap_or_default(),
             })
             .collect()

@@ -63,12 +63,13 @@ pub async fn certificate(
     let qr_svg = crate::views::qr_svg(&verify_url)?;
     let status = ConnectionStatus::parse(&connection.status).unwrap_or(ConnectionStatus::Active);
     let since = match status {
-        ConnectionStatus::Expired => connection.valid_until.to_string(),
-        _ => ctx.local_date(
+        ConnectionStatus::Expired => connection.valid_until,
+        _ => crate::domain::clock::to_vientiane(
             &connection
                 .revoked_at
                 .unwrap_or(connection.status_changed_at),
-        ),
+        )
+        .date(),
     };
     Ok(CertificatePage {
         approval_number: connection.approval_number.clone(),
@@ -83,7 +84,7 @@ pub async fn certificate(
         conditions: connection.conditions.clone(),
         legal_basis: printable.legal_basis,
         signed_by: printable.signed_by,
-        void: VoidNotice::of(status, &since),
+        void: VoidNotice::of(status, since),
         token: printable.certificate.token,
         kid: printable.certificate.kid,
         qr_svg,

@@ -174,7 +174,7 @@ async fn page(
             .map(|o| ctx.pick(&o.name_lo, &o.name_en).to_string())
             .unwrap_or_default(),
         conditions: connection.conditions.clone(),
-        valid_from: connection.valid_from.to_string(),
+        valid_from: ctx.date(connection.valid_from),
         capacity: connection.capacity_mbps,
         history: event_rows(&ctx, &events, false),
         cases: cases.iter().map(|c| CaseView::new(&ctx, c, now)).collect(),

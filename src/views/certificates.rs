@@ -42,8 +42,8 @@ pub struct VoidNotice {
 }
 
 impl VoidNotice {
-    /// The notice for `status`, in force `since` (a date as shown); `None` while active.
-    pub fn of(status: ConnectionStatus, since: &str) -> Option<VoidNotice> {
+    /// The notice for `status`, in force `since` (a date in Vientiane); `None` while active.
+    pub fn of(status: ConnectionStatus, since: chrono::NaiveDate) -> Option<VoidNotice> {
         let key = match status {
             ConnectionStatus::Active => return None,
             ConnectionStatus::Suspended => "certificate-void-suspended",
@@ -53,7 +53,7 @@ impl VoidNotice {
         let both = |f: &dyn Fn(Lang) -> String| (f(Lang::Lo), f(Lang::En));
         Some(VoidNotice {
             marks: both(&|lang| i18n::t(lang, status.label_key()).to_uppercase()),
-            notices: both(&|lang| i18n::t_args(lang, key, &[("date", since)])),
+            notices: both(&|lang| i18n::t_args(lang, key, &[("date", &i18n::date(lang, since))])),
         })
     }
 }
@@ -109,7 +109,7 @@ impl Verdict {
                     notes.push(ctx.t1(
                         "verify-note-expired",
                         "date",
-                        &claims.valid_until.to_string(),
+                        &ctx.date(claims.valid_until),
                     ));
                 }
                 if !latest {
@@ -164,7 +164,11 @@ pub fn terms(ctx: &PageCtx, claims: &CertificateClaims) -> Vec<(String, String)>
         ),
         (
             ctx.t("registry-valid"),
-            format!("{} – {}", claims.valid_from, claims.valid_until),
+            format!(
+                "{} – {}",
+                ctx.date(claims.valid_from),
+                ctx.date(claims.valid_until)
+            ),
         ),
         (
             ctx.t("verify-issued"),

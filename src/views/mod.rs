@@ -176,16 +176,21 @@ impl PageCtx {
         }
     }
 
-    /// A UTC time shown in Vientiane's time zone.
+    /// A UTC time shown in Vientiane's time zone, in the page's date style.
     pub fn local_time(&self, at: &chrono::NaiveDateTime) -> String {
-        crate::domain::clock::in_vientiane(at, "%Y-%m-%d %H:%M")
+        i18n::local_time(self.lang, at)
     }
 }
 
 impl PageCtx {
-    /// A UTC time's date in Vientiane.
+    /// A UTC time's date in Vientiane, in the page's date style.
     pub fn local_date(&self, at: &chrono::NaiveDateTime) -> String {
-        crate::domain::clock::in_vientiane(at, "%Y-%m-%d")
+        i18n::local_date(self.lang, at)
+    }
+
+    /// A calendar date in the page's date style.
+    pub fn date(&self, day: chrono::NaiveDate) -> String {
+        i18n::date(self.lang, day)
     }
 }
 

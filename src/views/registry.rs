@@ -43,7 +43,7 @@ pub fn status_words(
     today: NaiveDate,
 ) -> String {
     if status == ConnectionStatus::Active && valid_from > today {
-        ctx.t1("conn-status-active-from", "date", &valid_from.to_string())
+        ctx.t1("conn-status-active-from", "date", &ctx.date(valid_from))
     } else {
         RegistryLabels::of(ctx.lang).status_label(status)
     }
@@ -61,8 +61,8 @@ impl PublicRow {
             country: labels.country_name(&c.counterparty_country),
             status: status.as_str(),
             status_label: status_words(ctx, status, c.valid_from, today),
-            valid_from: c.valid_from.to_string(),
-            valid_until: c.valid_until.to_string(),
+            valid_from: ctx.date(c.valid_from),
+            valid_until: ctx.date(c.valid_until),
             revoked: c.revoked_at.map(|t| ctx.local_date(&t)).unwrap_or_default(),
         }
     }
@@ -401,7 +401,7 @@ impl ConnectionRow {
                 c.valid_from,
                 crate::domain::clock::date_in_vientiane(&now),
             ),
-            valid_until: c.valid_until.to_string(),
+            valid_until: ctx.date(c.valid_until),
             expires_soon: status == ConnectionStatus::Active
                 && (c.valid_until - today).num_days() <= 90,
             deadline: deadline.map(|d| ctx.local_time(&d)).unwrap_or_default(),

@@ -181,6 +181,7 @@ async fn a_certificate_states_its_signed_terms_and_decision_and_says_across_the_
     let connection = cast.approved_connection().await;
     let number = connection.approval_number.as_str();
     let today = interconnect_registry::domain::clock::in_vientiane(&app.clock.now(), "%Y-%m-%d");
+    let today_lo = interconnect_registry::domain::clock::in_vientiane(&app.clock.now(), "%d/%m/%Y");
 
     // In force: the ministry's letterhead in both languages, the signed terms, the
     // decision's conditions and legal basis, the chair who signed, and no band.
@@ -226,7 +227,7 @@ async fn a_certificate_states_its_signed_terms_and_decision_and_says_across_the_
         let band = crate::helpers::text_of(&page, ".certificate-void-band").expect("a band");
         assert!(
             band.contains(&format!("SUSPENDED since {today}"))
-                && band.contains(&format!("ຖືກໂຈະ ແຕ່ວັນທີ {today}")),
+                && band.contains(&format!("ຖືກໂຈະ ແຕ່ ວັນທີ {today_lo}")),
             "{language}: {band}"
         );
         let mark = crate::helpers::text_of(&page, ".certificate-watermark").unwrap();

@@ -80,3 +80,25 @@ async fn an_unknown_language_gets_a_clear_message() {
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     assert!(res.text().await.unwrap().contains("Choose Lao or English."));
 }
+
+#[tokio::test]
+async fn dates_read_as_each_language_writes_them() {
+    use interconnect_registry::domain::clock::{Clock, in_vientiane};
+    let app = TestApp::spawn().await;
+    let organisation = app.create_organisation("dated");
+    let user = app.create_user("applicant", Some(&organisation));
+    app.sign_in_as(&user).await;
+    let now = app.clock.now();
+
+    let (_, html) = app.page("/account").await;
+    let iso = in_vientiane(&now, "%Y-%m-%d");
+    assert!(html.contains(&format!("{iso} ")), "ISO in English");
+    assert!(!html.contains("ວັນທີ"));
+
+    app.post("/language", &[("lang", "lo"), ("next", "/account")])
+        .await;
+    let (_, html) = app.page("/account").await;
+    assert!(html.contains("<html lang=\"lo\">"));
+    let lao = format!("ວັນທີ {} ເວລາ ", in_vientiane(&now, "%d/%m/%Y"));
+    assert!(html.contains(&lao), "Lao style: {lao}");
+}
