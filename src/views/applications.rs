@@ -246,7 +246,7 @@ impl ApplicationSummary {
         let counterparty = match (content.get("counterparty_name"), country) {
             ("", _) => String::new(),
             (name, "") => name.to_string(),
-            (name, code) => format!("{name} ({code})"),
+            (name, code) => format!("{name} — {}", super::registry::country_name(ctx, code)),
         };
         Self {
             id: app.id.clone(),

@@ -393,7 +393,11 @@ impl ConnectionRow {
             id: c.id.clone(),
             approval_number: c.approval_number.clone(),
             connection_type: ctx.t(&format!("conn-type-{}", c.connection_type)),
-            counterparty: format!("{} ({})", c.counterparty_name, c.counterparty_country),
+            counterparty: format!(
+                "{} — {}",
+                c.counterparty_name,
+                country_name(ctx, &c.counterparty_country)
+            ),
             status: status.as_str(),
             status_label: status_words(
                 ctx,

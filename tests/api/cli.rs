@@ -361,7 +361,7 @@ async fn the_demo_command_opens_a_signed_in_admin_page_in_lao_and_english() {
         .await
         .unwrap();
     assert!(
-        inbox.contains("Siam Backbone Co., Ltd. (TH)"),
+        inbox.contains("Siam Backbone Co., Ltd. — Thailand (TH)"),
         "a demo application waits to be screened"
     );
 }
