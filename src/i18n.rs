@@ -42,6 +42,15 @@ pub fn t(lang: Lang, key: &str) -> String {
     t_args(lang, key, &[])
 }
 
+/// The message for `key` in `lang`, or `None` when no message has that key.
+pub fn label(lang: Lang, key: &str) -> Option<String> {
+    let bundle = match lang {
+        Lang::Lo => &BUNDLES.lo,
+        Lang::En => &BUNDLES.en,
+    };
+    bundle.has_message(key).then(|| t(lang, key))
+}
+
 /// The message for `key` in `lang`, with `{ $name }` placeholders filled from `args`.
 pub fn t_args(lang: Lang, key: &str, args: &[(&str, &str)]) -> String {
     let bundle = match lang {
@@ -287,6 +296,23 @@ mod tests {
         assert_eq!(local_time(Lang::Lo, &at), "ວັນທີ 05/12/2026 ເວລາ 17:00");
         assert_eq!(local_date(Lang::En, &at), "2026-12-05");
         assert_eq!(date(Lang::Lo, at.date()), "ວັນທີ 05/12/2026");
+    }
+
+    #[test]
+    fn every_audit_action_subject_and_system_actor_has_a_label_in_both_languages() {
+        use crate::domain::audit::{
+            SUBJECT_TYPES, SYSTEM_ACTORS, action_key, actions, subject_type_key, system_actor_key,
+        };
+        let keys = actions::ALL
+            .iter()
+            .map(|a| action_key(a))
+            .chain(SUBJECT_TYPES.iter().map(|s| subject_type_key(s)))
+            .chain(SYSTEM_ACTORS.iter().map(|s| system_actor_key(s)));
+        let (en, lo) = (keys_of(ENGLISH_FTL), keys_of(LAO_FTL));
+        let missing: Vec<_> = keys
+            .filter(|k| !en.contains(k) || !lo.contains(k))
+            .collect();
+        assert!(missing.is_empty(), "no label: {missing:?}");
     }
 
     #[test]

@@ -15,6 +15,7 @@ use crate::auth::rate_limit::{ApiLimiter, SignInLimiter};
 use crate::body_timeout::cut_off_stalled_bodies;
 use crate::config::Settings;
 use crate::db::{DbPool, DbSetupError, connect_and_migrate};
+use crate::domain::audit::actions;
 use crate::domain::clock::{Clock, SystemClock};
 use crate::error::{AppError, render_errors};
 use crate::mail::worker::{self, Mailer};
@@ -113,7 +114,7 @@ impl Application {
             second_factor_limiter: SignInLimiter::per_minute(
                 10,
                 30,
-                "session.second_factor_rate_limited",
+                actions::SESSION_SECOND_FACTOR_RATE_LIMITED,
             ),
             token_limiter: SignInLimiter::per_minute(
                 settings.api.tokens_per_minute,

@@ -2,6 +2,7 @@
 //! client address, and API requests per client. Refused attempts are counted per key, so
 //! the audit log receives at most one event per key and window however hard a client tries.
 
+use crate::domain::audit::actions;
 use std::collections::HashMap;
 use std::num::NonZeroU32;
 use std::sync::Mutex;
@@ -193,7 +194,7 @@ impl SignInLimiter {
     /// address may try thirty times, then once every 2 seconds (an office behind one NAT
     /// still works).
     pub fn sign_in() -> Self {
-        Self::per_minute(5, 30, "session.sign_in_rate_limited")
+        Self::per_minute(5, 30, actions::SESSION_SIGN_IN_RATE_LIMITED)
     }
 
     /// Limits of `per_account` and `per_address` attempts a minute, whose refusals are

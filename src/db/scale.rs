@@ -19,6 +19,7 @@ use serde::Serialize;
 use crate::db::{DbConn, write_tx};
 use crate::domain::application_form::CONNECTION_TYPES;
 use crate::domain::audit::AuditContent;
+use crate::domain::audit::actions;
 
 /// How much to generate.
 #[derive(Debug, Clone, Copy)]
@@ -863,14 +864,14 @@ fn insert_audit(
     rows: &mut BTreeMap<&'static str, u64>,
 ) -> QueryResult<()> {
     const ACTIONS: [&str; 8] = [
-        "application.create",
-        "application.save",
-        "application.attach",
-        "application.submit",
-        "application.screen",
-        "review.record",
-        "vote.cast",
-        "application.decide",
+        actions::APPLICATION_CREATE,
+        actions::APPLICATION_SAVE,
+        actions::APPLICATION_ATTACH,
+        actions::APPLICATION_SUBMIT,
+        actions::APPLICATION_SCREEN,
+        actions::REVIEW_RECORD,
+        actions::VOTE_CAST,
+        actions::APPLICATION_DECIDE,
     ];
     let (mut seq, mut prev): (i64, String) = {
         use crate::db::schema::audit_head;
@@ -897,9 +898,11 @@ fn insert_audit(
         let app = &apps[i % apps.len().max(1)];
         let action = ACTIONS[i % ACTIONS.len()];
         let actor = match action {
-            "review.record" | "vote.cast" => &people.reviewers[i % people.reviewers.len()],
-            "application.screen" => &people.secretariat[i % 2],
-            "application.decide" => &people.chair,
+            actions::REVIEW_RECORD | actions::VOTE_CAST => {
+                &people.reviewers[i % people.reviewers.len()]
+            }
+            actions::APPLICATION_SCREEN => &people.secretariat[i % 2],
+            actions::APPLICATION_DECIDE => &people.chair,
             _ => &people.providers[app.org].1,
         };
         let label = format!("{actor}@scale.example.la");

@@ -34,6 +34,134 @@ pub fn bounded(text: &str, limit: usize) -> Cow<'_, str> {
     Cow::Owned(cut)
 }
 
+/// The names of the actions the audit log records: one constant for each, which the code
+/// that writes an event uses, and [`actions::ALL`] listing every one of them, so each can be
+/// checked to have a label in both languages.
+pub mod actions {
+    macro_rules! actions {
+        ($($name:ident = $code:literal;)*) => {
+            $(
+                #[doc = $code]
+                pub const $name: &str = $code;
+            )*
+            /// Every action the code can write.
+            pub const ALL: &[&str] = &[$($name),*];
+        };
+    }
+
+    actions! {
+        API_CLIENT_CREATE = "api_client.create";
+        API_CLIENT_REVOKE = "api_client.revoke";
+        API_CLIENT_ROTATE = "api_client.rotate";
+        APPLICATION_APPROVE = "application.approve";
+        APPLICATION_ATTACH = "application.attach";
+        APPLICATION_CREATE = "application.create";
+        APPLICATION_DECIDE = "application.decide";
+        APPLICATION_DETACH = "application.detach";
+        APPLICATION_DISMISS = "application.dismiss";
+        APPLICATION_MARK_COMPLETE = "application.mark_complete";
+        APPLICATION_OPEN_VOTE = "application.open_vote";
+        APPLICATION_REJECT = "application.reject";
+        APPLICATION_REQUEST_INFO = "application.request_info";
+        APPLICATION_RESUBMIT = "application.resubmit";
+        APPLICATION_SAVE = "application.save";
+        APPLICATION_SCREEN = "application.screen";
+        APPLICATION_START_SCREENING = "application.start_screening";
+        APPLICATION_SUBMIT = "application.submit";
+        APPLICATION_WITHDRAW = "application.withdraw";
+        CONNECTION_ADD_FILE = "connection.add_file";
+        CONNECTION_APPROVE = "connection.approve";
+        CONNECTION_CONFIRM_DISCONNECTION = "connection.confirm_disconnection";
+        CONNECTION_EXPIRE = "connection.expire";
+        CONNECTION_MODIFIED = "connection.modified";
+        CONNECTION_REINSTATE = "connection.reinstate";
+        CONNECTION_RENEWED = "connection.renewed";
+        CONNECTION_REVOKE = "connection.revoke";
+        CONNECTION_SHOW_CAUSE = "connection.show_cause";
+        CONNECTION_SHOW_CAUSE_ANSWER = "connection.show_cause_answer";
+        CONNECTION_SHOW_CAUSE_DISMISS = "connection.show_cause_dismiss";
+        CONNECTION_SUSPEND = "connection.suspend";
+        CONNECTION_VERIFY_DISCONNECTION = "connection.verify_disconnection";
+        ORGANISATION_CREATE = "organisation.create";
+        ORGANISATION_UPDATE = "organisation.update";
+        ORGANISATION_CHANGE_APPROVE = "organisation_change.approve";
+        ORGANISATION_CHANGE_PROPOSE = "organisation_change.propose";
+        ORGANISATION_CHANGE_REFUSE = "organisation_change.refuse";
+        ORGANISATION_CHANGE_WITHDRAW = "organisation_change.withdraw";
+        OUTBOX_RETRY = "outbox.retry";
+        REVIEW_ASSIGN = "review.assign";
+        REVIEW_RECORD = "review.record";
+        REVIEW_RECUSE = "review.recuse";
+        REVIEW_WITHDRAW = "review.withdraw";
+        SECRET_KEY_ROTATE = "secret_key.rotate";
+        SESSION_END_OWN = "session.end_own";
+        SESSION_PASSWORD_ACCEPTED = "session.password_accepted";
+        SESSION_SECOND_FACTOR_FAILED = "session.second_factor_failed";
+        SESSION_SECOND_FACTOR_RATE_LIMITED = "session.second_factor_rate_limited";
+        SESSION_SECOND_FACTOR_UNREADABLE = "session.second_factor_unreadable";
+        SESSION_SIGN_IN = "session.sign_in";
+        SESSION_SIGN_IN_FAILED = "session.sign_in_failed";
+        SESSION_SIGN_IN_RATE_LIMITED = "session.sign_in_rate_limited";
+        SESSION_SIGN_OUT = "session.sign_out";
+        SIGNING_KEY_ROTATE = "signing_key.rotate";
+        USER_ACCEPT_INVITATION = "user.accept_invitation";
+        USER_CREATE = "user.create";
+        USER_DEACTIVATE = "user.deactivate";
+        USER_INVITE = "user.invite";
+        USER_INVITE_EXISTING = "user.invite_existing";
+        USER_PASSWORD_CHANGE_FAILED = "user.password_change_failed";
+        USER_PASSWORD_CHANGED = "user.password_changed";
+        USER_PASSWORD_RESET = "user.password_reset";
+        USER_PASSWORD_RESET_REQUESTED = "user.password_reset_requested";
+        USER_REACTIVATE = "user.reactivate";
+        USER_SET_LANGUAGE = "user.set_language";
+        USER_SET_NOTIFICATIONS = "user.set_notifications";
+        USER_TWO_FACTOR_ENABLED = "user.two_factor_enabled";
+        USER_TWO_FACTOR_RESET = "user.two_factor_reset";
+        USER_UPDATE = "user.update";
+        VOTE_CAST = "vote.cast";
+    }
+}
+
+/// The kinds of thing an audit event is about (`subject_type`).
+pub const SUBJECT_TYPES: &[&str] = &[
+    "account",
+    "address",
+    "application",
+    "connection",
+    "organisation",
+    "organisation_change",
+    "outbox_message",
+    "secret_key",
+    "session",
+    "signing_key",
+    "user",
+];
+
+/// The application acting on an operator's command.
+pub const COMMAND_LINE: &str = "command line";
+/// The application filling a demonstration database.
+pub const DEMO_SEED: &str = "demo seed";
+/// The application acting on its own when a deadline passes.
+pub const SCHEDULER: &str = "scheduler";
+/// The labels of the application itself acting, as events record them.
+pub const SYSTEM_ACTORS: &[&str] = &[COMMAND_LINE, DEMO_SEED, SCHEDULER];
+
+/// The translation key of an action's label, e.g. `audit-action-application-submit`.
+pub fn action_key(action: &str) -> String {
+    format!("audit-action-{}", action.replace(['.', '_'], "-"))
+}
+
+/// The translation key of a subject type's label, e.g. `audit-subject-type-application`.
+pub fn subject_type_key(subject_type: &str) -> String {
+    format!("audit-subject-type-{}", subject_type.replace('_', "-"))
+}
+
+/// The translation key of a system actor's label, e.g. `audit-actor-scheduler`.
+pub fn system_actor_key(label: &str) -> String {
+    format!("audit-actor-{}", label.replace(' ', "-"))
+}
+
 /// The part of an audit event that its hash covers, in a fixed order.
 #[derive(Debug, Clone, Serialize)]
 pub struct AuditContent<'a> {

@@ -13,6 +13,7 @@ use crate::db::models::committee as committee_db;
 use crate::db::models::information_request as rfi_db;
 use crate::db::models::user as user_db;
 use crate::domain::application::Status;
+use crate::domain::audit::actions;
 use crate::domain::committee::Tally;
 use crate::domain::role::Role;
 use crate::domain::validation::FieldErrors;
@@ -292,7 +293,7 @@ async fn case_page(
 fn case_span(events: &[audit::AuditEvent]) -> Option<(i64, Option<i64>)> {
     let submitted = events
         .iter()
-        .find(|e| e.action == "application.submit")?
+        .find(|e| e.action == actions::APPLICATION_SUBMIT)?
         .seq;
     let closed = events
         .iter()
@@ -303,10 +304,10 @@ fn case_span(events: &[audit::AuditEvent]) -> Option<(i64, Option<i64>)> {
 
 /// The audit actions that end a case.
 const CLOSING_ACTIONS: [&str; 4] = [
-    "application.approve",
-    "application.reject",
-    "application.withdraw",
-    "application.dismiss",
+    actions::APPLICATION_APPROVE,
+    actions::APPLICATION_REJECT,
+    actions::APPLICATION_WITHDRAW,
+    actions::APPLICATION_DISMISS,
 ];
 
 fn domain_labels(ctx: &PageCtx, domains: &str) -> String {

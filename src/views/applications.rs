@@ -15,6 +15,7 @@ use crate::domain::application::{Status, file_removable};
 use crate::domain::application_form::{
     ApplicationContent, CONNECTION_TYPES, Kind, LONG_FIELDS, PROVINCES, VOICE_FIELDS,
 };
+use crate::domain::audit::actions;
 use crate::domain::committee::{Choice, Recommendation, Tally};
 use crate::domain::country::COUNTRIES;
 use crate::domain::role::ReviewDomain;
@@ -393,31 +394,31 @@ pub struct TimelineEntry {
 
 /// Actions providers may see in the history; the committee's internal steps are left out.
 pub const PUBLIC_ACTIONS: [&str; 11] = [
-    "application.create",
-    "application.submit",
-    "application.start_screening",
-    "application.request_info",
-    "application.resubmit",
-    "application.mark_complete",
-    "application.open_vote",
-    "application.approve",
-    "application.reject",
-    "application.withdraw",
-    "application.dismiss",
+    actions::APPLICATION_CREATE,
+    actions::APPLICATION_SUBMIT,
+    actions::APPLICATION_START_SCREENING,
+    actions::APPLICATION_REQUEST_INFO,
+    actions::APPLICATION_RESUBMIT,
+    actions::APPLICATION_MARK_COMPLETE,
+    actions::APPLICATION_OPEN_VOTE,
+    actions::APPLICATION_APPROVE,
+    actions::APPLICATION_REJECT,
+    actions::APPLICATION_WITHDRAW,
+    actions::APPLICATION_DISMISS,
 ];
 
 pub fn timeline(ctx: &PageCtx, events: &[AuditEvent], public_only: bool) -> Vec<TimelineEntry> {
     events
         .iter()
         .filter(|e| !public_only || PUBLIC_ACTIONS.contains(&e.action.as_str()))
-        .filter(|e| e.action != "application.save")
+        .filter(|e| e.action != actions::APPLICATION_SAVE)
         .map(|e| TimelineEntry {
             when: ctx.local_time(&e.occurred_at),
             what: ctx.t(&format!("event-{}", e.action.replace(['.', '_'], "-"))),
             who: if public_only {
                 String::new()
             } else {
-                e.actor_label.clone()
+                ctx.audit_actor(e)
             },
         })
         .collect()
@@ -646,7 +647,11 @@ impl VoteView {
 }
 
 /// The audit actions that can change who is on the committee.
-pub const MEMBERSHIP_ACTIONS: [&str; 3] = ["user.update", "user.deactivate", "user.reactivate"];
+pub const MEMBERSHIP_ACTIONS: [&str; 3] = [
+    actions::USER_UPDATE,
+    actions::USER_DEACTIVATE,
+    actions::USER_REACTIVATE,
+];
 
 /// The changes of committee membership among these user events, dated: a member taken
 /// off or put on the committee, a committee member's account deactivated or reactivated.
@@ -677,7 +682,7 @@ pub fn membership_changes(ctx: &PageCtx, events: &[AuditEvent]) -> Vec<TimelineE
             Some(TimelineEntry {
                 when: ctx.local_time(&e.occurred_at),
                 what: ctx.t1(key, "member", after["name"].as_str().unwrap_or_default()),
-                who: e.actor_label.clone(),
+                who: ctx.audit_actor(e),
             })
         })
         .collect()
@@ -882,24 +887,24 @@ mod tests {
 
     /// Every audit action about an application, for the history's labels.
     const ACTIONS: [&str; 18] = [
-        "application.create",
-        "application.submit",
-        "application.start_screening",
-        "application.request_info",
-        "application.resubmit",
-        "application.mark_complete",
-        "application.open_vote",
-        "application.approve",
-        "application.reject",
-        "application.withdraw",
-        "application.dismiss",
-        "application.attach",
-        "application.detach",
-        "review.assign",
-        "review.record",
-        "review.recuse",
-        "review.withdraw",
-        "vote.cast",
+        actions::APPLICATION_CREATE,
+        actions::APPLICATION_SUBMIT,
+        actions::APPLICATION_START_SCREENING,
+        actions::APPLICATION_REQUEST_INFO,
+        actions::APPLICATION_RESUBMIT,
+        actions::APPLICATION_MARK_COMPLETE,
+        actions::APPLICATION_OPEN_VOTE,
+        actions::APPLICATION_APPROVE,
+        actions::APPLICATION_REJECT,
+        actions::APPLICATION_WITHDRAW,
+        actions::APPLICATION_DISMISS,
+        actions::APPLICATION_ATTACH,
+        actions::APPLICATION_DETACH,
+        actions::REVIEW_ASSIGN,
+        actions::REVIEW_RECORD,
+        actions::REVIEW_RECUSE,
+        actions::REVIEW_WITHDRAW,
+        actions::VOTE_CAST,
     ];
 
     #[test]

@@ -21,6 +21,8 @@ use crate::auth::CurrentUser;
 use crate::auth::extract::csrf_token;
 use crate::auth::middleware::FlashShown;
 use crate::auth::session::{FLASH_COOKIE, LANG_COOKIE};
+use crate::db::audit::AuditEvent;
+use crate::domain::audit;
 use crate::domain::language::Lang;
 use crate::domain::role::Role;
 use crate::domain::validation::FieldErrors;
@@ -191,6 +193,30 @@ impl PageCtx {
     /// A calendar date in the page's date style.
     pub fn date(&self, day: chrono::NaiveDate) -> String {
         i18n::date(self.lang, day)
+    }
+
+    /// An audit event's action in the page's language; one without a label shows its code.
+    pub fn audit_action(&self, action: &str) -> String {
+        i18n::label(self.lang, &audit::action_key(action)).unwrap_or_else(|| action.to_string())
+    }
+
+    /// What kind of thing an audit event is about, in the page's language.
+    pub fn audit_subject_type(&self, subject_type: &str) -> String {
+        i18n::label(self.lang, &audit::subject_type_key(subject_type))
+            .unwrap_or_else(|| subject_type.to_string())
+    }
+
+    /// Who acted: a person as recorded, the application itself (no account, no address)
+    /// in the page's language.
+    pub fn audit_actor(&self, event: &AuditEvent) -> String {
+        let label = &event.actor_label;
+        let system = event.actor_id.is_none()
+            && event.ip.is_empty()
+            && audit::SYSTEM_ACTORS.contains(&label.as_str());
+        system
+            .then(|| i18n::label(self.lang, &audit::system_actor_key(label)))
+            .flatten()
+            .unwrap_or_else(|| label.clone())
     }
 }
 

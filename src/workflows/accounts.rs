@@ -12,6 +12,7 @@ use crate::db::models::session as session_db;
 use crate::db::models::user::{self as user_db, NewUser, User, UserChangeset};
 use crate::db::{self, DbConn, new_id, write_tx};
 use crate::domain::account::{OrganisationInput, UserFields, UserInput, check_password};
+use crate::domain::audit::actions;
 use crate::domain::language::Lang;
 use crate::domain::validation::FieldErrors;
 use crate::workflows::{Actor, WorkflowError, is_unique_violation};
@@ -91,7 +92,7 @@ pub fn create_organisation(
         record(
             conn,
             actor,
-            "organisation.create",
+            actions::ORGANISATION_CREATE,
             "organisation",
             &id,
             None,
@@ -146,7 +147,7 @@ pub fn update_organisation(
         record(
             conn,
             actor,
-            "organisation.update",
+            actions::ORGANISATION_UPDATE,
             "organisation",
             organisation_id,
             Some(organisation_state(&before)),
@@ -194,7 +195,7 @@ pub fn create_user(
     let fields = validate_user(conn, input, Some(password_text))?;
     let password_hash = password::hash(password_text);
     write_tx(conn, |conn| {
-        insert_account(conn, actor, &fields, &password_hash, "user.create")
+        insert_account(conn, actor, &fields, &password_hash, actions::USER_CREATE)
     })
 }
 
@@ -283,7 +284,7 @@ pub fn update_user(
         record(
             conn,
             actor,
-            "user.update",
+            actions::USER_UPDATE,
             "user",
             user_id,
             Some(user_state(&before)),
@@ -316,9 +317,9 @@ pub fn set_user_active(
         }
         let after = user_db::find(conn, user_id)?.ok_or(WorkflowError::NotFound)?;
         let action = if active {
-            "user.reactivate"
+            actions::USER_REACTIVATE
         } else {
-            "user.deactivate"
+            actions::USER_DEACTIVATE
         };
         record(
             conn,
@@ -345,7 +346,7 @@ pub fn set_language(
         record(
             conn,
             actor,
-            "user.set_language",
+            actions::USER_SET_LANGUAGE,
             "user",
             user_id,
             None,

@@ -12,6 +12,7 @@ use sha2::{Digest, Sha256};
 use crate::db::models::api_client::{self as client_db, ApiClient, ApiClientWithUser};
 use crate::db::models::user::{self as user_db, User};
 use crate::db::{DbConn, write_tx};
+use crate::domain::audit::actions;
 use crate::domain::role::Role;
 use crate::domain::validation::FieldErrors;
 use crate::workflows::accounts::record;
@@ -112,7 +113,7 @@ pub fn create(
         record(
             conn,
             actor,
-            "api_client.create",
+            actions::API_CLIENT_CREATE,
             "organisation",
             organisation_id,
             None,
@@ -173,7 +174,7 @@ pub fn rotate(
         record(
             conn,
             actor,
-            "api_client.rotate",
+            actions::API_CLIENT_ROTATE,
             "organisation",
             organisation_id,
             None,
@@ -201,7 +202,7 @@ pub fn revoke(
         record(
             conn,
             actor,
-            "api_client.revoke",
+            actions::API_CLIENT_REVOKE,
             "organisation",
             organisation_id,
             None,

@@ -6,6 +6,7 @@ use chrono::{Datelike, NaiveDateTime, TimeDelta};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
+use crate::domain::audit::{SCHEDULER, actions};
 use crate::domain::file::{safe_file_name, sniff_content_type};
 
 use crate::config::WorkflowRules;
@@ -228,7 +229,7 @@ pub fn create_draft_with_content(
         record(
             conn,
             actor,
-            "application.create",
+            actions::APPLICATION_CREATE,
             &id,
             None,
             Some(json!({ "kind": kind.as_str() })),
@@ -277,7 +278,7 @@ pub fn update(
             record(
                 conn,
                 actor,
-                "application.save",
+                actions::APPLICATION_SAVE,
                 id,
                 None,
                 Some(json!({ "changed": changes.iter().map(|(f, _, _)| f).collect::<Vec<_>>() })),
@@ -352,7 +353,7 @@ pub fn add_attachment(
         record(
             conn,
             actor,
-            "application.attach",
+            actions::APPLICATION_ATTACH,
             id,
             None,
             Some(
@@ -416,7 +417,7 @@ pub fn remove_attachment(
         record(
             conn,
             actor,
-            "application.detach",
+            actions::APPLICATION_DETACH,
             id,
             None,
             Some(json!({ "attachment": attachment_id })),
@@ -586,7 +587,7 @@ pub fn submit(
         record(
             conn,
             actor,
-            "application.submit",
+            actions::APPLICATION_SUBMIT,
             id,
             None,
             Some(json!({ "revision": revision })),
@@ -636,7 +637,7 @@ pub fn answer_and_resubmit(
         record(
             conn,
             actor,
-            "application.resubmit",
+            actions::APPLICATION_RESUBMIT,
             id,
             None,
             Some(json!({ "revision": revision, "information_request": request.id })),
@@ -667,7 +668,7 @@ pub fn withdraw(
         record(
             conn,
             actor,
-            "application.withdraw",
+            actions::APPLICATION_WITHDRAW,
             id,
             Some(json!({ "status": from.as_str() })),
             None,
@@ -696,7 +697,14 @@ pub fn start_screening(
     write_tx(conn, |conn| {
         let app = find(conn, id)?;
         transition(conn, &app, Action::StartScreening, now)?;
-        record(conn, actor, "application.start_screening", id, None, None)?;
+        record(
+            conn,
+            actor,
+            actions::APPLICATION_START_SCREENING,
+            id,
+            None,
+            None,
+        )?;
         find(conn, id)
     })
 }
@@ -745,7 +753,7 @@ pub fn request_information(
         record(
             conn,
             actor,
-            "application.request_info",
+            actions::APPLICATION_REQUEST_INFO,
             id,
             None,
             Some(json!({ "information_request": request_id, "deadline": deadline.to_string() })),
@@ -772,7 +780,14 @@ pub fn mark_complete(
         let app = find(conn, id)?;
         transition(conn, &app, Action::MarkComplete, now)?;
         app_db::set_completed_at(conn, id, now)?;
-        record(conn, actor, "application.mark_complete", id, None, None)?;
+        record(
+            conn,
+            actor,
+            actions::APPLICATION_MARK_COMPLETE,
+            id,
+            None,
+            None,
+        )?;
         find(conn, id)
     })
 }
@@ -785,7 +800,7 @@ pub fn lapse_unanswered_requests(
     now: NaiveDateTime,
     rules: &WorkflowRules,
 ) -> Result<usize, WorkflowError> {
-    let actor = Actor::system("scheduler");
+    let actor = Actor::system(SCHEDULER);
     let overdue = rfi_db::list_past_deadline(conn, now)?;
     let mut dismissed = 0;
     for request in overdue {
@@ -802,7 +817,7 @@ pub fn lapse_unanswered_requests(
             record(
                 conn,
                 &actor,
-                "application.dismiss",
+                actions::APPLICATION_DISMISS,
                 &app.id,
                 None,
                 Some(

@@ -12,6 +12,7 @@ use crate::db::models::certificate::{self as certificate_db, Certificate, Signin
 use crate::db::models::connection::Connection;
 use crate::db::models::organisation as org_db;
 use crate::db::{DbConn, new_id, write_tx};
+use crate::domain::audit::actions;
 use crate::domain::certificate::{CertificateClaims, expiry_of, unix};
 use crate::workflows::accounts::record;
 use crate::workflows::{Actor, WorkflowError};
@@ -130,7 +131,7 @@ pub fn rotate(
         record(
             conn,
             actor,
-            "signing_key.rotate",
+            actions::SIGNING_KEY_ROTATE,
             "signing_key",
             &key.kid,
             None,

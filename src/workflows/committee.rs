@@ -13,6 +13,7 @@ use crate::db::models::connection as connection_db;
 use crate::db::models::user as user_db;
 use crate::db::{DbConn, new_id, write_tx};
 use crate::domain::application::{Action, Status};
+use crate::domain::audit::actions;
 use crate::domain::clock::Clock;
 use crate::domain::committee::{
     CastVote, Choice, QuorumRule, Recommendation, ReviewProgress, Tally, electorate, tally,
@@ -92,7 +93,7 @@ pub fn assign_reviewer(
         record(
             conn,
             actor,
-            "review.assign",
+            actions::REVIEW_ASSIGN,
             id,
             None,
             Some(
@@ -175,7 +176,7 @@ pub fn record_review(
         record(
             conn,
             actor,
-            "review.record",
+            actions::REVIEW_RECORD,
             id,
             None,
             Some(json!({ "assignment": assignment_id, "recommendation": recommendation.as_str() })),
@@ -280,7 +281,7 @@ pub fn withdraw_assignment(
         record(
             conn,
             actor,
-            "review.withdraw",
+            actions::REVIEW_WITHDRAW,
             id,
             None,
             Some(json!({
@@ -340,7 +341,7 @@ pub fn declare_conflict(
         record(
             conn,
             actor,
-            "review.recuse",
+            actions::REVIEW_RECUSE,
             id,
             None,
             Some(json!({ "member": member.id })),
@@ -396,7 +397,7 @@ pub fn open_vote(
         }
         transition(conn, &app, Action::OpenVote, now)?;
         app_db::set_vote_opened_at(conn, id, now)?;
-        record(conn, actor, "application.open_vote", id, None, None)?;
+        record(conn, actor, actions::APPLICATION_OPEN_VOTE, id, None, None)?;
         let to = notify::voting_members(conn, id)?;
         let params = notify::application_params(conn, &app, true)?;
         notify::enqueue(conn, MessageKind::VoteOpened, &to, &params, now)?;
@@ -448,7 +449,7 @@ pub fn cast_vote(
         record(
             conn,
             actor,
-            "vote.cast",
+            actions::VOTE_CAST,
             id,
             None,
             Some(json!({ "choice": choice.as_str() })),
@@ -581,9 +582,9 @@ pub fn decide(
             conn,
             actor,
             if approve {
-                "application.approve"
+                actions::APPLICATION_APPROVE
             } else {
-                "application.reject"
+                actions::APPLICATION_REJECT
             },
             id,
             None,

@@ -16,6 +16,7 @@ use crate::db::models::connection::{
 use crate::db::models::organisation::Organisation;
 use crate::db::{DbConn, new_id, write_tx};
 use crate::domain::application_form::{ApplicationContent, Kind};
+use crate::domain::audit::{SCHEDULER, actions};
 use crate::domain::connection::{
     ConnectionAction, ConnectionStatus, approval_number, reminder_due, revocation_may_be_decided,
     valid_until,
@@ -188,10 +189,10 @@ pub fn record_approval(
                 updated_at: now,
             },
         )?;
-        let kind_name = if kind == Kind::Renewal {
-            "renewed"
+        let (kind_name, audit_action) = if kind == Kind::Renewal {
+            ("renewed", actions::CONNECTION_RENEWED)
         } else {
-            "modified"
+            ("modified", actions::CONNECTION_MODIFIED)
         };
         event(
             conn,
@@ -210,7 +211,7 @@ pub fn record_approval(
         record_audit(
             conn,
             actor,
-            &format!("connection.{kind_name}"),
+            audit_action,
             &existing,
             json!({ "valid_until": until.to_string() }),
         )?;
@@ -268,7 +269,7 @@ pub fn record_approval(
     record_audit(
         conn,
         actor,
-        "connection.approve",
+        actions::CONNECTION_APPROVE,
         &created,
         json!({ "approval_number": number }),
     )?;
@@ -368,7 +369,7 @@ pub fn suspend(
     let change = StandingChange {
         action: ConnectionAction::Suspend,
         event: "suspended",
-        audit: "connection.suspend",
+        audit: actions::CONNECTION_SUSPEND,
         status: "suspended",
         message: MessageKind::Suspension,
     };
@@ -386,7 +387,7 @@ pub fn reinstate(
     let change = StandingChange {
         action: ConnectionAction::Reinstate,
         event: "reinstated",
-        audit: "connection.reinstate",
+        audit: actions::CONNECTION_REINSTATE,
         status: "active",
         message: MessageKind::Reinstatement,
     };
@@ -455,7 +456,7 @@ pub fn open_show_cause(
         record_audit(
             conn,
             actor,
-            "connection.show_cause",
+            actions::CONNECTION_SHOW_CAUSE,
             &connection,
             json!({ "deadline": deadline.to_string() }),
         )?;
@@ -509,7 +510,7 @@ pub fn answer_show_cause(
         record_audit(
             conn,
             actor,
-            "connection.show_cause_answer",
+            actions::CONNECTION_SHOW_CAUSE_ANSWER,
             &connection,
             json!({ "case": case.id }),
         )?;
@@ -610,7 +611,7 @@ pub fn decide_show_cause(
             record_audit(
                 conn,
                 actor,
-                "connection.revoke",
+                actions::CONNECTION_REVOKE,
                 &connection,
                 json!({ "status": "revoked", "disconnection_deadline": deadline.to_string() }),
             )?;
@@ -633,7 +634,7 @@ pub fn decide_show_cause(
             record_audit(
                 conn,
                 actor,
-                "connection.show_cause_dismiss",
+                actions::CONNECTION_SHOW_CAUSE_DISMISS,
                 &connection,
                 json!({ "case": case.id }),
             )?;
@@ -670,7 +671,7 @@ pub fn confirm_disconnection(
         record_audit(
             conn,
             actor,
-            "connection.confirm_disconnection",
+            actions::CONNECTION_CONFIRM_DISCONNECTION,
             &connection,
             json!({ "confirmed": true }),
         )?;
@@ -708,7 +709,7 @@ pub fn verify_disconnection(
         record_audit(
             conn,
             actor,
-            "connection.verify_disconnection",
+            actions::CONNECTION_VERIFY_DISCONNECTION,
             &connection,
             json!({ "verified": true }),
         )?;
@@ -787,7 +788,7 @@ pub fn add_file(
         record_audit(
             conn,
             actor,
-            "connection.add_file",
+            actions::CONNECTION_ADD_FILE,
             &connection,
             json!({ "file": file_id, "purpose": purpose, "file_name": name, "sha256": sha256 }),
         )?;
@@ -813,7 +814,7 @@ pub fn run_scheduled(
     now: NaiveDateTime,
     today: NaiveDate,
 ) -> Result<ConnectionJobs, WorkflowError> {
-    let actor = Actor::system("scheduler");
+    let actor = Actor::system(SCHEDULER);
     let mut report = ConnectionJobs::default();
     let horizon = today + TimeDelta::days(crate::domain::connection::REMINDER_DAYS[0]);
     for connection in connection_db::list_active_ending_by(conn, horizon)? {
@@ -837,7 +838,7 @@ pub fn run_scheduled(
                 record_audit(
                     conn,
                     &actor,
-                    "connection.expire",
+                    actions::CONNECTION_EXPIRE,
                     &fresh,
                     json!({ "status": "expired" }),
                 )?;

@@ -7,6 +7,7 @@ use crate::db::DbConn;
 use crate::db::models::user as user_db;
 use crate::domain::account::{OrganisationInput, UserInput};
 use crate::domain::application_form::ApplicationContent;
+use crate::domain::audit::DEMO_SEED;
 use chrono::TimeDelta;
 
 use crate::domain::clock::{Clock, ManualClock, SystemClock};
@@ -153,7 +154,7 @@ pub fn seed_if_empty(
     if user_db::count(conn)? > 0 {
         return Ok(false);
     }
-    let actor = Actor::system("demo seed");
+    let actor = Actor::system(DEMO_SEED);
     let mut org_ids = Vec::new();
     for o in &ORGANISATIONS {
         let created = accounts::create_organisation(

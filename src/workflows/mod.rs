@@ -36,7 +36,7 @@ pub struct Actor {
 impl Actor {
     /// An operator at the command line.
     pub fn command_line() -> Self {
-        Self::system("command line")
+        Self::system(crate::domain::audit::COMMAND_LINE)
     }
 
     /// The application itself acting (the scheduler, the demo seed).

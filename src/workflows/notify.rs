@@ -14,6 +14,7 @@ use crate::db::models::{committee as committee_db, organisation as organisation_
 use crate::db::{DbConn, new_id, write_tx};
 use crate::domain::application::Status;
 use crate::domain::committee::Recommendation;
+use crate::domain::audit::actions;
 use crate::domain::language::Lang;
 use crate::domain::notification::{Item, MessageKind, Params};
 use crate::domain::role::Role;
@@ -400,7 +401,7 @@ pub fn retry(
         accounts::record(
             conn,
             actor,
-            "outbox.retry",
+            actions::OUTBOX_RETRY,
             "outbox_message",
             message_id,
             Some(

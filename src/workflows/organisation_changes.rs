@@ -15,6 +15,7 @@ use crate::db::models::organisation_change::{
 };
 use crate::db::{DbConn, new_id, write_tx};
 use crate::domain::account::OrganisationInput;
+use crate::domain::audit::actions;
 use crate::domain::connection::ConnectionStatus;
 use crate::domain::notification::{MessageKind, Params};
 use crate::domain::organisation_change::{
@@ -134,7 +135,7 @@ pub fn propose(
             record(
                 conn,
                 actor,
-                "organisation.update",
+                actions::ORGANISATION_UPDATE,
                 "organisation",
                 organisation_id,
                 Some(json!({ "address": organisation.address })),
@@ -159,7 +160,7 @@ pub fn propose(
             let closing = Closing {
                 action: ChangeAction::Withdraw,
                 reason: "",
-                audit_action: "organisation_change.withdraw",
+                audit_action: actions::ORGANISATION_CHANGE_WITHDRAW,
                 detail,
             };
             close(conn, actor, old, closing, now)?;
@@ -193,7 +194,7 @@ pub fn propose(
         record(
             conn,
             actor,
-            "organisation_change.propose",
+            actions::ORGANISATION_CHANGE_PROPOSE,
             "organisation_change",
             &id,
             Some(identity_state(&approved)),
@@ -244,7 +245,7 @@ pub fn withdraw(
         let closing = Closing {
             action: ChangeAction::Withdraw,
             reason: "",
-            audit_action: "organisation_change.withdraw",
+            audit_action: actions::ORGANISATION_CHANGE_WITHDRAW,
             detail: json!({}),
         };
         close(conn, actor, &change, closing, now)?;
@@ -291,7 +292,7 @@ pub fn decide(
                 let closing = Closing {
                     action: ChangeAction::Approve,
                     reason: "",
-                    audit_action: "organisation_change.approve",
+                    audit_action: actions::ORGANISATION_CHANGE_APPROVE,
                     detail: json!({
                         "replaced": identity_state(&before.identity()),
                         "applied": identity_state(&proposed),
@@ -305,7 +306,7 @@ pub fn decide(
                 let closing = Closing {
                     action: ChangeAction::Refuse,
                     reason: &reason,
-                    audit_action: "organisation_change.refuse",
+                    audit_action: actions::ORGANISATION_CHANGE_REFUSE,
                     detail: json!({}),
                 };
                 let status = close(conn, actor, &change, closing, now)?;

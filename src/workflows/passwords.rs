@@ -14,6 +14,7 @@ use crate::db::models::token::{self as token_db, UserToken};
 use crate::db::models::user::{self as user_db, User};
 use crate::db::{DbConn, new_id, write_tx};
 use crate::domain::account::{EmailAddress, UserInput, check_password};
+use crate::domain::audit::actions;
 use crate::domain::notification::{MessageKind, Params};
 use crate::domain::role::Role;
 use crate::domain::validation::FieldErrors;
@@ -125,7 +126,7 @@ pub fn invite(
                 record(
                     conn,
                     actor,
-                    "user.invite_existing",
+                    actions::USER_INVITE_EXISTING,
                     "user",
                     &existing.id,
                     None,
@@ -133,7 +134,7 @@ pub fn invite(
                 )?;
             }
             None => {
-                let user = insert_account(conn, actor, &fields, "", "user.invite")?;
+                let user = insert_account(conn, actor, &fields, "", actions::USER_INVITE)?;
                 issue(conn, &user, Purpose::Invitation, params, now)?;
             }
         }
@@ -162,7 +163,7 @@ pub fn request_reset(
         record(
             conn,
             actor,
-            "user.password_reset_requested",
+            actions::USER_PASSWORD_RESET_REQUESTED,
             "user",
             &user.id,
             None,
@@ -247,8 +248,8 @@ pub fn set_password_by_link(
         user_db::update_password(conn, &user.id, &hash, now)?;
         let ended = session_db::delete_for_user(conn, &user.id)?;
         let action = match purpose {
-            Purpose::Invitation => "user.accept_invitation",
-            Purpose::PasswordReset => "user.password_reset",
+            Purpose::Invitation => actions::USER_ACCEPT_INVITATION,
+            Purpose::PasswordReset => actions::USER_PASSWORD_RESET,
         };
         let actor = Actor {
             id: Some(user.id.clone()),
@@ -302,7 +303,7 @@ pub fn change_password(
             record(
                 conn,
                 actor,
-                "user.password_change_failed",
+                actions::USER_PASSWORD_CHANGE_FAILED,
                 "user",
                 &user_id,
                 None,
@@ -325,7 +326,7 @@ pub fn change_password(
         record(
             conn,
             actor,
-            "user.password_changed",
+            actions::USER_PASSWORD_CHANGED,
             "user",
             &user_id,
             None,
@@ -354,7 +355,7 @@ pub fn set_committee_digest(
         record(
             conn,
             actor,
-            "user.set_notifications",
+            actions::USER_SET_NOTIFICATIONS,
             "user",
             &user_id,
             None,

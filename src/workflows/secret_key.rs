@@ -9,6 +9,7 @@ use crate::auth::{signing, totp};
 use crate::db::models::certificate as certificate_db;
 use crate::db::models::two_factor as two_factor_db;
 use crate::db::{DbConn, write_tx};
+use crate::domain::audit::actions;
 use crate::workflows::accounts::record;
 use crate::workflows::{Actor, WorkflowError};
 
@@ -103,7 +104,7 @@ pub fn rotate(
         record(
             conn,
             actor,
-            "secret_key.rotate",
+            actions::SECRET_KEY_ROTATE,
             "secret_key",
             "",
             None,

@@ -9,6 +9,7 @@ use crate::db::audit::{self, AuditEntry};
 use crate::db::models::session::{self as session_db, NewSession, Session};
 use crate::db::models::user::{self as user_db, User};
 use crate::db::{self, DbConn, write_tx};
+use crate::domain::audit::actions;
 use crate::domain::role::Role;
 use crate::workflows::two_factor::{self, CodeError, Given};
 use crate::workflows::{Actor, WorkflowError};
@@ -159,7 +160,7 @@ pub fn sign_in(
                 &AuditEntry {
                     actor_id: None,
                     actor_label: &email,
-                    action: "session.sign_in_failed",
+                    action: actions::SESSION_SIGN_IN_FAILED,
                     subject_type: "session",
                     subject_id: "",
                     before_state: None,
@@ -175,9 +176,9 @@ pub fn sign_in(
         let stage = Stage::after_password(&user);
         let token = open_session(conn, &user, stage, ip, user_agent)?;
         let action = if stage == Stage::Full {
-            "session.sign_in"
+            actions::SESSION_SIGN_IN
         } else {
-            "session.password_accepted"
+            actions::SESSION_PASSWORD_ACCEPTED
         };
         audit_session(conn, &user, action, None, ip)?;
         Ok::<_, diesel::result::Error>(Ok(SignedIn { token, stage }))
@@ -310,11 +311,17 @@ pub fn give_second_factor(
         let (given, recovery_codes) = match checked {
             Ok(found) => found,
             Err(CodeError::Wrong) => {
-                audit_session(conn, &user, "session.second_factor_failed", None, ip)?;
+                audit_session(conn, &user, actions::SESSION_SECOND_FACTOR_FAILED, None, ip)?;
                 return Ok(Err(CodeError::Wrong));
             }
             Err(CodeError::KeyUnreadable) => {
-                audit_session(conn, &user, "session.second_factor_unreadable", None, ip)?;
+                audit_session(
+                    conn,
+                    &user,
+                    actions::SESSION_SECOND_FACTOR_UNREADABLE,
+                    None,
+                    ip,
+                )?;
                 return Ok(Err(CodeError::KeyUnreadable));
             }
             Err(e) => return Err(e),
@@ -328,7 +335,7 @@ pub fn give_second_factor(
         audit_session(
             conn,
             &user,
-            "session.sign_in",
+            actions::SESSION_SIGN_IN,
             Some(serde_json::json!({ "second_factor": how }).to_string()),
             ip,
         )?;
@@ -377,7 +384,7 @@ pub fn end_own(
             &AuditEntry {
                 actor_id: Some(&user_id),
                 actor_label: &actor.label,
-                action: "session.end_own",
+                action: actions::SESSION_END_OWN,
                 subject_type: "user",
                 subject_id: &user_id,
                 before_state: None,
@@ -398,7 +405,7 @@ pub fn sign_out(conn: &mut DbConn, session_id: &str, actor: &Actor) -> Result<()
             &AuditEntry {
                 actor_id: actor.id.as_deref(),
                 actor_label: &actor.label,
-                action: "session.sign_out",
+                action: actions::SESSION_SIGN_OUT,
                 subject_type: "user",
                 subject_id: actor.id.as_deref().unwrap_or(""),
                 before_state: None,

@@ -9,6 +9,7 @@ use crate::db::models::session as session_db;
 use crate::db::models::two_factor as two_factor_db;
 use crate::db::models::user::{self as user_db, User};
 use crate::db::{DbConn, write_tx};
+use crate::domain::audit::actions;
 use crate::workflows::accounts::record;
 use crate::workflows::{Actor, WorkflowError};
 
@@ -134,7 +135,7 @@ pub(crate) fn confirm(
     record(
         conn,
         actor,
-        "user.two_factor_enabled",
+        actions::USER_TWO_FACTOR_ENABLED,
         "user",
         user_id,
         None,
@@ -185,7 +186,7 @@ pub fn reset(conn: &mut DbConn, actor: &Actor, user_id: &str) -> Result<(), Work
         record(
             conn,
             actor,
-            "user.two_factor_reset",
+            actions::USER_TWO_FACTOR_RESET,
             "user",
             user_id,
             Some(json!({ "two_factor": user.totp_secret.is_some() })),

@@ -3,7 +3,7 @@ use reqwest::StatusCode;
 use interconnect_registry::db::audit::{ChainStatus, list_recent, verify_chain};
 use interconnect_registry::domain::audit::ChainBreak;
 
-use crate::helpers::{PASSWORD, TestApp};
+use crate::helpers::{PASSWORD, TestApp, text_of};
 
 fn drop_append_only_guard(app: &TestApp) {
     if app.is_postgres() {
@@ -308,4 +308,44 @@ async fn refused_sign_ins_and_token_requests_are_audited_once_per_account_and_ad
         verify_chain(&mut app.conn()).unwrap(),
         ChainStatus::Intact { .. }
     ));
+}
+
+#[tokio::test]
+async fn the_audit_log_reads_in_the_readers_language_with_its_codes_and_dates_in_that_style() {
+    let app = TestApp::spawn().await;
+    let admin = app.create_user("admin", None);
+    app.sign_in_as(&admin).await;
+    let now = interconnect_registry::domain::clock::Clock::now(app.clock.as_ref());
+    let iso_day = interconnect_registry::domain::clock::in_vientiane(&now, "%Y-%m-%d");
+    let lao_day = interconnect_registry::domain::clock::in_vientiane(&now, "%d/%m/%Y");
+
+    let (status, html) = app.page("/admin/audit").await;
+    assert_eq!(status, StatusCode::OK);
+    let english = text_of(&html, "table.audit").unwrap();
+    assert!(english.contains("Signed in"), "{english}");
+    assert!(
+        html.contains("<code>session.sign_in</code>"),
+        "the code stays"
+    );
+    assert!(
+        english.contains(&format!("{iso_day} ")),
+        "ISO date: {english}"
+    );
+    assert!(!english.contains("ວັນທີ"), "{english}");
+
+    app.post("/language", &[("lang", "lo"), ("next", "/admin/audit")])
+        .await;
+    let (status, html) = app.page("/admin/audit").await;
+    assert_eq!(status, StatusCode::OK);
+    let lao = text_of(&html, "table.audit").unwrap();
+    assert!(lao.contains("ເຂົ້າສູ່ລະບົບ"), "action in Lao: {lao}");
+    assert!(lao.contains("ຜູ້ນຳໃຊ້"), "subject type in Lao: {lao}");
+    assert!(
+        html.contains("<code>session.sign_in</code>"),
+        "the code stays"
+    );
+    assert!(
+        lao.contains(&format!("ວັນທີ {lao_day} ເວລາ ")),
+        "Lao date: {lao}"
+    );
 }
