@@ -154,6 +154,8 @@ pub fn keys_of(source: &str) -> std::collections::BTreeSet<String> {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::{BTreeMap, BTreeSet};
+
     use super::*;
 
     #[test]
@@ -263,6 +265,152 @@ mod tests {
         assert!(missing.is_empty(), "undefined: {missing:?}");
     }
 
+    /// A message as the tests read it: its text, the placeholders it uses, and those a
+    /// selector chooses by.
+    #[derive(Default)]
+    struct Message {
+        text: String,
+        vars: BTreeSet<String>,
+        selectors: BTreeSet<String>,
+    }
+
+    /// Each message of a translation file, by key.
+    fn messages_of(source: &str) -> BTreeMap<String, Message> {
+        use fluent_syntax::ast::{Entry, Expression, InlineExpression, Pattern, PatternElement};
+
+        fn inline(e: &InlineExpression<&str>, m: &mut Message) {
+            match e {
+                InlineExpression::VariableReference { id } => {
+                    m.vars.insert(id.name.to_string());
+                }
+                InlineExpression::Placeable { expression } => expr(expression, m),
+                InlineExpression::FunctionReference { arguments, .. } => {
+                    for a in &arguments.positional {
+                        inline(a, m);
+                    }
+                    for a in &arguments.named {
+                        inline(&a.value, m);
+                    }
+                }
+                _ => {}
+            }
+        }
+        fn expr(e: &Expression<&str>, m: &mut Message) {
+            match e {
+                Expression::Inline(i) => inline(i, m),
+                Expression::Select { selector, variants } => {
+                    if let InlineExpression::VariableReference { id } = selector {
+                        m.selectors.insert(id.name.to_string());
+                    }
+                    inline(selector, m);
+                    for v in variants {
+                        pattern(&v.value, m);
+                    }
+                }
+            }
+        }
+        fn pattern(p: &Pattern<&str>, m: &mut Message) {
+            for element in &p.elements {
+                match element {
+                    PatternElement::TextElement { value } => m.text.push_str(value),
+                    PatternElement::Placeable { expression } => expr(expression, m),
+                }
+            }
+        }
+
+        let resource = fluent_syntax::parser::parse(source)
+            .unwrap_or_else(|(_, errors)| panic!("translation file has errors: {errors:?}"));
+        resource
+            .body
+            .iter()
+            .filter_map(|entry| match entry {
+                Entry::Message(message) => {
+                    let mut m = Message::default();
+                    if let Some(value) = &message.value {
+                        pattern(value, &mut m);
+                    }
+                    Some((message.id.name.to_string(), m))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn both_languages_use_the_same_placeholders_in_each_message() {
+        let lo = messages_of(LAO_FTL);
+        let differ: Vec<_> = messages_of(ENGLISH_FTL)
+            .into_iter()
+            .filter(|(key, m)| lo.get(key).is_some_and(|l| l.vars != m.vars))
+            .map(|(key, _)| key)
+            .collect();
+        assert!(differ.is_empty(), "placeholders differ: {differ:?}");
+    }
+
+    #[test]
+    fn lao_text_has_no_thai_characters() {
+        let thai: Vec<_> = messages_of(LAO_FTL)
+            .into_iter()
+            .filter(|(_, m)| {
+                m.text
+                    .chars()
+                    .any(|c| ('\u{0E00}'..='\u{0E7F}').contains(&c))
+            })
+            .map(|(key, _)| key)
+            .collect();
+        assert!(thai.is_empty(), "Thai characters in: {thai:?}");
+    }
+
+    /// Lao messages rightly written without Lao script: the name of a service that the
+    /// trade writes as an acronym in every language.
+    const NO_LAO_SCRIPT: &[&str] = &["conn-type-mpls_vpn"];
+
+    #[test]
+    fn every_lao_message_is_written_in_lao() {
+        let latin: Vec<_> = messages_of(LAO_FTL)
+            .into_iter()
+            .filter(|(key, m)| {
+                !NO_LAO_SCRIPT.contains(&key.as_str())
+                    && !m
+                        .text
+                        .chars()
+                        .any(|c| ('\u{0E80}'..='\u{0EFF}').contains(&c))
+            })
+            .map(|(key, _)| key)
+            .collect();
+        assert!(latin.is_empty(), "no Lao script in: {latin:?}");
+    }
+
+    /// Words the Lao text no longer uses, each with the one it uses instead.
+    const GLOSSARY: &[(&str, &str)] = &[
+        ("ຂ້ອຍ", "ຂ້າພະເຈົ້າ"),
+        ("ໂຕພິມ", "ຕົວພິມ"),
+        ("ຜູ້ບໍລິຫານລະບົບ", "ຜູ້ດູແລລະບົບ"),
+        ("ລ່າສຸດ", "ຫຼ້າສຸດ"),
+        ("ກາຍກຳນົດ", "ເກີນກຳນົດ"),
+        ("ເຂົາເຈົ້າ", "ຜູ້ກ່ຽວ"),
+        ("ບຣາວເຊີ", "ໂປຣແກຣມທ່ອງເວັບ"),
+        ("ກະລຸນາຂຽນ", "ກະລຸນາປ້ອນ"),
+        ("ປັດໄຈທີສອງ", "ການຢືນຢັນຂັ້ນທີສອງ"),
+        ("ພວກເຮົາ", "ກອງເລຂາ, ລະບົບ"),
+        ("ຂອງແທ້", "ຖືກຕ້ອງແທ້ຈິງ"),
+        ("ຫຍັງ", "ໃດ, ໃດໆ"),
+        ("ກະລຸນາບໍ່ຕ້ອງ", "ບໍ່ຈຳເປັນຕ້ອງ"),
+    ];
+
+    #[test]
+    fn lao_text_keeps_to_the_glossary() {
+        let mut found = Vec::new();
+        for (key, m) in messages_of(LAO_FTL) {
+            for (avoid, instead) in GLOSSARY {
+                if m.text.contains(avoid) {
+                    found.push(format!("{key}: {avoid} (write {instead})"));
+                }
+            }
+        }
+        assert!(found.is_empty(), "{found:#?}");
+    }
+
     #[test]
     fn english_counts_agree_with_their_nouns() {
         let text = |key: &str, count: &str| t_args(Lang::En, key, &[("count", count)]);
@@ -278,6 +426,16 @@ mod tests {
         assert!(text("audit-intact", "2").ends_with(": 2 events verified."));
         let median = t_args(Lang::En, "stats-median", &[("days", "1"), ("count", "1")]);
         assert!(median.ends_with(": 1 day (1 decision)."), "{median}");
+    }
+
+    #[test]
+    fn every_english_count_chooses_a_plural_form() {
+        let bare: Vec<_> = messages_of(ENGLISH_FTL)
+            .into_iter()
+            .filter(|(_, m)| m.vars.contains("count") && !m.selectors.contains("count"))
+            .map(|(key, _)| key)
+            .collect();
+        assert!(bare.is_empty(), "no plural form for $count in: {bare:?}");
     }
 
     #[test]
