@@ -162,13 +162,14 @@ mod tests {
     fn a_value_ending_with_a_full_stop_ends_the_sentence_once() {
         let text = t_args(
             Lang::En,
-            "email-submission-receipt-body",
+            "email-review-assigned-body",
             &[
                 ("reference", "APP-2026-00001"),
                 ("organisation", "Skynet Co., Ltd."),
+                ("area", "Technical"),
             ],
         );
-        assert!(text.contains("from Skynet Co., Ltd. The"), "{text}");
+        assert!(text.contains("from Skynet Co., Ltd. Your area"), "{text}");
         assert!(!text.contains(".."), "{text}");
     }
 

@@ -151,8 +151,8 @@ async fn application_events_reach_the_right_people_in_their_language() {
     assert!(receipt.html().contains(&reference));
     let body = receipt.text();
     assert!(
-        body.contains("Co., Ltd. The secretariat") && !body.contains("Ltd.."),
-        "a name ending with a full stop ends the sentence once: {body}"
+        body.contains("Co., Ltd. and will check") && !body.contains("Ltd.."),
+        "a name ending with a full stop is written once, as registered: {body}"
     );
     let link = link_to(&app, receipt, &format!("/applications/{id}"));
     assert!(opens(&cast.provider, &link).await, "{link}");
