@@ -299,8 +299,46 @@ impl Chart {
     }
 }
 
+/// The round step of a count axis: 1, 2 or 5 times a power of ten, so that at most five
+/// steps reach `max`.
+fn axis_step(max: i64) -> i64 {
+    let mut power = 1;
+    loop {
+        for multiple in [1, 2, 5] {
+            if multiple * power * 5 >= max {
+                return multiple * power;
+            }
+        }
+        power *= 10;
+    }
+}
+
+/// Where a count axis ends: `max` rounded up to a whole step, at least one step.
+fn axis_top(max: i64) -> i64 {
+    let step = axis_step(max);
+    ((max + step - 1) / step).max(1) * step
+}
+
+/// A labelled value on a chart's count axis, at `percent` of the axis' length.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AxisTick {
+    pub value: i64,
+    pub percent: i64,
+}
+
+/// The labelled values of an axis from 0 to the round end above `max`.
+fn axis_ticks(max: i64) -> Vec<AxisTick> {
+    let (step, top) = (axis_step(max), axis_top(max));
+    (0..=top / step)
+        .map(|i| AxisTick {
+            value: i * step,
+            percent: i * step * 100 / top,
+        })
+        .collect()
+}
+
 /// One month's counts of approvals, suspensions and revocations, with bar lengths (in
-/// percent of the busiest series-month) and the row's position in the chart.
+/// percent of the count axis) and the row's position in the chart.
 #[derive(Debug, Clone)]
 pub struct MonthRow {
     pub month: String,
@@ -314,14 +352,15 @@ pub struct MonthRow {
 }
 
 impl MonthRow {
-    /// Rows in calendar order, scaled against the largest count.
+    /// Rows in calendar order, scaled against the count axis of the largest count.
     pub fn rows(counts: Vec<(String, i64, i64, i64)>) -> Vec<MonthRow> {
-        let max = counts
-            .iter()
-            .map(|(_, a, s, r)| *a.max(s).max(r))
-            .max()
-            .unwrap_or(0)
-            .max(1);
+        let max = axis_top(
+            counts
+                .iter()
+                .map(|(_, a, s, r)| *a.max(s).max(r))
+                .max()
+                .unwrap_or(0),
+        );
         counts
             .into_iter()
             .enumerate()
@@ -360,6 +399,17 @@ impl StatisticsPage {
             ),
             None => self.ctx.t("stats-median-none"),
         }
+    }
+
+    /// The monthly chart's count axis.
+    pub fn month_ticks(&self) -> Vec<AxisTick> {
+        axis_ticks(
+            self.months
+                .iter()
+                .map(|m| m.approved.max(m.suspended).max(m.revoked))
+                .max()
+                .unwrap_or(0),
+        )
     }
 }
 
@@ -549,5 +599,40 @@ impl ConnectionPage {
 
     pub fn error(&self, field: &str) -> Option<String> {
         self.errors.get(field).map(|k| self.ctx.t(k))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values(max: i64) -> Vec<i64> {
+        axis_ticks(max).into_iter().map(|t| t.value).collect()
+    }
+
+    #[test]
+    fn a_count_axis_has_a_few_round_values_reaching_the_largest_count() {
+        assert_eq!(values(0), [0, 1]);
+        assert_eq!(values(3), [0, 1, 2, 3]);
+        assert_eq!(values(5), [0, 1, 2, 3, 4, 5]);
+        assert_eq!(values(7), [0, 2, 4, 6, 8]);
+        assert_eq!(values(12), [0, 5, 10, 15]);
+        assert_eq!(values(100), [0, 20, 40, 60, 80, 100]);
+        assert_eq!(values(101), [0, 50, 100, 150]);
+        let ticks = axis_ticks(7);
+        assert_eq!(ticks.first().map(|t| t.percent), Some(0));
+        assert_eq!(ticks.last().map(|t| t.percent), Some(100));
+    }
+
+    #[test]
+    fn monthly_bars_are_measured_against_the_axis() {
+        let rows = MonthRow::rows(vec![
+            ("2026-11".into(), 7, 2, 0),
+            ("2026-12".into(), 4, 0, 1),
+        ]);
+        // The axis ends at 8, so 7 approvals fill 87 % of it and 4 fill half.
+        assert_eq!(rows[0].approved_percent, 87);
+        assert_eq!(rows[1].approved_percent, 50);
+        assert_eq!(rows[1].y, 30);
     }
 }
