@@ -13,6 +13,7 @@ mod helpers;
 #[path = "api/workflow_helpers.rs"]
 mod workflow_helpers;
 
+use std::cell::Cell;
 use std::fmt::Debug;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -36,6 +37,9 @@ const INSTALL: &str =
 const WAIT: Duration = Duration::from_secs(20);
 const WIDTH: u32 = 1280;
 const HEIGHT: u32 = 1000;
+/// A phone's screen in CSS pixels (an iPhone 12 to 15).
+const PHONE_WIDTH: u32 = 390;
+const PHONE_HEIGHT: u32 = 844;
 
 /// `target/browser-screenshots`, made empty of old PNGs.
 fn screenshot_dir() -> PathBuf {
@@ -146,6 +150,8 @@ struct Browser {
     who: &'static str,
     base: String,
     shots: PathBuf,
+    /// The viewport's size now: (width, height).
+    viewport: Cell<(u32, u32)>,
     _profile: TempDir,
 }
 
@@ -187,6 +193,7 @@ impl Browser {
             who,
             base: app.address.clone(),
             shots: shots.to_path_buf(),
+            viewport: Cell::new((WIDTH, HEIGHT)),
             _profile: profile,
         }
     }
@@ -390,8 +397,43 @@ impl Browser {
         pdf_pages(&pdf)
     }
 
+    /// Makes the viewport `width` CSS pixels wide (the window's frame, if any, added) and
+    /// about `height` high.
+    async fn resize(&self, width: u32, height: u32) {
+        self.viewport.set((width, height));
+        let (mut window_width, mut window_height) = (width, height);
+        let mut measured = (0, 0);
+        for _ in 0..3 {
+            let resized = self
+                .client
+                .set_window_size(window_width, window_height)
+                .await;
+            self.check("resizing the window", resized).await;
+            let inner = self
+                .client
+                .execute("return [window.innerWidth, window.innerHeight];", vec![])
+                .await;
+            let inner = self.check("measuring the viewport", inner).await;
+            measured = (
+                inner[0].as_u64().unwrap_or(0) as u32,
+                inner[1].as_u64().unwrap_or(0) as u32,
+            );
+            if measured.0 == width {
+                return;
+            }
+            window_width = (window_width + width).saturating_sub(measured.0);
+            window_height = (window_height + height).saturating_sub(measured.1);
+        }
+        self.fail(
+            "resizing the window",
+            format!("asked for {width} × {height}, the viewport is {measured:?}"),
+        )
+        .await
+    }
+
     /// A PNG of the whole page: the window is made tall enough for the page, then put back.
     async fn screenshot(&self, name: &str) {
+        let (width, height) = self.viewport.get();
         const MEASURE: &str = "window.scrollTo(0, 0); \
             return [document.documentElement.scrollHeight, window.innerHeight, window.outerHeight];";
         for _ in 0..4 {
@@ -403,16 +445,86 @@ impl Browser {
             }
             // The window's frame (if any) is outside the viewport: add it.
             let window = page.min(12_000) + outer.saturating_sub(inner);
-            let resized = self.client.set_window_size(WIDTH, window).await;
+            let resized = self.client.set_window_size(width, window).await;
             self.check("resizing the window", resized).await;
         }
         let png = self.client.screenshot().await;
         let png = self.check("taking a screenshot", png).await;
-        let resized = self.client.set_window_size(WIDTH, HEIGHT).await;
-        self.check("resizing the window", resized).await;
+        self.resize(width, height).await;
         let path = self.shots.join(format!("{name}.png"));
         std::fs::write(&path, png).expect("write the screenshot");
         println!("screenshot {}", path.display());
+    }
+}
+
+impl Browser {
+    /// How much wider than the viewport the page is (0 when nothing scrolls sideways).
+    async fn overflow(&self) -> u64 {
+        let widths = self
+            .client
+            .execute(
+                "return [document.documentElement.scrollWidth, window.innerWidth];",
+                vec![],
+            )
+            .await;
+        let widths = self.check("measuring the page's width", widths).await;
+        let [page, viewport] = [0, 1].map(|i| widths[i].as_u64().unwrap_or(0));
+        page.saturating_sub(viewport)
+    }
+
+    /// The height in CSS pixels of what `css` selects.
+    async fn height(&self, css: &str) -> f64 {
+        let height = self
+            .client
+            .execute(
+                "return document.querySelector(arguments[0]).getBoundingClientRect().height;",
+                vec![json!(css)],
+            )
+            .await;
+        let height = self.check(&format!("measuring {css}"), height).await;
+        height.as_f64().unwrap_or(0.0)
+    }
+
+    /// How many lines the header's navigation links take.
+    async fn nav_lines(&self) -> usize {
+        let tops = self
+            .client
+            .execute(
+                "return new Set(Array.from(document.querySelectorAll('.main-nav a'))\
+                 .map(a => Math.round(a.getBoundingClientRect().top))).size;",
+                vec![],
+            )
+            .await;
+        let tops = self.check("measuring the navigation", tops).await;
+        tops.as_u64().unwrap_or(0) as usize
+    }
+
+    /// Shows each of `pages` (name, path) on a phone in English and in Lao, saves a
+    /// screenshot of each as `phone-<lang>-<name>.png`, and returns every page that
+    /// scrolls sideways or whose header is high, with by how much.
+    async fn on_a_phone(&self, pages: &[(&str, &str)]) -> Vec<String> {
+        let mut wide = Vec::new();
+        self.resize(PHONE_WIDTH, PHONE_HEIGHT).await;
+        for lang in ["en", "lo"] {
+            self.goto(pages[0].1).await;
+            self.use_language(lang).await;
+            for (name, path) in pages {
+                self.goto(path).await;
+                self.find(&format!("html[lang=\"{lang}\"] main")).await;
+                let header = self.height(".site-header").await;
+                if header > 130.0 {
+                    wide.push(format!("{lang} {path}: the header is {header} px high"));
+                }
+                let overflow = self.overflow().await;
+                if overflow > 0 {
+                    wide.push(format!("{lang} {path}: {overflow} px too wide"));
+                }
+                self.screenshot(&format!("phone-{lang}-{name}")).await;
+            }
+        }
+        self.use_language("en").await;
+        self.resize(WIDTH, HEIGHT).await;
+        wide
     }
 }
 
@@ -784,6 +896,68 @@ async fn a_provider_and_the_committee_take_an_application_to_approval_in_a_brows
         "one A4 page"
     );
 
+    // 10. On a phone (390 × 844 CSS pixels) no page scrolls sideways and the header stays
+    // short, in English and in Lao; at 1280 px the navigation is one line.
+    step("10");
+    let admin = app.create_user("admin", None);
+    let admin_browser = Browser::open(&driver, &app, "admin", &shots).await;
+    let a = &admin_browser;
+    a.sign_in(&app, &admin).await;
+    let mut problems = Vec::new();
+    for browser in [p, a] {
+        browser.goto("/dashboard").await;
+        let lines = browser.nav_lines().await;
+        if lines != 1 {
+            problems.push(format!(
+                "the {}'s navigation at {WIDTH} px: {lines} lines",
+                browser.who
+            ));
+        }
+    }
+    let (application, connection) = (
+        format!("/applications/{id}"),
+        format!("/connections/{connection_id}"),
+    );
+    let record = format!("/registry/{number}");
+    problems.extend(
+        p.on_a_phone(&[
+            ("home", "/"),
+            ("registry", "/registry"),
+            ("record", &record),
+            ("certificate", &certificate),
+            ("statistics", "/statistics"),
+            ("dashboard", "/dashboard"),
+            ("applications", "/applications"),
+            ("application", &application),
+            ("connections", "/connections"),
+            ("connection", &connection),
+            ("organisation", "/organisation"),
+            ("account", "/account"),
+        ])
+        .await,
+    );
+    problems.extend(
+        c.on_a_phone(&[
+            ("committee", "/committee"),
+            ("committee-application", &case),
+            ("committee-connections", "/committee/connections"),
+            ("committee-registry", "/committee/registry"),
+            ("committee-connection", &committee),
+        ])
+        .await,
+    );
+    problems.extend(
+        a.on_a_phone(&[
+            ("admin-users", "/admin/users"),
+            ("admin-organisations", "/admin/organisations"),
+            ("admin-audit", "/admin/audit"),
+            ("admin-outbox", "/admin/outbox"),
+        ])
+        .await,
+    );
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+
+    admin_browser.close().await;
     for browser in members {
         browser.close().await;
     }
