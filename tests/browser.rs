@@ -932,6 +932,7 @@ async fn a_provider_and_the_committee_take_an_application_to_approval_in_a_brows
             ("connections", "/connections"),
             ("connection", &connection),
             ("organisation", "/organisation"),
+            ("api-clients", "/organisation/api-clients"),
             ("account", "/account"),
         ])
         .await,
@@ -945,6 +946,10 @@ async fn a_provider_and_the_committee_take_an_application_to_approval_in_a_brows
             ("committee-connection", &committee),
         ])
         .await,
+    );
+    problems.extend(
+        s.on_a_phone(&[("identity-changes", "/committee/organisation-changes")])
+            .await,
     );
     problems.extend(
         a.on_a_phone(&[
