@@ -707,7 +707,6 @@ stats-median = Median time from a complete application to the decision: { $days 
     }).
 stats-median-none = No decision has been made yet.
 stats-month = Month
-stats-show-figures = Show the figures
 connection-deadline = Deadline
 connection-expires-soon = Expires within 90 days
 connection-disconnect-by = Disconnect by

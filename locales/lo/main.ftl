@@ -695,7 +695,6 @@ stats-approvals-per-month = ຈຳນວນການອະນຸມັດ, ກ�
 stats-median = ຄ່າກາງ (ມັດທະຍະຖານ) ຂອງໄລຍະເວລາ ນັບແຕ່ຄຳຮ້ອງຄົບຖ້ວນ ຈົນເຖິງມື້ຕັດສິນ: { $days } ວັນ (ຄິດໄລ່ຈາກການຕັດສິນ { $count } ຄັ້ງ).
 stats-median-none = ຍັງບໍ່ມີການຕັດສິນເທື່ອ.
 stats-month = ເດືອນ
-stats-show-figures = ສະແດງຕົວເລກ
 connection-deadline = ກຳນົດເວລາ
 connection-expires-soon = ຈະໝົດອາຍຸພາຍໃນ 90 ວັນ
 connection-disconnect-by = ຕ້ອງຕັດການເຊື່ອມຕໍ່ພາຍໃນ
