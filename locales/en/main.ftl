@@ -108,6 +108,8 @@ identity-change-organisation = Organisation
 identity-change-changed = changed
 identity-change-fields = What changes
 user-new = Create a user
+users-search = Name or e-mail
+users-none = No user matches these filters.
 user-edit = Edit a user
 user-deactivate = Deactivate this user
 user-deactivate-text = A deactivated user is signed out everywhere at once and can no longer sign in. Their records stay.
@@ -210,6 +212,10 @@ audit-intact = The audit chain is intact: { $count ->
     [one] { $count } event verified.
    *[other] { $count } events verified.
     }
+audit-subject-hint = A reference (APP-…), an approval number (IC-…), an e-mail address or a short name
+audit-from = From (date)
+audit-to = To (date)
+audit-none = No event matches these filters.
 audit-broken = The audit chain is broken at event { $seq }: a record was altered or removed.
 audit-full-walk = The scheduled check last walked the whole chain at { $time }; this page checked the events recorded since. The command verify-audit walks the whole chain at any time.
 
@@ -484,17 +490,23 @@ decision-casting-vote = The vote is tied: the chair's casting vote
 ## Committee
 inbox-empty = Nothing here.
 inbox-overdue = Overdue: past the decision date
+inbox-my-reviews = My reviews
+inbox-my-votes = Waiting for my vote
 inbox-to-screen = To screen
 inbox-waiting-provider = Waiting for the provider
 inbox-in-review = In review
 inbox-voting = Votes open
-inbox-my-reviews = My reviews
-inbox-my-votes = Waiting for my vote
 inbox-to-sign = Votes to sign
 inbox-overdue-count = { $count ->
     [one] { $count } application is past its decision date.
    *[other] { $count } applications are past their decision date.
     }
+inbox-overdue-show = Show them
+inbox-applications = Applications
+inbox-search = Reference or provider
+inbox-status-open = Open (every state before a decision)
+inbox-status-decided = Decided, withdrawn or dismissed
+inbox-status-all = All
 action-start-screening = Start the completeness check
 action-mark-complete = Complete: send to review
 action-request-info = Request information
@@ -671,7 +683,10 @@ registry-none = No connection matches these filters.
 registry-number = Approval number
 registry-valid = Valid
 registry-valid-until = Valid until
-registry-next = Next page
+pager-label = Pages
+pager-range = { $from }–{ $to } of { $total }
+pager-previous = Previous page
+pager-next = Next page
 registry-revoked-on = Revoked on
 registry-back = Back to the registry
 conn-status-active = Active
@@ -708,6 +723,9 @@ stats-median = Median time from a complete application to the decision: { $days 
 stats-median-none = No decision has been made yet.
 stats-month = Month
 connection-deadline = Deadline
+to-act-on-why = Why
+to-act-on-deadline = A deadline runs (show-cause or disconnection)
+to-act-on-unverified = Revoked, disconnection not yet verified
 connection-expires-soon = Expires within 90 days
 connection-disconnect-by = Disconnect by
 connection-disconnection-confirmed = confirmed

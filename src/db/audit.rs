@@ -5,8 +5,8 @@ use chrono::NaiveDateTime;
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
 
-use crate::db::DbConn;
 use crate::db::schema::{audit_events, audit_head, audit_verification};
+use crate::db::{DbConn, Position};
 use crate::domain::audit::{
     AuditContent, ChainBreak, ChainVerifier, LABEL_LIMIT, STATE_LIMIT, bounded,
 };
@@ -241,6 +241,114 @@ pub fn save_verified(
             .execute(conn)?;
     }
     Ok(())
+}
+
+/// What the audit log is narrowed to. The lists hold the ids the typed person or subject
+/// reference named (an empty list matches nothing).
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub actor_ids: Option<Vec<String>>,
+    pub action: Option<String>,
+    pub subject_ids: Option<Vec<String>>,
+    /// Events at or after this time.
+    pub from: Option<NaiveDateTime>,
+    /// Events before this time.
+    pub until: Option<NaiveDateTime>,
+}
+
+impl AuditFilter {
+    /// Whether a list of ids in the filter is empty, so no event can match.
+    fn matches_nothing(&self) -> bool {
+        self.actor_ids.as_ref().is_some_and(Vec::is_empty)
+            || self.subject_ids.as_ref().is_some_and(Vec::is_empty)
+    }
+}
+
+macro_rules! audit_filtered {
+    ($query:expr, $filter:expr) => {{
+        let mut query = $query;
+        let filter: &AuditFilter = $filter;
+        if let Some(ids) = &filter.actor_ids {
+            query = query.filter(audit_events::actor_id.eq_any(ids.clone()));
+        }
+        if let Some(action) = &filter.action {
+            query = query.filter(audit_events::action.eq(action.clone()));
+        }
+        if let Some(ids) = &filter.subject_ids {
+            query = query.filter(audit_events::subject_id.eq_any(ids.clone()));
+        }
+        if let Some(from) = filter.from {
+            query = query.filter(audit_events::occurred_at.ge(from));
+        }
+        if let Some(until) = filter.until {
+            query = query.filter(audit_events::occurred_at.lt(until));
+        }
+        query
+    }};
+}
+
+/// `limit` events the filter matches at `position` (a cursor is an event's `seq`), newest
+/// first.
+pub fn list_page(
+    conn: &mut DbConn,
+    filter: &AuditFilter,
+    position: Position<i64>,
+    limit: i64,
+) -> QueryResult<Vec<AuditEvent>> {
+    if filter.matches_nothing() {
+        return Ok(Vec::new());
+    }
+    let query = audit_filtered!(
+        audit_events::table
+            .select(AuditEvent::as_select())
+            .limit(limit)
+            .into_boxed(),
+        filter
+    );
+    match position {
+        Position::Start => query.order(audit_events::seq.desc()).load(conn),
+        Position::After(seq) => query
+            .filter(audit_events::seq.lt(seq))
+            .order(audit_events::seq.desc())
+            .load(conn),
+        Position::Before(seq) => {
+            let mut rows: Vec<AuditEvent> = query
+                .filter(audit_events::seq.gt(seq))
+                .order(audit_events::seq.asc())
+                .load(conn)?;
+            rows.reverse();
+            Ok(rows)
+        }
+    }
+}
+
+/// How many events the filter matches: all, or only those newer than event `newer_than`.
+/// Unfiltered, the chain's numbering (gap-free from 1) answers without counting.
+pub fn count_matching(
+    conn: &mut DbConn,
+    filter: &AuditFilter,
+    newer_than: Option<i64>,
+) -> QueryResult<i64> {
+    if filter.matches_nothing() {
+        return Ok(0);
+    }
+    let unfiltered = filter.actor_ids.is_none()
+        && filter.action.is_none()
+        && filter.subject_ids.is_none()
+        && filter.from.is_none()
+        && filter.until.is_none();
+    if unfiltered {
+        let last: i64 = audit_head::table
+            .find(1)
+            .select(audit_head::last_seq)
+            .first(conn)?;
+        return Ok(last - newer_than.unwrap_or(0));
+    }
+    let mut query = audit_filtered!(audit_events::table.into_boxed(), filter);
+    if let Some(seq) = newer_than {
+        query = query.filter(audit_events::seq.gt(seq));
+    }
+    query.count().get_result(conn)
 }
 
 /// The events about one subject, oldest first.

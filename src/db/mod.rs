@@ -338,6 +338,40 @@ pub fn new_id() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
+/// Which rows of an ordered list a page holds, around a cursor `C` naming a row's place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Position<C> {
+    /// The first rows.
+    Start,
+    /// The rows that follow the cursor's row.
+    After(C),
+    /// The rows just before the cursor's row (read backwards, shown in the list's order).
+    Before(C),
+}
+
+impl<C> Position<C> {
+    pub fn as_ref(&self) -> Position<&C> {
+        match self {
+            Position::Start => Position::Start,
+            Position::After(cursor) => Position::After(cursor),
+            Position::Before(cursor) => Position::Before(cursor),
+        }
+    }
+}
+
+diesel::define_sql_function! {
+    /// Lower case (SQLite folds ASCII letters only; Lao has no case).
+    fn lower(text: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
+/// A LIKE pattern's literal part (with `ESCAPE '\\'`): `%` and `_` typed by a person are
+/// matched as themselves.
+pub fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
 /// Whether `key` (an id a form names) can name a stored row. PostgreSQL holds no NUL in
 /// text and fails a query that compares one, so a key with NUL names none, on either
 /// backend.

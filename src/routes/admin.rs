@@ -2,42 +2,97 @@
 //! outbox of e-mail.
 
 use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::NaiveDate;
 
 use crate::auth::extract::{CsrfForm, NoFields};
 use crate::auth::{Authorized, policy};
+use crate::db::audit as audit_db;
+use crate::db::models::user::{UserCursor, UserFilter};
 use crate::db::models::{
     organisation as org_db, organisation_change as change_db, outbox as outbox_db, user as user_db,
 };
+use crate::domain::role::Role;
 use crate::domain::validation::FieldErrors;
 use crate::error::AppError;
-use crate::routes::{actor, invalid, read, redirect_with_flash, run};
+use crate::routes::{actor, invalid, paging, read, redirect_with_flash, run};
 use crate::startup::AppState;
-use crate::views::PageCtx;
 use crate::views::account::{OUTBOX_STATUSES, OutboxPage, OutboxRow};
-use crate::views::admin::{AuditPage, OrganisationsPage, UserForm, UserFormPage, UsersPage};
+use crate::views::admin::{
+    AuditPage, AuditQuery, AuditRow, OrganisationsPage, UserForm, UserFormPage, UsersPage,
+    UsersQuery,
+};
 use crate::views::organisation_changes::ChangeView;
 use crate::views::pages::{OrganisationForm, OrganisationFormPage, OrganisationPage};
+use crate::views::{PageCtx, Pager};
+use crate::workflows::audit::AuditSearch;
 use crate::workflows::{WorkflowError, accounts, audit, notify, secret_key, two_factor};
 
 type Admin = Authorized<policy::Admin>;
+
+/// Users shown per page of the administrator's list.
+const USERS_PAGE: i64 = 50;
 
 pub async fn users(
     ctx: PageCtx,
     state: web::Data<AppState>,
     _auth: Admin,
+    query: web::Query<UsersQuery>,
 ) -> Result<UsersPage, AppError> {
+    let query = query.into_inner();
+    let bad = || AppError::BadRequest("error-malformed-query");
+    if query.q.contains('\0') {
+        return Err(bad());
+    }
+    let role = match query.role.trim() {
+        "" => None,
+        raw => Some(Role::parse(raw).ok_or_else(bad)?.as_str().to_string()),
+    };
+    let filter = UserFilter {
+        text: Some(query.q.trim())
+            .filter(|q| !q.is_empty())
+            .map(|q| q.chars().take(100).collect()),
+        role,
+    };
+    let cursor = |token: &str| -> Result<Option<UserCursor>, AppError> {
+        Ok(paging::decode(token, 2)?.map(|mut values| UserCursor {
+            name: values.remove(0),
+            id: values.remove(0),
+        }))
+    };
+    let position = paging::position(cursor(&query.after)?, cursor(&query.before)?)?;
     let key = state.settings.secret_key.clone();
-    let (users, locked_out) = read(&state, move |conn| {
-        Ok((
-            user_db::list_with_organisation(conn)?,
-            secret_key::locked_out(conn, &key)?,
-        ))
+    let at = position.clone();
+    let (mut users, total, ahead, locked_out) = read(&state, move |conn| {
+        let users = user_db::list_page(conn, &filter, at.as_ref(), USERS_PAGE + 1)?;
+        let total = user_db::count_matching(conn, &filter, None)?;
+        let ahead = match paging::first_row(&users, &at, USERS_PAGE) {
+            Some((user, _, _)) => user_db::count_matching(
+                conn,
+                &filter,
+                Some(&UserCursor {
+                    name: user.name.clone(),
+                    id: user.id.clone(),
+                }),
+            )?,
+            None => 0,
+        };
+        Ok((users, total, ahead, secret_key::locked_out(conn, &key)?))
     })
     .await?;
+    let span = paging::span(
+        &mut users,
+        &position,
+        USERS_PAGE,
+        total,
+        ahead,
+        |(u, _, _)| paging::encode(&[&u.name, &u.id]),
+    );
     Ok(UsersPage {
+        pager: Pager::new(&ctx, "/admin/users", &query.filters(), &span),
         ctx,
         users,
         locked_out,
+        query,
     })
 }
 
@@ -350,12 +405,36 @@ pub async fn update_organisation(
     }
 }
 
-#[derive(Debug, serde::Deserialize)]
-pub struct AuditQuery {
-    before: Option<i64>,
-}
-
 const AUDIT_PAGE: i64 = 100;
+
+/// The audit log's filters, checked: a date that is no date, or a NUL, is
+/// refused with a 400.
+fn search_of(query: &AuditQuery) -> Result<AuditSearch, AppError> {
+    let bad = || AppError::BadRequest("error-malformed-query");
+    let text = |raw: &str| -> Result<Option<String>, AppError> {
+        if raw.contains('\0') {
+            return Err(bad());
+        }
+        Ok(Some(raw.trim())
+            .filter(|t| !t.is_empty())
+            .map(|t| t.chars().take(100).collect()))
+    };
+    let day = |raw: &str| -> Result<Option<NaiveDate>, AppError> {
+        match raw.trim() {
+            "" => Ok(None),
+            raw => NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+                .map(Some)
+                .map_err(|_| bad()),
+        }
+    };
+    Ok(AuditSearch {
+        actor: text(&query.actor)?,
+        action: text(&query.action)?,
+        subject: text(&query.subject)?,
+        from: day(&query.from)?,
+        to: day(&query.to)?,
+    })
+}
 
 pub async fn audit(
     ctx: PageCtx,
@@ -363,21 +442,44 @@ pub async fn audit(
     _auth: Authorized<policy::AuditReader>,
     query: web::Query<AuditQuery>,
 ) -> Result<AuditPage, AppError> {
-    let before = query.before;
-    let (events, (status, full_walk_at)) = read(&state, move |conn| {
-        let events = audit::recent(conn, AUDIT_PAGE, before)?;
-        Ok((events, audit::status_for_page(conn)?))
+    let query = query.into_inner();
+    let search = search_of(&query)?;
+    let seq = |token: &str| -> Result<Option<i64>, AppError> {
+        paging::decode(token, 1)?
+            .map(|values| {
+                values[0]
+                    .parse::<i64>()
+                    .map_err(|_| AppError::BadRequest("error-malformed-query"))
+            })
+            .transpose()
+    };
+    let position = paging::position(seq(&query.after)?, seq(&query.before)?)?;
+    let lang = ctx.lang;
+    let (mut events, total, ahead, names, (status, full_walk_at)) = read(&state, move |conn| {
+        let filter = audit::filter_of(conn, &search)?;
+        let events = audit_db::list_page(conn, &filter, position, AUDIT_PAGE + 1)?;
+        let total = audit_db::count_matching(conn, &filter, None)?;
+        let ahead = match paging::first_row(&events, &position, AUDIT_PAGE) {
+            Some(event) => audit_db::count_matching(conn, &filter, Some(event.seq))?,
+            None => 0,
+        };
+        let names = audit::subject_names(conn, &events, lang)?;
+        Ok((events, total, ahead, names, audit::status_for_page(conn)?))
     })
     .await?;
-    let older = (events.len() as i64 == AUDIT_PAGE)
-        .then(|| events.last().map(|e| e.seq))
-        .flatten();
+    let span = paging::span(&mut events, &position, AUDIT_PAGE, total, ahead, |e| {
+        paging::encode(&[&e.seq.to_string()])
+    });
     Ok(AuditPage {
         full_walk: full_walk_at.map(|at| ctx.local_time(&at)),
+        pager: Pager::new(&ctx, "/admin/audit", &query.filters(), &span),
+        rows: events
+            .into_iter()
+            .map(|event| AuditRow::new(&ctx, event, &names))
+            .collect(),
         ctx,
-        events,
         status,
-        older,
+        query,
     })
 }
 

@@ -477,10 +477,12 @@ pub async fn registry(
         Some(n) if (1..=MAX_PAGE).contains(&n) => n,
         Some(_) => return Err(AppError::BadRequest("error-malformed-query")),
     };
-    let (rows, next_cursor) = page_of(&state, &params.filters(), size).await?;
+    let (rows, span) = page_of(&state, &params.filters(), size).await?;
     Ok(web::Json(RegistryPage {
         items: rows.iter().map(Into::into).collect(),
-        next_cursor,
+        next_cursor: span.after,
+        previous_cursor: span.before,
+        total: span.total,
     }))
 }
 

@@ -7,10 +7,11 @@ use actix_web::{HttpResponse, Responder, web};
 
 use crate::auth::{Authorized, CurrentUser, policy};
 use crate::db::audit;
-use crate::db::models::application::{self as app_db, ApplicationRow};
+use crate::db::models::application::{self as app_db, ApplicationRow, CaseCursor, CaseFilter};
 use crate::db::models::attachment as attachment_db;
 use crate::db::models::committee as committee_db;
 use crate::db::models::information_request as rfi_db;
+use crate::db::models::organisation as org_db;
 use crate::db::models::user as user_db;
 use crate::domain::application::Status;
 use crate::domain::audit::actions;
@@ -19,17 +20,17 @@ use crate::domain::role::Role;
 use crate::domain::validation::FieldErrors;
 use crate::error::AppError;
 use crate::routes::{
-    ActionCall, Attempt, FieldsForm, confirmed, invalid, perform, read, redirect_with_flash,
-    shown_again,
+    ActionCall, Attempt, FieldsForm, confirmed, invalid, paging, perform, read,
+    redirect_with_flash, shown_again,
 };
 use crate::startup::AppState;
 use crate::views::applications::{
     ActionForms, ApplicationSummary, CommitteeApplicationPage, DecisionView, InboxPage,
-    InboxSection, MEMBERSHIP_ACTIONS, RequestView, ReviewView, VoteView, attachment_rows, choices,
-    describe_tally, domains, kind_of, membership_changes, read_sections, recommendations,
-    recusal_rows, revision_views, timeline,
+    InboxQuery, InboxSection, MEMBERSHIP_ACTIONS, RequestView, ReviewView, VoteView,
+    attachment_rows, choices, describe_tally, domains, inbox_statuses, kind_of,
+    membership_changes, read_sections, recommendations, recusal_rows, revision_views, timeline,
 };
-use crate::views::{ConfirmPage, PageCtx, Refusal};
+use crate::views::{ConfirmPage, PageCtx, Pager, Refusal};
 use crate::workflows::applications::{self as apps, content_of};
 use crate::workflows::certificates::CertificateAuthority;
 use crate::workflows::committee::{self as committee, DecisionInput, ReviewInput};
@@ -38,22 +39,130 @@ use crate::workflows::{Actor, WorkflowError};
 
 type CaseReader = Authorized<policy::CaseReader>;
 
-fn rows_in(rows: &[ApplicationRow], states: &[&str]) -> Vec<ApplicationRow> {
-    rows.iter()
-        .filter(|(a, _, _)| states.contains(&a.status.as_str()))
-        .cloned()
-        .collect()
+/// Applications shown per page of the committee's list.
+const INBOX_PAGE: i64 = 50;
+
+/// What the list's status filter names: its states, whether only overdue ones, and the
+/// order (open work oldest first, decided cases newest first). Anything else is a 400.
+fn states_of(status: &str) -> Result<(Vec<&'static str>, bool, bool), AppError> {
+    let running = || {
+        dashboard::OPEN_STATES
+            .into_iter()
+            .filter(|s| Status::parse(s).is_some_and(Status::clock_runs))
+            .collect()
+    };
+    Ok(match status.trim() {
+        "" => (dashboard::OPEN_STATES.to_vec(), false, false),
+        "overdue" => (running(), true, false),
+        "decided" => (DECIDED_STATES.to_vec(), false, true),
+        "all" => (
+            dashboard::OPEN_STATES.into_iter().chain(DECIDED_STATES).collect(),
+            false,
+            true,
+        ),
+        raw => match Status::parse(raw).filter(|s| *s != Status::Draft) {
+            Some(one) => (vec![one.as_str()], false, one.is_final()),
+            None => return Err(AppError::BadRequest("error-malformed-query")),
+        },
+    })
 }
 
+const DECIDED_STATES: [&str; 4] = ["approved", "rejected", "withdrawn", "dismissed"];
+
+/// The committee's inbox: the member's own reviews and votes, then every submitted
+/// application a page at a time, open ones by default, narrowed by status (decided ones
+/// are the archive) and by reference or provider.
 pub async fn inbox(
     ctx: PageCtx,
     state: web::Data<AppState>,
     auth: CaseReader,
+    query: web::Query<InboxQuery>,
 ) -> Result<InboxPage, AppError> {
-    let user_id = auth.user.id.clone();
-    let work = read(&state, move |conn| dashboard::staff_work(conn, &user_id)).await?;
-    let (open, my_reviews, my_votes) = (work.open, work.my_reviews, work.my_votes);
+    let query = query.into_inner();
     let now = state.clock.now();
+    let (states, overdue_only, newest_first) = states_of(&query.status)?;
+    if query.q.contains('\0') {
+        return Err(AppError::BadRequest("error-malformed-query"));
+    }
+    let text: Option<String> = Some(query.q.trim())
+        .filter(|q| !q.is_empty())
+        .map(|q| q.chars().take(100).collect());
+    let cursor = |token: &str| -> Result<Option<CaseCursor>, AppError> {
+        let Some(values) = paging::decode(token, 2)? else {
+            return Ok(None);
+        };
+        Ok(Some(CaseCursor {
+            submitted_at: paging::parse_time(&values[0])?,
+            id: values[1].clone(),
+        }))
+    };
+    let position = paging::position(cursor(&query.after)?, cursor(&query.before)?)?;
+    let user = auth.user.clone();
+    let at = position.clone();
+    let (mut rows, total, ahead, overdue, my_reviews, my_votes) = read(&state, move |conn| {
+        let filter = CaseFilter {
+            states: states.iter().map(|s| s.to_string()).collect(),
+            due_before: overdue_only.then_some(now),
+            text: match text {
+                Some(text) => Some((text.to_uppercase(), org_db::ids_named_like(conn, &text)?)),
+                None => None,
+            },
+            newest_first,
+        };
+        let rows = app_db::list_cases(conn, &filter, at.as_ref(), INBOX_PAGE + 1)?;
+        let total = app_db::count_cases(conn, &filter, None)?;
+        let ahead = match paging::first_row(&rows, &at, INBOX_PAGE) {
+            Some((app, _, _)) => app_db::count_cases(
+                conn,
+                &filter,
+                Some(&CaseCursor {
+                    submitted_at: app.submitted_at.unwrap_or_default(),
+                    id: app.id.clone(),
+                }),
+            )?,
+            None => 0,
+        };
+        let running: Vec<&str> = dashboard::OPEN_STATES
+            .into_iter()
+            .filter(|s| Status::parse(s).is_some_and(Status::clock_runs))
+            .collect();
+        let overdue = app_db::count_due_before(conn, &running, now)?;
+        // Someone taken off the committee has no reviews or votes left to give.
+        let on_committee = user_db::find(conn, &user.id)?.is_some_and(|u| u.committee_member);
+        if !on_committee {
+            return Ok((rows, total, ahead, overdue, Vec::new(), Vec::new()));
+        }
+        let pending = committee_db::list_pending_application_ids(conn, &user.id)?;
+        let voting = app_db::ids_in_states(conn, &["voting"])?;
+        let unvoted = committee_db::list_unvoted_application_ids(conn, &user.id, &voting)?;
+        let open = |rows: Vec<ApplicationRow>| -> Vec<ApplicationRow> {
+            rows.into_iter()
+                .filter(|(a, _, _)| dashboard::OPEN_STATES.contains(&a.status.as_str()))
+                .collect()
+        };
+        Ok((
+            rows,
+            total,
+            ahead,
+            overdue,
+            open(app_db::list_by_ids(conn, &pending)?),
+            open(app_db::list_by_ids(conn, &unvoted)?),
+        ))
+    })
+    .await?;
+    let span = paging::span(
+        &mut rows,
+        &position,
+        INBOX_PAGE,
+        total,
+        ahead,
+        |(a, _, _)| {
+            paging::encode(&[
+                &paging::time_value(a.submitted_at.unwrap_or_default()),
+                &a.id,
+            ])
+        },
+    );
     let section = |title: &str, rows: Vec<ApplicationRow>| InboxSection {
         title: ctx.t(title),
         empty: ctx.t("inbox-empty"),
@@ -62,51 +171,25 @@ pub async fn inbox(
             .map(|r| ApplicationSummary::from_row(&ctx, r, now))
             .collect(),
     };
-    let by_ids = |ids: &[String]| -> Vec<ApplicationRow> {
-        open.iter()
-            .filter(|(a, _, _)| ids.contains(&a.id))
-            .cloned()
-            .collect()
+    let sections = if matches!(auth.user.role, Role::Reviewer | Role::Chair) {
+        vec![
+            section("inbox-my-reviews", my_reviews),
+            section("inbox-my-votes", my_votes),
+        ]
+    } else {
+        Vec::new()
     };
-    let overdue: Vec<ApplicationRow> = open
-        .iter()
-        .filter(|(a, _, _)| crate::views::applications::is_overdue(a, now))
-        .cloned()
-        .collect();
-    let overdue_count = overdue.len();
-    let mut sections = Vec::new();
-    if matches!(
-        auth.user.role,
-        Role::Secretariat | Role::Chair | Role::Auditor
-    ) && !overdue.is_empty()
-    {
-        sections.push(section("inbox-overdue", overdue));
-    }
-    match auth.user.role {
-        Role::Secretariat | Role::Auditor => {
-            sections.push(section(
-                "inbox-to-screen",
-                rows_in(&open, &["submitted", "screening"]),
-            ));
-            sections.push(section(
-                "inbox-waiting-provider",
-                rows_in(&open, &["info_requested"]),
-            ));
-            sections.push(section("inbox-in-review", rows_in(&open, &["in_review"])));
-            sections.push(section("inbox-voting", rows_in(&open, &["voting"])));
-        }
-        _ => {
-            sections.push(section("inbox-my-reviews", by_ids(&my_reviews)));
-            sections.push(section("inbox-my-votes", by_ids(&my_votes)));
-            if auth.user.role == Role::Chair {
-                sections.push(section("inbox-to-sign", rows_in(&open, &["voting"])));
-            }
-        }
-    }
     Ok(InboxPage {
-        ctx,
+        rows: rows
+            .iter()
+            .map(|r| ApplicationSummary::from_row(&ctx, r, now))
+            .collect(),
+        pager: Pager::new(&ctx, "/committee", &query.filters(), &span),
+        statuses: inbox_statuses(&ctx),
         sections,
-        overdue: overdue_count,
+        overdue,
+        query,
+        ctx,
     })
 }
 

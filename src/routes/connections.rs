@@ -9,23 +9,25 @@ use actix_web::{HttpRequest, HttpResponse, Responder, web};
 use crate::auth::extract::verify_csrf;
 use crate::auth::{Authorized, CurrentUser, policy};
 use crate::db::models::certificate as certificate_db;
-use crate::db::models::connection::{self as connection_db, Connection};
+use crate::db::models::connection::{
+    self as connection_db, Connection, Cursor, Need, RegistrySort,
+};
 use crate::db::models::organisation as org_db;
 use crate::domain::connection::revocation_may_be_decided;
 use crate::domain::role::Role;
 use crate::domain::validation::FieldErrors;
 use crate::error::AppError;
-use crate::routes::registry;
 use crate::routes::{
     ActionCall, Attempt, FieldsForm, confirmed, file_response, invalid, may_read_files, perform,
     read, read_upload, redirect_with_flash, run, shown_again,
 };
+use crate::routes::{paging, registry};
 use crate::startup::AppState;
 use crate::views::registry::{
     CaseView, CommitteeRegistryPage, ConnectionPage, ConnectionRow, ConnectionsPage, FileRow,
-    PublicRow, RegistryLabels, RegistryQuery, event_rows,
+    PublicRow, RegistryLabels, RegistryQuery, ToActOnQuery, event_rows, to_act_on_needs,
 };
-use crate::views::{ConfirmPage, PageCtx, Refusal};
+use crate::views::{ConfirmPage, PageCtx, Pager, Refusal};
 use crate::workflows::connections as flows;
 use crate::workflows::{Actor, WorkflowError};
 
@@ -69,51 +71,111 @@ pub async fn mine(
         title: ctx.t("nav-connections"),
         rows: rows(&ctx, &connections, &cases, state.clock.now()),
         committee: false,
+        pager: None,
+        needs: Vec::new(),
+        query: ToActOnQuery::default(),
         ctx,
     })
 }
 
-/// Cases needing the committee's action, soonest deadline first: open show-cause cases,
-/// revocations awaiting disconnection or its verification, suspensions, and connections
-/// expiring within 90 days.
+/// Connections shown per page of those to act on.
+const TO_ACT_ON_PAGE: i64 = 50;
+
+/// How far ahead an expiry makes a connection one to act on.
+const EXPIRING_DAYS: i64 = 90;
+
+/// Connections needing the committee's action, soonest expiry first, a page at a time:
+/// open show-cause cases, revocations awaiting disconnection or its verification,
+/// suspensions, and connections expiring within 90 days; narrowed to one of these.
 pub async fn committee_list(
     ctx: PageCtx,
     state: web::Data<AppState>,
     _auth: Authorized<policy::CaseReader>,
+    query: web::Query<ToActOnQuery>,
 ) -> Result<ConnectionsPage, AppError> {
-    let (connections, cases) = read(&state, move |conn| {
+    let query = query.into_inner();
+    let need = match query.need.as_str() {
+        "" => Need::Any,
+        "deadline" => Need::Deadline,
+        "suspended" => Need::Suspended,
+        "expiring" => Need::Expiring,
+        "unverified" => Need::Unverified,
+        _ => return Err(AppError::BadRequest("error-malformed-query")),
+    };
+    let sort = RegistrySort::Expiry;
+    let position = paging::position(
+        registry::parse_cursor(sort, &query.after)?,
+        registry::parse_cursor(sort, &query.before)?,
+    )?;
+    let now = state.clock.now();
+    let expiring_by = now.date() + chrono::TimeDelta::days(EXPIRING_DAYS);
+    let at = position.clone();
+    let (mut found, total, ahead, cases) = read(&state, move |conn| {
+        let found = connection_db::list_to_act_on(
+            conn,
+            need,
+            expiring_by,
+            at.as_ref(),
+            TO_ACT_ON_PAGE + 1,
+        )?;
+        let total = connection_db::count_to_act_on(conn, need, expiring_by, None)?;
+        let ahead = match paging::first_row(&found, &at, TO_ACT_ON_PAGE) {
+            Some((c, _, _)) => connection_db::count_to_act_on(
+                conn,
+                need,
+                expiring_by,
+                Some(&Cursor::Expiry {
+                    valid_until: c.valid_until,
+                    id: c.id.clone(),
+                }),
+            )?,
+            None => 0,
+        };
         Ok((
-            connection_db::list_in_states(conn, &["active", "suspended", "revoked"])?,
+            found,
+            total,
+            ahead,
             connection_db::list_open_show_causes(conn)?,
         ))
     })
     .await?;
-    let now = state.clock.now();
-    let mut needing: Vec<ConnectionRow> = rows(&ctx, &connections, &cases, now)
-        .into_iter()
-        .zip(connections.iter())
-        .filter(|(row, c)| {
-            !row.deadline.is_empty()
-                || c.status == "suspended"
-                || row.expires_soon
-                || (c.status == "revoked" && c.disconnection_verified_at.is_none())
-        })
-        .map(|(row, _)| row)
-        .collect();
-    needing.sort_by(
-        |a, b| match (a.deadline.is_empty(), b.deadline.is_empty()) {
-            (false, true) => std::cmp::Ordering::Less,
-            (true, false) => std::cmp::Ordering::Greater,
-            _ => a
-                .deadline
-                .cmp(&b.deadline)
-                .then(a.valid_until.cmp(&b.valid_until)),
+    let span = paging::span(
+        &mut found,
+        &position,
+        TO_ACT_ON_PAGE,
+        total,
+        ahead,
+        |(c, _, _)| {
+            registry::encode_cursor(&Cursor::Expiry {
+                valid_until: c.valid_until,
+                id: c.id.clone(),
+            })
         },
     );
+    let rows = found
+        .iter()
+        .map(|(c, name_lo, name_en)| ConnectionRow {
+            provider: ctx.pick(name_lo, name_en).to_string(),
+            ..ConnectionRow::new(
+                &ctx,
+                c,
+                cases.iter().find(|case| case.connection_id == c.id),
+                now,
+            )
+        })
+        .collect();
     Ok(ConnectionsPage {
         title: ctx.t("nav-committee-connections"),
-        rows: needing,
+        rows,
         committee: true,
+        pager: Some(Pager::new(
+            &ctx,
+            "/committee/connections",
+            &query.filters(),
+            &span,
+        )),
+        needs: to_act_on_needs(&ctx),
+        query,
         ctx,
     })
 }
@@ -127,15 +189,15 @@ pub async fn committee_all(
     query: web::Query<RegistryQuery>,
 ) -> Result<CommitteeRegistryPage, AppError> {
     let query = query.into_inner();
-    let (rows, next) = registry::page_of(&state, &query, registry::PAGE_SIZE).await?;
+    let (rows, span) = registry::page_of(&state, &query, registry::PAGE_SIZE).await?;
     let today = state.clock.today_in_vientiane();
     Ok(CommitteeRegistryPage {
         rows: rows
             .iter()
             .map(|r| (r.id.clone(), PublicRow::new(&ctx, r, today)))
             .collect(),
+        pager: Pager::new(&ctx, "/committee/registry", &query.filters(), &span),
         query,
-        next,
         labels: RegistryLabels::of(ctx.lang),
         ctx,
     })

@@ -4,11 +4,10 @@
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{Datelike, NaiveDate, NaiveDateTime, TimeDelta};
 use futures_util::stream;
 
+use crate::db::Position;
 use crate::db::models::connection::{
     self as connection_db, Cursor, PublicConnection, RegistryFilter, RegistrySort,
 };
@@ -16,13 +15,13 @@ use crate::domain::application_form::CONNECTION_TYPES;
 use crate::domain::connection::ConnectionStatus;
 use crate::domain::country::CountryCode;
 use crate::error::AppError;
-use crate::routes::read;
+use crate::routes::{paging, read};
 use crate::startup::AppState;
 use crate::views::registry::{
     Chart, MonthRow, PublicConnectionPage, PublicRow, RegistryLabels, RegistryPage, RegistryQuery,
     StatisticsPage, event_rows,
 };
-use crate::views::{PageCtx, render_long};
+use crate::views::{PageCtx, Pager, Span, render_long};
 use crate::workflows::WorkflowError;
 
 /// Rows on a page of the registry.
@@ -56,7 +55,13 @@ pub fn filter_of(query: &RegistryQuery) -> Result<(RegistryFilter, RegistrySort)
                 .to_string(),
         ),
     };
-    let provider = Some(query.provider.trim().to_string()).filter(|p| !p.is_empty());
+    // PostgreSQL cannot compare a NUL, and no name holds one.
+    if query.provider.contains('\0') || query.q.contains('\0') {
+        return Err(bad());
+    }
+    let provider = Some(query.provider.trim())
+        .filter(|p| !p.is_empty())
+        .map(|p| p.chars().take(100).collect());
     let text = Some(query.q.trim().to_lowercase())
         .filter(|q| !q.is_empty())
         .map(|q| q.chars().take(100).collect());
@@ -77,80 +82,64 @@ pub fn filter_of(query: &RegistryQuery) -> Result<(RegistryFilter, RegistrySort)
     ))
 }
 
-/// The cursor after a row, as an opaque URL-safe token.
-pub fn cursor_after(sort: RegistrySort, row: &PublicConnection) -> String {
-    let raw = match sort {
-        RegistrySort::Newest => format!(
-            "n|{}|{}",
-            row.approved_at.and_utc().timestamp_micros(),
-            row.id
-        ),
-        RegistrySort::Expiry => format!("e|{}|{}", row.valid_until, row.id),
-    };
-    URL_SAFE_NO_PAD.encode(raw)
+/// A row's place in the order `sort`, as an opaque URL-safe token.
+pub fn encode_cursor(cursor: &Cursor) -> String {
+    match cursor {
+        Cursor::Newest { approved_at, id } => {
+            paging::encode(&["t", &paging::time_value(*approved_at), id])
+        }
+        Cursor::Expiry { valid_until, id } => paging::encode(&["e", &valid_until.to_string(), id]),
+    }
 }
 
-/// The position a cursor token names (`None` for the first page); anything that is not a
-/// token made by [`cursor_after`] for this sort is refused with a 400.
+/// The place a cursor token names (`None` for no token); anything that is not a token
+/// made by [`encode_cursor`] for this sort is refused with a 400.
 pub fn parse_cursor(sort: RegistrySort, token: &str) -> Result<Option<Cursor>, AppError> {
-    if token.is_empty() {
+    let Some(values) = paging::decode(token, 3)? else {
         return Ok(None);
-    }
-    let bad = || AppError::BadRequest("error-malformed-query");
-    let raw =
-        String::from_utf8(URL_SAFE_NO_PAD.decode(token).map_err(|_| bad())?).map_err(|_| bad())?;
-    let mut parts = raw.splitn(3, '|');
-    let (kind, value, id) = (parts.next(), parts.next(), parts.next());
-    let (Some(kind), Some(value), Some(id)) = (kind, value, id) else {
-        return Err(bad());
     };
-    // A record id has no control character (and PostgreSQL cannot compare NUL).
-    if id.chars().any(char::is_control) {
-        return Err(bad());
-    }
-    let id = id.to_string();
-    match (sort, kind) {
-        (RegistrySort::Newest, "n") => {
-            let micros: i64 = value.parse().map_err(|_| bad())?;
-            let approved_at = chrono::DateTime::from_timestamp_micros(micros)
-                .ok_or_else(bad)?
-                .naive_utc();
-            Ok(Some(Cursor::Newest { approved_at, id }))
-        }
+    let bad = || AppError::BadRequest("error-malformed-query");
+    let [kind, value, id] = <[String; 3]>::try_from(values).map_err(|_| bad())?;
+    match (sort, kind.as_str()) {
+        (RegistrySort::Newest, "t") => Ok(Some(Cursor::Newest {
+            approved_at: paging::parse_time(&value)?,
+            id,
+        })),
         (RegistrySort::Expiry, "e") => {
-            let valid_until = NaiveDate::parse_from_str(value, "%Y-%m-%d").map_err(|_| bad())?;
+            let valid_until = NaiveDate::parse_from_str(&value, "%Y-%m-%d").map_err(|_| bad())?;
             Ok(Some(Cursor::Expiry { valid_until, id }))
         }
         _ => Err(bad()),
     }
 }
 
-/// One page of `size` rows of the filtered registry, and the cursor of the next page if
-/// there is one. The web page and the API share it.
+/// One page of `size` rows of the filtered registry, after or before the query's cursor,
+/// with where it stands in the whole filtered list. The web pages and the API share it.
 pub async fn page_of(
     state: &web::Data<AppState>,
     query: &RegistryQuery,
     size: i64,
-) -> Result<(Vec<PublicConnection>, Option<String>), AppError> {
+) -> Result<(Vec<PublicConnection>, Span), AppError> {
     let (filter, sort) = filter_of(query)?;
-    let cursor = parse_cursor(sort, &query.after)?;
-    let mut rows = read(state, move |conn| {
-        Ok(connection_db::list_public(
-            conn,
-            &filter,
-            sort,
-            cursor.as_ref(),
-            size + 1,
-        )?)
+    let position = paging::position(
+        parse_cursor(sort, &query.after)?,
+        parse_cursor(sort, &query.before)?,
+    )?;
+    let at = position.clone();
+    let (mut rows, total, ahead) = read(state, move |conn| {
+        let rows = connection_db::list_public(conn, &filter, sort, at.as_ref(), size + 1)?;
+        let total = connection_db::count_public(conn, &filter, None)?;
+        let ahead = match paging::first_row(&rows, &at, size) {
+            Some(row) => connection_db::count_public(conn, &filter, Some(&Cursor::of(sort, row)))?,
+            None => 0,
+        };
+        Ok((rows, total, ahead))
     })
     .await?;
-    let more = rows.len() as i64 > size;
-    rows.truncate(size as usize);
-    let next = rows
-        .last()
-        .filter(|_| more)
-        .map(|row| cursor_after(sort, row));
-    Ok((rows, next))
+    let span = paging::span(&mut rows, &position, size, total, ahead, |r| {
+        encode_cursor(&Cursor::of(sort, r))
+    });
+    Ok((rows, span))
 }
 
 pub async fn list(
@@ -159,15 +148,15 @@ pub async fn list(
     query: web::Query<RegistryQuery>,
 ) -> Result<HttpResponse, AppError> {
     let query = query.into_inner();
-    let (rows, next) = page_of(&state, &query, PAGE_SIZE).await?;
+    let (rows, span) = page_of(&state, &query, PAGE_SIZE).await?;
     let today = state.clock.today_in_vientiane();
     let page = RegistryPage {
         rows: rows
             .iter()
             .map(|r| PublicRow::new(&ctx, r, today))
             .collect(),
+        pager: Pager::new(&ctx, "/registry", &query.filters(), &span),
         query,
-        next,
         labels: RegistryLabels::of(ctx.lang),
         ctx,
     };
@@ -284,7 +273,7 @@ fn export_stream(
                     &mut conn,
                     &filter,
                     RegistrySort::Newest,
-                    cursor.as_ref(),
+                    cursor.as_ref().map_or(Position::Start, Position::After),
                     EXPORT_BATCH,
                 )
                 .map_err(|e| e.to_string())
@@ -294,10 +283,7 @@ fn export_stream(
                 Ok(Ok(rows)) => {
                     let next = (rows.len() as i64 == EXPORT_BATCH).then(|| {
                         let last = rows.last().expect("a full batch has a last row");
-                        Cursor::Newest {
-                            approved_at: last.approved_at,
-                            id: last.id.clone(),
-                        }
+                        Cursor::of(RegistrySort::Newest, last)
                     });
                     let chunk = render(&rows, first);
                     Some((Ok(web::Bytes::from(chunk)), next.map(|c| (Some(c), false))))
@@ -516,14 +502,15 @@ mod tests {
             id: "abc".into(),
         };
         for sort in [RegistrySort::Newest, RegistrySort::Expiry] {
-            let token = cursor_after(sort, &row);
-            assert!(parse_cursor(sort, &token).unwrap().is_some());
+            let cursor = Cursor::of(sort, &row);
+            let token = encode_cursor(&cursor);
+            assert_eq!(parse_cursor(sort, &token).unwrap(), Some(cursor));
         }
         assert!(parse_cursor(RegistrySort::Newest, "!!!").is_err());
         assert!(
             parse_cursor(
                 RegistrySort::Expiry,
-                &cursor_after(RegistrySort::Newest, &row)
+                &encode_cursor(&Cursor::of(RegistrySort::Newest, &row))
             )
             .is_err()
         );

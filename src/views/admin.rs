@@ -1,9 +1,11 @@
 //! Administration pages: users, organisations, the audit log.
 
+use std::collections::HashMap;
+
 use askama::Template;
 use askama_web::WebTemplate;
 
-use super::{Errors, PageCtx};
+use super::{Errors, PageCtx, Pager};
 use crate::db::audit::{AuditEvent, ChainStatus};
 use crate::db::models::organisation::Organisation;
 use crate::db::models::user::{User, UserWithOrganisation};
@@ -18,9 +20,43 @@ pub struct UsersPage {
     pub users: Vec<UserWithOrganisation>,
     /// People whose two-factor secret does not open under the secret key in use.
     pub locked_out: Vec<LockedOut>,
+    pub query: UsersQuery,
+    pub pager: Pager,
+}
+
+/// The filters of the list of users, as typed, and its cursors.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct UsersQuery {
+    /// Part of a name or an e-mail address.
+    pub q: String,
+    pub role: String,
+    pub after: String,
+    pub before: String,
+}
+
+impl UsersQuery {
+    /// The query string of the filters (without the cursors), for the pages' links.
+    pub fn filters(&self) -> String {
+        let mut out = url::form_urlencoded::Serializer::new(String::new());
+        for (key, value) in [("q", &self.q), ("role", &self.role)] {
+            if !value.is_empty() {
+                out.append_pair(key, value);
+            }
+        }
+        out.finish()
+    }
 }
 
 impl UsersPage {
+    /// Every role, as (value, label), for the filter.
+    pub fn roles(&self) -> Vec<(&'static str, String)> {
+        Role::ALL
+            .into_iter()
+            .map(|r| (r.as_str(), self.ctx.t(r.label_key())))
+            .collect()
+    }
+
     pub fn role_label(&self, role: &str) -> String {
         Role::parse(role)
             .map(|r| self.ctx.t(r.label_key()))
@@ -139,17 +175,88 @@ pub struct OrganisationsPage {
     pub organisations: Vec<Organisation>,
 }
 
+/// The audit log's filters, as typed, and its cursors.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct AuditQuery {
+    /// Part of the name or e-mail address of the person who acted.
+    pub actor: String,
+    pub action: String,
+    /// An application's reference, an approval number, an e-mail address or a short name.
+    pub subject: String,
+    /// The first and last days shown, `YYYY-MM-DD`.
+    pub from: String,
+    pub to: String,
+    pub after: String,
+    pub before: String,
+}
+
+impl AuditQuery {
+    /// The query string of the filters (without the cursors), for the pages' links.
+    pub fn filters(&self) -> String {
+        let mut out = url::form_urlencoded::Serializer::new(String::new());
+        for (key, value) in [
+            ("actor", &self.actor),
+            ("action", &self.action),
+            ("subject", &self.subject),
+            ("from", &self.from),
+            ("to", &self.to),
+        ] {
+            if !value.is_empty() {
+                out.append_pair(key, value);
+            }
+        }
+        out.finish()
+    }
+}
+
+/// An event of the audit log with its subject named: an application's reference, an
+/// approval number, a person's or an organisation's name, linked to its page where the
+/// reader may open it.
+pub struct AuditRow {
+    pub event: AuditEvent,
+    pub subject: String,
+    pub href: Option<String>,
+}
+
+impl AuditRow {
+    pub fn new(ctx: &PageCtx, event: AuditEvent, names: &HashMap<String, String>) -> Self {
+        let name = names.get(&event.subject_id);
+        let id = &event.subject_id;
+        let href = match (event.subject_type.as_str(), name) {
+            (_, None) => None,
+            ("application", Some(_)) if ctx.reads_cases() => {
+                Some(format!("/committee/applications/{id}"))
+            }
+            ("connection", Some(_)) if ctx.reads_cases() => {
+                Some(format!("/committee/connections/{id}"))
+            }
+            ("connection", Some(number)) => Some(format!("/registry/{number}")),
+            ("user", Some(_)) if ctx.is_admin() => Some(format!("/admin/users/{id}")),
+            ("organisation", Some(_)) if ctx.is_admin() => {
+                Some(format!("/admin/organisations/{id}"))
+            }
+            _ => None,
+        };
+        Self {
+            subject: name.cloned().unwrap_or_else(|| id.clone()),
+            href,
+            event,
+        }
+    }
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "admin/audit.html")]
 pub struct AuditPage {
     pub ctx: PageCtx,
-    pub events: Vec<AuditEvent>,
+    pub rows: Vec<AuditRow>,
     pub status: ChainStatus,
     /// When the scheduled check last walked the whole chain (the page walked the events
     /// recorded since); `None` when the page walked it all.
     pub full_walk: Option<String>,
-    /// The `before` cursor of the next (older) page, if there is one.
-    pub older: Option<i64>,
+    pub query: AuditQuery,
+    pub pager: Pager,
 }
 
 impl AuditPage {

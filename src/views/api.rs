@@ -377,14 +377,16 @@ pub struct RegistryParams {
     pub connection_type: String,
     /// `active`, `suspended`, `revoked` or `expired`.
     pub status: String,
-    /// The provider's short name (slug).
+    /// Part of the provider's English or Lao legal name, or of its short name, in any case.
     pub provider: String,
     /// Free text in the number, provider or counterparty.
     pub q: String,
     /// `newest` (default) or `expiry`.
     pub sort: String,
-    /// The `next_cursor` of the previous page.
+    /// The `next_cursor` of the page before: the page after it.
     pub after: String,
+    /// The `previous_cursor` of the page after: the page before it.
+    pub before: String,
     /// Rows per page, 1 to 200 (default 50).
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
@@ -400,6 +402,7 @@ impl RegistryParams {
             q: self.q.clone(),
             sort: self.sort.clone(),
             after: self.after.clone(),
+            before: self.before.clone(),
         }
     }
 }
@@ -443,6 +446,10 @@ pub struct RegistryPage {
     pub items: Vec<RegistryEntry>,
     /// Pass as `after` for the next page; absent on the last page.
     pub next_cursor: Option<String>,
+    /// Pass as `before` for the previous page; absent on the first page.
+    pub previous_cursor: Option<String>,
+    /// How many connections the filters match, on every page.
+    pub total: i64,
 }
 
 /// A public event in a connection's history.

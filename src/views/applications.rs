@@ -5,7 +5,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use chrono::NaiveDateTime;
 
-use super::{Errors, PageCtx};
+use super::{Errors, PageCtx, Pager};
 use crate::db::audit::AuditEvent;
 use crate::db::models::application::{Application, ApplicationRow, Revision};
 use crate::db::models::attachment::AttachmentInfo;
@@ -844,8 +844,58 @@ pub struct InboxSection {
 #[template(path = "committee/inbox.html")]
 pub struct InboxPage {
     pub ctx: PageCtx,
+    /// The member's own reviews and votes.
     pub sections: Vec<InboxSection>,
-    pub overdue: usize,
+    /// How many applications are past their decision date.
+    pub overdue: i64,
+    /// A page of the list of applications.
+    pub rows: Vec<ApplicationSummary>,
+    pub query: InboxQuery,
+    pub statuses: Vec<(&'static str, String)>,
+    pub pager: Pager,
+}
+
+/// The filters of the committee's list of applications, as typed, and its cursors.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct InboxQuery {
+    /// Part of a reference or of a provider's name.
+    pub q: String,
+    /// Empty (the open ones), `overdue`, `decided`, `all`, or one state.
+    pub status: String,
+    pub after: String,
+    pub before: String,
+}
+
+impl InboxQuery {
+    /// The query string of the filters (without the cursors), for the pages' links.
+    pub fn filters(&self) -> String {
+        let mut out = url::form_urlencoded::Serializer::new(String::new());
+        for (key, value) in [("q", &self.q), ("status", &self.status)] {
+            if !value.is_empty() {
+                out.append_pair(key, value);
+            }
+        }
+        out.finish()
+    }
+}
+
+/// The choices of the inbox's status filter, as (value, label): the open ones (the
+/// default), the overdue ones, each state after submission, the decided ones, all.
+pub fn inbox_statuses(ctx: &PageCtx) -> Vec<(&'static str, String)> {
+    let mut choices = vec![
+        ("", ctx.t("inbox-status-open")),
+        ("overdue", ctx.t("inbox-overdue")),
+    ];
+    choices.extend(
+        Status::ALL
+            .into_iter()
+            .filter(|s| *s != Status::Draft)
+            .map(|s| (s.as_str(), ctx.t(s.label_key()))),
+    );
+    choices.push(("decided", ctx.t("inbox-status-decided")));
+    choices.push(("all", ctx.t("inbox-status-all")));
+    choices
 }
 
 /// Labels for select inputs in the committee's forms.

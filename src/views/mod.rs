@@ -353,6 +353,77 @@ pub fn qr_svg(text: &str) -> Result<String, AppError> {
         .to_string())
 }
 
+/// Where one page of a long list stands: its first row's place (from 1), how many rows it
+/// shows, how many the filters match, and the cursors of the pages on either side.
+#[derive(Debug, Clone, Default)]
+pub struct Span {
+    pub first: i64,
+    pub shown: usize,
+    pub total: i64,
+    /// Pass as `before` for the page before, if there is one.
+    pub before: Option<String>,
+    /// Pass as `after` for the page after, if there is one.
+    pub after: Option<String>,
+}
+
+/// A list's "1–50 of 1,234" and its links to the previous and the next page.
+#[derive(Debug, Clone)]
+pub struct Pager {
+    /// Empty when nothing matched.
+    pub range: String,
+    pub previous: Option<String>,
+    pub next: Option<String>,
+}
+
+impl Pager {
+    /// `filters` is the list's query string without its cursor (possibly empty).
+    pub fn new(ctx: &PageCtx, path: &str, filters: &str, span: &Span) -> Self {
+        let link = |key: &str, token: &String| {
+            let cursor = url::form_urlencoded::Serializer::new(String::new())
+                .append_pair(key, token)
+                .finish();
+            if filters.is_empty() {
+                format!("{path}?{cursor}")
+            } else {
+                format!("{path}?{filters}&{cursor}")
+            }
+        };
+        let range = if span.shown == 0 {
+            String::new()
+        } else {
+            let from = grouped(span.first);
+            let to = grouped(span.first + span.shown as i64 - 1);
+            let total = grouped(span.total);
+            i18n::t_args(
+                ctx.lang,
+                "pager-range",
+                &[("from", &from), ("to", &to), ("total", &total)],
+            )
+        };
+        Self {
+            range,
+            previous: span.before.as_ref().map(|t| link("before", t)),
+            next: span.after.as_ref().map(|t| link("after", t)),
+        }
+    }
+}
+
+/// A count with its thousands grouped by commas, as both languages write them: 1,234.
+pub fn grouped(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
+}
+
 /// Renders a page with a long body (a list of many rows) into a buffer allocated once at
 /// `capacity` bytes. askama sizes its buffer by the template's own text, so a 40 KB list
 /// would otherwise be copied into a new buffer at every doubling as it is written.
@@ -385,5 +456,14 @@ mod tests {
         assert!(Flash::parse("info:<script>").is_none());
         assert!(Flash::parse("info:not-a-flash").is_none());
         assert!(Flash::parse("nocolon").is_none());
+    }
+
+    #[test]
+    fn counts_are_grouped_by_thousands() {
+        assert_eq!(grouped(0), "0");
+        assert_eq!(grouped(999), "999");
+        assert_eq!(grouped(1_234), "1,234");
+        assert_eq!(grouped(1_000_000), "1,000,000");
+        assert_eq!(grouped(-12_345), "-12,345");
     }
 }

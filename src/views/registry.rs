@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 
 use chrono::{NaiveDate, NaiveDateTime};
 
-use super::PageCtx;
+use super::{PageCtx, Pager};
 use crate::db::models::connection::{
     Connection, ConnectionEvent, ConnectionFile, PublicConnection, ShowCause,
 };
@@ -164,6 +164,7 @@ pub struct RegistryQuery {
     pub q: String,
     pub sort: String,
     pub after: String,
+    pub before: String,
 }
 
 impl RegistryQuery {
@@ -195,7 +196,7 @@ pub struct RegistryPage {
     pub ctx: PageCtx,
     pub rows: Vec<PublicRow>,
     pub query: RegistryQuery,
-    pub next: Option<String>,
+    pub pager: Pager,
     pub labels: &'static RegistryLabels,
 }
 
@@ -256,7 +257,7 @@ pub struct CommitteeRegistryPage {
     /// The connection's id (for its committee page) and its row.
     pub rows: Vec<(String, PublicRow)>,
     pub query: RegistryQuery,
-    pub next: Option<String>,
+    pub pager: Pager,
     pub labels: &'static RegistryLabels,
 }
 
@@ -417,6 +418,8 @@ impl StatisticsPage {
 #[derive(Debug, Clone)]
 pub struct ConnectionRow {
     pub id: String,
+    /// The provider's name, in the committee's list (empty in the provider's own).
+    pub provider: String,
     pub approval_number: String,
     pub connection_type: String,
     pub counterparty: String,
@@ -441,6 +444,7 @@ impl ConnectionRow {
             .filter(|_| c.disconnection_confirmed_at.is_none()));
         Self {
             id: c.id.clone(),
+            provider: String::new(),
             approval_number: c.approval_number.clone(),
             connection_type: ctx.t(&format!("conn-type-{}", c.connection_type)),
             counterparty: format!(
@@ -470,6 +474,45 @@ pub struct ConnectionsPage {
     pub title: String,
     pub rows: Vec<ConnectionRow>,
     pub committee: bool,
+    /// The committee's list is paged and filtered; the provider's own is neither.
+    pub pager: Option<Pager>,
+    pub needs: Vec<(&'static str, String)>,
+    pub query: ToActOnQuery,
+}
+
+/// The filter of the committee's connections to act on, and its cursors.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct ToActOnQuery {
+    /// Empty (any reason), `deadline`, `suspended`, `expiring` or `unverified`.
+    pub need: String,
+    pub after: String,
+    pub before: String,
+}
+
+impl ToActOnQuery {
+    /// The query string of the filter (without the cursors), for the pages' links.
+    pub fn filters(&self) -> String {
+        let mut out = url::form_urlencoded::Serializer::new(String::new());
+        if !self.need.is_empty() {
+            out.append_pair("need", &self.need);
+        }
+        out.finish()
+    }
+}
+
+/// The reasons a connection is to act on, as (value, label), for the filter.
+pub fn to_act_on_needs(ctx: &PageCtx) -> Vec<(&'static str, String)> {
+    [
+        ("", "registry-any"),
+        ("deadline", "to-act-on-deadline"),
+        ("suspended", "conn-status-suspended"),
+        ("expiring", "connection-expires-soon"),
+        ("unverified", "to-act-on-unverified"),
+    ]
+    .into_iter()
+    .map(|(value, key)| (value, ctx.t(key)))
+    .collect()
 }
 
 /// A show-cause case for display.

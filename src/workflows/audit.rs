@@ -1,10 +1,16 @@
 //! Reading and checking the audit chain.
 
-use chrono::{NaiveDateTime, TimeDelta};
+use std::collections::HashMap;
 
-use crate::db::audit::{self, AuditEvent, ChainStatus};
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, TimeZone};
+
+use crate::db::audit::{self, AuditEvent, AuditFilter, ChainStatus};
+use crate::db::models::{
+    application as app_db, connection as connection_db, organisation as org_db, user as user_db,
+};
 use crate::db::{DbConn, write_tx};
 use crate::domain::audit::ChainVerifier;
+use crate::domain::language::Lang;
 use crate::workflows::WorkflowError;
 
 /// How often the scheduled check walks the whole chain again, not only what is new.
@@ -15,13 +21,89 @@ pub fn verify(conn: &mut DbConn) -> Result<ChainStatus, WorkflowError> {
     Ok(audit::verify_chain(conn)?)
 }
 
-/// A page of the newest events.
-pub fn recent(
+/// The audit log's filters as a person typed them.
+#[derive(Debug, Clone, Default)]
+pub struct AuditSearch {
+    /// Part of the name or e-mail address of the person who acted.
+    pub actor: Option<String>,
+    pub action: Option<String>,
+    /// An application's reference, an approval number, a user's e-mail address or an
+    /// organisation's short name.
+    pub subject: Option<String>,
+    /// The first and last days (in Vientiane) of the events shown.
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+}
+
+/// The start of a Vientiane day, in UTC.
+fn vientiane_midnight(day: NaiveDate) -> NaiveDateTime {
+    chrono_tz::Asia::Vientiane
+        .from_local_datetime(&day.and_time(NaiveTime::MIN))
+        .earliest()
+        .map_or_else(|| day.and_time(NaiveTime::MIN), |t| t.naive_utc())
+}
+
+/// The filter the typed search names: the people and subjects it names looked up.
+pub fn filter_of(conn: &mut DbConn, search: &AuditSearch) -> Result<AuditFilter, WorkflowError> {
+    let actor_ids = match &search.actor {
+        Some(text) => Some(user_db::ids_named_like(conn, text)?),
+        None => None,
+    };
+    let subject_ids = match &search.subject {
+        Some(reference) => {
+            let upper = reference.to_uppercase();
+            let lower = reference.to_lowercase();
+            let found = [
+                app_db::id_by_reference(conn, &upper)?,
+                connection_db::find_by_number(conn, &upper)?.map(|c| c.id),
+                user_db::find_by_email(conn, &lower)?.map(|u| u.id),
+                org_db::find_by_slug(conn, &lower)?.map(|o| o.id),
+            ];
+            Some(found.into_iter().flatten().collect())
+        }
+        None => None,
+    };
+    Ok(AuditFilter {
+        actor_ids,
+        action: search.action.clone(),
+        subject_ids,
+        from: search.from.map(vientiane_midnight),
+        until: search
+            .to
+            .and_then(|day| day.succ_opt())
+            .map(vientiane_midnight),
+    })
+}
+
+/// How the subjects of `events` are named on the page, by subject id: an application's
+/// reference, a connection's approval number, a user's or an organisation's name.
+pub fn subject_names(
     conn: &mut DbConn,
-    limit: i64,
-    before_seq: Option<i64>,
-) -> Result<Vec<AuditEvent>, WorkflowError> {
-    Ok(audit::list_recent(conn, limit, before_seq)?)
+    events: &[AuditEvent],
+    lang: Lang,
+) -> Result<HashMap<String, String>, WorkflowError> {
+    let ids_of = |kind: &str| -> Vec<String> {
+        let mut ids: Vec<String> = events
+            .iter()
+            .filter(|e| e.subject_type == kind)
+            .map(|e| e.subject_id.clone())
+            .collect();
+        ids.sort();
+        ids.dedup();
+        ids
+    };
+    let mut names = HashMap::new();
+    for (id, reference) in app_db::references_of(conn, &ids_of("application"))? {
+        if let Some(reference) = reference {
+            names.insert(id, reference);
+        }
+    }
+    names.extend(connection_db::numbers_of(conn, &ids_of("connection"))?);
+    names.extend(user_db::names_of(conn, &ids_of("user"))?);
+    for (id, name_en, name_lo) in org_db::names_of(conn, &ids_of("organisation"))? {
+        names.insert(id, if lang == Lang::Lo { name_lo } else { name_en });
+    }
+    Ok(names)
 }
 
 /// The scheduled check: walks the events recorded since the last check (the whole chain

@@ -495,7 +495,7 @@ async fn public_reader(c: &mut Client, registry: &Registry) {
                     };
                     let next = answer
                         .body
-                        .split("&amp;after=")
+                        .split("after=")
                         .nth(1)
                         .and_then(|rest| rest.split('"').next());
                     match next {

@@ -24,6 +24,7 @@ mod mail;
 mod metrics;
 mod notices;
 mod organisation;
+mod paging;
 mod passwords;
 mod provider;
 mod proxies;

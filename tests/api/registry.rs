@@ -627,7 +627,7 @@ async fn pagination_neither_repeats_nor_skips_while_new_connections_arrive() {
             // belong before it and must not shift the pages that follow.
             insert_connections(&app, &application, &org, 500, 10);
         }
-        let link = scraper::Selector::parse("a.button[href^=\"/registry?\"]").unwrap();
+        let link = scraper::Selector::parse("nav.pager a[rel=\"next\"]").unwrap();
         match doc.select(&link).next() {
             Some(a) => next = a.value().attr("href").unwrap().replace("&amp;", "&"),
             None => break,

@@ -598,11 +598,17 @@ async fn overdue_applications_are_marked_in_the_queues() {
     let (_, inbox) = cast.secretariat.browser.page("/committee").await;
     assert!(inbox.contains("class=\"overdue\""));
     assert!(inbox.contains("1 application is past its decision date."));
-    assert_eq!(
-        text_of(&inbox, "main section h2").unwrap(),
-        "Overdue: past the decision date (1)",
-        "overdue applications lead the secretariat's inbox"
+    assert!(
+        inbox.contains("href=\"/committee?status=overdue\""),
+        "the count leads to the overdue applications"
     );
+    let (_, overdue) = cast
+        .secretariat
+        .browser
+        .page("/committee?status=overdue")
+        .await;
+    assert!(overdue.contains(&id) && overdue.contains("class=\"overdue\""));
+    assert_eq!(text_of(&overdue, "nav.pager p").unwrap(), "1–1 of 1");
     let (_, mine) = cast.provider.browser.page("/applications").await;
     assert!(mine.contains("class=\"overdue\""));
 }

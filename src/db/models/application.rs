@@ -3,8 +3,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::DbConn;
 use crate::db::schema::{application_revisions, applications, organisations};
+use crate::db::{DbConn, Position, escape_like};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = applications)]
@@ -72,6 +72,26 @@ pub fn find_for_update(conn: &mut DbConn, id: &str) -> QueryResult<Option<Applic
     }
 }
 
+/// The id of the application with this reference (e.g. `APP-2026-00001`).
+pub fn id_by_reference(conn: &mut DbConn, reference: &str) -> QueryResult<Option<String>> {
+    applications::table
+        .filter(applications::reference.eq(reference))
+        .select(applications::id)
+        .first(conn)
+        .optional()
+}
+
+/// The references of these applications (none while a draft), by id.
+pub fn references_of(
+    conn: &mut DbConn,
+    ids: &[String],
+) -> QueryResult<Vec<(String, Option<String>)>> {
+    applications::table
+        .filter(applications::id.eq_any(ids))
+        .select((applications::id, applications::reference))
+        .load(conn)
+}
+
 pub fn insert(conn: &mut DbConn, new: &NewApplication<'_>) -> QueryResult<()> {
     diesel::insert_into(applications::table)
         .values(new)
@@ -108,6 +128,130 @@ pub fn list_in_states(conn: &mut DbConn, states: &[&str]) -> QueryResult<Vec<App
             organisations::name_en,
         ))
         .load(conn)
+}
+
+/// The ids of the applications in one of `states`.
+pub fn ids_in_states(conn: &mut DbConn, states: &[&str]) -> QueryResult<Vec<String>> {
+    applications::table
+        .filter(applications::status.eq_any(states))
+        .select(applications::id)
+        .load(conn)
+}
+
+/// What the committee's list of applications is narrowed to. Drafts are never in it.
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    pub states: Vec<String>,
+    /// Only those whose decision was due before this time.
+    pub due_before: Option<NaiveDateTime>,
+    /// Part of the reference (upper case) or the ids of the providers whose names match.
+    pub text: Option<(String, Vec<String>)>,
+    /// Newest submission first (else oldest first, the order of work).
+    pub newest_first: bool,
+}
+
+/// An application's place in the list: when it was submitted, and its id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseCursor {
+    pub submitted_at: NaiveDateTime,
+    pub id: String,
+}
+
+macro_rules! cases_filtered {
+    ($query:expr, $filter:expr) => {{
+        let filter: &CaseFilter = $filter;
+        let mut query = $query
+            .filter(applications::status.eq_any(filter.states.clone()))
+            .filter(applications::submitted_at.is_not_null());
+        if let Some(due) = filter.due_before {
+            query = query.filter(applications::decision_due_at.lt(due));
+        }
+        if let Some((reference, providers)) = &filter.text {
+            query = query.filter(
+                applications::reference
+                    .like(format!("%{}%", escape_like(reference)))
+                    .escape('\\')
+                    .or(applications::organisation_id.eq_any(providers.clone())),
+            );
+        }
+        query
+    }};
+}
+
+/// Rows after the cursor in the list's order, or before it; `descending` is the order.
+macro_rules! cases_beyond {
+    ($query:expr, $cursor:expr, $descending:expr) => {{
+        let cursor: &CaseCursor = $cursor;
+        let at = cursor.submitted_at;
+        // The redundant first bound gives the planners a range of the index to start at.
+        if $descending {
+            $query.filter(applications::submitted_at.le(at)).filter(
+                applications::submitted_at
+                    .lt(at)
+                    .or(applications::id.lt(cursor.id.clone())),
+            )
+        } else {
+            $query.filter(applications::submitted_at.ge(at)).filter(
+                applications::submitted_at
+                    .gt(at)
+                    .or(applications::id.gt(cursor.id.clone())),
+            )
+        }
+    }};
+}
+
+/// `limit` submitted applications the filter matches at `position`, with their
+/// organisation's names.
+pub fn list_cases(
+    conn: &mut DbConn,
+    filter: &CaseFilter,
+    position: Position<&CaseCursor>,
+    limit: i64,
+) -> QueryResult<Vec<ApplicationRow>> {
+    let mut query = cases_filtered!(
+        applications::table
+            .inner_join(organisations::table)
+            .select((
+                Application::as_select(),
+                organisations::name_lo,
+                organisations::name_en,
+            ))
+            .into_boxed(),
+        filter
+    );
+    // Read before a cursor, the list is read the other way, then turned round.
+    let backwards = matches!(position, Position::Before(_));
+    let descending = filter.newest_first != backwards;
+    query = match position {
+        Position::Start => query,
+        Position::After(cursor) | Position::Before(cursor) => {
+            cases_beyond!(query, cursor, descending)
+        }
+    };
+    query = if descending {
+        query.order((applications::submitted_at.desc(), applications::id.desc()))
+    } else {
+        query.order((applications::submitted_at.asc(), applications::id.asc()))
+    };
+    let mut rows = query.limit(limit).load::<ApplicationRow>(conn)?;
+    if backwards {
+        rows.reverse();
+    }
+    Ok(rows)
+}
+
+/// How many submitted applications the filter matches: all, or those before the cursor
+/// in the list's order.
+pub fn count_cases(
+    conn: &mut DbConn,
+    filter: &CaseFilter,
+    before: Option<&CaseCursor>,
+) -> QueryResult<i64> {
+    let mut query = cases_filtered!(applications::table.into_boxed(), filter);
+    if let Some(cursor) = before {
+        query = cases_beyond!(query, cursor, !filter.newest_first);
+    }
+    query.count().get_result(conn)
 }
 
 /// How many applications in one of `states` were due to be decided before `now`.

@@ -10,7 +10,7 @@ use crate::db::schema::{
     connection_events, connection_files, connections, organisations, scheduled_marks,
     scheduler_leases, show_cause_cases,
 };
-use crate::db::{DbConn, LiteralLimit};
+use crate::db::{DbConn, LiteralLimit, Position, escape_like};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = connections)]
@@ -120,7 +120,7 @@ pub enum RegistrySort {
     Expiry,
 }
 
-/// Where a page starts: the sort value and id of the last row of the page before.
+/// Where a page starts: the sort value and id of a row next to it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Cursor {
     Newest {
@@ -131,6 +131,22 @@ pub enum Cursor {
         valid_until: NaiveDate,
         id: String,
     },
+}
+
+impl Cursor {
+    /// The position of `row` in the order `sort`.
+    pub fn of(sort: RegistrySort, row: &PublicConnection) -> Self {
+        match sort {
+            RegistrySort::Newest => Cursor::Newest {
+                approved_at: row.approved_at,
+                id: row.id.clone(),
+            },
+            RegistrySort::Expiry => Cursor::Expiry {
+                valid_until: row.valid_until,
+                id: row.id.clone(),
+            },
+        }
+    }
 }
 
 macro_rules! public_query {
@@ -153,59 +169,125 @@ macro_rules! public_query {
     };
 }
 
-/// One page of the public registry, `limit` rows after `cursor`.
+/// The registry's filters on a boxed query of `connections`; `providers` are the ids of
+/// the organisations the provider filter matched (`None`: no provider filter).
+macro_rules! filtered {
+    ($query:expr, $filter:expr, $providers:expr) => {{
+        let mut query = $query;
+        let filter: &RegistryFilter = $filter;
+        if let Some(country) = &filter.country {
+            query = query.filter(connections::counterparty_country.eq(country.clone()));
+        }
+        if let Some(kind) = &filter.connection_type {
+            query = query.filter(connections::connection_type.eq(kind.clone()));
+        }
+        if let Some(status) = &filter.status {
+            query = query.filter(connections::status.eq(status.clone()));
+        }
+        if let Some(ids) = $providers {
+            query = query.filter(connections::organisation_id.eq_any(ids));
+        }
+        if let Some(text) = &filter.text {
+            query = query.filter(
+                connections::search_text
+                    .like(format!("%{}%", escape_like(text)))
+                    .escape('\\'),
+            );
+        }
+        query
+    }};
+}
+
+/// Rows strictly after the cursor in the order `sort`, or strictly before it.
+macro_rules! beyond {
+    ($query:expr, $cursor:expr, $forward:expr) => {{
+        let query = $query;
+        // The first, redundant bound is one both planners can start an index range at;
+        // without it the OR alone makes them walk the index from its end.
+        match ($cursor, $forward) {
+            (Cursor::Newest { approved_at, id }, true) => query
+                .filter(connections::approved_at.le(*approved_at))
+                .filter(
+                    connections::approved_at
+                        .lt(*approved_at)
+                        .or(connections::id.lt(id.clone())),
+                ),
+            (Cursor::Newest { approved_at, id }, false) => query
+                .filter(connections::approved_at.ge(*approved_at))
+                .filter(
+                    connections::approved_at
+                        .gt(*approved_at)
+                        .or(connections::id.gt(id.clone())),
+                ),
+            (Cursor::Expiry { valid_until, id }, true) => query
+                .filter(connections::valid_until.ge(*valid_until))
+                .filter(
+                    connections::valid_until
+                        .gt(*valid_until)
+                        .or(connections::id.gt(id.clone())),
+                ),
+            (Cursor::Expiry { valid_until, id }, false) => query
+                .filter(connections::valid_until.le(*valid_until))
+                .filter(
+                    connections::valid_until
+                        .lt(*valid_until)
+                        .or(connections::id.lt(id.clone())),
+                ),
+        }
+    }};
+}
+
+/// The ids of the organisations whose English or Lao legal name, or short name, holds
+/// `text` (any case), or `None` when no provider is asked for. Organisations are few, so
+/// they are matched first and the registry then read by its `organisation_id` index.
+fn matching_providers(
+    conn: &mut DbConn,
+    filter: &RegistryFilter,
+) -> QueryResult<Option<Vec<String>>> {
+    filter
+        .provider
+        .as_deref()
+        .map(|text| crate::db::models::organisation::ids_named_like(conn, text))
+        .transpose()
+}
+
+/// One page of the public registry: `limit` rows at `position`, in the order `sort`.
 pub fn list_public(
     conn: &mut DbConn,
     filter: &RegistryFilter,
     sort: RegistrySort,
-    cursor: Option<&Cursor>,
+    position: Position<&Cursor>,
     limit: i64,
 ) -> QueryResult<Vec<PublicConnection>> {
-    let mut query = public_query!().into_boxed();
-    if let Some(country) = &filter.country {
-        query = query.filter(connections::counterparty_country.eq(country.clone()));
+    let providers = matching_providers(conn, filter)?;
+    if providers.as_ref().is_some_and(Vec::is_empty) {
+        return Ok(Vec::new());
     }
-    if let Some(kind) = &filter.connection_type {
-        query = query.filter(connections::connection_type.eq(kind.clone()));
-    }
-    if let Some(status) = &filter.status {
-        query = query.filter(connections::status.eq(status.clone()));
-    }
-    if let Some(provider) = &filter.provider {
-        query = query.filter(organisations::slug.eq(provider.clone()));
-    }
-    if let Some(text) = &filter.text {
-        query = query.filter(
-            connections::search_text
-                .like(format!("%{}%", escape_like(text)))
-                .escape('\\'),
-        );
-    }
-    query = match (sort, cursor) {
-        // The first, redundant bound is one both planners can start an index range at;
-        // without it the OR alone makes them walk the index from its end.
-        (RegistrySort::Newest, Some(Cursor::Newest { approved_at, id })) => query
-            .filter(connections::approved_at.le(*approved_at))
-            .filter(
-                connections::approved_at
-                    .lt(*approved_at)
-                    .or(connections::id.lt(id.clone())),
-            ),
-        (RegistrySort::Expiry, Some(Cursor::Expiry { valid_until, id })) => query
-            .filter(connections::valid_until.ge(*valid_until))
-            .filter(
-                connections::valid_until
-                    .gt(*valid_until)
-                    .or(connections::id.gt(id.clone())),
-            ),
-        _ => query,
+    let mut query = filtered!(public_query!().into_boxed(), filter, providers);
+    let forward = match position {
+        Position::Start => true,
+        Position::After(cursor) => {
+            query = beyond!(query, cursor, true);
+            true
+        }
+        Position::Before(cursor) => {
+            query = beyond!(query, cursor, false);
+            false
+        }
     };
-    query = match sort {
-        RegistrySort::Newest => {
+    // A page before a cursor is read backwards from it, then turned round.
+    query = match (sort, forward) {
+        (RegistrySort::Newest, true) => {
             query.order((connections::approved_at.desc(), connections::id.desc()))
         }
-        RegistrySort::Expiry => {
+        (RegistrySort::Newest, false) => {
+            query.order((connections::approved_at.asc(), connections::id.asc()))
+        }
+        (RegistrySort::Expiry, true) => {
             query.order((connections::valid_until.asc(), connections::id.asc()))
+        }
+        (RegistrySort::Expiry, false) => {
+            query.order((connections::valid_until.desc(), connections::id.desc()))
         }
     };
     let limit = u32::try_from(limit)
@@ -222,7 +304,28 @@ pub fn list_public(
     for row in found.take(limit as usize) {
         rows.push(row?);
     }
+    if !forward {
+        rows.reverse();
+    }
     Ok(rows)
+}
+
+/// How many connections the filters match, all of them (`before: None`) or only those
+/// that come before the cursor's row in the order of the cursor.
+pub fn count_public(
+    conn: &mut DbConn,
+    filter: &RegistryFilter,
+    before: Option<&Cursor>,
+) -> QueryResult<i64> {
+    let providers = matching_providers(conn, filter)?;
+    if providers.as_ref().is_some_and(Vec::is_empty) {
+        return Ok(0);
+    }
+    let mut query = filtered!(connections::table.into_boxed(), filter, providers);
+    if let Some(cursor) = before {
+        query = beyond!(query, cursor, false);
+    }
+    query.count().get_result(conn)
 }
 
 /// The LIMITs the registry writes into its SQL (see [`LiteralLimit`]): a page of any size
@@ -230,11 +333,100 @@ pub fn list_public(
 /// API takes 1 to 200) makes at most these few statements per filter, not one per size.
 const SQL_LIMITS: [u32; 5] = [11, 26, 51, 101, 201];
 
-/// `%` and `_` typed by a person are matched literally.
-fn escape_like(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
+/// Why a connection needs the committee: a deadline (an open show-cause case, or a
+/// disconnection not yet confirmed), a suspension, an expiry within the coming days, or a
+/// disconnection not yet verified.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    Any,
+    Deadline,
+    Suspended,
+    Expiring,
+    Unverified,
+}
+
+/// A connection needing the committee, with its provider's Lao and English names.
+pub type ConnectionToActOn = (Connection, String, String);
+
+macro_rules! needing {
+    ($query:expr, $need:expr, $expiring_by:expr) => {{
+        let open_case = connections::id.eq_any(
+            show_cause_cases::table
+                .filter(show_cause_cases::outcome.is_null())
+                .select(show_cause_cases::connection_id),
+        );
+        let unconfirmed = connections::status
+            .eq("revoked")
+            .and(connections::disconnection_deadline.is_not_null())
+            .and(connections::disconnection_confirmed_at.is_null());
+        let suspended = connections::status.eq("suspended");
+        let expiring = connections::status
+            .eq("active")
+            .and(connections::valid_until.le($expiring_by));
+        let unverified = connections::status
+            .eq("revoked")
+            .and(connections::disconnection_verified_at.is_null());
+        match $need {
+            Need::Any => $query.filter(open_case.or(suspended).or(expiring).or(unverified)),
+            Need::Deadline => $query.filter(open_case.or(unconfirmed)),
+            Need::Suspended => $query.filter(suspended),
+            Need::Expiring => $query.filter(expiring),
+            Need::Unverified => $query.filter(unverified),
+        }
+    }};
+}
+
+/// `limit` connections needing the committee for `need` (an expiry by `expiring_by`),
+/// at `position` in the order of expiry (then id), with their providers' names.
+pub fn list_to_act_on(
+    conn: &mut DbConn,
+    need: Need,
+    expiring_by: NaiveDate,
+    position: Position<&Cursor>,
+    limit: i64,
+) -> QueryResult<Vec<ConnectionToActOn>> {
+    let mut query = needing!(
+        connections::table
+            .inner_join(organisations::table)
+            .select((
+                Connection::as_select(),
+                organisations::name_lo,
+                organisations::name_en,
+            ))
+            .into_boxed(),
+        need,
+        expiring_by
+    );
+    let forward = !matches!(position, Position::Before(_));
+    query = match position {
+        Position::Start => query,
+        Position::After(cursor) => beyond!(query, cursor, true),
+        Position::Before(cursor) => beyond!(query, cursor, false),
+    };
+    query = if forward {
+        query.order((connections::valid_until.asc(), connections::id.asc()))
+    } else {
+        query.order((connections::valid_until.desc(), connections::id.desc()))
+    };
+    let mut rows = query.limit(limit).load::<ConnectionToActOn>(conn)?;
+    if !forward {
+        rows.reverse();
+    }
+    Ok(rows)
+}
+
+/// How many connections need the committee for `need`: all, or those before the cursor.
+pub fn count_to_act_on(
+    conn: &mut DbConn,
+    need: Need,
+    expiring_by: NaiveDate,
+    before: Option<&Cursor>,
+) -> QueryResult<i64> {
+    let mut query = needing!(connections::table.into_boxed(), need, expiring_by);
+    if let Some(cursor) = before {
+        query = beyond!(query, cursor, false);
+    }
+    query.count().get_result(conn)
 }
 
 /// Unboxed, unlike the list: a query whose type is fixed finds its prepared statement by
@@ -270,6 +462,14 @@ pub fn find_by_number(conn: &mut DbConn, approval_number: &str) -> QueryResult<O
         .select(Connection::as_select())
         .first(conn)
         .optional()
+}
+
+/// The approval numbers of these connections, by id.
+pub fn numbers_of(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<(String, String)>> {
+    connections::table
+        .filter(connections::id.eq_any(ids))
+        .select((connections::id, connections::approval_number))
+        .load(conn)
 }
 
 /// The approval number of the connection an application led to, if any.

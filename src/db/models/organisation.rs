@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::schema::organisations;
-use crate::db::{DbConn, can_name_a_row};
+use crate::db::{DbConn, can_name_a_row, escape_like, lower};
 use crate::domain::organisation_change::LegalIdentity;
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, serde::Serialize)]
@@ -72,6 +72,36 @@ pub fn list_all(conn: &mut DbConn) -> QueryResult<Vec<Organisation>> {
     organisations::table
         .order(organisations::name_en.asc())
         .select(Organisation::as_select())
+        .load(conn)
+}
+
+/// The ids of the organisations whose English or Lao legal name, or short name, holds
+/// `text` in any case; `%`, `_` and `\\` in it are matched as themselves.
+pub fn ids_named_like(conn: &mut DbConn, text: &str) -> QueryResult<Vec<String>> {
+    let pattern = format!("%{}%", escape_like(&text.to_lowercase()));
+    organisations::table
+        .filter(
+            lower(organisations::name_en)
+                .like(pattern.clone())
+                .escape('\\')
+                .or(lower(organisations::name_lo)
+                    .like(pattern.clone())
+                    .escape('\\'))
+                .or(organisations::slug.like(pattern).escape('\\')),
+        )
+        .select(organisations::id)
+        .load(conn)
+}
+
+/// The English and Lao legal names of these organisations, by id.
+pub fn names_of(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<(String, String, String)>> {
+    organisations::table
+        .filter(organisations::id.eq_any(ids))
+        .select((
+            organisations::id,
+            organisations::name_en,
+            organisations::name_lo,
+        ))
         .load(conn)
 }
 

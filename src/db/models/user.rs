@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::schema::{organisations, users};
-use crate::db::{DbConn, can_name_a_row};
+use crate::db::{DbConn, Position, can_name_a_row, escape_like, lower};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = users)]
@@ -76,21 +76,138 @@ pub fn find_by_email(conn: &mut DbConn, email: &str) -> QueryResult<Option<User>
         .optional()
 }
 
-/// Every user with their organisation's Lao and English names, if any, ordered by name.
-pub fn list_with_organisation(conn: &mut DbConn) -> QueryResult<Vec<UserWithOrganisation>> {
-    users::table
-        .left_join(organisations::table)
-        .order(users::name.asc())
-        .select((
-            User::as_select(),
-            organisations::name_lo.nullable(),
-            organisations::name_en.nullable(),
-        ))
-        .load(conn)
+/// What the administrator's list of users is narrowed to.
+#[derive(Debug, Clone, Default)]
+pub struct UserFilter {
+    /// Part of the name or e-mail address, in any case.
+    pub text: Option<String>,
+    pub role: Option<String>,
+}
+
+/// A user's place in the list (ordered by name, then id): their name and id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserCursor {
+    pub name: String,
+    pub id: String,
+}
+
+macro_rules! users_filtered {
+    ($query:expr, $filter:expr) => {{
+        let mut query = $query;
+        let filter: &UserFilter = $filter;
+        if let Some(text) = &filter.text {
+            let pattern = format!("%{}%", escape_like(&text.to_lowercase()));
+            query = query.filter(
+                lower(users::name)
+                    .like(pattern.clone())
+                    .escape('\\')
+                    .or(lower(users::email).like(pattern).escape('\\')),
+            );
+        }
+        if let Some(role) = &filter.role {
+            query = query.filter(users::role.eq(role.clone()));
+        }
+        query
+    }};
+}
+
+/// Rows after the cursor in the list's order, or (`forward` false) before it.
+macro_rules! users_beyond {
+    ($query:expr, $cursor:expr, $forward:expr) => {{
+        let cursor: &UserCursor = $cursor;
+        // The redundant first bound gives the planners a range of the index to start at.
+        if $forward {
+            $query.filter(users::name.ge(cursor.name.clone())).filter(
+                users::name
+                    .gt(cursor.name.clone())
+                    .or(users::id.gt(cursor.id.clone())),
+            )
+        } else {
+            $query.filter(users::name.le(cursor.name.clone())).filter(
+                users::name
+                    .lt(cursor.name.clone())
+                    .or(users::id.lt(cursor.id.clone())),
+            )
+        }
+    }};
+}
+
+/// `limit` users with their organisation's Lao and English names, at `position` in the
+/// order of name, then id.
+pub fn list_page(
+    conn: &mut DbConn,
+    filter: &UserFilter,
+    position: Position<&UserCursor>,
+    limit: i64,
+) -> QueryResult<Vec<UserWithOrganisation>> {
+    let mut query = users_filtered!(
+        users::table
+            .left_join(organisations::table)
+            .select((
+                User::as_select(),
+                organisations::name_lo.nullable(),
+                organisations::name_en.nullable(),
+            ))
+            .into_boxed(),
+        filter
+    );
+    query = match position {
+        Position::Start => query,
+        Position::After(cursor) => users_beyond!(query, cursor, true),
+        Position::Before(cursor) => users_beyond!(query, cursor, false),
+    };
+    let mut rows: Vec<UserWithOrganisation> = if matches!(position, Position::Before(_)) {
+        query
+            .order((users::name.desc(), users::id.desc()))
+            .limit(limit)
+            .load(conn)?
+    } else {
+        query
+            .order((users::name.asc(), users::id.asc()))
+            .limit(limit)
+            .load(conn)?
+    };
+    if matches!(position, Position::Before(_)) {
+        rows.reverse();
+    }
+    Ok(rows)
+}
+
+/// How many users the filter matches: all, or those before the cursor in the list.
+pub fn count_matching(
+    conn: &mut DbConn,
+    filter: &UserFilter,
+    before: Option<&UserCursor>,
+) -> QueryResult<i64> {
+    let mut query = users_filtered!(users::table.into_boxed(), filter);
+    if let Some(cursor) = before {
+        query = users_beyond!(query, cursor, false);
+    }
+    query.count().get_result(conn)
 }
 
 /// A user with the Lao and English names of their organisation.
 pub type UserWithOrganisation = (User, Option<String>, Option<String>);
+
+/// The ids of the users whose name or e-mail address holds `text`, in any case.
+pub fn ids_named_like(conn: &mut DbConn, text: &str) -> QueryResult<Vec<String>> {
+    users_filtered!(
+        users::table.select(users::id).into_boxed(),
+        &UserFilter {
+            text: Some(text.to_string()),
+            role: None,
+        }
+    )
+    .load(conn)
+}
+
+/// The names of these users, by id.
+pub fn names_of(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<(String, String)>> {
+    users::table
+        .filter(users::id.eq_any(ids))
+        .select((users::id, users::name))
+        .load(conn)
+}
 
 pub fn list_by_organisation(conn: &mut DbConn, organisation_id: &str) -> QueryResult<Vec<User>> {
     users::table

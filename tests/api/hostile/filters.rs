@@ -311,41 +311,48 @@ impl World {
         }
     }
 
-    /// The staff's filters: the audit log's page, the outbox's status and page, and query
-    /// parameters the committee's lists do not take.
+    /// The staff's filters: the audit log's page, the outbox's status and page, the
+    /// committee's lists' searches, and query parameters the provider's lists do not take.
     async fn staff_filters(&self, attack: &str) {
         let value = percent(attack);
-        let reply = self
-            .admin
-            .get(&format!("/admin/audit?before={value}"))
-            .await;
-        self.refused(&reply, "audit log page", &self.admin);
+        // Values the lists only take from a fixed set, and cursors they made themselves.
+        for (person, path) in [
+            (&self.admin, format!("/admin/audit?before={value}")),
+            (&self.admin, format!("/admin/audit?from={value}")),
+            (&self.admin, format!("/admin/users?role={value}")),
+            (&self.secretariat, format!("/committee?status={value}")),
+            (&self.secretariat, format!("/committee?after={value}")),
+            (
+                &self.secretariat,
+                format!("/committee/connections?need={value}"),
+            ),
+        ] {
+            let reply = person.get(&path).await;
+            self.refused(&reply, &path, person);
+        }
         let nul = attack.contains('\0');
         let outbox = [
             format!("status={value}"),
             format!("before={value}"),
             format!("status={value}&before={value}"),
         ];
-        let lists = [
-            "/committee",
-            "/committee/connections",
-            "/applications",
-            "/connections",
-        ];
         let pages = outbox
             .iter()
             .map(|query| (&self.admin, format!("/admin/outbox?{query}")))
-            .chain(lists.iter().map(|path| {
-                let person = if path.starts_with("/committee") {
-                    &self.secretariat
-                } else {
-                    &self.provider
-                };
+            .chain(["/applications", "/connections"].iter().map(|path| {
                 (
-                    person,
+                    &self.provider,
                     format!("{path}?status={value}&q={value}&before={value}"),
                 )
-            }));
+            }))
+            .chain([
+                (&self.secretariat, format!("/committee?q={value}")),
+                (&self.admin, format!("/admin/users?q={value}")),
+                (
+                    &self.admin,
+                    format!("/admin/audit?actor={value}&action={value}&subject={value}"),
+                ),
+            ]);
         for (person, path) in pages {
             let reply = person.get(&path).await;
             if nul {

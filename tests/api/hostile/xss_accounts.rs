@@ -237,11 +237,18 @@ impl World {
                 .await,
             &t.shown(&["user name"]),
         );
-        self.inspector.page(
-            "admin: users",
-            &self.admin.page("/admin/users").await,
-            &t.shown(&["user name", "invitee name"]),
-        );
+        // The list is paged: each person is looked for by their name (up to a NUL, which
+        // no search takes).
+        for field in ["user name", "invitee name"] {
+            let typed = t.typed(field);
+            let name = typed.split('\0').next().unwrap_or_default();
+            let query = serde_urlencoded::to_string([("q", name)]).unwrap();
+            self.inspector.page(
+                "admin: users",
+                &self.admin.page(&format!("/admin/users?{query}")).await,
+                &t.shown(&[field]),
+            );
+        }
 
         let slug = t.typed("slug");
         let reply = self

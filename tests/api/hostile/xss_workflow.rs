@@ -1193,7 +1193,7 @@ impl World {
         let mut path = "/admin/audit".to_string();
         loop {
             let page = self.admin.page(&path).await;
-            let older = href_of(&page, "a[href^='/admin/audit?before=']");
+            let older = href_of(&page, "nav.pager a[rel='next']");
             pages.push(page);
             match older {
                 Some(next) => path = next,
