@@ -132,21 +132,23 @@ pub async fn inbox(
         if !on_committee {
             return Ok((rows, total, ahead, overdue, Vec::new(), Vec::new()));
         }
-        let pending = committee_db::list_pending_application_ids(conn, &user.id)?;
+        // Only open applications are read in full: a member may hold many finished ones.
+        let open: std::collections::HashSet<String> = app_db::ids_in_states(conn, &dashboard::OPEN_STATES)?
+            .into_iter()
+            .collect();
+        let pending: Vec<String> = committee_db::list_pending_application_ids(conn, &user.id)?
+            .into_iter()
+            .filter(|id| open.contains(id))
+            .collect();
         let voting = app_db::ids_in_states(conn, &["voting"])?;
         let unvoted = committee_db::list_unvoted_application_ids(conn, &user.id, &voting)?;
-        let open = |rows: Vec<ApplicationRow>| -> Vec<ApplicationRow> {
-            rows.into_iter()
-                .filter(|(a, _, _)| dashboard::OPEN_STATES.contains(&a.status.as_str()))
-                .collect()
-        };
         Ok((
             rows,
             total,
             ahead,
             overdue,
-            open(app_db::list_by_ids(conn, &pending)?),
-            open(app_db::list_by_ids(conn, &unvoted)?),
+            app_db::list_by_ids(conn, &pending)?,
+            app_db::list_by_ids(conn, &unvoted)?,
         ))
     })
     .await?;
