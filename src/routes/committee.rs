@@ -25,10 +25,10 @@ use crate::routes::{
 };
 use crate::startup::AppState;
 use crate::views::applications::{
-    ActionForms, ApplicationSummary, CommitteeApplicationPage, DecisionView, InboxPage,
-    InboxQuery, InboxSection, MEMBERSHIP_ACTIONS, RequestView, ReviewView, VoteView,
-    attachment_rows, choices, describe_tally, domains, inbox_statuses, kind_of,
-    membership_changes, read_sections, recommendations, recusal_rows, revision_views, timeline,
+    ActionForms, ApplicationSummary, CommitteeApplicationPage, DecisionView, InboxPage, InboxQuery,
+    InboxSection, MEMBERSHIP_ACTIONS, RequestView, ReviewView, VoteView, attachment_rows, choices,
+    describe_tally, domains, inbox_statuses, kind_of, membership_changes, read_sections,
+    recommendations, recusal_rows, revision_views, timeline,
 };
 use crate::views::{ConfirmPage, PageCtx, Pager, Refusal};
 use crate::workflows::applications::{self as apps, content_of};
@@ -56,7 +56,10 @@ fn states_of(status: &str) -> Result<(Vec<&'static str>, bool, bool), AppError> 
         "overdue" => (running(), true, false),
         "decided" => (DECIDED_STATES.to_vec(), false, true),
         "all" => (
-            dashboard::OPEN_STATES.into_iter().chain(DECIDED_STATES).collect(),
+            dashboard::OPEN_STATES
+                .into_iter()
+                .chain(DECIDED_STATES)
+                .collect(),
             false,
             true,
         ),
@@ -133,9 +136,10 @@ pub async fn inbox(
             return Ok((rows, total, ahead, overdue, Vec::new(), Vec::new()));
         }
         // Only open applications are read in full: a member may hold many finished ones.
-        let open: std::collections::HashSet<String> = app_db::ids_in_states(conn, &dashboard::OPEN_STATES)?
-            .into_iter()
-            .collect();
+        let open: std::collections::HashSet<String> =
+            app_db::ids_in_states(conn, &dashboard::OPEN_STATES)?
+                .into_iter()
+                .collect();
         let pending: Vec<String> = committee_db::list_pending_application_ids(conn, &user.id)?
             .into_iter()
             .filter(|id| open.contains(id))
