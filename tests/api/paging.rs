@@ -575,7 +575,7 @@ async fn connections_to_act_on_name_their_provider_and_page_both_ways() {
     assert_eq!(&rows[..20], &unique[40..60], "the soonest expiry first");
     let (_, html) = app.page("/committee/connections").await;
     assert!(
-        html.contains("<td>Mekong Fibre Co., Ltd.</td>"),
+        html.contains(">Mekong Fibre Co., Ltd.</td>"),
         "the provider is named"
     );
 
