@@ -15,13 +15,14 @@ use interconnect_registry::db::models::connection::{Cursor, PublicConnection, Re
 use interconnect_registry::domain::application_form::{ApplicationContent, FIELDS, Kind};
 use interconnect_registry::domain::country::CountryCode;
 use interconnect_registry::routes;
-use interconnect_registry::routes::registry::{cursor_after, filter_of, parse_cursor};
-use interconnect_registry::views::admin::UserForm;
+use interconnect_registry::routes::registry::{encode_cursor, filter_of, parse_cursor};
+use interconnect_registry::views::admin::{AuditQuery, UserForm, UsersQuery};
+use interconnect_registry::views::applications::InboxQuery;
 use interconnect_registry::views::api::{
     AnswerRequest, ApplicationUpdate, NewApplication, RegistryParams, TokenRequest,
 };
 use interconnect_registry::views::pages::OrganisationForm;
-use interconnect_registry::views::registry::RegistryQuery;
+use interconnect_registry::views::registry::{RegistryQuery, ToActOnQuery};
 use libfuzzer_sys::fuzz_target;
 use serde::de::DeserializeOwned;
 
@@ -88,7 +89,7 @@ fn registry(query: &RegistryQuery) {
     }
     for sort in [sort, RegistrySort::Newest, RegistrySort::Expiry] {
         if let Ok(Some(cursor)) = parse_cursor(sort, &query.after) {
-            let token = cursor_after(sort, &row_at(&cursor));
+            let token = encode_cursor(&Cursor::of(sort, &row_at(&cursor)));
             assert_eq!(
                 parse_cursor(sort, &token).expect("a cursor of ours parses"),
                 Some(cursor)
@@ -143,7 +144,10 @@ fuzz_target!(|data: &[u8]| {
     let _ = form::<routes::session::SignInForm>(data);
     let _ = form::<routes::session::CodeForm>(data);
     let _ = form::<routes::account::EndSessionForm>(data);
-    let _ = form::<routes::admin::AuditQuery>(data);
+    let _ = form::<AuditQuery>(data);
+    let _ = form::<UsersQuery>(data);
+    let _ = form::<InboxQuery>(data);
+    let _ = form::<ToActOnQuery>(data);
     let _ = form::<routes::admin::OutboxQuery>(data);
     let _ = form::<routes::certificates::VerifyQuery>(data);
     let _ = form::<interconnect_registry::views::account::InviteForm>(data);
