@@ -617,6 +617,7 @@ error-stale-state = Someone else acted on this application first. Reload the pag
 error-attachment-kind = Choose the kind of attachment.
 error-file-empty = Choose a file to upload.
 error-file-type = Only PDF, PNG and JPEG files are accepted (checked from the file's content).
+error-file-damaged = The file is not whole: it looks cut short or damaged. Please upload it again from the original.
 error-file-too-large = This file is larger than { $mb } MB, the most accepted. It was not attached, and nothing was saved: what you typed is below; choose a smaller file or save.
 error-attachment-required = This attachment is required before submitting.
 error-malformed-upload = The upload could not be read. Choose the file again and retry.

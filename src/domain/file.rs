@@ -14,6 +14,25 @@ pub fn sniff_content_type(bytes: &[u8]) -> Option<&'static str> {
     }
 }
 
+/// Whether a file of an accepted type is whole, not only well begun: a PDF ends with its
+/// `%%EOF` marker (readers look for it in the last 1,024 bytes), a PNG opens with its IHDR
+/// header chunk and closes with the IEND chunk, a JPEG closes with its end-of-image marker.
+/// Trailing white space, as some writers leave, is allowed after each.
+pub fn is_whole(content_type: &str, bytes: &[u8]) -> bool {
+    let end = bytes.trim_ascii_end();
+    match content_type {
+        "application/pdf" => {
+            let tail = &end[end.len().saturating_sub(1024)..];
+            tail.windows(5).any(|w| w == b"%%EOF")
+        }
+        "image/png" => {
+            bytes.get(12..16) == Some(b"IHDR".as_slice()) && end.ends_with(b"IEND\xaeB`\x82")
+        }
+        "image/jpeg" => end.ends_with(&[0xFF, 0xD9]),
+        _ => false,
+    }
+}
+
 /// Characters that change how the text around them is shown without being seen
 /// themselves: bidirectional marks, embeddings, overrides and isolates, and zero-width
 /// characters. In a file name they disguise it (`photo\u{202E}gpj.exe` shows as
@@ -76,6 +95,27 @@ mod tests {
         );
         assert_eq!(sniff_content_type(b"MZ\x90\x00 an exe"), None);
         assert_eq!(sniff_content_type(b"<html>%PDF-"), None);
+    }
+
+    #[test]
+    fn a_file_cut_short_is_not_whole() {
+        let pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
+        assert!(is_whole("application/pdf", pdf));
+        assert!(!is_whole("application/pdf", &pdf[..pdf.len() - 7]));
+        assert!(!is_whole("application/pdf", b"%PDF-1.4"));
+        let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR....\0\0\0\0IEND\xaeB`\x82";
+        assert!(is_whole("image/png", png));
+        assert!(!is_whole("image/png", &png[..png.len() - 1]));
+        assert!(!is_whole(
+            "image/png",
+            b"\x89PNG\r\n\x1a\nrest IEND\xaeB`\x82"
+        ));
+        assert!(is_whole(
+            "image/jpeg",
+            &[0xFF, 0xD8, 0xFF, 0xE0, 0xFF, 0xD9, b'\n']
+        ));
+        assert!(!is_whole("image/jpeg", &[0xFF, 0xD8, 0xFF, 0xE0]));
+        assert!(!is_whole("text/html", b"<html>"));
     }
 
     #[test]

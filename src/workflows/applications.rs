@@ -7,7 +7,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use crate::domain::audit::{SCHEDULER, actions};
-use crate::domain::file::{safe_file_name, sniff_content_type};
+use crate::domain::file::{is_whole, safe_file_name, sniff_content_type};
 
 use crate::config::WorkflowRules;
 use crate::db::audit::{self, AuditEntry};
@@ -317,7 +317,11 @@ pub fn add_attachment(
             errors.add("file", "error-file-empty");
             ""
         }
-        Some(t) => t,
+        Some(t) if is_whole(t, bytes) => t,
+        Some(_) => {
+            errors.add("file", "error-file-damaged");
+            ""
+        }
         None => {
             errors.add("file", "error-file-type");
             ""

@@ -21,7 +21,7 @@ use crate::domain::connection::{
     ConnectionAction, ConnectionStatus, approval_number, reminder_due, revocation_may_be_decided,
     valid_until,
 };
-use crate::domain::file::{safe_file_name, sniff_content_type};
+use crate::domain::file::{is_whole, safe_file_name, sniff_content_type};
 use crate::domain::notification::{MessageKind, Params};
 use crate::domain::validation::FieldErrors;
 use crate::workflows::applications::content_of;
@@ -741,7 +741,11 @@ pub fn add_file(
             errors.add("file", "error-file-empty");
             ""
         }
-        Some(t) => t,
+        Some(t) if is_whole(t, bytes) => t,
+        Some(_) => {
+            errors.add("file", "error-file-damaged");
+            ""
+        }
         None => {
             errors.add("file", "error-file-type");
             ""

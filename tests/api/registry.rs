@@ -244,7 +244,7 @@ async fn revocation_follows_due_process_to_a_verified_disconnection() {
             &format!("{provider}/files"),
             "disconnection_evidence",
             "patch.png",
-            b"\x89PNG\r\n\x1a\nrest",
+            b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\0IEND\xaeB`\x82",
         )
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);

@@ -195,7 +195,7 @@ impl World {
 
     /// Files that lie about their type, and an empty one: refused, their problem named.
     async fn lies(&self) {
-        let lies: [(&str, &[u8], &str); 7] = [
+        let lies: [(&str, &[u8], &str); 9] = [
             (
                 "HTML named .pdf",
                 b"<!doctype html><script>alert(document.cookie)</script>",
@@ -222,6 +222,16 @@ impl World {
                 "error-file-type",
             ),
             ("a GIF", b"GIF89a\x01\x00\x01\x00<script>", "error-file-type"),
+            (
+                "a PDF that only begins like one",
+                b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\n",
+                "error-file-damaged",
+            ),
+            (
+                "a PNG cut short",
+                b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01",
+                "error-file-damaged",
+            ),
             ("an empty file", b"", "error-file-empty"),
         ];
         for target in TARGETS {
@@ -268,12 +278,12 @@ impl World {
             ),
             (
                 "a JPEG holding a script",
-                b"\xff\xd8\xff\xe0\x00\x10JFIF\x00<script>alert(1)</script>",
+                b"\xff\xd8\xff\xe0\x00\x10JFIF\x00<script>alert(1)</script>\xff\xd9",
                 "image/jpeg",
             ),
             (
                 "a PNG holding HTML",
-                b"\x89PNG\r\n\x1a\n<html><script>alert(1)</script></html>",
+                b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR<html><script>alert(1)</script></html>\0\0\0\0IEND\xaeB`\x82",
                 "image/png",
             ),
         ];
