@@ -17,10 +17,10 @@ use interconnect_registry::domain::country::CountryCode;
 use interconnect_registry::routes;
 use interconnect_registry::routes::registry::{encode_cursor, filter_of, parse_cursor};
 use interconnect_registry::views::admin::{AuditQuery, UserForm, UsersQuery};
-use interconnect_registry::views::applications::InboxQuery;
 use interconnect_registry::views::api::{
     AnswerRequest, ApplicationUpdate, NewApplication, RegistryParams, TokenRequest,
 };
+use interconnect_registry::views::applications::InboxQuery;
 use interconnect_registry::views::pages::OrganisationForm;
 use interconnect_registry::views::registry::{RegistryQuery, ToActOnQuery};
 use libfuzzer_sys::fuzz_target;
