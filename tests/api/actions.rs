@@ -181,7 +181,11 @@ async fn withdrawal_is_confirmed_on_a_page_of_its_own() {
 
     let (status, page) = body(cast.provider.post(&format!("{path}/withdraw"), &[]).await).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(page.contains("This cannot be undone."));
+    assert!(
+        page.contains(
+            "This takes effect at once and stays on the record; it cannot be taken back."
+        )
+    );
     assert!(page.contains(&withdraw));
     assert!(page.contains("<input type=\"hidden\" name=\"confirm\" value=\"yes\">"));
     assert!(page.contains(&format!("href=\"{path}\"")), "a way back");
@@ -222,7 +226,11 @@ async fn suspension_and_revocation_are_confirmed_with_what_was_typed() {
     .await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains(&format!("Suspend {} at once?", connection.approval_number)));
-    assert!(page.contains("This cannot be undone."));
+    assert!(
+        page.contains(
+            "This takes effect at once and stays on the record; it cannot be taken back."
+        )
+    );
     assert_eq!(
         value_of(&page, "form input[name=reason]").as_deref(),
         Some(reason),
@@ -476,7 +484,11 @@ async fn a_recusal_is_confirmed_before_it_is_recorded() {
     )
     .await;
     assert_eq!(status, StatusCode::OK);
-    assert!(page.contains("This cannot be undone."));
+    assert!(
+        page.contains(
+            "This takes effect at once and stays on the record; it cannot be taken back."
+        )
+    );
     assert_eq!(
         value_of(&page, "form input[name=reason]").as_deref(),
         Some(reason)
