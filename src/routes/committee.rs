@@ -17,7 +17,6 @@ use crate::domain::application::Status;
 use crate::domain::audit::actions;
 use crate::domain::committee::Tally;
 use crate::domain::role::Role;
-use crate::domain::validation::FieldErrors;
 use crate::error::AppError;
 use crate::routes::{
     ActionCall, Attempt, FieldsForm, confirmed, invalid, paging, perform, read,
@@ -30,7 +29,7 @@ use crate::views::applications::{
     describe_tally, domains, inbox_statuses, kind_of, membership_changes, read_sections,
     recommendations, recusal_rows, revision_views, timeline,
 };
-use crate::views::{ConfirmPage, PageCtx, Pager, Refusal};
+use crate::views::{ConfirmPage, PageCtx, Pager};
 use crate::workflows::applications::{self as apps, content_of};
 use crate::workflows::certificates::CertificateAuthority;
 use crate::workflows::committee::{self as committee, DecisionInput, ReviewInput};
@@ -447,20 +446,13 @@ where
 {
     let values = form.fields.clone();
     let outcome = perform(&call.req, &call.state, &call.user, &call.id, form, work).await;
-    let (errors, refusal) = match Attempt::of(outcome)? {
-        Attempt::Done => {
-            return Ok(redirect_with_flash(
-                &call.state,
-                &format!("/committee/applications/{}", call.id),
-                "success",
-                flash,
-            ));
-        }
-        Attempt::Invalid(errors) => (errors, None),
-        Attempt::Refused(key) => (
-            FieldErrors::new(),
-            Some(Refusal::new(&call.ctx, key, &values)),
-        ),
+    let Some((errors, refusal)) = Attempt::of(outcome)?.shown_again_with(&call.ctx, &values) else {
+        return Ok(redirect_with_flash(
+            &call.state,
+            &format!("/committee/applications/{}", call.id),
+            "success",
+            flash,
+        ));
     };
     let conflict = refusal.is_some();
     let forms = ActionForms {

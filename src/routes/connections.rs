@@ -27,7 +27,7 @@ use crate::views::registry::{
     CaseView, CommitteeRegistryPage, ConnectionPage, ConnectionRow, ConnectionsPage, FileRow,
     PublicRow, RegistryLabels, RegistryQuery, ToActOnQuery, event_rows, to_act_on_needs,
 };
-use crate::views::{ConfirmPage, PageCtx, Pager, Refusal};
+use crate::views::{ConfirmPage, PageCtx, Pager};
 use crate::workflows::connections as flows;
 use crate::workflows::{Actor, WorkflowError};
 
@@ -352,20 +352,13 @@ where
     let values = form.fields.clone();
     let prefix = if committee { "/committee" } else { "" };
     let outcome = perform(&call.req, &call.state, &call.user, &call.id, form, work).await;
-    let (errors, refusal) = match Attempt::of(outcome)? {
-        Attempt::Done => {
-            return Ok(redirect_with_flash(
-                &call.state,
-                &format!("{prefix}/connections/{}", call.id),
-                "success",
-                flash,
-            ));
-        }
-        Attempt::Invalid(errors) => (errors, None),
-        Attempt::Refused(key) => (
-            FieldErrors::new(),
-            Some(Refusal::new(&call.ctx, key, &values)),
-        ),
+    let Some((errors, refusal)) = Attempt::of(outcome)?.shown_again_with(&call.ctx, &values) else {
+        return Ok(redirect_with_flash(
+            &call.state,
+            &format!("{prefix}/connections/{}", call.id),
+            "success",
+            flash,
+        ));
     };
     let conflict = refusal.is_some();
     let mut page = page(

@@ -510,6 +510,23 @@ impl Attempt {
             Err(other) => Err(other),
         }
     }
+
+    /// What the page shown again after a form's step carries: the fields' problems, or why
+    /// the step was refused with what was typed kept. `None` when the step was done.
+    pub fn shown_again_with(
+        self,
+        ctx: &crate::views::PageCtx,
+        values: &std::collections::BTreeMap<String, String>,
+    ) -> Option<(FieldErrors, Option<crate::views::Refusal>)> {
+        match self {
+            Attempt::Done => None,
+            Attempt::Invalid(errors) => Some((errors, None)),
+            Attempt::Refused(key) => Some((
+                FieldErrors::new(),
+                Some(crate::views::Refusal::new(ctx, key, values)),
+            )),
+        }
+    }
 }
 
 /// A page shown again after a refused action: 422 for bad input, 409 for a changed state.
