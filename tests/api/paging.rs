@@ -606,3 +606,84 @@ async fn connections_to_act_on_name_their_provider_and_page_both_ways() {
     let (status, _) = browser.page("/committee/connections?need=suspended").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn open_applications_in_several_states_come_in_one_order_of_submission() {
+    let app = TestApp::spawn().await;
+    let secretariat = app.create_user("secretariat", None);
+    app.sign_in_as(&secretariat).await;
+    let mekong = organisation(
+        &app,
+        "mekong-fibre",
+        "Mekong Fibre Co., Ltd.",
+        "ບໍລິສັດ ແມ່ຂອງ ໄຟເບີ ຈຳກັດ",
+    );
+    let author = insert_users(&app, "org_admin", "Author", "author", 1).remove(0);
+    // Each state's applications are spread over the whole list, not one after another.
+    let states = ["submitted", "screening", "in_review", "voting", "approved"];
+    for i in 0..150 {
+        insert_applications(&app, &mekong, &author, i, 1, states[i % states.len()]);
+    }
+    let open: Vec<String> = (0..150)
+        .filter(|i| i % states.len() != 4)
+        .map(|i| format!("APP-2000-{i:05}"))
+        .collect();
+    let (rows, ranges) = walk(&app, "/committee", INBOX_ROWS).await;
+    assert_eq!(rows, open);
+    assert_eq!(ranges, ["1–50 of 120", "51–100 of 120", "101–120 of 120"]);
+
+    let (rows, _) = walk(&app, "/committee?status=all", INBOX_ROWS).await;
+    let mut all: Vec<String> = (0..150).map(|i| format!("APP-2000-{i:05}")).collect();
+    all.reverse();
+    assert_eq!(rows, all, "newest first");
+}
+
+#[tokio::test]
+async fn a_connection_needing_the_committee_for_two_reasons_is_listed_once_in_order_of_expiry() {
+    let app = TestApp::spawn().await;
+    let chair = app.create_user("chair", None);
+    app.sign_in_as(&chair).await;
+    let provider = app.create_user("org_admin", None);
+    let browser = app.another_browser();
+    browser.sign_in_as(&provider).await;
+    let res = browser.post("/applications", &[("kind", "new")]).await;
+    let application = id_from(&crate::helpers::location(&res));
+    let mekong = organisation(&app, "mekong-fibre", "Mekong Fibre Co., Ltd.", "ແມ່ຂອງ");
+    insert_connections(&app, &application, &mekong, 0, 130);
+    // 0–59 suspended, 60–119 expiring soon, 120–129 active for a year yet; their expiry
+    // dates interleave. Open show-cause cases on ten suspended ones, five expiring ones and
+    // two of those with a year to go.
+    let today = chrono::Utc::now().date_naive();
+    let mut expected = Vec::new();
+    for i in 0..130_i64 {
+        let until = if i < 120 {
+            today + chrono::TimeDelta::days(1 + (i * 7) % 60)
+        } else {
+            today + chrono::TimeDelta::days(400)
+        };
+        let status = if i < 60 { "suspended" } else { "active" };
+        app.execute(&format!(
+            "UPDATE connections SET status = '{status}', valid_until = '{until}' \
+             WHERE id = 'conn-{i:05}'"
+        ));
+        if i < 10 || (100..105).contains(&i) || (120..122).contains(&i) {
+            app.execute(&format!(
+                "INSERT INTO show_cause_cases (id, connection_id, notice, opened_by, opened_at, \
+                 response_deadline) VALUES ('case-{i}', 'conn-{i:05}', 'Why?', '{}', \
+                 '2026-01-01 00:00:00', '2099-01-01 00:00:00')",
+                chair.id
+            ));
+        }
+        if i < 122 {
+            expected.push((until, format!("IC-2000-{i:05}")));
+        }
+    }
+    expected.sort();
+    let expected: Vec<String> = expected.into_iter().map(|(_, number)| number).collect();
+
+    let (rows, ranges) = walk(&app, "/committee/connections", TO_ACT_ON_ROWS).await;
+    assert_eq!(rows, expected);
+    assert_eq!(ranges, ["1–50 of 122", "51–100 of 122", "101–122 of 122"]);
+    let (rows, _) = walk(&app, "/committee/connections?need=deadline", TO_ACT_ON_ROWS).await;
+    assert_eq!(rows.len(), 17);
+}

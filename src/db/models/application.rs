@@ -157,12 +157,11 @@ pub struct CaseCursor {
     pub id: String,
 }
 
+/// The filter's conditions but its states, which the list and the count name differently.
 macro_rules! cases_filtered {
     ($query:expr, $filter:expr) => {{
         let filter: &CaseFilter = $filter;
-        let mut query = $query
-            .filter(applications::status.eq_any(filter.states.clone()))
-            .filter(applications::submitted_at.is_not_null());
+        let mut query = $query.filter(applications::submitted_at.is_not_null());
         if let Some(due) = filter.due_before {
             query = query.filter(applications::decision_due_at.lt(due));
         }
@@ -202,10 +201,44 @@ macro_rules! cases_beyond {
 
 /// `limit` submitted applications the filter matches at `position`, with their
 /// organisation's names.
+///
+/// Read one state at a time, each through `applications_status_submitted` in the list's
+/// order, and merged here: asked for several states at once, SQLite's planner walks every
+/// submitted application in order rather than sort the few open ones (50–60 ms against
+/// 2 ms at 100,000 applications), and each state's range ends after `limit` rows.
 pub fn list_cases(
     conn: &mut DbConn,
     filter: &CaseFilter,
     position: Position<&CaseCursor>,
+    limit: i64,
+) -> QueryResult<Vec<ApplicationRow>> {
+    // Read before a cursor, the list is read the other way, then turned round.
+    let backwards = matches!(position, Position::Before(_));
+    let descending = filter.newest_first != backwards;
+    let mut rows = Vec::new();
+    for state in &filter.states {
+        rows.extend(list_cases_in(
+            conn, filter, state, position, descending, limit,
+        )?);
+    }
+    rows.sort_by(|(a, _, _), (b, _, _)| {
+        let order = (a.submitted_at, &a.id).cmp(&(b.submitted_at, &b.id));
+        if descending { order.reverse() } else { order }
+    });
+    rows.truncate(usize::try_from(limit).unwrap_or(0));
+    if backwards {
+        rows.reverse();
+    }
+    Ok(rows)
+}
+
+/// `limit` rows of [`list_cases`] in one state, in the order `descending` names.
+fn list_cases_in(
+    conn: &mut DbConn,
+    filter: &CaseFilter,
+    state: &str,
+    position: Position<&CaseCursor>,
+    descending: bool,
     limit: i64,
 ) -> QueryResult<Vec<ApplicationRow>> {
     let mut query = cases_filtered!(
@@ -216,12 +249,10 @@ pub fn list_cases(
                 organisations::name_lo,
                 organisations::name_en,
             ))
+            .filter(applications::status.eq(state.to_string()))
             .into_boxed(),
         filter
     );
-    // Read before a cursor, the list is read the other way, then turned round.
-    let backwards = matches!(position, Position::Before(_));
-    let descending = filter.newest_first != backwards;
     query = match position {
         Position::Start => query,
         Position::After(cursor) | Position::Before(cursor) => {
@@ -233,11 +264,7 @@ pub fn list_cases(
     } else {
         query.order((applications::submitted_at.asc(), applications::id.asc()))
     };
-    let mut rows = query.limit(limit).load::<ApplicationRow>(conn)?;
-    if backwards {
-        rows.reverse();
-    }
-    Ok(rows)
+    query.limit(limit).load::<ApplicationRow>(conn)
 }
 
 /// How many submitted applications the filter matches: all, or those before the cursor
@@ -247,7 +274,12 @@ pub fn count_cases(
     filter: &CaseFilter,
     before: Option<&CaseCursor>,
 ) -> QueryResult<i64> {
-    let mut query = cases_filtered!(applications::table.into_boxed(), filter);
+    let mut query = cases_filtered!(
+        applications::table
+            .filter(applications::status.eq_any(filter.states.clone()))
+            .into_boxed(),
+        filter
+    );
     if let Some(cursor) = before {
         query = cases_beyond!(query, cursor, !filter.newest_first);
     }

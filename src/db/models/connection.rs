@@ -348,36 +348,94 @@ pub enum Need {
 /// A connection needing the committee, with its provider's Lao and English names.
 pub type ConnectionToActOn = (Connection, String, String);
 
-macro_rules! needing {
-    ($query:expr, $need:expr, $expiring_by:expr) => {{
-        let open_case = connections::id.eq_any(
+/// One reason a connection needs the committee; a [`Need`] is one or more of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reason {
+    /// An open show-cause case.
+    OpenCase,
+    /// Revoked with a disconnection deadline, and the disconnection not yet confirmed.
+    Unconfirmed,
+    Suspended,
+    /// Active, and valid until a date by the coming days' end.
+    Expiring,
+    /// Revoked, and the disconnection not yet verified.
+    Unverified,
+}
+
+impl Need {
+    fn reasons(self) -> &'static [Reason] {
+        match self {
+            Need::Any => &[
+                Reason::OpenCase,
+                Reason::Suspended,
+                Reason::Expiring,
+                Reason::Unverified,
+            ],
+            Need::Deadline => &[Reason::OpenCase, Reason::Unconfirmed],
+            Need::Suspended => &[Reason::Suspended],
+            Need::Expiring => &[Reason::Expiring],
+            Need::Unverified => &[Reason::Unverified],
+        }
+    }
+}
+
+/// The condition of one [`Reason`], named by its variant; `$expiring_by` is the last day
+/// an expiry counts.
+macro_rules! reason {
+    (OpenCase, $expiring_by:expr) => {
+        connections::id.eq_any(
             show_cause_cases::table
                 .filter(show_cause_cases::outcome.is_null())
                 .select(show_cause_cases::connection_id),
-        );
-        let unconfirmed = connections::status
+        )
+    };
+    (Unconfirmed, $expiring_by:expr) => {
+        connections::status
             .eq("revoked")
             .and(connections::disconnection_deadline.is_not_null())
-            .and(connections::disconnection_confirmed_at.is_null());
-        let suspended = connections::status.eq("suspended");
-        let expiring = connections::status
+            .and(connections::disconnection_confirmed_at.is_null())
+    };
+    (Suspended, $expiring_by:expr) => {
+        connections::status.eq("suspended")
+    };
+    (Expiring, $expiring_by:expr) => {
+        connections::status
             .eq("active")
-            .and(connections::valid_until.le($expiring_by));
-        let unverified = connections::status
+            .and(connections::valid_until.le($expiring_by))
+    };
+    (Unverified, $expiring_by:expr) => {
+        connections::status
             .eq("revoked")
-            .and(connections::disconnection_verified_at.is_null());
+            .and(connections::disconnection_verified_at.is_null())
+    };
+}
+
+/// The rows of `$query` needing the committee for `$need`: any of its reasons.
+macro_rules! needing {
+    ($query:expr, $need:expr, $expiring_by:expr) => {{
+        let by = $expiring_by;
         match $need {
-            Need::Any => $query.filter(open_case.or(suspended).or(expiring).or(unverified)),
-            Need::Deadline => $query.filter(open_case.or(unconfirmed)),
-            Need::Suspended => $query.filter(suspended),
-            Need::Expiring => $query.filter(expiring),
-            Need::Unverified => $query.filter(unverified),
+            Need::Any => $query.filter(
+                reason!(OpenCase, by)
+                    .or(reason!(Suspended, by))
+                    .or(reason!(Expiring, by))
+                    .or(reason!(Unverified, by)),
+            ),
+            Need::Deadline => $query.filter(reason!(OpenCase, by).or(reason!(Unconfirmed, by))),
+            Need::Suspended => $query.filter(reason!(Suspended, by)),
+            Need::Expiring => $query.filter(reason!(Expiring, by)),
+            Need::Unverified => $query.filter(reason!(Unverified, by)),
         }
     }};
 }
 
 /// `limit` connections needing the committee for `need` (an expiry by `expiring_by`),
 /// at `position` in the order of expiry (then id), with their providers' names.
+///
+/// Read one reason at a time and merged here: asked for all of them at once, SQLite's
+/// planner walks every connection in order of expiry (40 ms at 50,000 connections, most of
+/// them expired long ago) rather than sort the few that match, while each reason alone is
+/// a range of `connections_status_expiry` or a handful of open cases.
 pub fn list_to_act_on(
     conn: &mut DbConn,
     need: Need,
@@ -385,19 +443,50 @@ pub fn list_to_act_on(
     position: Position<&Cursor>,
     limit: i64,
 ) -> QueryResult<Vec<ConnectionToActOn>> {
-    let mut query = needing!(
-        connections::table
-            .inner_join(organisations::table)
-            .select((
-                Connection::as_select(),
-                organisations::name_lo,
-                organisations::name_en,
-            ))
-            .into_boxed(),
-        need,
-        expiring_by
-    );
     let forward = !matches!(position, Position::Before(_));
+    let mut rows: Vec<ConnectionToActOn> = Vec::new();
+    for reason in need.reasons() {
+        for row in list_for_reason(conn, *reason, expiring_by, position, forward, limit)? {
+            if !rows.iter().any(|(c, _, _)| c.id == row.0.id) {
+                rows.push(row);
+            }
+        }
+    }
+    rows.sort_by(|(a, _, _), (b, _, _)| {
+        let order = (a.valid_until, &a.id).cmp(&(b.valid_until, &b.id));
+        if forward { order } else { order.reverse() }
+    });
+    rows.truncate(usize::try_from(limit).unwrap_or(0));
+    if !forward {
+        rows.reverse();
+    }
+    Ok(rows)
+}
+
+/// `limit` rows of [`list_to_act_on`] for one reason, read `forward` or back from `position`.
+fn list_for_reason(
+    conn: &mut DbConn,
+    reason: Reason,
+    expiring_by: NaiveDate,
+    position: Position<&Cursor>,
+    forward: bool,
+    limit: i64,
+) -> QueryResult<Vec<ConnectionToActOn>> {
+    let query = connections::table
+        .inner_join(organisations::table)
+        .select((
+            Connection::as_select(),
+            organisations::name_lo,
+            organisations::name_en,
+        ))
+        .into_boxed();
+    let mut query = match reason {
+        Reason::OpenCase => query.filter(reason!(OpenCase, expiring_by)),
+        Reason::Unconfirmed => query.filter(reason!(Unconfirmed, expiring_by)),
+        Reason::Suspended => query.filter(reason!(Suspended, expiring_by)),
+        Reason::Expiring => query.filter(reason!(Expiring, expiring_by)),
+        Reason::Unverified => query.filter(reason!(Unverified, expiring_by)),
+    };
     query = match position {
         Position::Start => query,
         Position::After(cursor) => beyond!(query, cursor, true),
@@ -408,11 +497,7 @@ pub fn list_to_act_on(
     } else {
         query.order((connections::valid_until.desc(), connections::id.desc()))
     };
-    let mut rows = query.limit(limit).load::<ConnectionToActOn>(conn)?;
-    if !forward {
-        rows.reverse();
-    }
-    Ok(rows)
+    query.limit(limit).load::<ConnectionToActOn>(conn)
 }
 
 /// How many connections need the committee for `need`: all, or those before the cursor.
