@@ -357,6 +357,18 @@ impl<C> Position<C> {
             Position::Before(cursor) => Position::Before(cursor),
         }
     }
+
+    /// The first row of the page among `rows`, read (one more than `size`) at this
+    /// position: whose rows ahead are counted for the page's range. `None` on the first
+    /// page.
+    pub fn first_row<'a, T>(&self, rows: &'a [T], size: i64) -> Option<&'a T> {
+        match self {
+            Position::Start => None,
+            Position::After(_) => rows.first(),
+            // Read before a cursor, the extra row (if any) is the one ahead of the page.
+            Position::Before(_) => rows.get(rows.len().saturating_sub(size as usize)),
+        }
+    }
 }
 
 diesel::define_sql_function! {

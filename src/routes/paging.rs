@@ -66,14 +66,9 @@ pub fn position<C>(after: Option<C>, before: Option<C>) -> Result<Position<C>, A
 }
 
 /// The first row of the page among `rows`, read (one more than `size`) at `position`:
-/// whose rows ahead are counted for the page's range. `None` on the first page.
+/// see [`Position::first_row`].
 pub fn first_row<'a, T, C>(rows: &'a [T], position: &Position<C>, size: i64) -> Option<&'a T> {
-    match position {
-        Position::Start => None,
-        Position::After(_) => rows.first(),
-        // Read before a cursor, the extra row (if any) is the one ahead of the page.
-        Position::Before(_) => rows.get(rows.len().saturating_sub(size as usize)),
-    }
+    position.first_row(rows, size)
 }
 
 /// Cuts `rows` (read at `position`, one more than `size` to see if more follow) to the
