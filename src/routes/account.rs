@@ -7,7 +7,6 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use crate::auth::email_token::Purpose;
 use crate::auth::extract::CsrfForm;
 use crate::auth::{Authorized, CurrentUser, policy};
-use crate::db::models::user as user_db;
 use crate::domain::validation::FieldErrors;
 use crate::error::AppError;
 use crate::routes::session::CodeForm;
@@ -23,7 +22,7 @@ use crate::views::account::{
 };
 use crate::workflows::passwords::{self, Link, PasswordChange};
 use crate::workflows::two_factor::{self, CodeError};
-use crate::workflows::{Actor, WorkflowError, sessions};
+use crate::workflows::{Actor, WorkflowError, accounts, sessions};
 
 pub async fn show(
     ctx: PageCtx,
@@ -41,17 +40,10 @@ async fn account_page(
     password_errors: FieldErrors,
 ) -> Result<AccountPage, AppError> {
     let user_id = current_user.id.clone();
-    let (user, codes_left, own_sessions) = read(state, move |conn| {
-        let user = user_db::find(conn, &user_id)?.ok_or(WorkflowError::NotFound)?;
-        let codes_left = match user.totp_secret {
-            Some(_) => Some(two_factor::recovery_codes_left(conn, &user_id)?),
-            None => None,
-        };
-        Ok((user, codes_left, sessions::list_own(conn, &user_id)?))
-    })
-    .await?;
+    let account = read(state, move |conn| accounts::own_account(conn, &user_id)).await?;
     let current = &current_user.session_id;
-    let sessions = own_sessions
+    let sessions = account
+        .sessions
         .into_iter()
         .map(|s| SessionRow {
             current: &s.id == current,
@@ -65,9 +57,9 @@ async fn account_page(
         .collect();
     Ok(AccountPage {
         ctx,
-        committee_member: user.committee_member,
-        committee_digest: user.committee_digest,
-        recovery_codes_left: codes_left,
+        committee_member: account.user.committee_member,
+        committee_digest: account.user.committee_digest,
+        recovery_codes_left: account.recovery_codes_left,
         sessions,
         password_errors,
     })
@@ -138,8 +130,7 @@ pub(crate) async fn enrolment(
 ) -> Result<EnrolmentView, AppError> {
     let key = state.settings.secret_key.clone();
     let enrolment = read(state, move |conn| {
-        let user = user_db::find(conn, &user_id)?.ok_or(WorkflowError::NotFound)?;
-        two_factor::begin_enrolment(conn, &key, &user)
+        two_factor::begin_enrolment(conn, &key, &user_id)
     })
     .await?;
     Ok(EnrolmentView {

@@ -6,11 +6,6 @@ use chrono::NaiveDate;
 
 use crate::auth::extract::{CsrfForm, NoFields};
 use crate::auth::{Authorized, policy};
-use crate::db::audit as audit_db;
-use crate::db::models::user::{UserCursor, UserFilter};
-use crate::db::models::{
-    organisation as org_db, organisation_change as change_db, outbox as outbox_db, user as user_db,
-};
 use crate::domain::role::Role;
 use crate::domain::validation::FieldErrors;
 use crate::error::AppError;
@@ -24,8 +19,9 @@ use crate::views::admin::{
 use crate::views::organisation_changes::ChangeView;
 use crate::views::pages::{OrganisationForm, OrganisationFormPage, OrganisationPage};
 use crate::views::{PageCtx, Pager};
+use crate::workflows::accounts::{UserCursor, UserFilter};
 use crate::workflows::audit::AuditSearch;
-use crate::workflows::{WorkflowError, accounts, audit, notify, secret_key, two_factor};
+use crate::workflows::{accounts, audit, notify, two_factor};
 
 type Admin = Authorized<policy::Admin>;
 
@@ -62,36 +58,23 @@ pub async fn users(
     let position = paging::position(cursor(&query.after)?, cursor(&query.before)?)?;
     let key = state.settings.secret_key.clone();
     let at = position.clone();
-    let (mut users, total, ahead, locked_out) = read(&state, move |conn| {
-        let users = user_db::list_page(conn, &filter, at.as_ref(), USERS_PAGE + 1)?;
-        let total = user_db::count_matching(conn, &filter, None)?;
-        let ahead = match paging::first_row(&users, &at, USERS_PAGE) {
-            Some((user, _, _)) => user_db::count_matching(
-                conn,
-                &filter,
-                Some(&UserCursor {
-                    name: user.name.clone(),
-                    id: user.id.clone(),
-                }),
-            )?,
-            None => 0,
-        };
-        Ok((users, total, ahead, secret_key::locked_out(conn, &key)?))
+    let mut list = read(&state, move |conn| {
+        accounts::users_list(conn, &filter, &at, USERS_PAGE, &key)
     })
     .await?;
     let span = paging::span(
-        &mut users,
+        &mut list.users,
         &position,
         USERS_PAGE,
-        total,
-        ahead,
+        list.total,
+        list.ahead,
         |(u, _, _)| paging::encode(&[&u.name, &u.id]),
     );
     Ok(UsersPage {
         pager: Pager::new(&ctx, "/admin/users", &query.filters(), &span),
         ctx,
-        users,
-        locked_out,
+        users: list.users,
+        locked_out: list.locked_out,
         query,
     })
 }
@@ -103,21 +86,16 @@ async fn user_form_page(
     errors: FieldErrors,
     editing_id: Option<String>,
 ) -> Result<UserFormPage, AppError> {
-    let (organisations, editing) = read(state, move |conn| {
-        let organisations = org_db::list_all(conn)?;
-        let editing = match editing_id {
-            Some(id) => Some(user_db::find(conn, &id)?.ok_or(WorkflowError::NotFound)?),
-            None => None,
-        };
-        Ok((organisations, editing))
+    let choices = read(state, move |conn| {
+        accounts::user_form_choices(conn, editing_id.as_deref())
     })
     .await?;
     Ok(UserFormPage {
         ctx,
         form,
         errors,
-        organisations,
-        editing,
+        organisations: choices.organisations,
+        editing: choices.editing,
     })
 }
 
@@ -164,10 +142,7 @@ pub async fn edit_user_form(
 ) -> Result<UserFormPage, AppError> {
     let id = path.into_inner();
     let read_id = id.clone();
-    let user = read(&state, move |conn| {
-        user_db::find(conn, &read_id)?.ok_or(WorkflowError::NotFound)
-    })
-    .await?;
+    let user = read(&state, move |conn| accounts::user(conn, &read_id)).await?;
     user_form_page(
         ctx,
         &state,
@@ -281,7 +256,7 @@ pub async fn organisations(
     state: web::Data<AppState>,
     _auth: Admin,
 ) -> Result<OrganisationsPage, AppError> {
-    let organisations = read(&state, |conn| Ok(org_db::list_all(conn)?)).await?;
+    let organisations = read(&state, accounts::organisations).await?;
     Ok(OrganisationsPage { ctx, organisations })
 }
 
@@ -339,21 +314,18 @@ pub async fn organisation(
     path: web::Path<String>,
 ) -> Result<OrganisationPage, AppError> {
     let id = path.into_inner();
-    let (organisation, members, changes) = read(&state, move |conn| {
-        let organisation = org_db::find(conn, &id)?.ok_or(WorkflowError::NotFound)?;
-        let members = user_db::list_by_organisation(conn, &id)?;
-        let changes = change_db::list_for_organisation(conn, &id)?;
-        Ok((organisation, members, changes))
+    let profile = read(&state, move |conn| {
+        accounts::organisation_profile(conn, &id)
     })
     .await?;
     Ok(OrganisationPage {
         can_edit: true,
-        edit_url: format!("/admin/organisations/{}/edit", organisation.id),
-        changes: changes.iter().map(ChangeView::of).collect(),
+        edit_url: format!("/admin/organisations/{}/edit", profile.organisation.id),
+        changes: profile.changes.iter().map(ChangeView::of).collect(),
         can_withdraw: false,
         ctx,
-        organisation,
-        members,
+        organisation: profile.organisation,
+        members: profile.members,
     })
 }
 
@@ -364,10 +336,7 @@ pub async fn edit_organisation_form(
     path: web::Path<String>,
 ) -> Result<OrganisationFormPage, AppError> {
     let id = path.into_inner();
-    let organisation = read(&state, move |conn| {
-        org_db::find(conn, &id)?.ok_or(WorkflowError::NotFound)
-    })
-    .await?;
+    let organisation = read(&state, move |conn| accounts::organisation(conn, &id)).await?;
     Ok(organisation_form(
         ctx,
         OrganisationForm::from_organisation(&organisation),
@@ -455,30 +424,29 @@ pub async fn audit(
     };
     let position = paging::position(seq(&query.after)?, seq(&query.before)?)?;
     let lang = ctx.lang;
-    let (mut events, total, ahead, names, (status, full_walk_at)) = read(&state, move |conn| {
-        let filter = audit::filter_of(conn, &search)?;
-        let events = audit_db::list_page(conn, &filter, position, AUDIT_PAGE + 1)?;
-        let total = audit_db::count_matching(conn, &filter, None)?;
-        let ahead = match paging::first_row(&events, &position, AUDIT_PAGE) {
-            Some(event) => audit_db::count_matching(conn, &filter, Some(event.seq))?,
-            None => 0,
-        };
-        let names = audit::subject_names(conn, &events, lang)?;
-        Ok((events, total, ahead, names, audit::status_for_page(conn)?))
+    let mut log = read(&state, move |conn| {
+        audit::log_page(conn, &search, position, AUDIT_PAGE, lang)
     })
     .await?;
-    let span = paging::span(&mut events, &position, AUDIT_PAGE, total, ahead, |e| {
-        paging::encode(&[&e.seq.to_string()])
-    });
+    let span = paging::span(
+        &mut log.events,
+        &position,
+        AUDIT_PAGE,
+        log.total,
+        log.ahead,
+        |e| paging::encode(&[&e.seq.to_string()]),
+    );
+    let names = log.names;
     Ok(AuditPage {
-        full_walk: full_walk_at.map(|at| ctx.local_time(&at)),
+        full_walk: log.full_walk_at.map(|at| ctx.local_time(&at)),
         pager: Pager::new(&ctx, "/admin/audit", &query.filters(), &span),
-        rows: events
+        rows: log
+            .events
             .into_iter()
             .map(|event| AuditRow::new(&ctx, event, &names))
             .collect(),
         ctx,
-        status,
+        status: log.status,
         query,
     })
 }
@@ -506,14 +474,8 @@ pub async fn outbox(
         .find(|s| *s == query.status)
         .map(str::to_string);
     let (work_status, before) = (status.clone(), query.before.clone());
-    let (counts, messages) = read(&state, move |conn| {
-        let counts = outbox_db::count_by_status(conn)?;
-        let cursor = match before.as_str() {
-            "" => None,
-            id => outbox_db::find(conn, id)?.map(|m| (m.created_at, m.id)),
-        };
-        let messages = outbox_db::list_recent(conn, work_status.as_deref(), cursor, OUTBOX_PAGE)?;
-        Ok((counts, messages))
+    let notify::Outbox { counts, messages } = read(&state, move |conn| {
+        notify::outbox(conn, work_status.as_deref(), &before, OUTBOX_PAGE)
     })
     .await?;
     let status = status.unwrap_or_default();

@@ -6,9 +6,6 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::auth::extract::{CsrfForm, NoFields};
 use crate::auth::{Authorized, CurrentUser, policy};
-use crate::db::models::{
-    organisation as org_db, organisation_change as change_db, user as user_db,
-};
 use crate::domain::role::Role;
 use crate::domain::validation::FieldErrors;
 use crate::error::AppError;
@@ -20,9 +17,8 @@ use crate::views::account::{
 };
 use crate::views::organisation_changes::ChangeView;
 use crate::views::pages::{OrganisationForm, OrganisationFormPage, OrganisationPage};
-use crate::workflows::WorkflowError;
 use crate::workflows::organisation_changes::{self, ProfileOutcome};
-use crate::workflows::{api_clients, passwords};
+use crate::workflows::{accounts, api_clients, passwords};
 
 fn own_organisation_id(user: &CurrentUser) -> Result<String, AppError> {
     user.organisation_id.clone().ok_or(AppError::Forbidden)
@@ -34,21 +30,18 @@ pub async fn show(
     auth: Authorized<policy::Provider>,
 ) -> Result<OrganisationPage, AppError> {
     let org_id = own_organisation_id(&auth.user)?;
-    let (organisation, members, changes) = read(&state, move |conn| {
-        let organisation = org_db::find(conn, &org_id)?.ok_or(WorkflowError::NotFound)?;
-        let members = user_db::list_by_organisation(conn, &org_id)?;
-        let changes = change_db::list_for_organisation(conn, &org_id)?;
-        Ok((organisation, members, changes))
+    let profile = read(&state, move |conn| {
+        accounts::organisation_profile(conn, &org_id)
     })
     .await?;
     Ok(OrganisationPage {
         can_edit: auth.user.role == Role::OrgAdmin,
         edit_url: "/organisation/edit".to_string(),
-        changes: changes.iter().map(ChangeView::of).collect(),
+        changes: profile.changes.iter().map(ChangeView::of).collect(),
         can_withdraw: auth.user.role == Role::OrgAdmin,
         ctx,
-        organisation,
-        members,
+        organisation: profile.organisation,
+        members: profile.members,
     })
 }
 
@@ -58,14 +51,13 @@ pub async fn edit_form(
     auth: Authorized<policy::OrgAdmin>,
 ) -> Result<OrganisationFormPage, AppError> {
     let org_id = own_organisation_id(&auth.user)?;
-    let (organisation, pending) = read(&state, move |conn| {
-        let organisation = org_db::find(conn, &org_id)?.ok_or(WorkflowError::NotFound)?;
-        Ok((organisation, change_db::find_pending_for(conn, &org_id)?))
+    let draft = read(&state, move |conn| {
+        accounts::organisation_draft(conn, &org_id)
     })
     .await?;
     Ok(OrganisationFormPage {
         ctx,
-        form: OrganisationForm::with_proposal(&organisation, pending.as_ref()),
+        form: OrganisationForm::with_proposal(&draft.organisation, draft.pending.as_ref()),
         errors: FieldErrors::new(),
         action: "/organisation/edit".to_string(),
         is_new: false,
@@ -199,20 +191,18 @@ async fn api_clients_page(
     errors: FieldErrors,
     issued: Option<IssuedSecret>,
 ) -> Result<ApiClientsPage, AppError> {
-    let (clients, members) = read(state, move |conn| {
-        Ok((
-            api_clients::list(conn, &org_id)?,
-            user_db::list_by_organisation(conn, &org_id)?,
-        ))
-    })
-    .await?;
-    let people = members
+    let overview = read(state, move |conn| api_clients::overview(conn, &org_id)).await?;
+    let people = overview
+        .people
         .iter()
-        .filter(|u| u.active && Role::parse(&u.role).is_some_and(|r| r.is_provider()))
         .map(|u| (u.id.clone(), format!("{} <{}>", u.name, u.email)))
         .collect();
     Ok(ApiClientsPage {
-        clients: clients.iter().map(|c| ApiClientRow::new(&ctx, c)).collect(),
+        clients: overview
+            .clients
+            .iter()
+            .map(|c| ApiClientRow::new(&ctx, c))
+            .collect(),
         people,
         form,
         errors,

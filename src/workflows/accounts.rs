@@ -1,5 +1,7 @@
-//! Organisations and user accounts: create, edit, deactivate. Every change is audited with
-//! its before and after state (never a password hash).
+//! Organisations and user accounts: create, edit, deactivate, and what the pages about
+//! them read (the administrator's lists and forms, an organisation's profile, a person's
+//! own account). Every change is audited with its before and after state (never a
+//! password hash).
 
 use serde_json::json;
 
@@ -8,14 +10,18 @@ use crate::db::audit::{self, AuditEntry};
 use crate::db::models::organisation::{
     self as org_db, NewOrganisation, Organisation, OrganisationChangeset,
 };
-use crate::db::models::session as session_db;
+use crate::db::models::organisation_change::{self as change_db, OrganisationChange};
+use crate::db::models::session::{self as session_db, Session};
+use crate::db::models::user::UserWithOrganisation;
 use crate::db::models::user::{self as user_db, NewUser, User, UserChangeset};
-use crate::db::{self, DbConn, new_id, write_tx};
+pub use crate::db::models::user::{UserCursor, UserFilter};
+use crate::db::{self, DbConn, Position, new_id, write_tx};
 use crate::domain::account::{OrganisationInput, UserFields, UserInput, check_password};
 use crate::domain::audit::actions;
 use crate::domain::language::Lang;
 use crate::domain::validation::FieldErrors;
-use crate::workflows::{Actor, WorkflowError, is_unique_violation};
+use crate::workflows::secret_key::{self, LockedOut};
+use crate::workflows::{Actor, WorkflowError, is_unique_violation, sessions, two_factor};
 
 pub(crate) fn record(
     conn: &mut DbConn,
@@ -353,5 +359,146 @@ pub fn set_language(
             Some(json!({ "language": lang.code() })),
         )?;
         Ok(())
+    })
+}
+
+/// A page of the administrator's list of users, and where it stands in the whole list.
+#[derive(Debug)]
+pub struct UsersList {
+    /// The users read at the page's position: one more than a page, to see if more follow.
+    pub users: Vec<UserWithOrganisation>,
+    /// How many users match the filter in all.
+    pub total: i64,
+    /// How many matching users come before the page.
+    pub ahead: i64,
+    /// Who can no longer sign in because their second factor does not open under `key`.
+    pub locked_out: Vec<LockedOut>,
+}
+
+/// The administrator's list of users matching `filter`, `size` of them at `position`.
+pub fn users_list(
+    conn: &mut DbConn,
+    filter: &UserFilter,
+    position: &Position<UserCursor>,
+    size: i64,
+    key: &[u8],
+) -> Result<UsersList, WorkflowError> {
+    let users = user_db::list_page(conn, filter, position.as_ref(), size + 1)?;
+    let total = user_db::count_matching(conn, filter, None)?;
+    let ahead = match position.first_row(&users, size) {
+        Some((user, _, _)) => user_db::count_matching(
+            conn,
+            filter,
+            Some(&UserCursor {
+                name: user.name.clone(),
+                id: user.id.clone(),
+            }),
+        )?,
+        None => 0,
+    };
+    Ok(UsersList {
+        users,
+        total,
+        ahead,
+        locked_out: secret_key::locked_out(conn, key)?,
+    })
+}
+
+/// A user, by id.
+pub fn user(conn: &mut DbConn, id: &str) -> Result<User, WorkflowError> {
+    user_db::find(conn, id)?.ok_or(WorkflowError::NotFound)
+}
+
+/// What the administrator's form for a user offers: the organisations to choose from,
+/// and the user being edited (none for a new one).
+#[derive(Debug)]
+pub struct UserFormChoices {
+    pub organisations: Vec<Organisation>,
+    pub editing: Option<User>,
+}
+
+pub fn user_form_choices(
+    conn: &mut DbConn,
+    editing_id: Option<&str>,
+) -> Result<UserFormChoices, WorkflowError> {
+    let organisations = org_db::list_all(conn)?;
+    let editing = match editing_id {
+        Some(id) => Some(user(conn, id)?),
+        None => None,
+    };
+    Ok(UserFormChoices {
+        organisations,
+        editing,
+    })
+}
+
+/// Every organisation, for the administrator's list.
+pub fn organisations(conn: &mut DbConn) -> Result<Vec<Organisation>, WorkflowError> {
+    Ok(org_db::list_all(conn)?)
+}
+
+/// An organisation, by id.
+pub fn organisation(conn: &mut DbConn, id: &str) -> Result<Organisation, WorkflowError> {
+    org_db::find(conn, id)?.ok_or(WorkflowError::NotFound)
+}
+
+/// What an organisation's page shows: its profile, its people and its changes of legal
+/// identity, newest first.
+#[derive(Debug)]
+pub struct OrganisationProfile {
+    pub organisation: Organisation,
+    pub members: Vec<User>,
+    pub changes: Vec<OrganisationChange>,
+}
+
+pub fn organisation_profile(
+    conn: &mut DbConn,
+    id: &str,
+) -> Result<OrganisationProfile, WorkflowError> {
+    let organisation = organisation(conn, id)?;
+    let members = user_db::list_by_organisation(conn, id)?;
+    let changes = change_db::list_for_organisation(conn, id)?;
+    Ok(OrganisationProfile {
+        organisation,
+        members,
+        changes,
+    })
+}
+
+/// What the provider's form for its own organisation starts from: the profile, and the
+/// change of legal identity it proposed and the secretariat has not yet decided, if any.
+#[derive(Debug)]
+pub struct OrganisationDraft {
+    pub organisation: Organisation,
+    pub pending: Option<OrganisationChange>,
+}
+
+pub fn organisation_draft(conn: &mut DbConn, id: &str) -> Result<OrganisationDraft, WorkflowError> {
+    let organisation = organisation(conn, id)?;
+    Ok(OrganisationDraft {
+        organisation,
+        pending: change_db::find_pending_for(conn, id)?,
+    })
+}
+
+/// What a person's own account page shows.
+#[derive(Debug)]
+pub struct OwnAccount {
+    pub user: User,
+    /// Unused recovery codes when a second factor is set up; `None` when it is not.
+    pub recovery_codes_left: Option<i64>,
+    pub sessions: Vec<Session>,
+}
+
+pub fn own_account(conn: &mut DbConn, user_id: &str) -> Result<OwnAccount, WorkflowError> {
+    let user = user(conn, user_id)?;
+    let recovery_codes_left = match user.totp_secret {
+        Some(_) => Some(two_factor::recovery_codes_left(conn, user_id)?),
+        None => None,
+    };
+    Ok(OwnAccount {
+        user,
+        recovery_codes_left,
+        sessions: sessions::list_own(conn, user_id)?,
     })
 }

@@ -220,6 +220,26 @@ pub fn list(
     Ok(client_db::list_by_organisation(conn, organisation_id)?)
 }
 
+/// What the organisation's clients page shows: its clients, and the people a new client
+/// may act for (its active provider staff).
+#[derive(Debug)]
+pub struct ClientsOverview {
+    pub clients: Vec<ApiClientWithUser>,
+    pub people: Vec<User>,
+}
+
+pub fn overview(
+    conn: &mut DbConn,
+    organisation_id: &str,
+) -> Result<ClientsOverview, WorkflowError> {
+    let clients = list(conn, organisation_id)?;
+    let people = user_db::list_by_organisation(conn, organisation_id)?
+        .into_iter()
+        .filter(|u| u.active && Role::parse(&u.role).is_some_and(|r| r.is_provider()))
+        .collect();
+    Ok(ClientsOverview { clients, people })
+}
+
 /// The client and its person, if the client is live and the person may still act.
 fn live(
     conn: &mut DbConn,

@@ -1,4 +1,4 @@
-//! Reading and checking the audit chain.
+//! Reading and checking the audit chain, and the pages of the audit log.
 
 use std::collections::HashMap;
 
@@ -8,7 +8,7 @@ use crate::db::audit::{self, AuditEvent, AuditFilter, ChainStatus};
 use crate::db::models::{
     application as app_db, connection as connection_db, organisation as org_db, user as user_db,
 };
-use crate::db::{DbConn, write_tx};
+use crate::db::{DbConn, Position, write_tx};
 use crate::domain::audit::ChainVerifier;
 use crate::domain::language::Lang;
 use crate::workflows::WorkflowError;
@@ -141,4 +141,49 @@ pub fn status_for_page(
         .unwrap_or_default();
     let (status, _) = audit::verify_from(conn, start)?;
     Ok((status, stored.and_then(|v| v.full_walk_at)))
+}
+
+/// A page of the audit log, and where it stands in the whole log.
+#[derive(Debug)]
+pub struct AuditLogPage {
+    /// The events read at the page's position: one more than a page, to see if more follow.
+    pub events: Vec<AuditEvent>,
+    /// How many events match the search in all.
+    pub total: i64,
+    /// How many matching events come before the page.
+    pub ahead: i64,
+    /// The subjects' names, by subject id (see [`subject_names`]).
+    pub names: HashMap<String, String>,
+    /// The chain as far as it is checked (see [`status_for_page`]).
+    pub status: ChainStatus,
+    /// When the whole chain was last walked; `None`: it was walked in full now.
+    pub full_walk_at: Option<NaiveDateTime>,
+}
+
+/// The audit log's events matching `search`, `size` of them at `position` (an event's
+/// sequence number), with their subjects named in `lang`.
+pub fn log_page(
+    conn: &mut DbConn,
+    search: &AuditSearch,
+    position: Position<i64>,
+    size: i64,
+    lang: Lang,
+) -> Result<AuditLogPage, WorkflowError> {
+    let filter = filter_of(conn, search)?;
+    let events = audit::list_page(conn, &filter, position, size + 1)?;
+    let total = audit::count_matching(conn, &filter, None)?;
+    let ahead = match position.first_row(&events, size) {
+        Some(event) => audit::count_matching(conn, &filter, Some(event.seq))?,
+        None => 0,
+    };
+    let names = subject_names(conn, &events, lang)?;
+    let (status, full_walk_at) = status_for_page(conn)?;
+    Ok(AuditLogPage {
+        events,
+        total,
+        ahead,
+        names,
+        status,
+        full_walk_at,
+    })
 }

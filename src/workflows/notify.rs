@@ -1,6 +1,7 @@
 //! Who is told what: recipients follow roles and organisations, and each message is
 //! written to the outbox inside the transaction of the event that caused it, so an event
-//! and its notices are kept or lost together. Delivery is the mail worker's job.
+//! and its notices are kept or lost together. Delivery is the mail worker's job; the
+//! outbox page reads what waits and what went here.
 
 use chrono::{NaiveDateTime, Timelike};
 use serde_json::json;
@@ -411,4 +412,30 @@ pub fn retry(
         )?;
         Ok(())
     })
+}
+
+/// What the outbox page shows: how many messages are in each status, and the newest
+/// messages (of one status, if given) older than the message `before`, if any.
+#[derive(Debug)]
+pub struct Outbox {
+    /// (status, count) for the statuses that have messages.
+    pub counts: Vec<(String, i64)>,
+    pub messages: Vec<OutboxMessage>,
+}
+
+/// The outbox's messages, `size` at a time; `before` is a message id, or empty for the
+/// newest (an unknown id counts as empty).
+pub fn outbox(
+    conn: &mut DbConn,
+    status: Option<&str>,
+    before: &str,
+    size: i64,
+) -> Result<Outbox, WorkflowError> {
+    let counts = outbox_db::count_by_status(conn)?;
+    let cursor = match before {
+        "" => None,
+        id => outbox_db::find(conn, id)?.map(|m| (m.created_at, m.id)),
+    };
+    let messages = outbox_db::list_recent(conn, status, cursor, size)?;
+    Ok(Outbox { counts, messages })
 }

@@ -53,13 +53,14 @@ fn unix_seconds(at: NaiveDateTime) -> u64 {
     u64::try_from(at.and_utc().timestamp()).unwrap_or(0)
 }
 
-/// Starts (or resumes) setting up a second factor: the secret stays the same until it is
-/// confirmed, so a page reloaded after scanning still matches the app.
+/// Starts (or resumes) setting up a second factor for a user: the secret stays the same
+/// until it is confirmed, so a page reloaded after scanning still matches the app.
 pub fn begin_enrolment(
     conn: &mut DbConn,
     key: &[u8],
-    user: &User,
+    user_id: &str,
 ) -> Result<Enrolment, WorkflowError> {
+    let user = user_db::find(conn, user_id)?.ok_or(WorkflowError::NotFound)?;
     if user.totp_secret.is_some() {
         return Err(WorkflowError::Conflict("error-two-factor-already-on"));
     }
