@@ -259,7 +259,7 @@ mod tests {
                 built.push(format!("{}-item", kind.key()));
             }
         }
-        for status in crate::views::account::OUTBOX_STATUSES {
+        for status in crate::views::admin::OUTBOX_STATUSES {
             built.push(format!("outbox-status-{status}"));
         }
         let missing: Vec<_> = built.iter().filter(|k| !defined.contains(*k)).collect();

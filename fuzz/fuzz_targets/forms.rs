@@ -21,7 +21,7 @@ use interconnect_registry::views::api::{
     AnswerRequest, ApplicationUpdate, NewApplication, RegistryParams, TokenRequest,
 };
 use interconnect_registry::views::applications::InboxQuery;
-use interconnect_registry::views::pages::OrganisationForm;
+use interconnect_registry::views::organisation::OrganisationForm;
 use interconnect_registry::views::registry::{RegistryQuery, ToActOnQuery};
 use libfuzzer_sys::fuzz_target;
 use serde::de::DeserializeOwned;
@@ -150,7 +150,7 @@ fuzz_target!(|data: &[u8]| {
     let _ = form::<ToActOnQuery>(data);
     let _ = form::<routes::admin::OutboxQuery>(data);
     let _ = form::<routes::certificates::VerifyQuery>(data);
-    let _ = form::<interconnect_registry::views::account::InviteForm>(data);
-    let _ = form::<interconnect_registry::views::account::ApiClientForm>(data);
+    let _ = form::<interconnect_registry::views::organisation::InviteForm>(data);
+    let _ = form::<interconnect_registry::views::organisation::ApiClientForm>(data);
     json(data);
 });

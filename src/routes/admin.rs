@@ -11,13 +11,12 @@ use crate::domain::validation::FieldErrors;
 use crate::error::AppError;
 use crate::routes::{actor, invalid, paging, read, redirect_with_flash, run};
 use crate::startup::AppState;
-use crate::views::account::{OUTBOX_STATUSES, OutboxPage, OutboxRow};
 use crate::views::admin::{
-    AuditPage, AuditQuery, AuditRow, OrganisationsPage, UserForm, UserFormPage, UsersPage,
-    UsersQuery,
+    AuditPage, AuditQuery, AuditRow, OUTBOX_STATUSES, OrganisationsPage, OutboxPage, OutboxRow,
+    UserForm, UserFormPage, UsersPage, UsersQuery,
 };
+use crate::views::organisation::{OrganisationForm, OrganisationFormPage, OrganisationPage};
 use crate::views::organisation_changes::ChangeView;
-use crate::views::pages::{OrganisationForm, OrganisationFormPage, OrganisationPage};
 use crate::views::{PageCtx, Pager};
 use crate::workflows::accounts::{UserCursor, UserFilter};
 use crate::workflows::audit::AuditSearch;

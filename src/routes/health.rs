@@ -13,7 +13,7 @@ use crate::error::AppError;
 use crate::metrics::{CONTENT_TYPE, DatabaseFigures, Metrics};
 use crate::routes::read;
 use crate::startup::AppState;
-use crate::views::account::OUTBOX_STATUSES;
+use crate::views::admin::OUTBOX_STATUSES;
 
 /// The process is up (no database involved).
 pub async fn livez() -> HttpResponse {

@@ -12,11 +12,11 @@ use crate::error::AppError;
 use crate::routes::{actor, invalid, read, redirect_with_flash, run};
 use crate::startup::AppState;
 use crate::views::PageCtx;
-use crate::views::account::{
+use crate::views::organisation::{
     ApiClientForm, ApiClientRow, ApiClientsPage, InviteForm, InvitePage, IssuedSecret,
+    OrganisationForm, OrganisationFormPage, OrganisationPage,
 };
 use crate::views::organisation_changes::ChangeView;
-use crate::views::pages::{OrganisationForm, OrganisationFormPage, OrganisationPage};
 use crate::workflows::organisation_changes::{self, ProfileOutcome};
 use crate::workflows::{accounts, api_clients, passwords};
 

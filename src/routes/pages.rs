@@ -11,7 +11,7 @@ use crate::error::AppError;
 use crate::routes::{actor, read, safe_next, see_other};
 use crate::startup::AppState;
 use crate::views::PageCtx;
-use crate::views::pages::{DashboardPage, HomePage, ProviderDashboard, staff_counts};
+use crate::views::home::{DashboardPage, HomePage, ProviderDashboard, staff_counts};
 use crate::workflows::{accounts, dashboard};
 
 pub async fn home(ctx: PageCtx) -> HomePage {

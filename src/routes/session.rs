@@ -17,7 +17,7 @@ use crate::routes::{
 use crate::startup::AppState;
 use crate::views::PageCtx;
 use crate::views::account::{RecoveryCodesPage, TwoFactorPage};
-use crate::views::pages::SignInPage;
+use crate::views::session::SignInPage;
 use crate::workflows::WorkflowError;
 use crate::workflows::sessions::{self, PendingSignIn, SignInError, Stage};
 use crate::workflows::two_factor::{CodeError, Given};

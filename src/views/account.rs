@@ -1,15 +1,10 @@
 //! A user's own account (password, notification preference, second factor, sessions), the
-//! second step of signing in, setting a password by e-mailed link,
-//! inviting a colleague, and the administrator's view of the outbox.
+//! second step of signing in, and setting a password by e-mailed link.
 
 use askama::Template;
 use askama_web::WebTemplate;
 
 use super::PageCtx;
-use crate::db::models::api_client::ApiClientWithUser;
-use crate::db::models::outbox::OutboxMessage;
-use crate::domain::notification::MessageKind;
-use crate::domain::role::Role;
 use crate::domain::validation::FieldErrors;
 
 #[derive(Template, WebTemplate)]
@@ -140,126 +135,6 @@ pub struct SetPasswordPage {
     pub action: String,
     pub email: String,
     pub errors: FieldErrors,
-}
-
-/// What an organisation admin types to invite a colleague.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[serde(default)]
-pub struct InviteForm {
-    pub email: String,
-    pub name: String,
-    pub role: String,
-    pub language: String,
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "organisation/invite.html")]
-pub struct InvitePage {
-    pub ctx: PageCtx,
-    pub form: InviteForm,
-    pub errors: FieldErrors,
-}
-
-impl InvitePage {
-    /// The roles a colleague can be invited to, with their labels.
-    pub fn roles(&self) -> Vec<(&'static str, String)> {
-        [Role::Applicant, Role::OrgAdmin]
-            .into_iter()
-            .map(|r| (r.as_str(), self.ctx.t(r.label_key())))
-            .collect()
-    }
-}
-
-/// One line of the outbox table.
-pub struct OutboxRow {
-    pub message: OutboxMessage,
-    pub kind_label: String,
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "admin/outbox.html")]
-pub struct OutboxPage {
-    pub ctx: PageCtx,
-    /// (status, label, count) for every status.
-    pub counts: Vec<(&'static str, String, i64)>,
-    pub status: String,
-    pub rows: Vec<OutboxRow>,
-    /// The query string of the next (older) page, if any.
-    pub older: Option<String>,
-    pub smtp_configured: bool,
-}
-
-/// The statuses a message can be in, in the order the page shows them.
-pub const OUTBOX_STATUSES: [&str; 5] = ["queued", "held", "failed", "sent", "digested"];
-
-impl OutboxRow {
-    pub fn new(ctx: &PageCtx, message: OutboxMessage) -> OutboxRow {
-        let kind_label = MessageKind::parse(&message.message)
-            .map(|k| ctx.t(&format!("{}-name", k.key())))
-            .unwrap_or_else(|| message.message.clone());
-        OutboxRow {
-            message,
-            kind_label,
-        }
-    }
-}
-
-impl OutboxPage {
-    pub fn status_label(&self, status: &str) -> String {
-        self.ctx.t(&format!("outbox-status-{status}"))
-    }
-}
-
-/// What an organisation admin types to create an API client.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[serde(default)]
-pub struct ApiClientForm {
-    pub name: String,
-    pub user_id: String,
-}
-
-/// One of the organisation's API clients.
-pub struct ApiClientRow {
-    pub id: String,
-    pub name: String,
-    pub acts_for: String,
-    pub created: String,
-    pub last_used: String,
-    pub revoked: String,
-}
-
-impl ApiClientRow {
-    pub fn new(ctx: &PageCtx, (client, email): &ApiClientWithUser) -> Self {
-        let when = |t: &Option<chrono::NaiveDateTime>| {
-            t.as_ref().map(|t| ctx.local_time(t)).unwrap_or_default()
-        };
-        Self {
-            id: client.id.clone(),
-            name: client.name.clone(),
-            acts_for: email.clone(),
-            created: ctx.local_time(&client.created_at),
-            last_used: when(&client.last_used_at),
-            revoked: when(&client.revoked_at),
-        }
-    }
-}
-
-/// A client id and secret, shown once right after creation or rotation.
-pub struct IssuedSecret {
-    pub client_id: String,
-    pub secret: String,
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "organisation/api_clients.html")]
-pub struct ApiClientsPage {
-    pub ctx: PageCtx,
-    pub clients: Vec<ApiClientRow>,
-    /// The people a client may act for: (user id, name and e-mail).
-    pub people: Vec<(String, String)>,
-    pub form: ApiClientForm,
-    pub errors: FieldErrors,
-    pub issued: Option<IssuedSecret>,
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-//! Administration pages: users, organisations, the audit log.
+//! Administration pages: users, organisations, the audit log, the outbox of e-mail.
 
 use std::collections::HashMap;
 
@@ -8,8 +8,10 @@ use askama_web::WebTemplate;
 use super::{Errors, PageCtx, Pager};
 use crate::db::audit::{AuditEvent, ChainStatus};
 use crate::db::models::organisation::Organisation;
+use crate::db::models::outbox::OutboxMessage;
 use crate::db::models::user::{User, UserWithOrganisation};
 use crate::domain::account::UserInput;
+use crate::domain::notification::MessageKind;
 use crate::domain::role::{ReviewDomain, Role};
 use crate::workflows::secret_key::LockedOut;
 
@@ -276,5 +278,45 @@ impl AuditPage {
             }
             ChainStatus::Broken(_) => None,
         }
+    }
+}
+
+/// One line of the outbox table.
+pub struct OutboxRow {
+    pub message: OutboxMessage,
+    pub kind_label: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/outbox.html")]
+pub struct OutboxPage {
+    pub ctx: PageCtx,
+    /// (status, label, count) for every status.
+    pub counts: Vec<(&'static str, String, i64)>,
+    pub status: String,
+    pub rows: Vec<OutboxRow>,
+    /// The query string of the next (older) page, if any.
+    pub older: Option<String>,
+    pub smtp_configured: bool,
+}
+
+/// The statuses a message can be in, in the order the page shows them.
+pub const OUTBOX_STATUSES: [&str; 5] = ["queued", "held", "failed", "sent", "digested"];
+
+impl OutboxRow {
+    pub fn new(ctx: &PageCtx, message: OutboxMessage) -> OutboxRow {
+        let kind_label = MessageKind::parse(&message.message)
+            .map(|k| ctx.t(&format!("{}-name", k.key())))
+            .unwrap_or_else(|| message.message.clone());
+        OutboxRow {
+            message,
+            kind_label,
+        }
+    }
+}
+
+impl OutboxPage {
+    pub fn status_label(&self, status: &str) -> String {
+        self.ctx.t(&format!("outbox-status-{status}"))
     }
 }

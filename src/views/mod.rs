@@ -6,9 +6,11 @@ pub mod admin;
 pub mod api;
 pub mod applications;
 pub mod certificates;
+pub mod home;
+pub mod organisation;
 pub mod organisation_changes;
-pub mod pages;
 pub mod registry;
+pub mod session;
 
 use std::future::{Ready, ready};
 

@@ -1,36 +1,24 @@
-//! Pages every visitor or signed-in user sees: home, sign-in, dashboard, own organisation.
+//! The home page every visitor sees, and the signed-in person's dashboard: what needs
+//! them, by role.
 
 use askama::Template;
 use askama_web::WebTemplate;
 
 use chrono::{NaiveDate, NaiveDateTime};
 
-use super::{Errors, PageCtx};
-use crate::db::models::organisation::Organisation;
-use crate::db::models::user::User;
+use super::PageCtx;
 use crate::domain::application::Status;
 use crate::domain::role::Role;
-use crate::views::organisation_changes::ChangeView;
 use crate::workflows::dashboard::{ProviderWork, StaffWork};
 
 #[derive(Template, WebTemplate)]
-#[template(path = "home.html")]
+#[template(path = "home/home.html")]
 pub struct HomePage {
     pub ctx: PageCtx,
 }
 
 #[derive(Template, WebTemplate)]
-#[template(path = "sign_in.html")]
-pub struct SignInPage {
-    pub ctx: PageCtx,
-    pub email: String,
-    pub next: String,
-    /// Translation key of the problem, if the last attempt failed.
-    pub problem: Option<String>,
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "dashboard.html")]
+#[template(path = "home/dashboard.html")]
 pub struct DashboardPage {
     pub ctx: PageCtx,
     /// A provider's own matters, for provider staff.
@@ -301,101 +289,4 @@ pub fn staff_counts(
         Role::Applicant | Role::OrgAdmin | Role::Admin => {}
     }
     counts
-}
-
-/// The organisation profile form's values, as submitted (every value kept on error).
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[serde(default)]
-pub struct OrganisationForm {
-    pub slug: String,
-    pub name_en: String,
-    pub name_lo: String,
-    pub registration_number: String,
-    pub licence_number: String,
-    pub address: String,
-    pub asns: String,
-}
-
-impl OrganisationForm {
-    pub fn from_organisation(o: &Organisation) -> Self {
-        Self {
-            slug: o.slug.clone(),
-            name_en: o.name_en.clone(),
-            name_lo: o.name_lo.clone(),
-            registration_number: o.registration_number.clone(),
-            licence_number: o.licence_number.clone(),
-            address: o.address.clone(),
-            asns: o.asns.clone(),
-        }
-    }
-
-    /// The organisation's form with the legal identity of its pending change, if any, so
-    /// the provider edits what it last proposed.
-    pub fn with_proposal(
-        o: &Organisation,
-        pending: Option<&crate::db::models::organisation_change::OrganisationChange>,
-    ) -> Self {
-        let mut form = Self::from_organisation(o);
-        if let Some(change) = pending {
-            form.name_en = change.name_en.clone();
-            form.name_lo = change.name_lo.clone();
-            form.registration_number = change.registration_number.clone();
-            form.licence_number = change.licence_number.clone();
-            form.asns = change.asns.clone();
-        }
-        form
-    }
-
-    pub fn input(&self) -> crate::domain::account::OrganisationInput {
-        crate::domain::account::OrganisationInput {
-            slug: self.slug.clone(),
-            name_en: self.name_en.clone(),
-            name_lo: self.name_lo.clone(),
-            registration_number: self.registration_number.clone(),
-            licence_number: self.licence_number.clone(),
-            address: self.address.clone(),
-            asns: self.asns.clone(),
-        }
-    }
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "organisation/show.html")]
-pub struct OrganisationPage {
-    pub ctx: PageCtx,
-    pub organisation: Organisation,
-    pub members: Vec<User>,
-    pub can_edit: bool,
-    /// Where the edit button leads.
-    pub edit_url: String,
-    /// The organisation's changes of legal identity, newest first.
-    pub changes: Vec<ChangeView>,
-    /// The reader may withdraw the pending change (the organisation's own administrator).
-    pub can_withdraw: bool,
-}
-
-impl OrganisationPage {
-    pub fn pending(&self) -> Option<&ChangeView> {
-        self.changes.iter().find(|c| c.is_pending())
-    }
-
-    pub fn role_label(&self, role: &str) -> String {
-        Role::parse(role)
-            .map(|r| self.ctx.t(r.label_key()))
-            .unwrap_or_else(|| role.to_string())
-    }
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "organisation/form.html")]
-pub struct OrganisationFormPage {
-    pub ctx: PageCtx,
-    pub form: OrganisationForm,
-    pub errors: Errors,
-    /// Where the form posts to.
-    pub action: String,
-    /// True for a new organisation (the slug can be chosen only then).
-    pub is_new: bool,
-    /// The provider's own form, whose legal identity changes only by review.
-    pub by_review: bool,
 }
