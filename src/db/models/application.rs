@@ -113,21 +113,33 @@ pub fn list_by_organisation(
 
 /// Applications in the given states with their organisation's names, the earliest
 /// decision due date first (undated last).
+///
+/// Read one state at a time and merged here: asked for several at once, SQLite's planner
+/// reads every application of every organisation to find the few open ones (230 ms at
+/// 100,000 applications), while one state is a range of `applications_status_due`.
 pub fn list_in_states(conn: &mut DbConn, states: &[&str]) -> QueryResult<Vec<ApplicationRow>> {
-    applications::table
-        .inner_join(organisations::table)
-        .filter(applications::status.eq_any(states))
-        .order((
-            applications::decision_due_at.is_null(),
-            applications::decision_due_at.asc(),
-            applications::submitted_at.asc(),
-        ))
-        .select((
-            Application::as_select(),
-            organisations::name_lo,
-            organisations::name_en,
-        ))
-        .load(conn)
+    let mut rows = Vec::new();
+    for state in states {
+        rows.extend(
+            applications::table
+                .inner_join(organisations::table)
+                .filter(applications::status.eq(*state))
+                .select((
+                    Application::as_select(),
+                    organisations::name_lo,
+                    organisations::name_en,
+                ))
+                .load::<ApplicationRow>(conn)?,
+        );
+    }
+    rows.sort_by_key(|(a, _, _)| {
+        (
+            a.decision_due_at.is_none(),
+            a.decision_due_at,
+            a.submitted_at,
+        )
+    });
+    Ok(rows)
 }
 
 /// The ids of the applications in one of `states`.

@@ -435,7 +435,7 @@ macro_rules! needing {
 /// Read one reason at a time and merged here: asked for all of them at once, SQLite's
 /// planner walks every connection in order of expiry (40 ms at 50,000 connections, most of
 /// them expired long ago) rather than sort the few that match, while each reason alone is
-/// a range of `connections_status_expiry` or a handful of open cases.
+/// a range of `connections_status_expiry` (status, expiry, id) or a handful of open cases.
 pub fn list_to_act_on(
     conn: &mut DbConn,
     need: Need,

@@ -1,0 +1,2 @@
+DROP INDEX connections_status_expiry;
+CREATE INDEX connections_status_expiry ON connections (status, valid_until);
