@@ -20,7 +20,8 @@ use diesel::connection::SimpleConnection;
 use interconnect_registry::config::Settings;
 use interconnect_registry::db::{DbConn, connect_and_migrate};
 use interconnect_registry::domain::account::{OrganisationInput, UserInput};
-use interconnect_registry::startup::{Application, Runtime};
+use interconnect_registry::startup::Application;
+use interconnect_registry::web::state::Runtime;
 use interconnect_registry::workflows::{Actor, accounts, api_clients, applications};
 
 const COUNTRIES: [&str; 8] = ["TH", "VN", "CN", "SG", "HK", "MY", "JP", "US"];

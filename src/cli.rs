@@ -10,6 +10,7 @@ use crate::config::{SecretKeySource, Settings};
 use crate::db::audit::ChainStatus;
 use crate::domain::account::{OrganisationInput, UserInput};
 use crate::startup::{Application, open_pool};
+use crate::web::state::Runtime;
 use crate::workflows::certificates::{self, CertificateAuthority};
 use crate::workflows::{Actor, WorkflowError, accounts, api_clients, audit, demo, secret_key};
 
@@ -477,7 +478,7 @@ async fn serve(settings: Settings, seed_demo: bool) -> anyhow::Result<()> {
         }
     }
     let public = settings.base_url.clone();
-    let app = Application::build_with_pool(settings, pool, crate::startup::Runtime::default())?;
+    let app = Application::build_with_pool(settings, pool, Runtime::default())?;
     if seed_demo {
         println!("\nInterconnect Registry is running: open {public}");
         println!(

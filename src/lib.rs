@@ -1,12 +1,10 @@
 //! Interconnect Registry: approve, record and revoke international network connections.
 
 pub mod auth;
-pub mod body_timeout;
 pub mod cli;
 pub mod config;
 pub mod db;
 pub mod domain;
-pub mod error;
 pub mod i18n;
 pub mod mail;
 pub mod metrics;
@@ -15,4 +13,5 @@ pub mod startup;
 pub mod telemetry;
 pub mod trusted_proxies;
 pub mod views;
+pub mod web;
 pub mod workflows;

@@ -1,5 +1,6 @@
-//! Builds the HTTP server: shared state, middleware (request ids and logs, security
-//! headers, error pages, sessions) and routes.
+//! The composition root: builds the HTTP server from its shared state (`web::AppState`),
+//! middleware (request ids and logs, security headers, error pages, sessions) and routes,
+//! and starts the background jobs.
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -10,53 +11,20 @@ use actix_web::middleware::{DefaultHeaders, from_fn};
 use actix_web::{App, HttpMessage, HttpRequest, HttpServer, web};
 use tracing_actix_web::TracingLogger;
 
-use crate::auth::middleware::{cache_policy, sessions_middleware};
 use crate::auth::rate_limit::{ApiLimiter, SignInLimiter};
-use crate::body_timeout::cut_off_stalled_bodies;
 use crate::config::Settings;
 use crate::db::{DbPool, DbSetupError, connect_and_migrate};
 use crate::domain::audit::actions;
-use crate::domain::clock::{Clock, SystemClock};
-use crate::error::{AppError, render_errors};
 use crate::mail::worker::{self, Mailer};
 use crate::metrics::{self, Metrics};
 use crate::routes;
-use crate::workflows::{WorkflowError, scheduler, sessions};
-
-/// What every handler can reach.
-pub struct AppState {
-    pub pool: DbPool,
-    pub settings: Settings,
-    pub sign_in_limiter: SignInLimiter,
-    /// Second-factor codes per account and per address.
-    pub second_factor_limiter: SignInLimiter,
-    /// Token requests per client id and per address.
-    pub token_limiter: SignInLimiter,
-    pub api_limiter: ApiLimiter,
-    pub clock: Arc<dyn Clock>,
-}
-
-/// How the server runs, apart from its settings.
-pub struct Runtime {
-    /// HTTP worker threads; one per core when `None`.
-    pub workers: Option<usize>,
-    pub clock: Arc<dyn Clock>,
-    /// Whether this process runs the scheduled jobs (every `SCHEDULER_SECONDS`).
-    pub run_scheduler: bool,
-    /// Whether this process delivers the outbox (when a mail server is configured).
-    pub run_mail_worker: bool,
-}
-
-impl Default for Runtime {
-    fn default() -> Self {
-        Self {
-            workers: None,
-            clock: Arc::new(SystemClock),
-            run_scheduler: true,
-            run_mail_worker: true,
-        }
-    }
-}
+use crate::routes::error_pages::render_errors;
+use crate::web::blocking::blocking;
+use crate::web::body_timeout::cut_off_stalled_bodies;
+use crate::web::error::AppError;
+use crate::web::session_middleware::{cache_policy, sessions_middleware};
+use crate::web::state::{AppState, Runtime};
+use crate::workflows::{scheduler, sessions};
 
 /// The largest request body any route accepts (forms are small; uploads get their own limit).
 pub const BODY_LIMIT: usize = 256 * 1024;
@@ -220,13 +188,11 @@ fn prune_rate_limits(state: web::Data<AppState>) {
             if due.is_empty() {
                 continue;
             }
-            let pool = state.pool.clone();
-            let written = tokio::task::spawn_blocking(move || {
-                let mut conn = pool.get()?;
-                sessions::record_refusals(&mut conn, &due)
+            let written = blocking(&state.pool, move |conn| {
+                sessions::record_refusals(conn, &due)
             })
             .await;
-            if let Err(e) = written.map_err(WorkflowError::from).and_then(|w| w) {
+            if let Err(e) = written {
                 tracing::error!(error = %e, "refused attempts could not be audited");
             }
         }

@@ -10,7 +10,6 @@
 #![no_main]
 
 use chrono::{NaiveDate, NaiveDateTime};
-use interconnect_registry::auth::extract::decode_form;
 use interconnect_registry::db::models::connection::{Cursor, PublicConnection, RegistrySort};
 use interconnect_registry::domain::application_form::{ApplicationContent, FIELDS, Kind};
 use interconnect_registry::domain::country::CountryCode;
@@ -23,6 +22,9 @@ use interconnect_registry::views::api::{
 use interconnect_registry::views::applications::InboxQuery;
 use interconnect_registry::views::organisation::OrganisationForm;
 use interconnect_registry::views::registry::{RegistryQuery, ToActOnQuery};
+use interconnect_registry::web::extract::decode_form;
+use interconnect_registry::web::form::{CodeForm, FieldsForm};
+use interconnect_registry::web::request::safe_next;
 use libfuzzer_sys::fuzz_target;
 use serde::de::DeserializeOwned;
 
@@ -45,7 +47,7 @@ fn strict_decoding(data: &[u8]) {
         pairs
     );
     for (_, value) in &pairs {
-        let next = routes::safe_next(value);
+        let next = safe_next(value);
         assert!(next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\"));
         assert!(!next.chars().any(char::is_control));
     }
@@ -132,7 +134,7 @@ fuzz_target!(|data: &[u8]| {
         let _ = user.input().parse();
     }
     let _ = form::<TokenRequest>(data);
-    let _ = form::<routes::FieldsForm>(data);
+    let _ = form::<FieldsForm>(data);
     let _ = form::<routes::applications::ContentForm>(data);
     let _ = form::<routes::applications::NewForm>(data);
     let _ = form::<routes::applications::AnswerForm>(data);
@@ -142,7 +144,7 @@ fuzz_target!(|data: &[u8]| {
     let _ = form::<routes::pages::LanguageForm>(data);
     let _ = form::<routes::session::SignInQuery>(data);
     let _ = form::<routes::session::SignInForm>(data);
-    let _ = form::<routes::session::CodeForm>(data);
+    let _ = form::<CodeForm>(data);
     let _ = form::<routes::account::EndSessionForm>(data);
     let _ = form::<AuditQuery>(data);
     let _ = form::<UsersQuery>(data);

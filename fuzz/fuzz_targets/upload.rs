@@ -18,7 +18,8 @@ use actix_web::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE, HeaderMap, Head
 use actix_web::web::Bytes;
 use futures_util::stream;
 use interconnect_registry::domain::file::{safe_file_name, sniff_content_type};
-use interconnect_registry::routes::{file_response, read_upload};
+use interconnect_registry::web::respond::file_response;
+use interconnect_registry::web::upload::read_upload;
 use libfuzzer_sys::fuzz_target;
 
 /// A small limit, so that the fuzzer reaches the oversize path.

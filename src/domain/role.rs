@@ -66,6 +66,36 @@ impl Role {
         matches!(self, Role::Secretariat | Role::Reviewer | Role::Chair)
     }
 
+    /// Those who read the audit log: administrators and auditors.
+    pub fn reads_audit(self) -> bool {
+        matches!(self, Role::Admin | Role::Auditor)
+    }
+
+    /// Committee staff and auditors, who work the case files.
+    pub fn reads_cases(self) -> bool {
+        matches!(
+            self,
+            Role::Secretariat | Role::Reviewer | Role::Chair | Role::Auditor
+        )
+    }
+
+    /// May someone in this role, of organisation `own_organisation` (if any), read the
+    /// files of organisation `organisation`'s application or connection? Its own provider
+    /// staff always; the committee and auditors once it is before the regulator
+    /// (`submitted`: a connection always is); nobody else.
+    pub fn may_read_files(
+        self,
+        own_organisation: Option<&str>,
+        organisation: &str,
+        submitted: bool,
+    ) -> bool {
+        match self {
+            Role::Applicant | Role::OrgAdmin => own_organisation == Some(organisation),
+            Role::Secretariat | Role::Reviewer | Role::Chair | Role::Auditor => submitted,
+            Role::Admin => false,
+        }
+    }
+
     /// The translation key naming this role.
     pub fn label_key(self) -> &'static str {
         match self {

@@ -5,21 +5,19 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::auth::email_token::Purpose;
-use crate::auth::extract::CsrfForm;
-use crate::auth::{Authorized, CurrentUser, policy};
 use crate::domain::validation::FieldErrors;
-use crate::error::AppError;
-use crate::routes::session::CodeForm;
-use crate::routes::{
-    actor, client_ip, file_response, invalid, no_store, read, redirect_with_flash, run, see_other,
-    too_many_requests,
-};
-use crate::startup::AppState;
-use crate::views::PageCtx;
 use crate::views::account::{
     AccountPage, EnrolmentView, ForgotPasswordPage, RecoveryCodesPage, SessionRow, SetPasswordPage,
     TwoFactorPage,
 };
+use crate::web::blocking::{read, run};
+use crate::web::extract::CsrfForm;
+use crate::web::form::CodeForm;
+use crate::web::request::{actor, client_ip};
+use crate::web::respond::{
+    file_response, invalid, no_store, redirect_with_flash, see_other, too_many_requests,
+};
+use crate::web::{AppError, AppState, Authorized, CurrentUser, PageCtx, policy};
 use crate::workflows::passwords::{self, Link, PasswordChange};
 use crate::workflows::two_factor::{self, CodeError};
 use crate::workflows::{Actor, WorkflowError, accounts, sessions};
@@ -521,4 +519,36 @@ pub async fn link_submit<L: LinkRoute>(
         Err(AppError::NotFound) => Ok(link_invalid(&state, purpose)),
         Err(e) => Err(e),
     }
+}
+
+/// Registers the account pages and the e-mailed links.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/account", web::get().to(show))
+        .route("/account/two-factor", web::get().to(two_factor_form))
+        .route("/account/two-factor", web::post().to(enable_two_factor))
+        .route("/account/password", web::post().to(change_password))
+        .route(
+            "/account/recovery-codes.txt",
+            web::post().to(download_recovery_codes),
+        )
+        .route("/account/sessions/end", web::post().to(end_session))
+        .route("/account/notifications", web::post().to(set_notifications))
+        .route("/password/forgot", web::get().to(forgot_form))
+        .route("/password/forgot", web::post().to(forgot))
+        .route(
+            "/password/reset/{token}",
+            web::get().to(link_form::<ResetLink>),
+        )
+        .route(
+            "/password/reset/{token}",
+            web::post().to(link_submit::<ResetLink>),
+        )
+        .route(
+            "/invitation/{token}",
+            web::get().to(link_form::<InvitationLink>),
+        )
+        .route(
+            "/invitation/{token}",
+            web::post().to(link_submit::<InvitationLink>),
+        );
 }

@@ -4,20 +4,21 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::NaiveDate;
 
-use crate::auth::extract::{CsrfForm, NoFields};
-use crate::auth::{Authorized, policy};
 use crate::domain::role::Role;
 use crate::domain::validation::FieldErrors;
-use crate::error::AppError;
-use crate::routes::{actor, invalid, paging, read, redirect_with_flash, run};
-use crate::startup::AppState;
+use crate::routes::paging;
+use crate::views::Pager;
 use crate::views::admin::{
     AuditPage, AuditQuery, AuditRow, OUTBOX_STATUSES, OrganisationsPage, OutboxPage, OutboxRow,
     UserForm, UserFormPage, UsersPage, UsersQuery,
 };
 use crate::views::organisation::{OrganisationForm, OrganisationFormPage, OrganisationPage};
 use crate::views::organisation_changes::ChangeView;
-use crate::views::{PageCtx, Pager};
+use crate::web::blocking::{read, run};
+use crate::web::extract::{CsrfForm, NoFields};
+use crate::web::request::actor;
+use crate::web::respond::{invalid, redirect_with_flash};
+use crate::web::{AppError, AppState, Authorized, PageCtx, policy};
 use crate::workflows::accounts::{UserCursor, UserFilter};
 use crate::workflows::audit::AuditSearch;
 use crate::workflows::{accounts, audit, notify, two_factor};
@@ -212,7 +213,7 @@ pub async fn deactivate_user(
     state: web::Data<AppState>,
     auth: Admin,
     path: web::Path<String>,
-    CsrfForm(_): CsrfForm<crate::auth::extract::NoFields>,
+    CsrfForm(_): CsrfForm<crate::web::extract::NoFields>,
 ) -> Result<HttpResponse, AppError> {
     set_active(req, state, auth, path.into_inner(), false).await
 }
@@ -222,7 +223,7 @@ pub async fn reactivate_user(
     state: web::Data<AppState>,
     auth: Admin,
     path: web::Path<String>,
-    CsrfForm(_): CsrfForm<crate::auth::extract::NoFields>,
+    CsrfForm(_): CsrfForm<crate::web::extract::NoFields>,
 ) -> Result<HttpResponse, AppError> {
     set_active(req, state, auth, path.into_inner(), true).await
 }
@@ -233,7 +234,7 @@ pub async fn reset_two_factor(
     state: web::Data<AppState>,
     auth: Admin,
     path: web::Path<String>,
-    CsrfForm(_): CsrfForm<crate::auth::extract::NoFields>,
+    CsrfForm(_): CsrfForm<crate::web::extract::NoFields>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let actor = actor(&auth.user, &req);
@@ -520,4 +521,43 @@ pub async fn retry_message(
         "success",
         "flash-outbox-retried",
     ))
+}
+
+/// Registers the administration pages.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/admin/users", web::get().to(users))
+        .route("/admin/users", web::post().to(create_user))
+        .route("/admin/users/new", web::get().to(new_user_form))
+        .route("/admin/users/{id}", web::get().to(edit_user_form))
+        .route("/admin/users/{id}", web::post().to(update_user))
+        .route(
+            "/admin/users/{id}/deactivate",
+            web::post().to(deactivate_user),
+        )
+        .route(
+            "/admin/users/{id}/reactivate",
+            web::post().to(reactivate_user),
+        )
+        .route(
+            "/admin/users/{id}/two-factor/reset",
+            web::post().to(reset_two_factor),
+        )
+        .route("/admin/organisations", web::get().to(organisations))
+        .route("/admin/organisations", web::post().to(create_organisation))
+        .route(
+            "/admin/organisations/new",
+            web::get().to(new_organisation_form),
+        )
+        .route("/admin/organisations/{id}", web::get().to(organisation))
+        .route(
+            "/admin/organisations/{id}/edit",
+            web::get().to(edit_organisation_form),
+        )
+        .route(
+            "/admin/organisations/{id}/edit",
+            web::post().to(update_organisation),
+        )
+        .route("/admin/audit", web::get().to(audit))
+        .route("/admin/outbox", web::get().to(outbox))
+        .route("/admin/outbox/{id}/retry", web::post().to(retry_message));
 }

@@ -1,6 +1,6 @@
 //! The JSON API under `/api/v1`: the token endpoint, a provider's applications and
 //! connections (bearer token), and the public registry. The handlers run the same
-//! workflows as the web pages; errors are problem documents (see `error.rs`). The
+//! workflows as the web pages; errors are problem documents (see `error_pages.rs`). The
 //! OpenAPI document is generated from these handlers' annotations.
 
 use std::sync::OnceLock;
@@ -16,24 +16,25 @@ use utoipa::openapi::security::{
 use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
 
 use crate::auth::api_token;
-use crate::auth::bearer::ApiCaller;
 use crate::auth::rate_limit::Attempt;
 use crate::db::DbConn;
 use crate::db::models::attachment as attachment_db;
 use crate::db::models::certificate as certificate_db;
 use crate::db::models::connection as connection_db;
 use crate::db::models::information_request as rfi_db;
-use crate::error::AppError;
 use crate::routes::certificates::verify_url;
 use crate::routes::registry::{PAGE_SIZE, csv_response, page_of};
 use crate::routes::session::audit_refusal;
-use crate::routes::{client_ip, read, read_upload, run};
-use crate::startup::AppState;
 use crate::views::api::{
     AnswerRequest, ApplicationDetail, ApplicationList, ApplicationSummary, ApplicationUpdate,
     Attachment, AttachmentUpload, ConnectionList, FieldProblem, NewApplication, OwnConnection,
     Problem, RegistryPage, RegistryParams, RegistryRecord, TokenRequest, TokenResponse,
 };
+use crate::web::bearer::ApiCaller;
+use crate::web::blocking::{read, run};
+use crate::web::request::client_ip;
+use crate::web::upload::read_upload;
+use crate::web::{AppError, AppState};
 use crate::workflows::api_clients;
 use crate::workflows::applications as apps;
 use crate::workflows::{Actor, WorkflowError};
@@ -664,3 +665,44 @@ impl utoipa::Modify for Shared {
     )
 )]
 pub struct ApiDoc;
+
+/// Registers the public registry of the API.
+pub fn configure_registry(cfg: &mut web::ServiceConfig) {
+    cfg.route("/api/v1/registry", web::get().to(registry))
+        .route("/api/v1/registry.csv", web::get().to(registry_csv))
+        .route(
+            "/api/v1/registry/{approval_number}",
+            web::get().to(registry_record),
+        );
+}
+
+/// Registers the rest of the API: its description, tokens, and a provider's applications
+/// and connections.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/api/v1/openapi.json", web::get().to(openapi_json))
+        .route("/api/v1/token", web::post().to(token))
+        .route("/api/v1/applications", web::get().to(list_applications))
+        .route("/api/v1/applications", web::post().to(create_application))
+        .route("/api/v1/applications/{id}", web::get().to(get_application))
+        .route(
+            "/api/v1/applications/{id}",
+            web::patch().to(update_application),
+        )
+        .route(
+            "/api/v1/applications/{id}/submit",
+            web::post().to(submit_application),
+        )
+        .route(
+            "/api/v1/applications/{id}/withdraw",
+            web::post().to(withdraw_application),
+        )
+        .route(
+            "/api/v1/applications/{id}/attachments",
+            web::post().to(upload_attachment),
+        )
+        .route(
+            "/api/v1/applications/{id}/answers",
+            web::post().to(answer_request),
+        )
+        .route("/api/v1/connections", web::get().to(list_connections));
+}

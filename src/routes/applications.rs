@@ -5,8 +5,6 @@ use actix_web::{HttpRequest, HttpResponse, Responder, web};
 
 use std::collections::BTreeMap;
 
-use crate::auth::extract::{CsrfForm, verify_csrf};
-use crate::auth::{Authorized, policy};
 use crate::db::audit;
 use crate::db::models::application as app_db;
 use crate::db::models::attachment as attachment_db;
@@ -14,18 +12,19 @@ use crate::db::models::information_request as rfi_db;
 use crate::domain::application::{Action, Status};
 use crate::domain::application_form::{ApplicationContent, FIELDS};
 use crate::domain::validation::FieldErrors;
-use crate::error::AppError;
-use crate::routes::{
-    Attempt, FieldsForm, MultipartLimits, Upload, actor, confirmed, file_response, invalid,
-    may_read_files, read, read_multipart, read_upload, redirect_with_flash, run, shown_again,
-};
-use crate::startup::AppState;
 use crate::views::applications::kind_of;
 use crate::views::applications::{
     ApplicationFormPage, ApplicationPage, ApplicationSummary, ApplicationsPage, DecisionView,
     RequestView, attachment_rows, form_sections, read_sections, timeline,
 };
-use crate::views::{ConfirmPage, PageCtx, Refusal};
+use crate::views::{ConfirmPage, Refusal};
+use crate::web::blocking::{read, run};
+use crate::web::extract::{CsrfForm, verify_csrf};
+use crate::web::form::{Attempt, FieldsForm, confirmed, shown_again};
+use crate::web::request::actor;
+use crate::web::respond::{file_response, invalid, redirect_with_flash};
+use crate::web::upload::{MultipartLimits, Upload, is_multipart, read_multipart, read_upload};
+use crate::web::{AppError, AppState, Authorized, PageCtx, policy};
 use crate::workflows::applications::{self as apps, ATTACHMENT_KINDS, EDITABLE, content_of};
 use crate::workflows::{Actor, WorkflowError};
 
@@ -534,7 +533,11 @@ pub async fn download(
     let user = auth.user;
     let (info, bytes) = read(&state, move |conn| {
         let app = apps::find(conn, &id)?;
-        if !may_read_files(&user, &app.organisation_id, apps::submitted(&app)) {
+        let own = user.organisation_id.as_deref();
+        if !user
+            .role
+            .may_read_files(own, &app.organisation_id, apps::submitted(&app))
+        {
             return Err(WorkflowError::NotFound);
         }
         attachment_db::find_with_content(conn, &id, &attachment_id)?.ok_or(WorkflowError::NotFound)
@@ -726,4 +729,30 @@ async fn refused(
     let mut page = show_page(ctx, state, actor, id, String::new(), FieldErrors::new()).await?;
     page.refusal = Some(refusal);
     Ok(shown_again(page, req, true))
+}
+
+/// Registers a provider's application pages.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/applications", web::get().to(list))
+        .route("/applications", web::post().to(create))
+        .route("/applications/{id}", web::get().to(show))
+        .route("/applications/{id}/edit", web::get().to(edit))
+        .route(
+            "/applications/{id}/edit",
+            web::post()
+                .guard(actix_web::guard::fn_guard(is_multipart))
+                .to(save_with_file),
+        )
+        .route("/applications/{id}/edit", web::post().to(save))
+        .route("/applications/{id}/attachments", web::post().to(upload))
+        .route(
+            "/applications/{id}/attachments/{attachment}",
+            web::get().to(download),
+        )
+        .route(
+            "/applications/{id}/attachments/{attachment}/delete",
+            web::post().to(remove_attachment),
+        )
+        .route("/applications/{id}/answer", web::post().to(answer))
+        .route("/applications/{id}/withdraw", web::post().to(withdraw));
 }

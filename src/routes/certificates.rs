@@ -7,12 +7,11 @@ use actix_web::{HttpRequest, HttpResponse, Responder, web};
 use crate::db::models::certificate::{self as certificate_db, Certificate};
 use crate::db::models::connection::{self as connection_db, PublicConnection};
 use crate::domain::connection::ConnectionStatus;
-use crate::error::AppError;
-use crate::routes::{invalid, read};
-use crate::startup::AppState;
-use crate::views::PageCtx;
 use crate::views::certificates::{CertificatePage, Verdict, VerifyPage, VoidNotice, terms};
 use crate::views::registry::PublicRow;
+use crate::web::blocking::read;
+use crate::web::respond::invalid;
+use crate::web::{AppError, AppState, PageCtx};
 use crate::workflows::WorkflowError;
 use crate::workflows::certificates::{self, Check};
 
@@ -173,4 +172,21 @@ pub async fn revocations(state: web::Data<AppState>) -> Result<HttpResponse, App
         .insert_header((header::CACHE_CONTROL, "public, max-age=60"))
         .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
         .body(token))
+}
+
+/// Registers the revocation list, before `/registry/{number}`, which would match it too.
+pub fn configure_revocations(cfg: &mut web::ServiceConfig) {
+    cfg.route("/registry/revocations.jwt", web::get().to(revocations));
+}
+
+/// Registers the printable certificate and its verification pages.
+pub fn configure_verification(cfg: &mut web::ServiceConfig) {
+    cfg.route("/registry/{number}/certificate", web::get().to(certificate))
+        .route("/verify", web::get().to(verify_token))
+        .route("/verify/{number}", web::get().to(verify_number));
+}
+
+/// Registers the key set that checks certificates.
+pub fn configure_keys(cfg: &mut web::ServiceConfig) {
+    cfg.route("/.well-known/jwks.json", web::get().to(jwks));
 }

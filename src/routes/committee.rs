@@ -5,7 +5,6 @@
 
 use actix_web::{HttpResponse, Responder, web};
 
-use crate::auth::{Authorized, CurrentUser, policy};
 use crate::db::audit;
 use crate::db::models::application::{self as app_db, ApplicationRow, CaseCursor, CaseFilter};
 use crate::db::models::attachment as attachment_db;
@@ -17,19 +16,19 @@ use crate::domain::application::Status;
 use crate::domain::audit::actions;
 use crate::domain::committee::Tally;
 use crate::domain::role::Role;
-use crate::error::AppError;
-use crate::routes::{
-    ActionCall, Attempt, FieldsForm, confirmed, invalid, paging, perform, read,
-    redirect_with_flash, shown_again,
-};
-use crate::startup::AppState;
+use crate::routes::paging;
 use crate::views::applications::{
     ActionForms, ApplicationSummary, CommitteeApplicationPage, DecisionView, InboxPage, InboxQuery,
     InboxSection, MEMBERSHIP_ACTIONS, RequestView, ReviewView, VoteView, attachment_rows, choices,
     describe_tally, domains, inbox_statuses, kind_of, membership_changes, read_sections,
     recommendations, recusal_rows, revision_views, timeline,
 };
-use crate::views::{ConfirmPage, PageCtx, Pager};
+use crate::views::{ConfirmPage, Pager, Refusal};
+use crate::web::blocking::read;
+use crate::web::extract::CsrfForm;
+use crate::web::form::{ActionCall, AuthorizedCall, Done, FieldsForm, confirmed, form_post};
+use crate::web::respond::invalid;
+use crate::web::{AppError, AppState, Authorized, CurrentUser, PageCtx, policy};
 use crate::workflows::applications::{self as apps, content_of};
 use crate::workflows::certificates::CertificateAuthority;
 use crate::workflows::committee::{self as committee, DecisionInput, ReviewInput};
@@ -423,8 +422,8 @@ pub async fn show(
     .await
 }
 
-/// Runs an action; on success back to the application with a message, on bad input the
-/// page again with the form's values and problems.
+/// Runs an action on the application: done, back to it with `flash`; refused, its page
+/// again with the form `form_name` as sent and its problems (see `form_post`).
 async fn act<T, F>(
     call: ActionCall,
     form: FieldsForm,
@@ -444,25 +443,23 @@ where
         + 'static,
     T: Send + 'static,
 {
-    let values = form.fields.clone();
-    let outcome = perform(&call.req, &call.state, &call.user, &call.id, form, work).await;
-    let Some((errors, refusal)) = Attempt::of(outcome)?.shown_again_with(&call.ctx, &values) else {
-        return Ok(redirect_with_flash(
-            &call.state,
-            &format!("/committee/applications/{}", call.id),
-            "success",
-            flash,
-        ));
+    let done = Done {
+        location: format!("/committee/applications/{}", call.id),
+        flash,
     };
-    let conflict = refusal.is_some();
-    let forms = ActionForms {
-        form: form_name,
-        values,
-        errors,
-        refusal,
-    };
-    let page = case_page(call.ctx, &call.state, call.user, call.id, forms).await?;
-    Ok(shown_again(page, &call.req, conflict))
+    form_post(call, form, done, work, |call, refused| async move {
+        let refusal = refused
+            .conflict
+            .map(|key| Refusal::new(&call.ctx, key, &refused.values));
+        let forms = ActionForms {
+            form: form_name,
+            values: refused.values,
+            errors: refused.errors,
+            refusal,
+        };
+        case_page(call.ctx, &call.state, call.user, call.id, forms).await
+    })
+    .await
 }
 
 /// A step that cannot be undone: its inputs checked, then confirmed on a page of its own
@@ -528,153 +525,273 @@ where
     Ok(page.respond_to(&call.req))
 }
 
-form_action!(
-    start_screening,
-    policy::Secretariat,
-    act("screen", "flash-screening-started"),
-    |conn, actor, id, state, _f| { apps::start_screening(conn, actor, id, state.clock.now()) }
-);
+pub async fn start_screening(
+    auth: AuthorizedCall<policy::Secretariat>,
+    CsrfForm(form): CsrfForm<FieldsForm>,
+) -> Result<HttpResponse, AppError> {
+    act(
+        auth.call,
+        form,
+        "screen",
+        "flash-screening-started",
+        |conn, actor, id, state, _f| apps::start_screening(conn, actor, id, state.clock.now()),
+    )
+    .await
+}
 
-form_action!(
-    request_information,
-    policy::Secretariat,
-    act("request_info", "flash-information-requested"),
-    |conn, actor, id, state, f| {
-        apps::request_information(
-            conn,
-            actor,
-            id,
-            &f.get("questions"),
-            &f.get("days"),
-            state.clock.now(),
-            &state.settings.rules,
-        )
-    }
-);
-
-form_action!(
-    mark_complete,
-    policy::Secretariat,
-    act("complete", "flash-marked-complete"),
-    |conn, actor, id, state, _f| { apps::mark_complete(conn, actor, id, state.clock.now()) }
-);
-
-form_action!(
-    assign_reviewer,
-    policy::Secretariat,
-    act("assign", "flash-reviewer-assigned"),
-    |conn, actor, id, state, f| {
-        committee::assign_reviewer(
-            conn,
-            actor,
-            id,
-            &f.get("reviewer_id"),
-            &f.get("domain"),
-            state.clock.now(),
-        )
-    }
-);
-
-form_action!(
-    open_vote,
-    policy::Secretariat,
-    act("open_vote", "flash-vote-opened"),
-    |conn, actor, id, state, _f| { committee::open_vote(conn, actor, id, state.clock.now()) }
-);
-
-form_action!(
-    withdraw_review,
-    policy::Secretariat,
-    act("withdraw_review", "flash-review-withdrawn"),
-    |conn, actor, id, state, f| {
-        committee::withdraw_assignment(conn, actor, id, &f.get("assignment_id"), state.clock.now())
-    }
-);
-
-form_action!(
-    record_review,
-    policy::CommitteeMember,
-    act("review", "flash-review-recorded"),
-    |conn, actor, id, state, f| {
-        committee::record_review(
-            conn,
-            actor,
-            id,
-            &ReviewInput {
-                assignment_id: f.get("assignment_id"),
-                recommendation: f.get("recommendation"),
-                comments: f.get("comments"),
-                conditions: f.get("conditions"),
-            },
-            state.clock.now(),
-            &state.settings.rules,
-        )
-    }
-);
-
-form_action!(
-    recuse,
-    policy::CommitteeMember,
-    act_confirmed("recuse", "flash-recused", |f| {
-        committee::recusal_reason(&f.get("reason")).map(|_| {
-            [
-                "confirm-recuse-title",
-                "confirm-recuse-body",
-                "action-recuse",
-            ]
-        })
-    }),
-    |conn, actor, id, state, f| {
-        committee::declare_conflict(
-            conn,
-            actor,
-            id,
-            &f.get("reason"),
-            state.clock.now(),
-            &state.settings.rules,
-        )
-    }
-);
-
-form_action!(
-    vote,
-    policy::CommitteeMember,
-    act("vote", "flash-vote-cast"),
-    |conn, actor, id, state, f| {
-        committee::cast_vote(
-            conn,
-            actor,
-            id,
-            &f.get("choice"),
-            &f.get("reason"),
-            state.clock.now(),
-            &state.settings.rules,
-        )
-    }
-);
-
-form_action!(
-    decide,
-    policy::Chair,
-    act("decide", "flash-decision-signed"),
-    |conn, actor, id, state, f| {
-        let input = DecisionInput {
-            casting_vote: f.get("casting_vote"),
-            conditions: f.get("conditions"),
-            validity_months: f.get("validity_months"),
-            legal_basis: f.get("legal_basis"),
-            reasons: f.get("reasons"),
-        };
-        committee::decide(
-            conn,
-            actor,
-            id,
-            &input,
-            state.clock.as_ref(),
-            (
+pub async fn request_information(
+    auth: AuthorizedCall<policy::Secretariat>,
+    CsrfForm(form): CsrfForm<FieldsForm>,
+) -> Result<HttpResponse, AppError> {
+    act(
+        auth.call,
+        form,
+        "request_info",
+        "flash-information-requested",
+        |conn, actor, id, state, f| {
+            apps::request_information(
+                conn,
+                actor,
+                id,
+                &f.get("questions"),
+                &f.get("days"),
+                state.clock.now(),
                 &state.settings.rules,
-                &CertificateAuthority::from_settings(&state.settings),
-            ),
+            )
+        },
+    )
+    .await
+}
+
+pub async fn mark_complete(
+    auth: AuthorizedCall<policy::Secretariat>,
+    CsrfForm(form): CsrfForm<FieldsForm>,
+) -> Result<HttpResponse, AppError> {
+    act(
+        auth.call,
+        form,
+        "complete",
+        "flash-marked-complete",
+        |conn, actor, id, state, _f| apps::mark_complete(conn, actor, id, state.clock.now()),
+    )
+    .await
+}
+
+pub async fn assign_reviewer(
+    auth: AuthorizedCall<policy::Secretariat>,
+    CsrfForm(form): CsrfForm<FieldsForm>,
+) -> Result<HttpResponse, AppError> {
+    act(
+        auth.call,
+        form,
+        "assign",
+        "flash-reviewer-assigned",
+        |conn, actor, id, state, f| {
+            committee::assign_reviewer(
+                conn,
+                actor,
+                id,
+                &f.get("reviewer_id"),
+                &f.get("domain"),
+                state.clock.now(),
+            )
+        },
+    )
+    .await
+}
+
+pub async fn open_vote(
+    auth: AuthorizedCall<policy::Secretariat>,
+    CsrfForm(form): CsrfForm<FieldsForm>,
+) -> Result<HttpResponse, AppError> {
+    act(
+        auth.call,
+        form,
+        "open_vote",
+        "flash-vote-opened",
+        |conn, actor, id, state, _f| committee::open_vote(conn, actor, id, state.clock.now()),
+    )
+    .await
+}
+
+pub async fn withdraw_review(
+    auth: AuthorizedCall<policy::Secretariat>,
+    CsrfForm(form): CsrfForm<FieldsForm>,
+) -> Result<HttpResponse, AppError> {
+    act(
+        auth.call,
+        form,
+        "withdraw_review",
+        "flash-review-withdrawn",
+        |conn, actor, id, state, f| {
+            committee::withdraw_assignment(
+                conn,
+                actor,
+                id,
+                &f.get("assignment_id"),
+                state.clock.now(),
+            )
+        },
+    )
+    .await
+}
+
+pub async fn record_review(
+    auth: AuthorizedCall<policy::CommitteeMember>,
+    CsrfForm(form): CsrfForm<FieldsForm>,
+) -> Result<HttpResponse, AppError> {
+    act(
+        auth.call,
+        form,
+        "review",
+        "flash-review-recorded",
+        |conn, actor, id, state, f| {
+            committee::record_review(
+                conn,
+                actor,
+                id,
+                &ReviewInput {
+                    assignment_id: f.get("assignment_id"),
+                    recommendation: f.get("recommendation"),
+                    comments: f.get("comments"),
+                    conditions: f.get("conditions"),
+                },
+                state.clock.now(),
+                &state.settings.rules,
+            )
+        },
+    )
+    .await
+}
+
+pub async fn recuse(
+    auth: AuthorizedCall<policy::CommitteeMember>,
+    CsrfForm(form): CsrfForm<FieldsForm>,
+) -> Result<HttpResponse, AppError> {
+    act_confirmed(
+        auth.call,
+        form,
+        "recuse",
+        "flash-recused",
+        |f| {
+            committee::recusal_reason(&f.get("reason")).map(|_| {
+                [
+                    "confirm-recuse-title",
+                    "confirm-recuse-body",
+                    "action-recuse",
+                ]
+            })
+        },
+        |conn, actor, id, state, f| {
+            committee::declare_conflict(
+                conn,
+                actor,
+                id,
+                &f.get("reason"),
+                state.clock.now(),
+                &state.settings.rules,
+            )
+        },
+    )
+    .await
+}
+
+pub async fn vote(
+    auth: AuthorizedCall<policy::CommitteeMember>,
+    CsrfForm(form): CsrfForm<FieldsForm>,
+) -> Result<HttpResponse, AppError> {
+    act(
+        auth.call,
+        form,
+        "vote",
+        "flash-vote-cast",
+        |conn, actor, id, state, f| {
+            committee::cast_vote(
+                conn,
+                actor,
+                id,
+                &f.get("choice"),
+                &f.get("reason"),
+                state.clock.now(),
+                &state.settings.rules,
+            )
+        },
+    )
+    .await
+}
+
+pub async fn decide(
+    auth: AuthorizedCall<policy::Chair>,
+    CsrfForm(form): CsrfForm<FieldsForm>,
+) -> Result<HttpResponse, AppError> {
+    act(
+        auth.call,
+        form,
+        "decide",
+        "flash-decision-signed",
+        |conn, actor, id, state, f| {
+            let input = DecisionInput {
+                casting_vote: f.get("casting_vote"),
+                conditions: f.get("conditions"),
+                validity_months: f.get("validity_months"),
+                legal_basis: f.get("legal_basis"),
+                reasons: f.get("reasons"),
+            };
+            committee::decide(
+                conn,
+                actor,
+                id,
+                &input,
+                state.clock.as_ref(),
+                (
+                    &state.settings.rules,
+                    &CertificateAuthority::from_settings(&state.settings),
+                ),
+            )
+        },
+    )
+    .await
+}
+
+/// Registers the committee's inbox, case page and actions.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/committee", web::get().to(inbox))
+        .route("/committee/applications/{id}", web::get().to(show))
+        .route(
+            "/committee/applications/{id}/screen",
+            web::post().to(start_screening),
         )
-    }
-);
+        .route(
+            "/committee/applications/{id}/request-info",
+            web::post().to(request_information),
+        )
+        .route(
+            "/committee/applications/{id}/complete",
+            web::post().to(mark_complete),
+        )
+        .route(
+            "/committee/applications/{id}/assign",
+            web::post().to(assign_reviewer),
+        )
+        .route(
+            "/committee/applications/{id}/review",
+            web::post().to(record_review),
+        )
+        .route(
+            "/committee/applications/{id}/recuse",
+            web::post().to(recuse),
+        )
+        .route(
+            "/committee/applications/{id}/open-vote",
+            web::post().to(open_vote),
+        )
+        .route(
+            "/committee/applications/{id}/withdraw-review",
+            web::post().to(withdraw_review),
+        )
+        .route("/committee/applications/{id}/vote", web::post().to(vote))
+        .route(
+            "/committee/applications/{id}/decide",
+            web::post().to(decide),
+        );
+}

@@ -6,8 +6,6 @@ use std::collections::BTreeMap;
 
 use actix_web::{HttpRequest, HttpResponse, Responder, web};
 
-use crate::auth::extract::verify_csrf;
-use crate::auth::{Authorized, CurrentUser, policy};
 use crate::db::models::certificate as certificate_db;
 use crate::db::models::connection::{
     self as connection_db, Connection, Cursor, Need, RegistrySort,
@@ -16,18 +14,18 @@ use crate::db::models::organisation as org_db;
 use crate::domain::connection::revocation_may_be_decided;
 use crate::domain::role::Role;
 use crate::domain::validation::FieldErrors;
-use crate::error::AppError;
-use crate::routes::{
-    ActionCall, Attempt, FieldsForm, confirmed, file_response, invalid, may_read_files, perform,
-    read, read_upload, redirect_with_flash, run, shown_again,
-};
 use crate::routes::{paging, registry};
-use crate::startup::AppState;
 use crate::views::registry::{
     CaseView, CommitteeRegistryPage, ConnectionPage, ConnectionRow, ConnectionsPage, FileRow,
     PublicRow, RegistryLabels, RegistryQuery, ToActOnQuery, event_rows, to_act_on_needs,
 };
-use crate::views::{ConfirmPage, PageCtx, Pager};
+use crate::views::{ConfirmPage, Pager, Refusal};
+use crate::web::blocking::{read, run};
+use crate::web::extract::{CsrfForm, verify_csrf};
+use crate::web::form::{ActionCall, AuthorizedCall, Done, FieldsForm, confirmed, form_post};
+use crate::web::respond::{file_response, invalid, redirect_with_flash};
+use crate::web::upload::read_upload;
+use crate::web::{AppError, AppState, Authorized, CurrentUser, PageCtx, policy};
 use crate::workflows::connections as flows;
 use crate::workflows::{Actor, WorkflowError};
 
@@ -349,30 +347,29 @@ where
         + Send
         + 'static,
 {
-    let values = form.fields.clone();
     let prefix = if committee { "/committee" } else { "" };
-    let outcome = perform(&call.req, &call.state, &call.user, &call.id, form, work).await;
-    let Some((errors, refusal)) = Attempt::of(outcome)?.shown_again_with(&call.ctx, &values) else {
-        return Ok(redirect_with_flash(
-            &call.state,
-            &format!("{prefix}/connections/{}", call.id),
-            "success",
-            flash,
-        ));
+    let done = Done {
+        location: format!("{prefix}/connections/{}", call.id),
+        flash,
     };
-    let conflict = refusal.is_some();
-    let mut page = page(
-        call.ctx,
-        &call.state,
-        call.user,
-        call.id,
-        committee,
-        values,
-        errors,
-    )
-    .await?;
-    page.refusal = refusal;
-    Ok(shown_again(page, &call.req, conflict))
+    form_post(call, form, done, work, move |call, refused| async move {
+        let refusal = refused
+            .conflict
+            .map(|key| Refusal::new(&call.ctx, key, &refused.values));
+        let mut page = page(
+            call.ctx,
+            &call.state,
+            call.user,
+            call.id,
+            committee,
+            refused.values,
+            refused.errors,
+        )
+        .await?;
+        page.refusal = refusal;
+        Ok(page)
+    })
+    .await
 }
 
 /// What a confirmation page of the committee's says: title, consequence and button keys,
@@ -457,125 +454,174 @@ where
     Ok(page.respond_to(&call.req))
 }
 
-form_action!(
-    answer,
-    policy::Provider,
-    act(false, "flash-show-cause-answered"),
-    |conn, actor, id, state, f| {
-        flows::answer_show_cause(
-            conn,
-            actor,
-            id,
-            &f.get("answer"),
-            state.clock.now(),
-            &state.settings.rules,
-        )
-    }
-);
+pub async fn answer(
+    auth: AuthorizedCall<policy::Provider>,
+    CsrfForm(form): CsrfForm<FieldsForm>,
+) -> Result<HttpResponse, AppError> {
+    act(
+        auth.call,
+        form,
+        false,
+        "flash-show-cause-answered",
+        |conn, actor, id, state, f| {
+            flows::answer_show_cause(
+                conn,
+                actor,
+                id,
+                &f.get("answer"),
+                state.clock.now(),
+                &state.settings.rules,
+            )
+        },
+    )
+    .await
+}
 
-form_action!(
-    confirm_disconnection,
-    policy::Provider,
-    act(false, "flash-disconnection-confirmed"),
-    |conn, actor, id, state, f| {
-        flows::confirm_disconnection(
-            conn,
-            actor,
-            id,
-            &f.get("evidence"),
-            state.clock.now(),
-            &state.settings.rules,
-        )
-    }
-);
+pub async fn confirm_disconnection(
+    auth: AuthorizedCall<policy::Provider>,
+    CsrfForm(form): CsrfForm<FieldsForm>,
+) -> Result<HttpResponse, AppError> {
+    act(
+        auth.call,
+        form,
+        false,
+        "flash-disconnection-confirmed",
+        |conn, actor, id, state, f| {
+            flows::confirm_disconnection(
+                conn,
+                actor,
+                id,
+                &f.get("evidence"),
+                state.clock.now(),
+                &state.settings.rules,
+            )
+        },
+    )
+    .await
+}
 
-form_action!(
-    suspend,
-    policy::Chair,
-    act_confirmed("flash-connection-suspended", |f| {
-        flows::standing_reason(&f.get("reason")).map(|_| Wording {
-            title: "confirm-suspend-title",
-            consequence: "confirm-suspend-body",
-            button: "action-suspend",
-            days: 0,
-        })
-    }),
-    |conn, actor, id, state, f| {
-        flows::suspend(conn, actor, id, &f.get("reason"), state.clock.now())
-    }
-);
-
-form_action!(
-    reinstate,
-    policy::Chair,
-    act(true, "flash-connection-reinstated"),
-    |conn, actor, id, state, f| {
-        flows::reinstate(conn, actor, id, &f.get("reason"), state.clock.now())
-    }
-);
-
-form_action!(
-    show_cause,
-    policy::Secretariat,
-    act(true, "flash-show-cause-sent"),
-    |conn, actor, id, state, f| {
-        flows::open_show_cause(
-            conn,
-            actor,
-            id,
-            &f.get("notice"),
-            &f.get("days"),
-            state.clock.now(),
-        )
-    }
-);
-
-form_action!(
-    decide_case,
-    policy::Chair,
-    act_confirmed("flash-case-decided", |f| {
-        let decision = flows::case_decision(
-            &f.get("outcome"),
-            &f.get("reason"),
-            &f.get("disconnection_days"),
-        )?;
-        Ok(if decision.revoke {
-            Wording {
-                title: "confirm-revoke-title",
-                consequence: "confirm-revoke-body",
-                button: "confirm-revoke-button",
-                days: decision.days,
-            }
-        } else {
-            Wording {
-                title: "confirm-dismiss-title",
-                consequence: "confirm-dismiss-body",
-                button: "confirm-dismiss-button",
+pub async fn suspend(
+    auth: AuthorizedCall<policy::Chair>,
+    CsrfForm(form): CsrfForm<FieldsForm>,
+) -> Result<HttpResponse, AppError> {
+    act_confirmed(
+        auth.call,
+        form,
+        "flash-connection-suspended",
+        |f| {
+            flows::standing_reason(&f.get("reason")).map(|_| Wording {
+                title: "confirm-suspend-title",
+                consequence: "confirm-suspend-body",
+                button: "action-suspend",
                 days: 0,
-            }
-        })
-    }),
-    |conn, actor, id, state, f| {
-        flows::decide_show_cause(
-            conn,
-            actor,
-            id,
-            &f.get("outcome"),
-            &f.get("reason"),
-            &f.get("disconnection_days"),
-            state.clock.now(),
-        )
-    }
-);
+            })
+        },
+        |conn, actor, id, state, f| {
+            flows::suspend(conn, actor, id, &f.get("reason"), state.clock.now())
+        },
+    )
+    .await
+}
 
-form_action!(
-    verify,
-    policy::Secretariat,
-    act(true, "flash-disconnection-verified"),
-    |conn, actor, id, state, _f| {
-        flows::verify_disconnection(conn, actor, id, state.clock.now())
-    }
-);
+pub async fn reinstate(
+    auth: AuthorizedCall<policy::Chair>,
+    CsrfForm(form): CsrfForm<FieldsForm>,
+) -> Result<HttpResponse, AppError> {
+    act(
+        auth.call,
+        form,
+        true,
+        "flash-connection-reinstated",
+        |conn, actor, id, state, f| {
+            flows::reinstate(conn, actor, id, &f.get("reason"), state.clock.now())
+        },
+    )
+    .await
+}
+
+pub async fn show_cause(
+    auth: AuthorizedCall<policy::Secretariat>,
+    CsrfForm(form): CsrfForm<FieldsForm>,
+) -> Result<HttpResponse, AppError> {
+    act(
+        auth.call,
+        form,
+        true,
+        "flash-show-cause-sent",
+        |conn, actor, id, state, f| {
+            flows::open_show_cause(
+                conn,
+                actor,
+                id,
+                &f.get("notice"),
+                &f.get("days"),
+                state.clock.now(),
+            )
+        },
+    )
+    .await
+}
+
+pub async fn decide_case(
+    auth: AuthorizedCall<policy::Chair>,
+    CsrfForm(form): CsrfForm<FieldsForm>,
+) -> Result<HttpResponse, AppError> {
+    act_confirmed(
+        auth.call,
+        form,
+        "flash-case-decided",
+        |f| {
+            let decision = flows::case_decision(
+                &f.get("outcome"),
+                &f.get("reason"),
+                &f.get("disconnection_days"),
+            )?;
+            Ok(if decision.revoke {
+                Wording {
+                    title: "confirm-revoke-title",
+                    consequence: "confirm-revoke-body",
+                    button: "confirm-revoke-button",
+                    days: decision.days,
+                }
+            } else {
+                Wording {
+                    title: "confirm-dismiss-title",
+                    consequence: "confirm-dismiss-body",
+                    button: "confirm-dismiss-button",
+                    days: 0,
+                }
+            })
+        },
+        |conn, actor, id, state, f| {
+            flows::decide_show_cause(
+                conn,
+                actor,
+                id,
+                &f.get("outcome"),
+                &f.get("reason"),
+                &f.get("disconnection_days"),
+                state.clock.now(),
+            )
+        },
+    )
+    .await
+}
+
+pub async fn verify(
+    auth: AuthorizedCall<policy::Secretariat>,
+    CsrfForm(form): CsrfForm<FieldsForm>,
+) -> Result<HttpResponse, AppError> {
+    act(
+        auth.call,
+        form,
+        true,
+        "flash-disconnection-verified",
+        |conn, actor, id, state, _f| {
+            flows::verify_disconnection(conn, actor, id, state.clock.now())
+        },
+    )
+    .await
+}
 
 /// The provider adds a file to its answer or to its evidence of disconnection.
 pub async fn upload(
@@ -594,7 +640,7 @@ pub async fn upload(
     )
     .await?;
     verify_csrf(&req, &upload.csrf)?;
-    let actor = crate::routes::actor(&auth.user, &req);
+    let actor = crate::web::request::actor(&auth.user, &req);
     let (work_id, now) = (id.clone(), state.clock.now());
     let outcome = run(&state, move |conn| {
         flows::add_file(
@@ -632,11 +678,48 @@ pub async fn download(
     let user = auth.user;
     let (info, bytes) = read(&state, move |conn| {
         let connection = connection_db::find(conn, &id)?.ok_or(WorkflowError::NotFound)?;
-        if !may_read_files(&user, &connection.organisation_id, true) {
+        let own = user.organisation_id.as_deref();
+        if !user
+            .role
+            .may_read_files(own, &connection.organisation_id, true)
+        {
             return Err(WorkflowError::NotFound);
         }
         connection_db::find_file_with_content(conn, &id, &file_id)?.ok_or(WorkflowError::NotFound)
     })
     .await?;
     Ok(file_response(&info.file_name, &info.content_type, bytes))
+}
+
+/// Registers the connection pages of providers and the committee.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/connections", web::get().to(mine))
+        .route("/connections/{id}", web::get().to(show_mine))
+        .route("/connections/{id}/answer", web::post().to(answer))
+        .route(
+            "/connections/{id}/disconnected",
+            web::post().to(confirm_disconnection),
+        )
+        .route("/connections/{id}/files", web::post().to(upload))
+        .route("/connections/{id}/files/{file}", web::get().to(download))
+        .route("/committee/connections", web::get().to(committee_list))
+        .route("/committee/registry", web::get().to(committee_all))
+        .route("/committee/connections/{id}", web::get().to(show_committee))
+        .route(
+            "/committee/connections/{id}/suspend",
+            web::post().to(suspend),
+        )
+        .route(
+            "/committee/connections/{id}/reinstate",
+            web::post().to(reinstate),
+        )
+        .route(
+            "/committee/connections/{id}/show-cause",
+            web::post().to(show_cause),
+        )
+        .route(
+            "/committee/connections/{id}/decide",
+            web::post().to(decide_case),
+        )
+        .route("/committee/connections/{id}/verify", web::post().to(verify));
 }

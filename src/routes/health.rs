@@ -5,15 +5,14 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use crate::auth::bearer::bearer;
 use crate::db::models::application as app_db;
 use crate::db::models::outbox as outbox_db;
 use crate::domain::application::Status;
-use crate::error::AppError;
 use crate::metrics::{CONTENT_TYPE, DatabaseFigures, Metrics};
-use crate::routes::read;
-use crate::startup::AppState;
 use crate::views::admin::OUTBOX_STATUSES;
+use crate::web::bearer::bearer;
+use crate::web::blocking::read;
+use crate::web::{AppError, AppState};
 
 /// The process is up (no database involved).
 pub async fn livez() -> HttpResponse {
@@ -97,6 +96,13 @@ fn same_secret(given: &str, expected: &str) -> bool {
     mac(given)
         .verify_slice(&mac(expected).finalize().into_bytes())
         .is_ok()
+}
+
+/// Registers the probes and the metrics.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/livez", web::get().to(livez))
+        .route("/healthz", web::get().to(healthz))
+        .route("/metrics", web::get().to(metrics));
 }
 
 #[cfg(test)]

@@ -4,19 +4,18 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use crate::auth::extract::{CsrfForm, NoFields};
-use crate::auth::{Authorized, CurrentUser, policy};
 use crate::domain::role::Role;
 use crate::domain::validation::FieldErrors;
-use crate::error::AppError;
-use crate::routes::{actor, invalid, read, redirect_with_flash, run};
-use crate::startup::AppState;
-use crate::views::PageCtx;
 use crate::views::organisation::{
     ApiClientForm, ApiClientRow, ApiClientsPage, InviteForm, InvitePage, IssuedSecret,
     OrganisationForm, OrganisationFormPage, OrganisationPage,
 };
 use crate::views::organisation_changes::ChangeView;
+use crate::web::blocking::{read, run};
+use crate::web::extract::{CsrfForm, NoFields};
+use crate::web::request::actor;
+use crate::web::respond::{invalid, redirect_with_flash};
+use crate::web::{AppError, AppState, Authorized, CurrentUser, PageCtx, policy};
 use crate::workflows::organisation_changes::{self, ProfileOutcome};
 use crate::workflows::{accounts, api_clients, passwords};
 
@@ -230,7 +229,7 @@ async fn secret_page(
         ..ApiClientForm::default()
     };
     let page = api_clients_page(ctx, state, org_id, form, FieldErrors::new(), Some(issued)).await?;
-    Ok(crate::routes::no_store(
+    Ok(crate::web::respond::no_store(
         actix_web::Responder::respond_to(page, req).map_into_boxed_body(),
     ))
 }
@@ -320,4 +319,34 @@ pub async fn revoke_api_client(
         "success",
         "flash-api-client-revoked",
     ))
+}
+
+/// Registers the organisation's profile and its edit form.
+pub fn configure_profile(cfg: &mut web::ServiceConfig) {
+    cfg.route("/organisation", web::get().to(show))
+        .route("/organisation/edit", web::get().to(edit_form))
+        .route("/organisation/edit", web::post().to(update))
+        .route(
+            "/organisation/changes/{id}/withdraw",
+            web::post().to(withdraw_change),
+        );
+}
+
+/// Registers inviting colleagues and the organisation's API clients.
+pub fn configure_staff(cfg: &mut web::ServiceConfig) {
+    cfg.route("/organisation/invite", web::get().to(invite_form))
+        .route("/organisation/invite", web::post().to(invite))
+        .route("/organisation/api-clients", web::get().to(api_clients))
+        .route(
+            "/organisation/api-clients",
+            web::post().to(create_api_client),
+        )
+        .route(
+            "/organisation/api-clients/{id}/rotate",
+            web::post().to(rotate_api_client),
+        )
+        .route(
+            "/organisation/api-clients/{id}/revoke",
+            web::post().to(revoke_api_client),
+        );
 }

@@ -3,17 +3,16 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use crate::auth::extract::{CsrfForm, NoFields};
-use crate::auth::{Authorized, policy};
 use crate::db::models::{organisation_change as change_db, user as user_db};
 use crate::domain::validation::FieldErrors;
-use crate::error::AppError;
-use crate::routes::{actor, invalid, read, redirect_with_flash, run};
-use crate::startup::AppState;
-use crate::views::PageCtx;
 use crate::views::organisation_changes::{
     ChangeView, IdentityChangePage, IdentityChangesPage, identity_lines,
 };
+use crate::web::blocking::{read, run};
+use crate::web::extract::{CsrfForm, NoFields};
+use crate::web::request::actor;
+use crate::web::respond::{invalid, redirect_with_flash};
+use crate::web::{AppError, AppState, Authorized, PageCtx, policy};
 use crate::workflows::certificates::CertificateAuthority;
 use crate::workflows::organisation_changes::{self, Decision};
 
@@ -143,4 +142,18 @@ pub async fn refuse(
             &req,
         )),
     }
+}
+
+/// Registers the secretariat's pages on changes of legal identity.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/committee/organisation-changes", web::get().to(list))
+        .route("/committee/organisation-changes/{id}", web::get().to(show))
+        .route(
+            "/committee/organisation-changes/{id}/approve",
+            web::post().to(approve),
+        )
+        .route(
+            "/committee/organisation-changes/{id}/refuse",
+            web::post().to(refuse),
+        );
 }

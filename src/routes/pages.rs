@@ -2,16 +2,15 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use crate::auth::extract::CsrfForm;
-use crate::auth::session::{LANG_COOKIE, lasting_cookie};
-use crate::auth::{Authorized, policy};
 use crate::domain::language::Lang;
 use crate::domain::role::Role;
-use crate::error::AppError;
-use crate::routes::{actor, read, safe_next, see_other};
-use crate::startup::AppState;
-use crate::views::PageCtx;
 use crate::views::home::{DashboardPage, HomePage, ProviderDashboard, staff_counts};
+use crate::web::blocking::read;
+use crate::web::cookies::{LANG_COOKIE, lasting_cookie};
+use crate::web::extract::CsrfForm;
+use crate::web::request::{actor, safe_next};
+use crate::web::respond::see_other;
+use crate::web::{AppError, AppState, Authorized, PageCtx, policy};
 use crate::workflows::{accounts, dashboard};
 
 pub async fn home(ctx: PageCtx) -> HomePage {
@@ -89,4 +88,12 @@ pub async fn switch_language(
     ))
     .map_err(|e| AppError::Internal(e.into()))?;
     Ok(res)
+}
+
+/// Registers the stylesheet, the home page, the dashboard and the language switch.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/static/app.css", web::get().to(stylesheet))
+        .route("/", web::get().to(home))
+        .route("/dashboard", web::get().to(dashboard))
+        .route("/language", web::post().to(switch_language));
 }

@@ -7,8 +7,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::NaiveDateTime;
 
 use crate::db::Position;
-use crate::error::AppError;
 use crate::views::Span;
+use crate::web::AppError;
 
 /// A row's place in a list's order, from the values it is ordered by (its id last), as an
 /// opaque URL-safe token. Only the last value may hold a `|`.

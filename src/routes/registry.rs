@@ -14,14 +14,14 @@ use crate::db::models::connection::{
 use crate::domain::application_form::CONNECTION_TYPES;
 use crate::domain::connection::ConnectionStatus;
 use crate::domain::country::CountryCode;
-use crate::error::AppError;
-use crate::routes::{paging, read};
-use crate::startup::AppState;
+use crate::routes::paging;
 use crate::views::registry::{
     Chart, MonthRow, PublicConnectionPage, PublicRow, RegistryLabels, RegistryPage, RegistryQuery,
     StatisticsPage, event_rows,
 };
-use crate::views::{PageCtx, Pager, Span, render_long};
+use crate::views::{Pager, Span, render_long};
+use crate::web::blocking::read;
+use crate::web::{AppError, AppState, PageCtx};
 use crate::workflows::WorkflowError;
 
 /// Rows on a page of the registry.
@@ -456,6 +456,23 @@ pub async fn statistics(
         decided: days.len(),
         ctx,
     })
+}
+
+/// Registers the public registry's list and its exports.
+pub fn configure_lists(cfg: &mut web::ServiceConfig) {
+    cfg.route("/registry", web::get().to(list))
+        .route("/registry.csv", web::get().to(csv))
+        .route("/registry.json", web::get().to(json));
+}
+
+/// Registers one public record.
+pub fn configure_record(cfg: &mut web::ServiceConfig) {
+    cfg.route("/registry/{number}", web::get().to(show));
+}
+
+/// Registers the public statistics.
+pub fn configure_statistics(cfg: &mut web::ServiceConfig) {
+    cfg.route("/statistics", web::get().to(statistics));
 }
 
 #[cfg(test)]

@@ -5,19 +5,18 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, Responder, web};
 use askama::Template;
 
-use crate::auth::extract::CsrfForm;
-use crate::auth::middleware::SeedReplaced;
 use crate::auth::rate_limit::{Attempt, Refused};
-use crate::auth::session::{CSRF_COOKIE, SESSION_COOKIE, cookie, new_token, removal, token_id};
-use crate::auth::{Authorized, policy};
-use crate::error::AppError;
-use crate::routes::{
-    actor, client_ip, invalid, read, redirect_with_flash, safe_next, see_other, too_many_requests,
-};
-use crate::startup::AppState;
-use crate::views::PageCtx;
+use crate::auth::session::{new_token, token_id};
 use crate::views::account::{RecoveryCodesPage, TwoFactorPage};
 use crate::views::session::SignInPage;
+use crate::web::blocking::read;
+use crate::web::cookies::{CSRF_COOKIE, SESSION_COOKIE, cookie, removal};
+use crate::web::extract::CsrfForm;
+use crate::web::form::CodeForm;
+use crate::web::request::{actor, client_ip, safe_next};
+use crate::web::respond::{invalid, redirect_with_flash, see_other, too_many_requests};
+use crate::web::session_middleware::SeedReplaced;
+use crate::web::{AppError, AppState, Authorized, PageCtx, policy};
 use crate::workflows::WorkflowError;
 use crate::workflows::sessions::{self, PendingSignIn, SignInError, Stage};
 use crate::workflows::two_factor::{CodeError, Given};
@@ -158,7 +157,7 @@ pub async fn sign_out(
     req: HttpRequest,
     state: web::Data<AppState>,
     auth: Authorized<policy::AnyUser>,
-    CsrfForm(_): CsrfForm<crate::auth::extract::NoFields>,
+    CsrfForm(_): CsrfForm<crate::web::extract::NoFields>,
 ) -> Result<HttpResponse, AppError> {
     let actor = actor(&auth.user, &req);
     let session_id = auth.user.session_id.clone();
@@ -228,14 +227,6 @@ async fn second_factor_page(
     })
 }
 
-#[derive(Debug, serde::Deserialize)]
-pub struct CodeForm {
-    #[serde(default)]
-    pub code: String,
-    #[serde(default)]
-    pub next: String,
-}
-
 /// Checks the second factor. An account gets ten codes a minute: with three codes right at
 /// any time, guessing one takes about 23 days of steady tries, each of them audited.
 pub async fn second_factor(
@@ -300,7 +291,7 @@ pub async fn second_factor(
                     codes: given.recovery_codes,
                     next,
                 };
-                crate::routes::no_store(page.respond_to(&req).map_into_boxed_body())
+                crate::web::respond::no_store(page.respond_to(&req).map_into_boxed_body())
             };
             res.add_cookie(&cookie(SESSION_COOKIE, given.token, secure))
                 .and_then(|()| res.add_cookie(&cookie(CSRF_COOKIE, new_token(), secure)))
@@ -319,4 +310,13 @@ pub async fn second_factor(
         Err(CodeError::Workflow(WorkflowError::NotFound)) => Ok(see_other("/sign-in")),
         Err(CodeError::Workflow(e)) => Err(e.into()),
     }
+}
+
+/// Registers signing in and out.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/sign-in", web::get().to(sign_in_form))
+        .route("/sign-in", web::post().to(sign_in))
+        .route("/sign-in/two-factor", web::get().to(second_factor_form))
+        .route("/sign-in/two-factor", web::post().to(second_factor))
+        .route("/sign-out", web::post().to(sign_out));
 }

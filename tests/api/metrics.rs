@@ -5,7 +5,8 @@
 use std::time::Duration;
 
 use chrono::TimeDelta;
-use interconnect_registry::startup::{Application, Runtime};
+use interconnect_registry::startup::Application;
+use interconnect_registry::web::state::Runtime;
 use interconnect_registry::workflows::scheduler;
 use reqwest::StatusCode;
 

@@ -8,8 +8,10 @@ use actix_web::{FromRequest, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
 
 use crate::auth::api_token;
-use crate::error::AppError;
-use crate::startup::AppState;
+use crate::web::blocking::read;
+use crate::web::error::AppError;
+use crate::web::request::client_ip;
+use crate::web::state::AppState;
 use crate::workflows::Actor;
 use crate::workflows::api_clients::{self, ApiIdentity};
 
@@ -43,7 +45,7 @@ impl FromRequest for ApiCaller {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let token = bearer(req);
-        let ip = crate::routes::client_ip(req);
+        let ip = client_ip(req);
         Box::pin(async move {
             let state = state
                 .ok_or_else(|| AppError::Internal(anyhow::anyhow!("application state missing")))?;
@@ -54,7 +56,7 @@ impl FromRequest for ApiCaller {
                 .api_limiter
                 .check(&claims.sub)
                 .map_err(AppError::TooManyRequests)?;
-            let identity = crate::routes::read(&state, move |conn| {
+            let identity = read(&state, move |conn| {
                 api_clients::resolve(conn, &claims.sub, claims.ver)
             })
             .await?

@@ -12,8 +12,8 @@ use serde::de::DeserializeOwned;
 use crate::auth::csrf::{self, CsrfSeed};
 use crate::domain::language::Lang;
 use crate::domain::role::Role;
-use crate::error::AppError;
-use crate::startup::AppState;
+use crate::web::error::AppError;
+use crate::web::state::AppState;
 
 /// The person behind a request with a valid session.
 #[derive(Debug, Clone)]

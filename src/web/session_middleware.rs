@@ -1,6 +1,7 @@
 //! The session middleware: resolves the session cookie to a `CurrentUser` (or, halfway
-//! through a two-factor sign-in, a `PendingSignIn`) before the handler runs, hands out the CSRF seed, and afterwards sets or clears the cookies the
-//! request touched. And the cache policy that keeps one person's answers out of caches.
+//! through a two-factor sign-in, a `PendingSignIn`) before the handler runs, hands out the
+//! CSRF seed, and afterwards sets or clears the cookies the request touched. And the cache
+//! policy that keeps one person's answers out of caches.
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -9,12 +10,14 @@ use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage, web};
 
 use crate::auth::csrf::CsrfSeed;
-use crate::auth::extract::CurrentUser;
-use crate::auth::session::{self, CSRF_COOKIE, FLASH_COOKIE, SESSION_COOKIE};
+use crate::auth::session;
 use crate::domain::language::Lang;
 use crate::domain::role::Role;
-use crate::error::AppError;
-use crate::startup::AppState;
+use crate::web::blocking::blocking;
+use crate::web::cookies::{self, CSRF_COOKIE, FLASH_COOKIE, SESSION_COOKIE};
+use crate::web::error::AppError;
+use crate::web::extract::CurrentUser;
+use crate::web::state::AppState;
 use crate::workflows::sessions::{self, PendingSignIn, Stage};
 
 /// Set by a page that displayed the flash message, so the cookie is cleared.
@@ -104,13 +107,12 @@ pub async fn sessions_middleware(
     if let Some(cookie) = req.cookie(SESSION_COOKIE) {
         let token = cookie.value().to_string();
         let lookup_state = state.clone();
-        let found = web::block(move || {
-            let mut conn = lookup_state.pool.get()?;
-            sessions::resume(&mut conn, &token, &lookup_state.settings)
+        let found = blocking(&state.pool, move |conn| {
+            sessions::resume(conn, &token, &lookup_state.settings)
         })
         .await;
         match found {
-            Ok(Ok(Some(resumed))) if resumed.stage != Stage::Full => {
+            Ok(Some(resumed)) if resumed.stage != Stage::Full => {
                 req.extensions_mut().insert(PendingSignIn {
                     session_id: resumed.session_id,
                     user_id: resumed.user.id,
@@ -118,7 +120,7 @@ pub async fn sessions_middleware(
                     stage: resumed.stage,
                 });
             }
-            Ok(Ok(Some(resumed))) => match to_current_user(resumed) {
+            Ok(Some(resumed)) => match to_current_user(resumed) {
                 Some(user) => {
                     req.extensions_mut().insert(user);
                 }
@@ -126,10 +128,9 @@ pub async fn sessions_middleware(
                     req.extensions_mut().insert(SessionEnded);
                 }
             },
-            Ok(Ok(None)) => {
+            Ok(None) => {
                 req.extensions_mut().insert(SessionEnded);
             }
-            Ok(Err(e)) => return Ok(req.error_response(AppError::from(e)).map_into_boxed_body()),
             Err(e) => return Ok(req.error_response(AppError::from(e)).map_into_boxed_body()),
         }
     }
@@ -146,13 +147,13 @@ pub async fn sessions_middleware(
     };
     let headers = res.response_mut();
     if seed.is_new && !seed_replaced {
-        headers.add_cookie(&session::cookie(CSRF_COOKIE, seed.value, secure))?;
+        headers.add_cookie(&cookies::cookie(CSRF_COOKIE, seed.value, secure))?;
     }
     if ended {
-        headers.add_cookie(&session::removal(SESSION_COOKIE, secure))?;
+        headers.add_cookie(&cookies::removal(SESSION_COOKIE, secure))?;
     }
     if flash_shown {
-        headers.add_cookie(&session::removal(FLASH_COOKIE, secure))?;
+        headers.add_cookie(&cookies::removal(FLASH_COOKIE, secure))?;
     }
     Ok(res)
 }

@@ -19,8 +19,8 @@ use actix_web::{Error, HttpMessage};
 use futures_util::Stream;
 use tokio::time::{Sleep, sleep};
 
-use crate::error::AppError;
-use crate::startup::AppState;
+use crate::web::error::AppError;
+use crate::web::state::AppState;
 
 /// A body that fails once no part of it has arrived for `limit` while it is being read.
 struct Watched {
