@@ -1,7 +1,9 @@
 //! The JSON API under `/api/v1`: the token endpoint, a provider's applications and
 //! connections (bearer token), and the public registry. The handlers run the same
 //! workflows as the web pages; errors are problem documents (see `error_pages.rs`). The
-//! OpenAPI document is generated from these handlers' annotations.
+//! OpenAPI document is generated from these handlers' annotations. A workflow's refusal
+//! becomes its `AppError` as it is (`?` on `web::blocking::blocking`): bad input is a 422
+//! problem listing each field.
 
 use std::sync::OnceLock;
 
@@ -31,7 +33,7 @@ use crate::views::api::{
     Problem, RegistryPage, RegistryParams, RegistryRecord, TokenRequest, TokenResponse,
 };
 use crate::web::bearer::ApiCaller;
-use crate::web::blocking::{read, run};
+use crate::web::blocking::{blocking, read};
 use crate::web::request::client_ip;
 use crate::web::upload::read_upload;
 use crate::web::{AppError, AppState};
@@ -42,15 +44,6 @@ use crate::workflows::{Actor, WorkflowError};
 const PROBLEM: &str = "application/problem+json";
 /// The most rows a registry page may ask for.
 const MAX_PAGE: i64 = 200;
-
-/// Runs a workflow; its validation problems become a 422 problem with the field list.
-async fn call<T, F>(state: &web::Data<AppState>, work: F) -> Result<T, AppError>
-where
-    F: FnOnce(&mut DbConn) -> Result<T, WorkflowError> + Send + 'static,
-    T: Send + 'static,
-{
-    run(state, work).await?.map_err(AppError::Invalid)
-}
 
 /// The application as its provider sees it, with its files, questions and decision.
 fn detail_of(
@@ -217,7 +210,7 @@ pub async fn create_application(
         .fields
         .merged_into(&base, Some(body.declaration_accepted));
     let now = state.clock.now();
-    let detail = call(&state, move |conn| {
+    let detail = blocking(&state.pool, move |conn| {
         let app = apps::create_draft_with_content(conn, &actor, &body.kind, &content, now)?;
         detail_of(conn, &actor, &app.id)
     })
@@ -272,7 +265,7 @@ pub async fn update_application(
     let (actor, id, now) = (caller.actor(), path.into_inner(), state.clock.now());
     let update = body.into_inner();
     Ok(web::Json(
-        call(&state, move |conn| {
+        blocking(&state.pool, move |conn| {
             apps::update(
                 conn,
                 &actor,
@@ -310,7 +303,7 @@ pub async fn submit_application(
     let (actor, id) = (caller.actor(), path.into_inner());
     let work_state = state.clone();
     Ok(web::Json(
-        call(&state, move |conn| {
+        blocking(&state.pool, move |conn| {
             apps::submit(
                 conn,
                 &actor,
@@ -380,7 +373,7 @@ pub async fn upload_attachment(
     )
     .await?;
     let (actor, id, now) = (caller.actor(), path.into_inner(), state.clock.now());
-    let stored = call(&state, move |conn| {
+    let stored = blocking(&state.pool, move |conn| {
         apps::add_attachment(
             conn,
             &actor,
@@ -418,7 +411,7 @@ pub async fn answer_request(
     let (actor, id) = (caller.actor(), path.into_inner());
     let work_state = state.clone();
     Ok(web::Json(
-        call(&state, move |conn| {
+        blocking(&state.pool, move |conn| {
             apps::answer_and_resubmit(
                 conn,
                 &actor,
