@@ -10,6 +10,7 @@ use crate::config::{SecretKeySource, Settings};
 use crate::db::audit::ChainStatus;
 use crate::domain::account::{OrganisationInput, UserInput};
 use crate::startup::{Application, open_pool};
+use crate::web::blocking::blocking;
 use crate::web::state::Runtime;
 use crate::workflows::certificates::{self, CertificateAuthority};
 use crate::workflows::{Actor, WorkflowError, accounts, api_clients, audit, demo, secret_key};
@@ -193,9 +194,11 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 asns,
             };
             let pool = open_pool(&settings)?;
-            let org = in_db(&pool, move |conn| {
+            let org = blocking(&pool, move |conn| {
                 accounts::create_organisation(conn, &Actor::command_line(), &input)
-            })?;
+            })
+            .await
+            .map_err(command_error)?;
             print_result(
                 json,
                 &serde_json::json!({ "id": org.id, "slug": org.slug }),
@@ -213,7 +216,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         } => {
             let password = read_password()?;
             let pool = open_pool(&settings)?;
-            let user = in_db(&pool, move |conn| {
+            let user = blocking(&pool, move |conn| {
                 let organisation_id = match org {
                     Some(slug) => organisation_id(conn, &slug)?,
                     None => String::new(),
@@ -228,7 +231,9 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                     review_domains: Vec::new(),
                 };
                 accounts::create_user(conn, &Actor::command_line(), &input, &password)
-            })?;
+            })
+            .await
+            .map_err(command_error)?;
             print_result(
                 json,
                 &serde_json::json!({ "id": user.id, "email": user.email, "role": user.role }),
@@ -244,7 +249,9 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         Command::SeedDemo { json } => {
             let pool = open_pool(&settings)?;
             let authority = CertificateAuthority::from_settings(&settings);
-            let seeded = in_db(&pool, |conn| demo::seed_if_empty(conn, &authority))?;
+            let seeded = blocking(&pool, move |conn| demo::seed_if_empty(conn, &authority))
+                .await
+                .map_err(command_error)?;
             print_result(
                 json,
                 &serde_json::json!({ "seeded": seeded, "accounts": demo::accounts() }),
@@ -263,7 +270,9 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         }
         Command::VerifyAudit { json } => {
             let pool = open_pool(&settings)?;
-            let status = in_db(&pool, audit::verify)?;
+            let status = blocking(&pool, audit::verify)
+                .await
+                .map_err(command_error)?;
             match &status {
                 ChainStatus::Intact { events } => {
                     print_result(
@@ -301,9 +310,11 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             let pool = open_pool(&settings)?;
             let authority = CertificateAuthority::from_settings(&settings);
             let now = crate::db::now();
-            let key = in_db(&pool, |conn| {
+            let key = blocking(&pool, move |conn| {
                 certificates::rotate(conn, &Actor::command_line(), &authority, now)
-            })?;
+            })
+            .await
+            .map_err(command_error)?;
             print_result(
                 json,
                 &serde_json::json!({ "kid": key.kid, "public_key": key.public_key }),
@@ -320,9 +331,11 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             let old = read_secret("the previous secret key")?;
             let pool = open_pool(&settings)?;
             let new = settings.secret_key.clone();
-            let rotation = in_db(&pool, move |conn| {
+            let rotation = blocking(&pool, move |conn| {
                 secret_key::rotate(conn, &Actor::command_line(), old.as_bytes(), &new)
-            })?;
+            })
+            .await
+            .map_err(command_error)?;
             print_result(json, &serde_json::json!(rotation), || {
                 let mut out = format!(
                     "sealed again under the key in use: {}; already under it: {}",
@@ -344,7 +357,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         } => {
             let pool = open_pool(&settings)?;
             let now = crate::db::now();
-            let issued = in_db(&pool, move |conn| {
+            let issued = blocking(&pool, move |conn| {
                 let organisation_id = organisation_id(conn, &org)?;
                 let acting_for =
                     api_clients::default_person(conn, &organisation_id, user.as_deref())?;
@@ -356,7 +369,9 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                     &acting_for,
                     now,
                 )
-            })?;
+            })
+            .await
+            .map_err(command_error)?;
             print_result(
                 json,
                 &serde_json::json!({
@@ -420,10 +435,12 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             let pool = open_pool(&settings)?;
             let now = crate::db::now();
             let revoked = client.clone();
-            in_db(&pool, move |conn| {
+            blocking(&pool, move |conn| {
                 let organisation_id = organisation_id(conn, &org)?;
                 api_clients::revoke(conn, &Actor::command_line(), &organisation_id, &client, now)
-            })?;
+            })
+            .await
+            .map_err(command_error)?;
             println!("revoked API client {revoked}");
             Ok(())
         }
@@ -472,7 +489,9 @@ async fn serve(settings: Settings, seed_demo: bool) -> anyhow::Result<()> {
     let pool = crate::db::connect_and_migrate(&settings.database_url, settings.database_pool_size)?;
     if seed_demo {
         let authority = CertificateAuthority::from_settings(&settings);
-        let seeded = in_db(&pool, |conn| demo::seed_if_empty(conn, &authority))?;
+        let seeded = blocking(&pool, move |conn| demo::seed_if_empty(conn, &authority))
+            .await
+            .map_err(command_error)?;
         if seeded {
             tracing::info!("demo data seeded");
         }
@@ -503,15 +522,11 @@ async fn serve(settings: Settings, seed_demo: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Runs a workflow with a pooled connection, turning validation problems into one message.
-fn in_db<T>(
-    pool: &crate::db::DbPool,
-    work: impl FnOnce(&mut crate::db::DbConn) -> Result<T, WorkflowError>,
-) -> anyhow::Result<T> {
-    let mut conn = pool.get().context("no database connection available")?;
-    match work(&mut conn) {
-        Ok(v) => Ok(v),
-        Err(WorkflowError::Invalid(errors)) => {
+/// How a workflow's failure reads on the command line: validation problems and a refusal
+/// in plain English, a database that cannot be reached said so.
+fn command_error(e: WorkflowError) -> anyhow::Error {
+    match e {
+        WorkflowError::Invalid(errors) => {
             let problems: Vec<String> = errors
                 .iter()
                 .map(|(field, key)| {
@@ -521,12 +536,13 @@ fn in_db<T>(
                     )
                 })
                 .collect();
-            bail!("invalid input: {}", problems.join("; "))
+            anyhow::anyhow!("invalid input: {}", problems.join("; "))
         }
-        Err(WorkflowError::Conflict(key)) => {
-            bail!("{}", crate::i18n::t(crate::domain::language::Lang::En, key))
+        WorkflowError::Conflict(key) => {
+            anyhow::anyhow!("{}", crate::i18n::t(crate::domain::language::Lang::En, key))
         }
-        Err(e) => Err(e.into()),
+        WorkflowError::Pool(e) => anyhow::Error::new(e).context("no database connection available"),
+        e => e.into(),
     }
 }
 
