@@ -525,6 +525,7 @@ where
     Ok(page.respond_to(&call.req))
 }
 
+/// The secretariat starts screening a submitted application.
 pub async fn start_screening(
     auth: AuthorizedCall<policy::Secretariat>,
     CsrfForm(form): CsrfForm<FieldsForm>,
@@ -539,6 +540,7 @@ pub async fn start_screening(
     .await
 }
 
+/// The secretariat asks the provider for more information, with days to answer.
 pub async fn request_information(
     auth: AuthorizedCall<policy::Secretariat>,
     CsrfForm(form): CsrfForm<FieldsForm>,
@@ -563,6 +565,7 @@ pub async fn request_information(
     .await
 }
 
+/// The secretariat marks an application under screening complete.
 pub async fn mark_complete(
     auth: AuthorizedCall<policy::Secretariat>,
     CsrfForm(form): CsrfForm<FieldsForm>,
@@ -577,6 +580,7 @@ pub async fn mark_complete(
     .await
 }
 
+/// The secretariat assigns a reviewer for one review domain.
 pub async fn assign_reviewer(
     auth: AuthorizedCall<policy::Secretariat>,
     CsrfForm(form): CsrfForm<FieldsForm>,
@@ -600,6 +604,7 @@ pub async fn assign_reviewer(
     .await
 }
 
+/// The secretariat opens the vote.
 pub async fn open_vote(
     auth: AuthorizedCall<policy::Secretariat>,
     CsrfForm(form): CsrfForm<FieldsForm>,
@@ -614,6 +619,7 @@ pub async fn open_vote(
     .await
 }
 
+/// The secretariat withdraws the open review of a reviewer who left the committee.
 pub async fn withdraw_review(
     auth: AuthorizedCall<policy::Secretariat>,
     CsrfForm(form): CsrfForm<FieldsForm>,
@@ -636,6 +642,7 @@ pub async fn withdraw_review(
     .await
 }
 
+/// A member records their review and recommendation.
 pub async fn record_review(
     auth: AuthorizedCall<policy::CommitteeMember>,
     CsrfForm(form): CsrfForm<FieldsForm>,
@@ -664,6 +671,7 @@ pub async fn record_review(
     .await
 }
 
+/// A member declares a conflict of interest, once confirmed.
 pub async fn recuse(
     auth: AuthorizedCall<policy::CommitteeMember>,
     CsrfForm(form): CsrfForm<FieldsForm>,
@@ -696,6 +704,7 @@ pub async fn recuse(
     .await
 }
 
+/// A member casts their vote.
 pub async fn vote(
     auth: AuthorizedCall<policy::CommitteeMember>,
     CsrfForm(form): CsrfForm<FieldsForm>,
@@ -720,6 +729,7 @@ pub async fn vote(
     .await
 }
 
+/// The chair signs the committee's decision.
 pub async fn decide(
     auth: AuthorizedCall<policy::Chair>,
     CsrfForm(form): CsrfForm<FieldsForm>,

@@ -454,6 +454,7 @@ where
     Ok(page.respond_to(&call.req))
 }
 
+/// The provider answers a show-cause notice.
 pub async fn answer(
     auth: AuthorizedCall<policy::Provider>,
     CsrfForm(form): CsrfForm<FieldsForm>,
@@ -477,6 +478,7 @@ pub async fn answer(
     .await
 }
 
+/// The provider confirms, with evidence, that a connection is disconnected.
 pub async fn confirm_disconnection(
     auth: AuthorizedCall<policy::Provider>,
     CsrfForm(form): CsrfForm<FieldsForm>,
@@ -500,6 +502,7 @@ pub async fn confirm_disconnection(
     .await
 }
 
+/// The chair suspends a connection, once confirmed.
 pub async fn suspend(
     auth: AuthorizedCall<policy::Chair>,
     CsrfForm(form): CsrfForm<FieldsForm>,
@@ -523,6 +526,7 @@ pub async fn suspend(
     .await
 }
 
+/// The chair reinstates a suspended connection.
 pub async fn reinstate(
     auth: AuthorizedCall<policy::Chair>,
     CsrfForm(form): CsrfForm<FieldsForm>,
@@ -539,6 +543,7 @@ pub async fn reinstate(
     .await
 }
 
+/// The secretariat sends the provider a show-cause notice.
 pub async fn show_cause(
     auth: AuthorizedCall<policy::Secretariat>,
     CsrfForm(form): CsrfForm<FieldsForm>,
@@ -562,6 +567,7 @@ pub async fn show_cause(
     .await
 }
 
+/// The chair decides a show-cause case (revocation or dismissal), once confirmed.
 pub async fn decide_case(
     auth: AuthorizedCall<policy::Chair>,
     CsrfForm(form): CsrfForm<FieldsForm>,
@@ -607,6 +613,7 @@ pub async fn decide_case(
     .await
 }
 
+/// The secretariat verifies that a revoked connection was disconnected.
 pub async fn verify(
     auth: AuthorizedCall<policy::Secretariat>,
     CsrfForm(form): CsrfForm<FieldsForm>,
