@@ -5,14 +5,12 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use crate::db::models::application as app_db;
-use crate::db::models::outbox as outbox_db;
-use crate::domain::application::Status;
 use crate::metrics::{CONTENT_TYPE, DatabaseFigures, Metrics};
 use crate::views::admin::OUTBOX_STATUSES;
 use crate::web::bearer::bearer;
 use crate::web::blocking::read;
 use crate::web::{AppError, AppState};
+use crate::workflows::health;
 
 /// The process is up (no database involved).
 pub async fn livez() -> HttpResponse {
@@ -57,14 +55,11 @@ pub async fn metrics(
             .finish());
     }
     let now = state.clock.now();
-    let figures = read(&state, move |conn| {
-        let counts = outbox_db::count_by_status(conn)?;
-        let running: Vec<&str> = Status::ALL
-            .into_iter()
-            .filter(|s| s.clock_runs())
-            .map(Status::as_str)
-            .collect();
-        Ok(DatabaseFigures {
+    let figures = read(&state, move |conn| health::figures(conn, now))
+        .await
+        .inspect_err(|e| tracing::warn!(error = %e, "metrics: the database did not answer"))
+        .ok()
+        .map(|(counts, overdue)| DatabaseFigures {
             outbox: OUTBOX_STATUSES
                 .into_iter()
                 .map(|s| {
@@ -72,12 +67,8 @@ pub async fn metrics(
                     (s.to_string(), count)
                 })
                 .collect(),
-            overdue_applications: app_db::count_due_before(conn, &running, now)?,
-        })
-    })
-    .await
-    .inspect_err(|e| tracing::warn!(error = %e, "metrics: the database did not answer"))
-    .ok();
+            overdue_applications: overdue,
+        });
     Ok(HttpResponse::Ok()
         .content_type(CONTENT_TYPE)
         .insert_header((header::CACHE_CONTROL, "no-store"))
