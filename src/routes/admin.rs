@@ -6,7 +6,6 @@ use chrono::NaiveDate;
 
 use crate::domain::role::Role;
 use crate::domain::validation::FieldErrors;
-use crate::routes::paging;
 use crate::views::Pager;
 use crate::views::admin::{
     AuditPage, AuditQuery, AuditRow, OUTBOX_STATUSES, OrganisationsPage, OutboxPage, OutboxRow,
@@ -21,6 +20,7 @@ use crate::web::respond::{invalid, redirect_with_flash};
 use crate::web::{AppError, AppState, Authorized, PageCtx, policy};
 use crate::workflows::accounts::{UserCursor, UserFilter};
 use crate::workflows::audit::AuditSearch;
+use crate::workflows::paging;
 use crate::workflows::{accounts, audit, notify, two_factor};
 
 type Admin = Authorized<policy::Admin>;

@@ -16,7 +16,7 @@ use crate::domain::application::Status;
 use crate::domain::audit::actions;
 use crate::domain::committee::Tally;
 use crate::domain::role::Role;
-use crate::routes::paging;
+use crate::workflows::paging;
 use crate::views::applications::{
     ActionForms, ApplicationSummary, CommitteeApplicationPage, DecisionView, InboxPage, InboxQuery,
     InboxSection, MEMBERSHIP_ACTIONS, RequestView, ReviewView, VoteView, attachment_rows, choices,

@@ -14,7 +14,8 @@ use crate::db::models::organisation as org_db;
 use crate::domain::connection::revocation_may_be_decided;
 use crate::domain::role::Role;
 use crate::domain::validation::FieldErrors;
-use crate::routes::{paging, registry};
+use crate::routes::registry;
+use crate::workflows::paging;
 use crate::views::registry::{
     CaseView, CommitteeRegistryPage, ConnectionPage, ConnectionRow, ConnectionsPage, FileRow,
     PublicRow, RegistryLabels, RegistryQuery, ToActOnQuery, event_rows, to_act_on_needs,

@@ -14,7 +14,6 @@ pub mod health;
 pub mod organisation;
 pub mod organisation_changes;
 pub mod pages;
-pub mod paging;
 pub mod registry;
 pub mod session;
 

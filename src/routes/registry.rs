@@ -14,12 +14,12 @@ use crate::db::models::connection::{
 use crate::domain::application_form::CONNECTION_TYPES;
 use crate::domain::connection::ConnectionStatus;
 use crate::domain::country::CountryCode;
-use crate::routes::paging;
 use crate::views::registry::{
     Chart, MonthRow, PublicConnectionPage, PublicRow, RegistryLabels, RegistryPage, RegistryQuery,
     StatisticsPage, event_rows,
 };
-use crate::views::{Pager, Span, render_long};
+use crate::views::{Pager, render_long};
+use crate::workflows::paging::{self, Span};
 use crate::web::blocking::read;
 use crate::web::{AppError, AppState, PageCtx};
 use crate::workflows::WorkflowError;

@@ -19,6 +19,7 @@ use askama_web::WebTemplate;
 use crate::domain::validation::FieldErrors;
 use crate::i18n;
 use crate::web::PageCtx;
+use crate::workflows::paging::Span;
 use crate::web::error::AppError;
 
 /// Why an action sent from a page was refused (its state changed since the page was
@@ -139,19 +140,6 @@ pub fn qr_svg(text: &str) -> Result<String, AppError> {
         .map_or(svg.as_str(), |(_, svg)| svg)
         .trim()
         .to_string())
-}
-
-/// Where one page of a long list stands: its first row's place (from 1), how many rows it
-/// shows, how many the filters match, and the cursors of the pages on either side.
-#[derive(Debug, Clone, Default)]
-pub struct Span {
-    pub first: i64,
-    pub shown: usize,
-    pub total: i64,
-    /// Pass as `before` for the page before, if there is one.
-    pub before: Option<String>,
-    /// Pass as `after` for the page after, if there is one.
-    pub after: Option<String>,
 }
 
 /// A list's "1–50 of 1,234" and its links to the previous and the next page.

@@ -97,6 +97,7 @@ impl From<WorkflowError> for AppError {
     fn from(e: WorkflowError) -> Self {
         match e {
             WorkflowError::NotFound => AppError::NotFound,
+            WorkflowError::MalformedQuery => AppError::BadRequest("error-malformed-query"),
             WorkflowError::Conflict(key) => AppError::Conflict(key),
             WorkflowError::Forbidden => AppError::Forbidden,
             WorkflowError::Invalid(errors) => AppError::Invalid(errors),

@@ -14,6 +14,7 @@ pub mod demo;
 pub mod health;
 pub mod notify;
 pub mod organisation_changes;
+pub mod paging;
 pub mod passwords;
 pub mod scheduler;
 pub mod secret_key;
@@ -64,6 +65,9 @@ pub enum WorkflowError {
     Invalid(FieldErrors),
     #[error("not found")]
     NotFound,
+    /// A query string's filter or cursor that is not one of ours.
+    #[error("malformed query")]
+    MalformedQuery,
     #[error("conflict: {0}")]
     Conflict(&'static str),
     #[error("not allowed")]

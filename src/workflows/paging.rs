@@ -1,5 +1,6 @@
 //! Keyset paging shared by every long list: the opaque cursor tokens in `after` and
-//! `before`, and the [`Span`] a page shows from the rows read and the counts.
+//! `before`, and the [`Span`] a page shows from the rows read and the counts. A token that
+//! is not one of ours is a [`WorkflowError::MalformedQuery`].
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -7,8 +8,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::NaiveDateTime;
 
 use crate::db::Position;
-use crate::views::Span;
-use crate::web::AppError;
+use crate::workflows::WorkflowError;
 
 /// A row's place in a list's order, from the values it is ordered by (its id last), as an
 /// opaque URL-safe token. Only the last value may hold a `|`.
@@ -17,12 +17,12 @@ pub fn encode(values: &[&str]) -> String {
 }
 
 /// The `n` values of a token made by [`encode`], or `None` for no token; anything else is
-/// refused with a 400.
-pub fn decode(token: &str, n: usize) -> Result<Option<Vec<String>>, AppError> {
+/// refused as a malformed query.
+pub fn decode(token: &str, n: usize) -> Result<Option<Vec<String>>, WorkflowError> {
     if token.is_empty() {
         return Ok(None);
     }
-    let bad = || AppError::BadRequest("error-malformed-query");
+    let bad = || WorkflowError::MalformedQuery;
     let raw =
         String::from_utf8(URL_SAFE_NO_PAD.decode(token).map_err(|_| bad())?).map_err(|_| bad())?;
     // No stored value holds a control character (and PostgreSQL cannot compare NUL).
@@ -46,19 +46,17 @@ pub fn time_value(at: NaiveDateTime) -> String {
         .to_string()
 }
 
-/// The time a cursor's [`time_value`] names; anything else is refused with a 400.
-pub fn parse_time(value: &str) -> Result<NaiveDateTime, AppError> {
-    let nanos: i64 = value
-        .parse()
-        .map_err(|_| AppError::BadRequest("error-malformed-query"))?;
+/// The time a cursor's [`time_value`] names; anything else is a malformed query.
+pub fn parse_time(value: &str) -> Result<NaiveDateTime, WorkflowError> {
+    let nanos: i64 = value.parse().map_err(|_| WorkflowError::MalformedQuery)?;
     Ok(chrono::DateTime::from_timestamp_nanos(nanos).naive_utc())
 }
 
 /// Where a page is asked for: after one cursor, before another, or (neither) at the start;
 /// both at once is refused.
-pub fn position<C>(after: Option<C>, before: Option<C>) -> Result<Position<C>, AppError> {
+pub fn position<C>(after: Option<C>, before: Option<C>) -> Result<Position<C>, WorkflowError> {
     match (after, before) {
-        (Some(_), Some(_)) => Err(AppError::BadRequest("error-malformed-query")),
+        (Some(_), Some(_)) => Err(WorkflowError::MalformedQuery),
         (Some(cursor), None) => Ok(Position::After(cursor)),
         (None, Some(cursor)) => Ok(Position::Before(cursor)),
         (None, None) => Ok(Position::Start),
@@ -69,6 +67,19 @@ pub fn position<C>(after: Option<C>, before: Option<C>) -> Result<Position<C>, A
 /// see [`Position::first_row`].
 pub fn first_row<'a, T, C>(rows: &'a [T], position: &Position<C>, size: i64) -> Option<&'a T> {
     position.first_row(rows, size)
+}
+
+/// Where one page of a long list stands: its first row's place (from 1), how many rows it
+/// shows, how many the filters match, and the cursors of the pages on either side.
+#[derive(Debug, Clone, Default)]
+pub struct Span {
+    pub first: i64,
+    pub shown: usize,
+    pub total: i64,
+    /// Pass as `before` for the page before, if there is one.
+    pub before: Option<String>,
+    /// Pass as `after` for the page after, if there is one.
+    pub after: Option<String>,
 }
 
 /// Cuts `rows` (read at `position`, one more than `size` to see if more follow) to the
