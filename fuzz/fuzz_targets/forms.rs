@@ -14,17 +14,18 @@ use interconnect_registry::db::models::connection::{Cursor, PublicConnection, Re
 use interconnect_registry::domain::application_form::{ApplicationContent, FIELDS, Kind};
 use interconnect_registry::domain::country::CountryCode;
 use interconnect_registry::routes;
-use interconnect_registry::routes::registry::{encode_cursor, filter_of, parse_cursor};
 use interconnect_registry::views::admin::{AuditQuery, UserForm, UsersQuery};
 use interconnect_registry::views::api::{
     AnswerRequest, ApplicationUpdate, NewApplication, RegistryParams, TokenRequest,
 };
 use interconnect_registry::views::applications::InboxQuery;
-use interconnect_registry::views::organisation::OrganisationForm;
-use interconnect_registry::views::registry::{RegistryQuery, ToActOnQuery};
 use interconnect_registry::web::extract::decode_form;
 use interconnect_registry::web::form::{CodeForm, FieldsForm};
 use interconnect_registry::web::request::safe_next;
+use interconnect_registry::views::connections::ToActOnQuery;
+use interconnect_registry::views::pages::OrganisationForm;
+use interconnect_registry::workflows::registry::{
+    RegistryQuery, encode_cursor, filter_of, parse_cursor,
 use libfuzzer_sys::fuzz_target;
 use serde::de::DeserializeOwned;
 

@@ -20,26 +20,22 @@ use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
 use crate::auth::api_token;
 use crate::auth::rate_limit::Attempt;
 use crate::db::DbConn;
-use crate::db::models::attachment as attachment_db;
-use crate::db::models::certificate as certificate_db;
-use crate::db::models::connection as connection_db;
-use crate::db::models::information_request as rfi_db;
-use crate::routes::certificates::verify_url;
-use crate::routes::registry::{PAGE_SIZE, csv_response, page_of};
 use crate::routes::session::audit_refusal;
 use crate::views::api::{
     AnswerRequest, ApplicationDetail, ApplicationList, ApplicationSummary, ApplicationUpdate,
     Attachment, AttachmentUpload, ConnectionList, FieldProblem, NewApplication, OwnConnection,
     Problem, RegistryPage, RegistryParams, RegistryRecord, TokenRequest, TokenResponse,
 };
+use crate::views::certificates::verify_url;
+use crate::views::registry::csv_response;
 use crate::web::bearer::ApiCaller;
 use crate::web::blocking::{blocking, read};
 use crate::web::request::client_ip;
 use crate::web::upload::read_upload;
 use crate::web::{AppError, AppState};
-use crate::workflows::api_clients;
 use crate::workflows::applications as apps;
-use crate::workflows::{Actor, WorkflowError};
+use crate::workflows::registry::{self, PAGE_SIZE, PageAsked};
+use crate::workflows::{Actor, WorkflowError, api_clients, connections};
 
 const PROBLEM: &str = "application/problem+json";
 /// The most rows a registry page may ask for.
@@ -51,15 +47,12 @@ fn detail_of(
     actor: &Actor,
     id: &str,
 ) -> Result<ApplicationDetail, WorkflowError> {
-    let app = apps::find_own(conn, actor, id)?;
-    let attachments = attachment_db::list_for_application(conn, id)?;
-    let requests = rfi_db::list_for_application(conn, id)?;
-    let number = connection_db::number_for_application(conn, id)?;
+    let own = apps::own_application(conn, actor, id)?;
     Ok(ApplicationDetail::new(
-        &app,
-        &attachments,
-        &requests,
-        number,
+        &own.application,
+        &own.attachments,
+        &own.requests,
+        own.approval_number,
     ))
 }
 
@@ -165,12 +158,7 @@ pub async fn list_applications(
     caller: ApiCaller,
 ) -> Result<web::Json<ApplicationList>, AppError> {
     let org = caller.identity.organisation_id.clone();
-    let apps = read(&state, move |conn| {
-        Ok(crate::db::models::application::list_by_organisation(
-            conn, &org,
-        )?)
-    })
-    .await?;
+    let apps = read(&state, move |conn| apps::list_own(conn, &org)).await?;
     Ok(web::Json(ApplicationList {
         items: apps.iter().map(ApplicationSummary::from).collect(),
     }))
@@ -438,13 +426,8 @@ pub async fn list_connections(
     caller: ApiCaller,
 ) -> Result<web::Json<ConnectionList>, AppError> {
     let org = caller.identity.organisation_id.clone();
-    let (connections, cases) = read(&state, move |conn| {
-        Ok((
-            connection_db::list_by_organisation(conn, &org)?,
-            connection_db::list_open_show_causes(conn)?,
-        ))
-    })
-    .await?;
+    let (connections, cases) =
+        read(&state, move |conn| connections::own_connections(conn, &org)).await?;
     Ok(web::Json(ConnectionList {
         items: connections
             .iter()
@@ -471,7 +454,8 @@ pub async fn registry(
         Some(n) if (1..=MAX_PAGE).contains(&n) => n,
         Some(_) => return Err(AppError::BadRequest("error-malformed-query")),
     };
-    let (rows, span) = page_of(&state, &params.filters(), size).await?;
+    let asked = PageAsked::of(&params.filters(), size)?;
+    let (rows, span) = read(&state, move |conn| registry::page(conn, asked)).await?;
     Ok(web::Json(RegistryPage {
         items: rows.iter().map(Into::into).collect(),
         next_cursor: span.after,
@@ -494,18 +478,12 @@ pub async fn registry_record(
     path: web::Path<String>,
 ) -> Result<web::Json<RegistryRecord>, AppError> {
     let number = path.into_inner();
-    let (row, events, certificate) = read(&state, move |conn| {
-        let row = connection_db::find_public(conn, &number)?.ok_or(WorkflowError::NotFound)?;
-        let events = connection_db::list_events(conn, &row.id)?;
-        let certificate = certificate_db::latest_for(conn, &row.id)?;
-        Ok((row, events, certificate))
-    })
-    .await?;
-    let verify = verify_url(&state, &row.approval_number);
+    let record = read(&state, move |conn| registry::record(conn, &number)).await?;
+    let verify = verify_url(&state.settings.base_url, &record.row.approval_number);
     Ok(web::Json(RegistryRecord::new(
-        &row,
-        &events,
-        certificate.map(|c| c.token),
+        &record.row,
+        &record.events,
+        record.certificate.map(|c| c.token),
         verify,
     )))
 }
@@ -525,7 +503,8 @@ pub async fn registry_csv(
     state: web::Data<AppState>,
     params: web::Query<RegistryParams>,
 ) -> Result<HttpResponse, AppError> {
-    csv_response(state, &params.filters())
+    let (filter, _) = registry::filter_of(&params.filters())?;
+    Ok(csv_response(registry::export(state.pool.clone(), filter)))
 }
 
 /// This document.

@@ -4,15 +4,14 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, Responder, web};
 
-use crate::db::models::certificate::{self as certificate_db, Certificate};
-use crate::db::models::connection::{self as connection_db, PublicConnection};
 use crate::domain::connection::ConnectionStatus;
-use crate::views::certificates::{CertificatePage, Verdict, VerifyPage, VoidNotice, terms};
+use crate::views::certificates::{
+    CertificatePage, Verdict, VerifyPage, VoidNotice, terms, verify_url,
+};
 use crate::views::registry::PublicRow;
 use crate::web::blocking::read;
 use crate::web::respond::invalid;
 use crate::web::{AppError, AppState, PageCtx};
-use crate::workflows::WorkflowError;
 use crate::workflows::certificates::{self, Check};
 
 /// `/.well-known/jwks.json`: every key a still-valid certificate may be signed with.
@@ -26,28 +25,6 @@ pub async fn jwks(state: web::Data<AppState>) -> Result<HttpResponse, AppError> 
         .json(keys))
 }
 
-/// The approval's public record and its newest certificate.
-pub async fn record_and_certificate(
-    state: &web::Data<AppState>,
-    number: String,
-) -> Result<(PublicConnection, Option<Certificate>), AppError> {
-    read(state, move |conn| {
-        let row = connection_db::find_public(conn, &number)?.ok_or(WorkflowError::NotFound)?;
-        let certificate = certificate_db::latest_for(conn, &row.id)?;
-        Ok((row, certificate))
-    })
-    .await
-}
-
-pub fn verify_url(state: &AppState, number: &str) -> String {
-    state
-        .settings
-        .base_url
-        .join(&format!("verify/{number}"))
-        .map(String::from)
-        .unwrap_or_default()
-}
-
 /// `/registry/{number}/certificate`: the printable certificate with its QR code, stating
 /// the signed terms, and saying across the page when the approval is no longer in force.
 pub async fn certificate(
@@ -58,7 +35,7 @@ pub async fn certificate(
     let number = path.into_inner();
     let printable = read(&state, move |conn| certificates::printable(conn, &number)).await?;
     let connection = &printable.connection;
-    let verify_url = verify_url(&state, &connection.approval_number);
+    let verify_url = verify_url(&state.settings.base_url, &connection.approval_number);
     let qr_svg = crate::views::qr_svg(&verify_url)?;
     let status = ConnectionStatus::parse(&connection.status).unwrap_or(ConnectionStatus::Active);
     let since = match status {
@@ -98,7 +75,11 @@ pub async fn verify_number(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<VerifyPage, AppError> {
-    let (row, _) = record_and_certificate(&state, path.into_inner()).await?;
+    let number = path.into_inner();
+    let (row, _) = read(&state, move |conn| {
+        certificates::record_and_certificate(conn, &number)
+    })
+    .await?;
     Ok(VerifyPage {
         row: Some(PublicRow::new(&ctx, &row, state.clock.today_in_vientiane())),
         token: String::new(),
@@ -133,12 +114,7 @@ pub async fn verify_token(
     }
     let work_token = token.clone();
     let (checked, live) = read(&state, move |conn| {
-        let checked = certificates::check(conn, &work_token)?;
-        let live = match &checked {
-            Check::Genuine { claims, .. } => connection_db::find_public(conn, &claims.sub)?,
-            _ => None,
-        };
-        Ok((checked, live))
+        certificates::check_with_record(conn, &work_token)
     })
     .await?;
     let row = live.map(|r| PublicRow::new(&ctx, &r, state.clock.today_in_vientiane()));

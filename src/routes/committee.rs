@@ -16,7 +16,6 @@ use crate::domain::application::Status;
 use crate::domain::audit::actions;
 use crate::domain::committee::Tally;
 use crate::domain::role::Role;
-use crate::workflows::paging;
 use crate::views::applications::{
     ActionForms, ApplicationSummary, CommitteeApplicationPage, DecisionView, InboxPage, InboxQuery,
     InboxSection, MEMBERSHIP_ACTIONS, RequestView, ReviewView, VoteView, attachment_rows, choices,
@@ -33,6 +32,7 @@ use crate::workflows::applications::{self as apps, content_of};
 use crate::workflows::certificates::CertificateAuthority;
 use crate::workflows::committee::{self as committee, DecisionInput, ReviewInput};
 use crate::workflows::dashboard;
+use crate::workflows::paging;
 use crate::workflows::{Actor, WorkflowError};
 
 type CaseReader = Authorized<policy::CaseReader>;

@@ -6,20 +6,15 @@ use std::collections::BTreeMap;
 
 use actix_web::{HttpRequest, HttpResponse, Responder, web};
 
-use crate::db::models::certificate as certificate_db;
-use crate::db::models::connection::{
-    self as connection_db, Connection, Cursor, Need, RegistrySort,
-};
-use crate::db::models::organisation as org_db;
+use crate::db::models::connection::Connection;
 use crate::domain::connection::revocation_may_be_decided;
 use crate::domain::role::Role;
 use crate::domain::validation::FieldErrors;
-use crate::routes::registry;
-use crate::workflows::paging;
-use crate::views::registry::{
+use crate::views::connections::{
     CaseView, CommitteeRegistryPage, ConnectionPage, ConnectionRow, ConnectionsPage, FileRow,
-    PublicRow, RegistryLabels, RegistryQuery, ToActOnQuery, event_rows, to_act_on_needs,
+    ToActOnQuery, to_act_on_needs,
 };
+use crate::views::registry::{PublicRow, RegistryLabels, event_rows};
 use crate::views::{ConfirmPage, Pager, Refusal};
 use crate::web::blocking::{read, run};
 use crate::web::extract::{CsrfForm, verify_csrf};
@@ -28,26 +23,8 @@ use crate::web::respond::{file_response, invalid, redirect_with_flash};
 use crate::web::upload::read_upload;
 use crate::web::{AppError, AppState, Authorized, CurrentUser, PageCtx, policy};
 use crate::workflows::connections as flows;
+use crate::workflows::registry::{self, PAGE_SIZE, PageAsked, RegistryQuery};
 use crate::workflows::{Actor, WorkflowError};
-
-fn rows(
-    ctx: &PageCtx,
-    connections: &[Connection],
-    cases: &[connection_db::ShowCause],
-    now: chrono::NaiveDateTime,
-) -> Vec<ConnectionRow> {
-    connections
-        .iter()
-        .map(|c| {
-            ConnectionRow::new(
-                ctx,
-                c,
-                cases.iter().find(|case| case.connection_id == c.id),
-                now,
-            )
-        })
-        .collect()
-}
 
 pub async fn mine(
     ctx: PageCtx,
@@ -59,16 +36,10 @@ pub async fn mine(
         .organisation_id
         .clone()
         .ok_or(AppError::Forbidden)?;
-    let (connections, cases) = read(&state, move |conn| {
-        Ok((
-            connection_db::list_by_organisation(conn, &org)?,
-            connection_db::list_open_show_causes(conn)?,
-        ))
-    })
-    .await?;
+    let (connections, cases) = read(&state, move |conn| flows::own_connections(conn, &org)).await?;
     Ok(ConnectionsPage {
         title: ctx.t("nav-connections"),
-        rows: rows(&ctx, &connections, &cases, state.clock.now()),
+        rows: ConnectionRow::list(&ctx, &connections, &cases, state.clock.now()),
         committee: false,
         pager: None,
         needs: Vec::new(),
@@ -93,64 +64,13 @@ pub async fn committee_list(
     query: web::Query<ToActOnQuery>,
 ) -> Result<ConnectionsPage, AppError> {
     let query = query.into_inner();
-    let need = match query.need.as_str() {
-        "" => Need::Any,
-        "deadline" => Need::Deadline,
-        "suspended" => Need::Suspended,
-        "expiring" => Need::Expiring,
-        "unverified" => Need::Unverified,
-        _ => return Err(AppError::BadRequest("error-malformed-query")),
-    };
-    let sort = RegistrySort::Expiry;
-    let position = paging::position(
-        registry::parse_cursor(sort, &query.after)?,
-        registry::parse_cursor(sort, &query.before)?,
-    )?;
+    let asked = flows::ToActOnAsked::of(&query.need, &query.after, &query.before)?;
     let now = state.clock.now();
     let expiring_by = now.date() + chrono::TimeDelta::days(EXPIRING_DAYS);
-    let at = position.clone();
-    let (mut found, total, ahead, cases) = read(&state, move |conn| {
-        let found = connection_db::list_to_act_on(
-            conn,
-            need,
-            expiring_by,
-            at.as_ref(),
-            TO_ACT_ON_PAGE + 1,
-        )?;
-        let total = connection_db::count_to_act_on(conn, need, expiring_by, None)?;
-        let ahead = match paging::first_row(&found, &at, TO_ACT_ON_PAGE) {
-            Some((c, _, _)) => connection_db::count_to_act_on(
-                conn,
-                need,
-                expiring_by,
-                Some(&Cursor::Expiry {
-                    valid_until: c.valid_until,
-                    id: c.id.clone(),
-                }),
-            )?,
-            None => 0,
-        };
-        Ok((
-            found,
-            total,
-            ahead,
-            connection_db::list_open_show_causes(conn)?,
-        ))
+    let (found, span, cases) = read(&state, move |conn| {
+        flows::to_act_on(conn, asked, expiring_by, TO_ACT_ON_PAGE)
     })
     .await?;
-    let span = paging::span(
-        &mut found,
-        &position,
-        TO_ACT_ON_PAGE,
-        total,
-        ahead,
-        |(c, _, _)| {
-            registry::encode_cursor(&Cursor::Expiry {
-                valid_until: c.valid_until,
-                id: c.id.clone(),
-            })
-        },
-    );
     let rows = found
         .iter()
         .map(|(c, name_lo, name_en)| ConnectionRow {
@@ -188,7 +108,8 @@ pub async fn committee_all(
     query: web::Query<RegistryQuery>,
 ) -> Result<CommitteeRegistryPage, AppError> {
     let query = query.into_inner();
-    let (rows, span) = registry::page_of(&state, &query, registry::PAGE_SIZE).await?;
+    let asked = PageAsked::of(&query, PAGE_SIZE)?;
+    let (rows, span) = read(&state, move |conn| registry::page(conn, asked)).await?;
     let today = state.clock.today_in_vientiane();
     Ok(CommitteeRegistryPage {
         rows: rows
@@ -212,17 +133,15 @@ async fn page(
     errors: FieldErrors,
 ) -> Result<ConnectionPage, AppError> {
     let actor_org = user.organisation_id.clone();
-    let (connection, provider, events, cases, files, certified) = read(state, move |conn| {
-        let connection = connection_db::find(conn, &id)?.ok_or(WorkflowError::NotFound)?;
-        if !committee && actor_org.as_deref() != Some(connection.organisation_id.as_str()) {
-            return Err(WorkflowError::NotFound);
-        }
-        let provider = org_db::find(conn, &connection.organisation_id)?;
-        let events = connection_db::list_events(conn, &id)?;
-        let cases = connection_db::list_show_causes(conn, &id)?;
-        let files = connection_db::list_files(conn, &id)?;
-        let certified = certificate_db::latest_for(conn, &id)?.is_some();
-        Ok((connection, provider, events, cases, files, certified))
+    let flows::ConnectionDetail {
+        connection,
+        provider,
+        events,
+        cases,
+        files,
+        certified,
+    } = read(state, move |conn| {
+        flows::detail(conn, &id, committee, actor_org.as_deref())
     })
     .await?;
     let open_case = cases.iter().find(|c| c.outcome.is_none());
@@ -423,12 +342,8 @@ where
         Err(other) => return Err(other.into()),
     };
     let id = call.id.clone();
-    let (connection, provider) = read(&call.state, move |conn| {
-        let connection = connection_db::find(conn, &id)?.ok_or(WorkflowError::NotFound)?;
-        let provider = org_db::find(conn, &connection.organisation_id)?;
-        Ok((connection, provider))
-    })
-    .await?;
+    let (connection, provider) =
+        read(&call.state, move |conn| flows::with_provider(conn, &id)).await?;
     let ctx = call.ctx;
     let provider = provider
         .map(|o| ctx.pick(&o.name_lo, &o.name_en).to_string())
@@ -685,15 +600,10 @@ pub async fn download(
     let (id, file_id) = path.into_inner();
     let user = auth.user;
     let (info, bytes) = read(&state, move |conn| {
-        let connection = connection_db::find(conn, &id)?.ok_or(WorkflowError::NotFound)?;
-        let own = user.organisation_id.as_deref();
-        if !user
-            .role
-            .may_read_files(own, &connection.organisation_id, true)
-        {
-            return Err(WorkflowError::NotFound);
-        }
-        connection_db::find_file_with_content(conn, &id, &file_id)?.ok_or(WorkflowError::NotFound)
+        flows::file(conn, &id, &file_id, |org| {
+            user.role
+                .may_read_files(user.organisation_id.as_deref(), org, true)
+        })
     })
     .await?;
     Ok(file_response(&info.file_name, &info.content_type, bytes))

@@ -12,7 +12,8 @@ use crate::db::models::attachment::AttachmentInfo;
 use crate::db::models::connection::{Connection, ConnectionEvent, PublicConnection, ShowCause};
 use crate::db::models::information_request::InformationRequest;
 use crate::domain::application_form::ApplicationContent;
-use crate::views::registry::{PUBLIC_EVENTS, RegistryQuery};
+use crate::views::registry::PUBLIC_EVENTS;
+use crate::workflows::registry::RegistryQuery;
 
 /// Times are sent in UTC, RFC 3339.
 fn utc(at: NaiveDateTime) -> DateTime<Utc> {

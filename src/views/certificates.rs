@@ -11,6 +11,15 @@ use crate::domain::language::Lang;
 use crate::i18n;
 use crate::workflows::certificates::Check;
 
+/// The address of approval `number`'s verification page, under the registry's `base_url`,
+/// that certificates, their QR codes and the API's records point to.
+pub fn verify_url(base_url: &url::Url, number: &str) -> String {
+    base_url
+        .join(&format!("verify/{number}"))
+        .map(String::from)
+        .unwrap_or_default()
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "registry/certificate.html")]
 pub struct CertificatePage {

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod api;
 pub mod applications;
 pub mod certificates;
+pub mod connections;
 pub mod home;
 pub mod organisation;
 pub mod organisation_changes;
@@ -19,8 +20,8 @@ use askama_web::WebTemplate;
 use crate::domain::validation::FieldErrors;
 use crate::i18n;
 use crate::web::PageCtx;
-use crate::workflows::paging::Span;
 use crate::web::error::AppError;
+use crate::workflows::paging::Span;
 
 /// Why an action sent from a page was refused (its state changed since the page was
 /// shown), with what was typed into its form, so nothing is lost.

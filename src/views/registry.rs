@@ -1,22 +1,26 @@
-//! Registry pages: the public list, a connection's public record, statistics, and the
-//! provider's and the committee's views of connections.
+//! The public registry's pages: the list, a connection's public record, statistics, and
+//! the CSV and JSON exports; and the public wording of a connection (its row, status,
+//! country and history) that the connection and certificate pages share.
 
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
 use askama::Template;
 use askama_web::WebTemplate;
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::NaiveDate;
+use futures_util::{Stream, StreamExt};
 
 use super::{PageCtx, Pager};
-use crate::db::models::connection::{
-    Connection, ConnectionEvent, ConnectionFile, PublicConnection, ShowCause,
-};
+use crate::db::models::connection::{ConnectionEvent, PublicConnection};
 use crate::domain::application_form::CONNECTION_TYPES;
 use crate::domain::connection::ConnectionStatus;
 use crate::domain::country::{COUNTRIES, Country};
 use crate::domain::language::Lang;
 use crate::i18n;
+use crate::workflows::WorkflowError;
+use crate::workflows::registry::{EXPORT_BATCH, RegistryQuery, Statistics};
 
 /// A connection as the public sees it, ready to render.
 #[derive(Debug, Clone)]
@@ -152,41 +156,6 @@ impl RegistryLabels {
     }
 }
 
-/// The filter form's current values.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[serde(default)]
-pub struct RegistryQuery {
-    pub country: String,
-    #[serde(rename = "type")]
-    pub connection_type: String,
-    pub status: String,
-    pub provider: String,
-    pub q: String,
-    pub sort: String,
-    pub after: String,
-    pub before: String,
-}
-
-impl RegistryQuery {
-    /// The query string of these filters (without the cursor), for links and exports.
-    pub fn filters(&self) -> String {
-        let mut out = url::form_urlencoded::Serializer::new(String::new());
-        for (key, value) in [
-            ("country", &self.country),
-            ("type", &self.connection_type),
-            ("status", &self.status),
-            ("provider", &self.provider),
-            ("q", &self.q),
-            ("sort", &self.sort),
-        ] {
-            if !value.is_empty() {
-                out.append_pair(key, value);
-            }
-        }
-        out.finish()
-    }
-}
-
 /// The choices of a select: (value, label).
 pub type Options = Vec<(String, String)>;
 
@@ -246,19 +215,6 @@ pub struct PublicConnectionPage {
     pub committee_url: Option<String>,
     /// A signed certificate exists to print (connections loaded in bulk may have none).
     pub has_certificate: bool,
-}
-
-/// Every connection for the committee: the registry's filters and pages, each row leading
-/// to the connection's committee page.
-#[derive(Template, WebTemplate)]
-#[template(path = "connections/all.html")]
-pub struct CommitteeRegistryPage {
-    pub ctx: PageCtx,
-    /// The connection's id (for its committee page) and its row.
-    pub rows: Vec<(String, PublicRow)>,
-    pub query: RegistryQuery,
-    pub pager: Pager,
-    pub labels: &'static RegistryLabels,
 }
 
 /// A bar of a chart: label, value, and its length in percent of the longest.
@@ -391,6 +347,49 @@ pub struct StatisticsPage {
 }
 
 impl StatisticsPage {
+    /// The registry's figures in the reader's language.
+    pub fn new(ctx: PageCtx, stats: Statistics) -> Self {
+        let label_status = |s: &str| {
+            ConnectionStatus::parse(s)
+                .map(|s| ctx.t(s.label_key()))
+                .unwrap_or_else(|| s.to_string())
+        };
+        let charts = vec![
+            Chart::new(
+                ctx.t("stats-by-status"),
+                stats
+                    .by_status
+                    .iter()
+                    .map(|(s, n)| (label_status(s), *n))
+                    .collect(),
+            ),
+            Chart::new(
+                ctx.t("stats-by-country"),
+                stats
+                    .by_country
+                    .iter()
+                    .map(|(c, n)| (country_name(&ctx, c), *n))
+                    .collect(),
+            ),
+            Chart::new(
+                ctx.t("stats-by-type"),
+                stats
+                    .by_type
+                    .iter()
+                    .map(|(t, n)| (ctx.t(&format!("conn-type-{t}")), *n))
+                    .collect(),
+            ),
+        ];
+        StatisticsPage {
+            charts,
+            month_title: ctx.t("stats-approvals-per-month"),
+            months: MonthRow::rows(stats.months),
+            median_days: stats.median_days,
+            decided: stats.decided,
+            ctx,
+        }
+    }
+
     pub fn median_text(&self) -> String {
         match self.median_days {
             Some(days) => self.ctx.t2(
@@ -414,240 +413,172 @@ impl StatisticsPage {
     }
 }
 
-/// A connection as its provider or the committee sees it.
-#[derive(Debug, Clone)]
-pub struct ConnectionRow {
-    pub id: String,
-    /// The provider's name, in the committee's list (empty in the provider's own).
-    pub provider: String,
-    pub approval_number: String,
-    pub connection_type: String,
-    pub counterparty: String,
-    pub status: &'static str,
-    pub status_label: String,
-    pub valid_until: String,
-    pub expires_soon: bool,
-    pub deadline: String,
-}
+/// Characters a spreadsheet may split a line on: the comma, and the semicolon, tab and
+/// bar some use as their list separator (and line ends, for one that ignores quotes).
+const CSV_SEPARATORS: [char; 6] = [',', ';', '\t', '|', '\n', '\r'];
 
-impl ConnectionRow {
-    pub fn new(
-        ctx: &PageCtx,
-        c: &Connection,
-        open_case: Option<&ShowCause>,
-        now: NaiveDateTime,
-    ) -> Self {
-        let status = ConnectionStatus::parse(&c.status).unwrap_or(ConnectionStatus::Active);
-        let today = now.date();
-        let deadline = open_case.map(|case| case.response_deadline).or(c
-            .disconnection_deadline
-            .filter(|_| c.disconnection_confirmed_at.is_none()));
-        Self {
-            id: c.id.clone(),
-            provider: String::new(),
-            approval_number: c.approval_number.clone(),
-            connection_type: ctx.t(&format!("conn-type-{}", c.connection_type)),
-            counterparty: format!(
-                "{} — {}",
-                c.counterparty_name,
-                country_name(ctx, &c.counterparty_country)
-            ),
-            status: status.as_str(),
-            status_label: status_words(
-                ctx,
-                status,
-                c.valid_from,
-                crate::domain::clock::date_in_vientiane(&now),
-            ),
-            valid_until: ctx.date(c.valid_until),
-            expires_soon: status == ConnectionStatus::Active
-                && (c.valid_until - today).num_days() <= 90,
-            deadline: deadline.map(|d| ctx.local_time(&d)).unwrap_or_default(),
+/// Characters that make a spreadsheet read the rest of a cell as a formula.
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// A CSV cell no spreadsheet runs as a formula, whatever separator it splits on: wherever
+/// a formula character begins the cell or follows a separator (spaces between them
+/// aside), a `'` is put in front of it, which spreadsheets take as "this is text". The
+/// cell is then quoted when it holds a comma, quote or line end.
+pub fn csv_cell(value: &str) -> String {
+    let mut cell = String::with_capacity(value.len() + 2);
+    let mut rest = value;
+    loop {
+        if rest.trim_start_matches(' ').starts_with(FORMULA_STARTS) {
+            cell.push('\'');
+        }
+        match rest.find(CSV_SEPARATORS) {
+            Some(at) => {
+                let separator = rest[at..].chars().next().expect("a separator was found");
+                let end = at + separator.len_utf8();
+                cell.push_str(&rest[..end]);
+                rest = &rest[end..];
+            }
+            None => {
+                cell.push_str(rest);
+                break;
+            }
         }
     }
+    if cell.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", cell.replace('"', "\"\""))
+    } else {
+        cell
+    }
 }
 
-#[derive(Template, WebTemplate)]
-#[template(path = "connections/list.html")]
-pub struct ConnectionsPage {
-    pub ctx: PageCtx,
-    pub title: String,
-    pub rows: Vec<ConnectionRow>,
-    pub committee: bool,
-    /// The committee's list is paged and filtered; the provider's own is neither.
-    pub pager: Option<Pager>,
-    pub needs: Vec<(&'static str, String)>,
-    pub query: ToActOnQuery,
+/// The first line of a CSV export, after a UTF-8 byte-order mark so that spreadsheets
+/// read the Lao names as UTF-8.
+const CSV_HEADER: &str = "\u{feff}approval_number,provider_en,provider_lo,connection_type,counterparty_name,counterparty_country,status,valid_from,valid_until,revoked_at\n";
+
+fn csv_line(row: &PublicConnection) -> String {
+    let revoked = row
+        .revoked_at
+        .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_default();
+    let cells = [
+        row.approval_number.as_str(),
+        &row.provider_en,
+        &row.provider_lo,
+        &row.connection_type,
+        &row.counterparty_name,
+        &row.counterparty_country,
+        &row.status,
+        &row.valid_from.to_string(),
+        &row.valid_until.to_string(),
+        &revoked,
+    ];
+    let mut line = cells
+        .iter()
+        .map(|c| csv_cell(c))
+        .collect::<Vec<_>>()
+        .join(",");
+    line.push('\n');
+    line
 }
 
-/// The filter of the committee's connections to act on, and its cursors.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[serde(default)]
-pub struct ToActOnQuery {
-    /// Empty (any reason), `deadline`, `suspended`, `expiring` or `unverified`.
-    pub need: String,
-    pub after: String,
-    pub before: String,
+/// A batch of an export as CSV lines, after the header line in the first.
+fn csv_chunk(rows: &[PublicConnection], first: bool) -> String {
+    let mut out = if first {
+        CSV_HEADER.to_string()
+    } else {
+        String::new()
+    };
+    for row in rows {
+        out.push_str(&csv_line(row));
+    }
+    out
 }
 
-impl ToActOnQuery {
-    /// The query string of the filter (without the cursors), for the pages' links.
-    pub fn filters(&self) -> String {
-        let mut out = url::form_urlencoded::Serializer::new(String::new());
-        if !self.need.is_empty() {
-            out.append_pair("need", &self.need);
+/// A batch of an export as a piece of one JSON array: opened by the first batch, closed by
+/// the last (the one that is not full).
+fn json_chunk(rows: &[PublicConnection], first: bool) -> String {
+    let body = rows
+        .iter()
+        .map(|r| serde_json::to_string(r).expect("public rows serialise"))
+        .collect::<Vec<_>>()
+        .join(",\n");
+    let lead = if first {
+        "[\n"
+    } else if body.is_empty() {
+        ""
+    } else {
+        ",\n"
+    };
+    let tail = if rows.len() as i64 == EXPORT_BATCH {
+        ""
+    } else {
+        "\n]\n"
+    };
+    format!("{lead}{body}{tail}")
+}
+
+/// The batches of an export rendered by `render` as they arrive. The status line has gone
+/// out before a batch fails; all that can be done then is to end the body early and log
+/// why.
+fn export_body(
+    batches: impl Stream<Item = Result<Vec<PublicConnection>, WorkflowError>>,
+    render: fn(&[PublicConnection], bool) -> String,
+) -> impl Stream<Item = Result<web::Bytes, actix_web::Error>> {
+    batches.enumerate().map(move |(i, batch)| match batch {
+        Ok(rows) => Ok(web::Bytes::from(render(&rows, i == 0))),
+        Err(e) => {
+            tracing::error!(error = %e, "export stopped");
+            Err(actix_web::error::ErrorInternalServerError("export failed"))
         }
-        out.finish()
-    }
+    })
 }
 
-/// The reasons a connection is to act on, as (value, label), for the filter.
-pub fn to_act_on_needs(ctx: &PageCtx) -> Vec<(&'static str, String)> {
-    [
-        ("", "registry-any"),
-        ("deadline", "to-act-on-deadline"),
-        ("suspended", "conn-status-suspended"),
-        ("expiring", "connection-expires-soon"),
-        ("unverified", "to-act-on-unverified"),
-    ]
-    .into_iter()
-    .map(|(value, key)| (value, ctx.t(key)))
-    .collect()
+/// The whole filtered registry as CSV, streamed a batch at a time; wherever a cell could
+/// start a formula, a `'` is put in front of it (see [`csv_cell`]).
+pub fn csv_response(
+    batches: impl Stream<Item = Result<Vec<PublicConnection>, WorkflowError>> + 'static,
+) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"registry.csv\"",
+        ))
+        .streaming(export_body(batches, csv_chunk))
 }
 
-/// A show-cause case for display.
-#[derive(Debug, Clone)]
-pub struct CaseView {
-    pub notice: String,
-    pub opened: String,
-    pub deadline: String,
-    pub answer: Option<String>,
-    pub outcome: String,
-    /// Open, unanswered and past its deadline: no answer is taken any more.
-    pub answers_closed: Option<String>,
-}
-
-impl CaseView {
-    pub fn new(ctx: &PageCtx, c: &ShowCause, now: NaiveDateTime) -> Self {
-        let deadline = ctx.local_time(&c.response_deadline);
-        Self {
-            answers_closed: (c.outcome.is_none()
-                && c.answered_at.is_none()
-                && now > c.response_deadline)
-                .then(|| ctx.t1("error-show-cause-late", "deadline", &deadline)),
-            notice: c.notice.clone(),
-            opened: ctx.local_time(&c.opened_at),
-            deadline,
-            answer: c.answer.clone(),
-            outcome: c
-                .outcome
-                .as_deref()
-                .map(|o| ctx.t(&format!("case-result-{o}")))
-                .unwrap_or_default(),
-        }
-    }
-}
-
-/// A file of a connection's proceedings, for display.
-#[derive(Debug, Clone)]
-pub struct FileRow {
-    pub url: String,
-    pub purpose: String,
-    pub file_name: String,
-    pub sha256: String,
-    pub uploaded: String,
-}
-
-impl FileRow {
-    pub fn new(ctx: &PageCtx, f: &ConnectionFile) -> Self {
-        Self {
-            url: format!("/connections/{}/files/{}", f.connection_id, f.id),
-            purpose: ctx.t(&format!("file-purpose-{}", f.purpose.replace('_', "-"))),
-            file_name: f.file_name.clone(),
-            sha256: f.sha256.clone(),
-            uploaded: ctx.local_time(&f.uploaded_at),
-        }
-    }
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "connections/show.html")]
-pub struct ConnectionPage {
-    pub ctx: PageCtx,
-    pub row: ConnectionRow,
-    /// The provider's legal name, in the page's language.
-    pub provider: String,
-    pub conditions: String,
-    pub valid_from: String,
-    pub capacity: i64,
-    pub history: Vec<EventRow>,
-    pub cases: Vec<CaseView>,
-    pub files: Vec<FileRow>,
-    pub can_upload_answer: bool,
-    pub can_upload_evidence: bool,
-    pub disconnection_deadline: String,
-    pub disconnection_confirmed: bool,
-    /// What the provider wrote when confirming the disconnection.
-    pub disconnection_evidence: String,
-    pub disconnection_verified: bool,
-    /// A signed certificate exists to print.
-    pub has_certificate: bool,
-    /// The reader's page of the application whose approval set the current terms.
-    pub application_url: String,
-    /// The provider may apply to renew or modify it.
-    pub can_apply: bool,
-    /// Which forms to show: the provider's or the committee's, by role and state.
-    pub committee: bool,
-    pub can_answer: bool,
-    pub can_confirm: bool,
-    pub can_suspend: bool,
-    pub can_reinstate: bool,
-    pub can_show_cause: bool,
-    pub can_decide_case: bool,
-    /// Why the chair cannot revoke yet (the provider may still answer); closing the case
-    /// stays possible.
-    pub revoke_waits: Option<String>,
-    pub can_verify: bool,
-    /// Why an action sent from this page was refused, with what was typed.
-    pub refusal: Option<super::Refusal>,
-    pub errors: crate::domain::validation::FieldErrors,
-    pub form: std::collections::BTreeMap<String, String>,
-}
-
-impl ConnectionPage {
-    /// The action forms this user may use now: (path segment, title key).
-    pub fn forms(&self) -> Vec<(&'static str, &'static str)> {
-        [
-            ("answer", "action-answer-case", self.can_answer),
-            (
-                "disconnected",
-                "action-confirm-disconnection",
-                self.can_confirm,
-            ),
-            ("suspend", "action-suspend", self.can_suspend),
-            ("reinstate", "action-reinstate", self.can_reinstate),
-            ("show-cause", "action-show-cause", self.can_show_cause),
-            ("decide", "action-decide-case", self.can_decide_case),
-            ("verify", "action-verify-disconnection", self.can_verify),
-        ]
-        .into_iter()
-        .filter(|(_, _, shown)| *shown)
-        .map(|(form, key, _)| (form, key))
-        .collect()
-    }
-
-    pub fn value(&self, field: &str) -> String {
-        self.form.get(field).cloned().unwrap_or_default()
-    }
-
-    pub fn error(&self, field: &str) -> Option<String> {
-        self.errors.get(field).map(|k| self.ctx.t(k))
-    }
+/// The whole filtered registry as one JSON array, streamed a batch at a time.
+pub fn json_response(
+    batches: impl Stream<Item = Result<Vec<PublicConnection>, WorkflowError>> + 'static,
+) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .streaming(export_body(batches, json_chunk))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn csv_cells_are_quoted_and_formulas_neutralised() {
+        assert_eq!(csv_cell("plain"), "plain");
+        assert_eq!(csv_cell("a,b"), "\"a,b\"");
+        assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(csv_cell("+1"), "'+1");
+        assert_eq!(csv_cell("-2"), "'-2");
+        assert_eq!(csv_cell("@SUM"), "'@SUM");
+        assert_eq!(csv_cell("Lao-Thai Link 2"), "Lao-Thai Link 2");
+        assert_eq!(csv_cell("x;=1+1"), "x;'=1+1");
+        assert_eq!(csv_cell("a | +b;  @c"), "a |' +b;'  @c");
+        assert_eq!(csv_cell("x,=1"), "\"x,'=1\"");
+        assert_eq!(csv_cell("x\t-1"), "x\t'-1");
+        assert_eq!(csv_cell("\t=1"), "'\t'=1");
+        assert_eq!(csv_cell("a\n=cmd"), "\"a\n'=cmd\"");
+        assert_eq!(csv_cell("ລາວ;ໄທ"), "ລາວ;ໄທ");
+        assert_eq!(csv_cell(""), "");
+    }
 
     fn values(max: i64) -> Vec<i64> {
         axis_ticks(max).into_iter().map(|t| t.value).collect()

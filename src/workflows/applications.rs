@@ -15,7 +15,9 @@ use crate::db::models::application::{
     self as app_db, Application, NewApplication, NewRevision, SubmissionChanges,
 };
 use crate::db::models::attachment::{self as attachment_db, AttachmentInfo, NewAttachment};
-use crate::db::models::information_request::{self as rfi_db, NewInformationRequest};
+use crate::db::models::information_request::{
+    self as rfi_db, InformationRequest, NewInformationRequest,
+};
 use crate::db::{DbConn, new_id, write_tx};
 use crate::domain::application::{Action, Status, file_removable};
 use crate::domain::application_form::{ApplicationContent, Kind};
@@ -83,6 +85,42 @@ pub(crate) fn transition(
 /// organisation's application is "not found", so its existence is not revealed.
 pub fn find_own(conn: &mut DbConn, actor: &Actor, id: &str) -> Result<Application, WorkflowError> {
     owned(actor, app_db::find(conn, id)?)
+}
+
+/// An organisation's applications, newest first.
+pub fn list_own(
+    conn: &mut DbConn,
+    organisation_id: &str,
+) -> Result<Vec<Application>, WorkflowError> {
+    Ok(app_db::list_by_organisation(conn, organisation_id)?)
+}
+
+/// An application as its provider sees it: with its files, its information requests and
+/// the approval number it led to, if any.
+#[derive(Debug)]
+pub struct OwnApplication {
+    pub application: Application,
+    pub attachments: Vec<AttachmentInfo>,
+    pub requests: Vec<InformationRequest>,
+    pub approval_number: Option<String>,
+}
+
+/// [`find_own`] with what its provider sees beside it.
+pub fn own_application(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: &str,
+) -> Result<OwnApplication, WorkflowError> {
+    let application = find_own(conn, actor, id)?;
+    let attachments = attachment_db::list_for_application(conn, id)?;
+    let requests = rfi_db::list_for_application(conn, id)?;
+    let approval_number = crate::db::models::connection::number_for_application(conn, id)?;
+    Ok(OwnApplication {
+        application,
+        attachments,
+        requests,
+        approval_number,
+    })
 }
 
 /// [`find_own`], with the application locked for the rest of the transaction.

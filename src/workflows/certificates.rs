@@ -1,7 +1,9 @@
 //! Approval certificates: each approval (and each renewal or modification) gets a signed
 //! statement of the connection's terms, checkable by anyone with the published keys. One
 //! key signs at a time; rotating starts a new one, and an old key stays published while a
-//! certificate it signed is still valid.
+//! certificate it signed is still valid. And the public reads beside them: an approval's
+//! record with its newest certificate, and a pasted certificate checked against the live
+//! record.
 
 use chrono::{NaiveDate, NaiveDateTime};
 use serde_json::json;
@@ -9,7 +11,7 @@ use serde_json::json;
 use crate::auth::signing::{self, Signer};
 use crate::config::Settings;
 use crate::db::models::certificate::{self as certificate_db, Certificate, SigningKey};
-use crate::db::models::connection::Connection;
+use crate::db::models::connection::{self as connection_db, Connection, PublicConnection};
 use crate::db::models::organisation as org_db;
 use crate::db::{DbConn, new_id, write_tx};
 use crate::domain::audit::actions;
@@ -320,4 +322,28 @@ pub fn printable(conn: &mut DbConn, number: &str) -> Result<Printable, WorkflowE
         connection,
         certificate,
     })
+}
+
+/// The public record of approval `number` and its newest certificate, if any.
+pub fn record_and_certificate(
+    conn: &mut DbConn,
+    number: &str,
+) -> Result<(PublicConnection, Option<Certificate>), WorkflowError> {
+    let row = connection_db::find_public(conn, number)?.ok_or(WorkflowError::NotFound)?;
+    let certificate = certificate_db::latest_for(conn, &row.id)?;
+    Ok((row, certificate))
+}
+
+/// A pasted certificate [`check`]ed, and, when it is genuine, the live public record of
+/// the approval it names (if that still exists).
+pub fn check_with_record(
+    conn: &mut DbConn,
+    token: &str,
+) -> Result<(Check, Option<PublicConnection>), WorkflowError> {
+    let checked = check(conn, token)?;
+    let live = match &checked {
+        Check::Genuine { claims, .. } => connection_db::find_public(conn, &claims.sub)?,
+        _ => None,
+    };
+    Ok((checked, live))
 }

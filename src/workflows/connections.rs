@@ -1,7 +1,9 @@
 //! The registry's use cases: an approval becomes (or changes) a connection; suspension
 //! and reinstatement; revocation by due process; disconnection; and the scheduled work
 //! (expiry, reminders, missed deadlines). Each is one transaction with its audit event
-//! and its dated connection event.
+//! and its dated connection event. And the reads of the provider's and the committee's
+//! connection pages: a provider's own connections, those the committee must act on, a
+//! connection's page and its files.
 
 use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
 use serde_json::json;
@@ -10,11 +12,13 @@ use sha2::{Digest, Sha256};
 use crate::config::WorkflowRules;
 use crate::db::audit::{self, AuditEntry};
 use crate::db::models::application::Application;
+use crate::db::models::certificate as certificate_db;
 use crate::db::models::connection::{
-    self as connection_db, Connection, ConnectionEvent, NewConnection, ShowCause, TermsChanges,
+    self as connection_db, Connection, ConnectionEvent, ConnectionFile, ConnectionToActOn, Cursor,
+    Need, NewConnection, RegistrySort, ShowCause, TermsChanges,
 };
-use crate::db::models::organisation::Organisation;
-use crate::db::{DbConn, new_id, write_tx};
+use crate::db::models::organisation::{self as org_db, Organisation};
+use crate::db::{DbConn, Position, new_id, write_tx};
 use crate::domain::application_form::{ApplicationContent, Kind};
 use crate::domain::audit::{SCHEDULER, actions};
 use crate::domain::connection::{
@@ -25,7 +29,8 @@ use crate::domain::file::{is_whole, safe_file_name, sniff_content_type};
 use crate::domain::notification::{MessageKind, Params};
 use crate::domain::validation::FieldErrors;
 use crate::workflows::applications::content_of;
-use crate::workflows::{Actor, WorkflowError, notify};
+use crate::workflows::paging::{self, Span};
+use crate::workflows::{Actor, WorkflowError, notify, registry};
 
 /// Default days a provider has to answer a show-cause notice.
 pub const SHOW_CAUSE_DAYS: i64 = 30;
@@ -287,6 +292,143 @@ pub fn find_own(conn: &mut DbConn, actor: &Actor, id: &str) -> Result<Connection
         Some(org) if *org == connection.organisation_id => Ok(connection),
         _ => Err(WorkflowError::NotFound),
     }
+}
+
+/// An organisation's connections, newest approval first, with every open show-cause case
+/// (for their deadlines).
+pub fn own_connections(
+    conn: &mut DbConn,
+    organisation_id: &str,
+) -> Result<(Vec<Connection>, Vec<ShowCause>), WorkflowError> {
+    Ok((
+        connection_db::list_by_organisation(conn, organisation_id)?,
+        connection_db::list_open_show_causes(conn)?,
+    ))
+}
+
+/// A page of the connections needing the committee's action as asked for, checked
+/// before any connection is taken from the pool: which need, and where the page is.
+#[derive(Debug)]
+pub struct ToActOnAsked {
+    need: Need,
+    position: Position<Cursor>,
+}
+
+impl ToActOnAsked {
+    /// `need` is empty (any), `deadline`, `suspended`, `expiring` or `unverified`; the
+    /// cursors are the registry's in expiry order. Anything else is a malformed query.
+    pub fn of(need: &str, after: &str, before: &str) -> Result<ToActOnAsked, WorkflowError> {
+        let need = match need {
+            "" => Need::Any,
+            "deadline" => Need::Deadline,
+            "suspended" => Need::Suspended,
+            "expiring" => Need::Expiring,
+            "unverified" => Need::Unverified,
+            _ => return Err(WorkflowError::MalformedQuery),
+        };
+        let sort = RegistrySort::Expiry;
+        let position = paging::position(
+            registry::parse_cursor(sort, after)?,
+            registry::parse_cursor(sort, before)?,
+        )?;
+        Ok(ToActOnAsked { need, position })
+    }
+}
+
+/// A page of `size` connections needing the committee's action (open show-cause cases,
+/// revocations awaiting disconnection or its verification, suspensions, and connections
+/// expiring by `expiring_by`), soonest expiry first: the rows with their provider's
+/// names, where the page stands, and every open show-cause case (for their deadlines).
+pub fn to_act_on(
+    conn: &mut DbConn,
+    asked: ToActOnAsked,
+    expiring_by: NaiveDate,
+    size: i64,
+) -> Result<(Vec<ConnectionToActOn>, Span, Vec<ShowCause>), WorkflowError> {
+    let ToActOnAsked { need, position } = asked;
+    let expiry_cursor = |c: &Connection| Cursor::Expiry {
+        valid_until: c.valid_until,
+        id: c.id.clone(),
+    };
+    let mut found =
+        connection_db::list_to_act_on(conn, need, expiring_by, position.as_ref(), size + 1)?;
+    let total = connection_db::count_to_act_on(conn, need, expiring_by, None)?;
+    let ahead = match paging::first_row(&found, &position, size) {
+        Some((c, _, _)) => {
+            connection_db::count_to_act_on(conn, need, expiring_by, Some(&expiry_cursor(c)))?
+        }
+        None => 0,
+    };
+    let cases = connection_db::list_open_show_causes(conn)?;
+    let span = paging::span(&mut found, &position, size, total, ahead, |(c, _, _)| {
+        registry::encode_cursor(&expiry_cursor(c))
+    });
+    Ok((found, span, cases))
+}
+
+/// Everything a connection's page shows: the connection, its provider, its history,
+/// show-cause cases and files, and whether a signed certificate exists.
+#[derive(Debug)]
+pub struct ConnectionDetail {
+    pub connection: Connection,
+    pub provider: Option<Organisation>,
+    pub events: Vec<ConnectionEvent>,
+    pub cases: Vec<ShowCause>,
+    pub files: Vec<ConnectionFile>,
+    pub certified: bool,
+}
+
+/// The connection `id` for its page: for the committee any connection, for a provider
+/// (`committee` false) only one of its organisation `reader_org`'s.
+pub fn detail(
+    conn: &mut DbConn,
+    id: &str,
+    committee: bool,
+    reader_org: Option<&str>,
+) -> Result<ConnectionDetail, WorkflowError> {
+    let connection = find(conn, id)?;
+    if !committee && reader_org != Some(connection.organisation_id.as_str()) {
+        return Err(WorkflowError::NotFound);
+    }
+    let provider = org_db::find(conn, &connection.organisation_id)?;
+    let events = connection_db::list_events(conn, id)?;
+    let cases = connection_db::list_show_causes(conn, id)?;
+    let files = connection_db::list_files(conn, id)?;
+    let certified = certificate_db::latest_for(conn, id)?.is_some();
+    Ok(ConnectionDetail {
+        connection,
+        provider,
+        events,
+        cases,
+        files,
+        certified,
+    })
+}
+
+/// The connection `id` and its provider, for a page that restates an action on it.
+pub fn with_provider(
+    conn: &mut DbConn,
+    id: &str,
+) -> Result<(Connection, Option<Organisation>), WorkflowError> {
+    let connection = find(conn, id)?;
+    let provider = org_db::find(conn, &connection.organisation_id)?;
+    Ok((connection, provider))
+}
+
+/// A file of the connection `id`'s proceedings with its content, if `may_read` allows its
+/// reader the files of the connection's organisation; otherwise, as for no such file,
+/// `NotFound`.
+pub fn file(
+    conn: &mut DbConn,
+    id: &str,
+    file_id: &str,
+    may_read: impl FnOnce(&str) -> bool,
+) -> Result<(ConnectionFile, Vec<u8>), WorkflowError> {
+    let connection = find(conn, id)?;
+    if !may_read(&connection.organisation_id) {
+        return Err(WorkflowError::NotFound);
+    }
+    connection_db::find_file_with_content(conn, id, file_id)?.ok_or(WorkflowError::NotFound)
 }
 
 /// Moves a connection with a conditional update, refusing a stale or illegal move.

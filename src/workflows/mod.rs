@@ -16,6 +16,7 @@ pub mod notify;
 pub mod organisation_changes;
 pub mod paging;
 pub mod passwords;
+pub mod registry;
 pub mod scheduler;
 pub mod secret_key;
 pub mod sessions;
