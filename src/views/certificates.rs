@@ -21,7 +21,7 @@ pub fn verify_url(base_url: &url::Url, number: &str) -> String {
 }
 
 #[derive(Template, WebTemplate)]
-#[template(path = "registry/certificate.html")]
+#[template(path = "certificates/certificate.html")]
 pub struct CertificatePage {
     pub ctx: PageCtx,
     pub approval_number: String,
@@ -91,7 +91,7 @@ pub struct Verdict {
 }
 
 #[derive(Template, WebTemplate)]
-#[template(path = "registry/verify.html")]
+#[template(path = "certificates/verify.html")]
 pub struct VerifyPage {
     pub ctx: PageCtx,
     /// The approval's live public record, when one is named or the certificate is genuine.
