@@ -9,11 +9,12 @@ use clap::{Parser, Subcommand};
 use crate::config::{SecretKeySource, Settings};
 use crate::db::audit::ChainStatus;
 use crate::domain::account::{OrganisationInput, UserInput};
+use crate::seed::demo;
 use crate::startup::{Application, open_pool};
 use crate::web::blocking::blocking;
 use crate::web::state::Runtime;
 use crate::workflows::certificates::{self, CertificateAuthority};
-use crate::workflows::{Actor, WorkflowError, accounts, api_clients, audit, demo, secret_key};
+use crate::workflows::{Actor, WorkflowError, accounts, api_clients, audit, secret_key};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -398,7 +399,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         } => {
             let pool = open_pool(&settings)?;
             let mut conn = pool.get().context("no database connection available")?;
-            let scale = crate::db::scale::Scale {
+            let scale = crate::seed::scale::Scale {
                 organisations,
                 applications,
                 connections,
@@ -411,7 +412,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 indicatif::ProgressBar::new(0)
             };
             let password_hash = crate::auth::password::hash(demo::DEMO_PASSWORD);
-            let summary = crate::db::scale::fill(
+            let summary = crate::seed::scale::fill(
                 &mut conn,
                 scale,
                 crate::db::now(),

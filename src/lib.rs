@@ -9,6 +9,7 @@ pub mod i18n;
 pub mod mail;
 pub mod metrics;
 pub mod routes;
+pub mod seed;
 pub mod startup;
 pub mod telemetry;
 pub mod trusted_proxies;

@@ -4,7 +4,6 @@
 pub mod audit;
 pub mod backup;
 pub mod models;
-pub mod scale;
 pub mod schema;
 
 use std::cell::Cell;

@@ -10,7 +10,6 @@ pub mod certificates;
 pub mod committee;
 pub mod connections;
 pub mod dashboard;
-pub mod demo;
 pub mod health;
 pub mod notify;
 pub mod organisation_changes;

@@ -306,7 +306,7 @@ async fn the_demo_command_opens_a_signed_in_admin_page_in_lao_and_english() {
             &browser,
             &base,
             "admin@registry.demo.la",
-            interconnect_registry::workflows::demo::DEMO_PASSWORD,
+            interconnect_registry::seed::demo::DEMO_PASSWORD,
         )
         .await;
         assert_eq!(res.status(), StatusCode::SEE_OTHER);
@@ -341,7 +341,7 @@ async fn the_demo_command_opens_a_signed_in_admin_page_in_lao_and_english() {
         &secretariat,
         &base,
         "secretariat@registry.demo.la",
-        interconnect_registry::workflows::demo::DEMO_PASSWORD,
+        interconnect_registry::seed::demo::DEMO_PASSWORD,
     )
     .await;
     demo_second_step(
@@ -426,7 +426,7 @@ async fn seed_scale_fills_every_table_with_a_valid_audit_chain_and_pages_that_wo
     let res = secretariat
         .sign_in(
             "scale-secretariat-0@scale.example.la",
-            interconnect_registry::workflows::demo::DEMO_PASSWORD,
+            interconnect_registry::seed::demo::DEMO_PASSWORD,
         )
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);

@@ -17,9 +17,13 @@ use rand::{Rng, SeedableRng};
 use serde::Serialize;
 
 use crate::db::{DbConn, write_tx};
-use crate::domain::application_form::CONNECTION_TYPES;
+use crate::domain::application::Status;
+use crate::domain::application_form::{CONNECTION_TYPES, Kind};
 use crate::domain::audit::AuditContent;
 use crate::domain::audit::actions;
+use crate::domain::committee::{Choice, Recommendation};
+use crate::domain::connection::ConnectionStatus;
+use crate::domain::notification::MessageKind;
 
 /// How much to generate.
 #[derive(Debug, Clone, Copy)]
@@ -72,19 +76,19 @@ const CARRIERS: [&str; 12] = [
 ];
 const DOMAINS: [&str; 3] = ["technical", "security", "legal"];
 /// Applications that did not end in approval, by state, in tenths of a percent.
-const OTHER_STATES: [(&str, u32); 4] = [
-    ("draft", 150),
-    ("rejected", 250),
-    ("withdrawn", 350),
-    ("dismissed", 250),
+const OTHER_STATES: [(Status, u32); 4] = [
+    (Status::Draft, 150),
+    (Status::Rejected, 250),
+    (Status::Withdrawn, 350),
+    (Status::Dismissed, 250),
 ];
 /// States open for the committee: only recent applications are left in them.
-const RECENT_STATES: [&str; 5] = [
-    "submitted",
-    "screening",
-    "info_requested",
-    "in_review",
-    "voting",
+const RECENT_STATES: [Status; 5] = [
+    Status::Submitted,
+    Status::Screening,
+    Status::InfoRequested,
+    Status::InReview,
+    Status::Voting,
 ];
 
 /// The country and connection type of an application, from its connection's number if
@@ -164,7 +168,7 @@ impl<'a> Bulk<'a> {
 struct App {
     id: String,
     org: usize,
-    status: &'static str,
+    status: Status,
     created_at: NaiveDateTime,
     submitted_at: Option<NaiveDateTime>,
     decided_at: Option<NaiveDateTime>,
@@ -391,7 +395,7 @@ fn plan_applications(
                 start + TimeDelta::seconds(span * i as i64 / scale.applications as i64);
             let approve = (i + 1) * scale.connections / scale.applications > approved;
             let status = if approve {
-                "approved"
+                Status::Approved
             } else if created_at > recent {
                 RECENT_STATES[rng.random_range(0..RECENT_STATES.len())]
             } else {
@@ -403,15 +407,15 @@ fn plan_applications(
                         pick = pick.saturating_sub(*share);
                         found
                     })
-                    .map_or("withdrawn", |(s, _)| s)
+                    .map_or(Status::Withdrawn, |(s, _)| *s)
             };
             let connection = approve.then(|| {
                 approved += 1;
                 approved - 1
             });
-            let submitted_at = (status != "draft").then(|| created_at + TimeDelta::days(2));
-            let decided_at =
-                matches!(status, "approved" | "rejected").then(|| created_at + TimeDelta::days(25));
+            let submitted_at = (status != Status::Draft).then(|| created_at + TimeDelta::days(2));
+            let decided_at = matches!(status, Status::Approved | Status::Rejected)
+                .then(|| created_at + TimeDelta::days(25));
             App {
                 id: format!("scale-app-{i:07}"),
                 org: rng.random_range(0..scale.organisations),
@@ -476,20 +480,23 @@ fn insert_applications(
         });
         let closed = matches!(
             app.status,
-            "approved" | "rejected" | "withdrawn" | "dismissed"
+            Status::Approved | Status::Rejected | Status::Withdrawn | Status::Dismissed
         );
         let closed_at = closed.then(|| {
             app.decided_at
                 .unwrap_or(app.created_at + TimeDelta::days(20))
         });
-        let past_screening = matches!(app.status, "in_review" | "voting" | "approved" | "rejected");
-        if app.status == "info_requested" || (past_screening && i.is_multiple_of(10)) {
+        let past_screening = matches!(
+            app.status,
+            Status::InReview | Status::Voting | Status::Approved | Status::Rejected
+        );
+        if app.status == Status::InfoRequested || (past_screening && i.is_multiple_of(10)) {
             requests.push(i);
         }
         let kind = if i.is_multiple_of(9) {
-            "renewal"
+            Kind::Renewal
         } else {
-            "new"
+            Kind::New
         };
         bulk.row(&[
             text(&app.id),
@@ -499,8 +506,8 @@ fn insert_applications(
                 .unwrap_or_else(|| "NULL".into()),
             text(&people.org_ids[app.org]),
             text(&people.providers[app.org].1),
-            text(kind),
-            text(app.status),
+            text(kind.as_str()),
+            text(app.status.as_str()),
             text(&content(rng, app, i)),
             if app.submitted_at.is_some() { "1" } else { "0" }.into(),
             opt_ts(app.submitted_at),
@@ -508,19 +515,22 @@ fn insert_applications(
             opt_ts(app.submitted_at.map(|at| at + TimeDelta::days(30))),
             opt_ts(past_screening.then(|| app.created_at + TimeDelta::days(6))),
             opt_ts(
-                matches!(app.status, "voting" | "approved" | "rejected")
-                    .then(|| app.created_at + TimeDelta::days(15)),
+                matches!(
+                    app.status,
+                    Status::Voting | Status::Approved | Status::Rejected
+                )
+                .then(|| app.created_at + TimeDelta::days(15)),
             ),
             opt_ts(app.decided_at),
             app.decided_at
                 .map(|_| text(&people.chair))
                 .unwrap_or_else(|| "NULL".into()),
-            text(if app.status == "approved" {
+            text(if app.status == Status::Approved {
                 "Keep records of lawful interception requests"
             } else {
                 ""
             }),
-            if app.status == "approved" {
+            if app.status == Status::Approved {
                 "36".into()
             } else {
                 "NULL".into()
@@ -530,7 +540,7 @@ fn insert_applications(
             } else {
                 ""
             }),
-            text(if app.status == "rejected" {
+            text(if app.status == Status::Rejected {
                 "The counterparty is not licensed in its country"
             } else {
                 ""
@@ -554,7 +564,7 @@ fn insert_applications(
     for i in requests {
         let app = &apps[i];
         let asked = app.created_at + TimeDelta::days(4);
-        let open = app.status == "info_requested";
+        let open = app.status == Status::InfoRequested;
         let asked = if open {
             now - TimeDelta::days(3)
         } else {
@@ -599,10 +609,13 @@ fn insert_reviews(
         "id, application_id, reviewer_id, domain, assigned_by, assigned_at, recommendation, comments, conditions, completed_at",
     );
     for (i, app) in apps.iter().enumerate() {
-        if !matches!(app.status, "in_review" | "voting" | "approved" | "rejected") {
+        if !matches!(
+            app.status,
+            Status::InReview | Status::Voting | Status::Approved | Status::Rejected
+        ) {
             continue;
         }
-        let done = app.status != "in_review";
+        let done = app.status != Status::InReview;
         for (d, domain) in DOMAINS.iter().enumerate() {
             let assigned = app.created_at + TimeDelta::days(7);
             bulk.row(&[
@@ -613,11 +626,14 @@ fn insert_reviews(
                 text(&people.secretariat[i % 2]),
                 ts(assigned),
                 if done {
-                    text(if app.status == "rejected" {
-                        "reject"
-                    } else {
-                        "approve"
-                    })
+                    text(
+                        if app.status == Status::Rejected {
+                            Recommendation::Reject
+                        } else {
+                            Recommendation::Approve
+                        }
+                        .as_str(),
+                    )
                 } else {
                     "NULL".into()
                 },
@@ -641,20 +657,20 @@ fn insert_reviews(
     );
     for (i, app) in apps.iter().enumerate() {
         let voters = match app.status {
-            "voting" => 2,
-            "approved" | "rejected" => 4,
+            Status::Voting => 2,
+            Status::Approved | Status::Rejected => 4,
             _ => continue,
         };
-        let choice = if app.status == "rejected" {
-            "reject"
+        let choice = if app.status == Status::Rejected {
+            Choice::Reject
         } else {
-            "approve"
+            Choice::Approve
         };
         let mut cast = |voter: &str, n: i64| {
             bulk.row(&[
                 text(&app.id),
                 text(voter),
-                text(choice),
+                text(choice.as_str()),
                 text("As the reviews recommend"),
                 ts(app.created_at + TimeDelta::days(16) + TimeDelta::hours(n)),
             ])
@@ -702,20 +718,20 @@ fn insert_connections(
         let valid_from = approved_at.date();
         let valid_until = valid_from + TimeDelta::days(365 * (1 + (c % 5) as i64));
         let status = if valid_until < today {
-            "expired"
+            ConnectionStatus::Expired
         } else {
             match rng.random_range(0..100) {
-                0..5 => "suspended",
-                5..15 => "revoked",
-                _ => "active",
+                0..5 => ConnectionStatus::Suspended,
+                5..15 => ConnectionStatus::Revoked,
+                _ => ConnectionStatus::Active,
             }
         };
         let changed = match status {
-            "active" => approved_at,
-            "expired" => valid_until.and_hms_opt(0, 0, 0).expect("midnight"),
+            ConnectionStatus::Active => approved_at,
+            ConnectionStatus::Expired => valid_until.and_hms_opt(0, 0, 0).expect("midnight"),
             _ => (approved_at + TimeDelta::days(200)).min(now - TimeDelta::days(1)),
         };
-        let revoked = status == "revoked";
+        let revoked = status == ConnectionStatus::Revoked;
         let (country, kind) = country_and_type(app, i);
         let counterparty = format!("{} {} {}", country, CARRIERS[i % 12], i % 997);
         let id = format!("scale-conn-{c:07}");
@@ -724,7 +740,7 @@ fn insert_connections(
             text(&approval_number),
             text(&app.id),
             text(&people.org_ids[app.org]),
-            text(status),
+            text(status.as_str()),
             text(kind),
             text(&counterparty),
             text(country),
@@ -756,8 +772,8 @@ fn insert_connections(
             ts(changed),
         ])?;
         events.push((id.clone(), "approved", approved_at));
-        if status != "active" {
-            events.push((id, status, changed));
+        if status != ConnectionStatus::Active {
+            events.push((id, status.as_str(), changed));
         }
     }
     rows.insert("connections", bulk.finish()?);
@@ -774,12 +790,12 @@ fn insert_connections(
             text(connection),
             text(kind),
             ts(*at),
-            if *kind == "expired" {
+            if *kind == ConnectionStatus::Expired.as_str() {
                 "NULL".into()
             } else {
                 text(&people.chair)
             },
-            text(if *kind == "revoked" {
+            text(if *kind == ConnectionStatus::Revoked.as_str() {
                 "Conditions of the approval were breached"
             } else {
                 ""
@@ -800,13 +816,13 @@ fn insert_outbox(
     now: NaiveDateTime,
     rows: &mut BTreeMap<&'static str, u64>,
 ) -> QueryResult<()> {
-    const KINDS: [&str; 6] = [
-        "submission_receipt",
-        "new_application",
-        "review_assigned",
-        "vote_opened",
-        "decision_approved",
-        "expiry_reminder",
+    const KINDS: [MessageKind; 6] = [
+        MessageKind::SubmissionReceipt,
+        MessageKind::NewApplication,
+        MessageKind::ReviewAssigned,
+        MessageKind::VoteOpened,
+        MessageKind::DecisionApproved,
+        MessageKind::ExpiryReminder,
     ];
     let span = (now - start).num_seconds();
     let mut bulk = Bulk::new(
@@ -827,7 +843,7 @@ fn insert_outbox(
         let user = &people.providers[i % people.providers.len()].1;
         bulk.row(&[
             text(&format!("scale-mail-{i:08}")),
-            text(KINDS[i % KINDS.len()]),
+            text(KINDS[i % KINDS.len()].as_str()),
             text(&format!("{user}@scale.example.la")),
             text(&format!("Scale applicant {user}")),
             text(user),
