@@ -1,6 +1,7 @@
 //! Interconnect Registry: approve, record and revoke international network connections.
 
 pub mod auth;
+pub mod background;
 pub mod cli;
 pub mod config;
 pub mod db;

@@ -12,10 +12,11 @@ use actix_web::{App, HttpMessage, HttpRequest, HttpServer, web};
 use tracing_actix_web::TracingLogger;
 
 use crate::auth::rate_limit::{ApiLimiter, SignInLimiter};
+use crate::background;
 use crate::config::Settings;
 use crate::db::{DbPool, DbSetupError, connect_and_migrate};
 use crate::domain::audit::actions;
-use crate::mail::worker::{self, Mailer};
+use crate::mail::worker::Mailer;
 use crate::metrics::{self, Metrics};
 use crate::routes;
 use crate::routes::error_pages::render_errors;
@@ -24,7 +25,7 @@ use crate::web::body_timeout::cut_off_stalled_bodies;
 use crate::web::error::AppError;
 use crate::web::session_middleware::{cache_policy, sessions_middleware};
 use crate::web::state::{AppState, Runtime};
-use crate::workflows::{scheduler, sessions};
+use crate::workflows::sessions;
 
 /// The largest request body any route accepts (forms are small; uploads get their own limit).
 pub const BODY_LIMIT: usize = 256 * 1024;
@@ -59,7 +60,7 @@ impl Application {
         let settings = settings.with_bind(listener.local_addr()?.to_string());
         let metrics = Arc::new(Metrics::new());
         if runtime.run_scheduler {
-            scheduler::spawn(
+            background::spawn_scheduler(
                 pool.clone(),
                 runtime.clock.clone(),
                 settings.rules.clone(),
@@ -69,9 +70,12 @@ impl Application {
         }
         if runtime.run_mail_worker {
             match Mailer::from_settings(&settings)? {
-                Some(mailer) => {
-                    worker::spawn(pool.clone(), mailer, runtime.clock.clone(), metrics.clone())
-                }
+                Some(mailer) => background::spawn_mail_worker(
+                    pool.clone(),
+                    mailer,
+                    runtime.clock.clone(),
+                    metrics.clone(),
+                ),
                 None => tracing::warn!("SMTP_URL is not set: e-mail stays queued in the outbox"),
             }
         }

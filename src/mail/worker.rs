@@ -7,7 +7,6 @@
 //! `Message-ID` (from its outbox id) across attempts, so the rare copy sent again after a
 //! crash between the server's acceptance and our record of it is recognisable as a copy.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{NaiveDateTime, TimeDelta};
@@ -24,7 +23,6 @@ use crate::db::models::outbox::{self as outbox_db, OutboxMessage};
 use crate::domain::clock::Clock;
 use crate::domain::notification::retry_delay;
 use crate::mail::render::{self, Rendered};
-use crate::metrics::Metrics;
 use crate::workflows::WorkflowError;
 
 /// Messages claimed at a time, per connection: enough to keep every connection busy
@@ -69,8 +67,13 @@ impl Mailer {
     }
 
     /// How many messages one pass claims.
-    fn batch(&self) -> i64 {
+    pub fn batch(&self) -> i64 {
         i64::from(self.settings.connections) * BATCH_PER_CONNECTION
+    }
+
+    /// The pause after a pass that found less than a full batch (`MAIL_POLL_MS`).
+    pub fn poll_interval(&self) -> Duration {
+        Duration::from_millis(self.settings.poll_ms)
     }
 
     /// The e-mail for a queued message.
@@ -280,25 +283,4 @@ fn describe(error: &lettre::transport::smtp::Error) -> String {
         "connection"
     };
     format!("{kind}: {error}").chars().take(1000).collect()
-}
-
-/// Delivers due messages until the process ends: batch after batch while there is work,
-/// then a pause of `MAIL_POLL_MS`. Each attempt's outcome is counted in `metrics`.
-pub fn spawn(pool: DbPool, mailer: Mailer, clock: Arc<dyn Clock>, metrics: Arc<Metrics>) {
-    let pause = Duration::from_millis(mailer.settings.poll_ms);
-    tokio::spawn(async move {
-        loop {
-            let pass = deliver_due(&pool, &mailer, clock.as_ref()).await;
-            if let Ok(report) = &pass {
-                metrics.record_mail(report.sent, report.retried, report.failed);
-            }
-            match pass {
-                Ok(report) if report.claimed as i64 == mailer.batch() => continue,
-                Ok(report) if report.claimed > 0 => tracing::info!(?report, "mail delivered"),
-                Ok(_) => {}
-                Err(e) => tracing::error!(error = %e, "mail delivery failed"),
-            }
-            tokio::time::sleep(pause).await;
-        }
-    });
 }

@@ -1,10 +1,10 @@
-//! Time-based work, run by a background task on the injected clock: information requests
-//! past their deadline dismiss their application; connections expire, get their expiry
-//! reminders, and have missed deadlines flagged. Every job is idempotent (conditional
+//! Time-based work, run by the loop in `background` on the injected clock: information
+//! requests past their deadline dismiss their application; connections expire, get their
+//! expiry reminders, and have missed deadlines flagged. Every job is idempotent (conditional
 //! updates and claimed marks), and a lease in the database lets one server at a time run
 //! them when several share a PostgreSQL database.
 
-use std::sync::{Arc, LazyLock};
+use std::sync::LazyLock;
 use std::time::Duration;
 
 use chrono::TimeDelta;
@@ -14,7 +14,6 @@ use crate::db::DbPool;
 use crate::db::audit::ChainStatus;
 use crate::db::models::connection as connection_db;
 use crate::domain::clock::Clock;
-use crate::metrics::{Metrics, SchedulerOutcome};
 use crate::workflows::{WorkflowError, applications, audit, connections, notify};
 
 /// This process's name as a lease holder.
@@ -65,6 +64,17 @@ pub fn run_once(
     run_as(pool, clock, rules, &HOLDER)
 }
 
+/// Runs every job once as this process, holding the lease for runs `every` apart: one tick
+/// of the background loop.
+pub fn run_on_schedule(
+    pool: &DbPool,
+    clock: &dyn Clock,
+    rules: &WorkflowRules,
+    every: Duration,
+) -> Result<RunReport, WorkflowError> {
+    run_leased(pool, clock, rules, &HOLDER, lease_for(every))
+}
+
 /// Runs every job once under the lease of `holder` (tests name several holders to play
 /// several servers).
 pub fn run_as(
@@ -102,38 +112,4 @@ fn run_leased(
         overdue_reminder,
         audit_chain: Some(audit_chain),
     })
-}
-
-/// Runs the jobs every `every`, off the async threads, until the process ends, and counts
-/// each run in `metrics`.
-pub fn spawn(
-    pool: DbPool,
-    clock: Arc<dyn Clock>,
-    rules: WorkflowRules,
-    every: Duration,
-    metrics: Arc<Metrics>,
-) {
-    let lease = lease_for(every);
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(every);
-        loop {
-            tick.tick().await;
-            let (pool, clock, rules) = (pool.clone(), clock.clone(), rules.clone());
-            let run = move || run_leased(&pool, clock.as_ref(), &rules, &HOLDER, lease);
-            let result = tokio::task::spawn_blocking(run).await;
-            metrics.record_scheduler_run(match &result {
-                Ok(Ok(report)) if report.ran => SchedulerOutcome::Ran,
-                Ok(Ok(_)) => SchedulerOutcome::Skipped,
-                _ => SchedulerOutcome::Failed,
-            });
-            match result {
-                Ok(Ok(report)) if report.did_something() => {
-                    tracing::info!(?report, "scheduled jobs ran")
-                }
-                Ok(Ok(_)) => {}
-                Ok(Err(e)) => tracing::error!(error = %e, "scheduled jobs failed"),
-                Err(e) => tracing::error!(error = %e, "scheduled jobs panicked"),
-            }
-        }
-    });
 }
