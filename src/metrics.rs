@@ -1,13 +1,15 @@
 //! Operational figures in the Prometheus text format (version 0.0.4), served at `/metrics`:
 //! requests and their latencies by route pattern, runs of the scheduled jobs and mail
-//! deliveries, all counted in this process with atomics. The figures read from the
-//! database at scrape time (the outbox's depth, overdue applications) are handed in by the
-//! handler; this module knows no table and no route.
+//! deliveries, counted in this process. `prometheus-client` keeps the counters and
+//! histograms and writes the exposition; this module chooses the names and labels. The
+//! figures read from the database at scrape time (the outbox's depth, overdue
+//! applications) are handed in by the handler; this module knows no table and no route.
 
-use std::fmt::Write;
-use std::hash::{DefaultHasher, Hash, Hasher};
-use std::sync::OnceLock;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use actix_web::body::MessageBody;
@@ -15,58 +17,76 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage, web};
+use prometheus_client::encoding::prometheus_text::encode;
+use prometheus_client::encoding::{EncodeMetric, MetricEncoder};
+use prometheus_client::metrics::MetricType;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::metrics::info::Info;
+use prometheus_client::registry::Registry;
 
 /// The media type of the text exposition format.
-pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+pub use prometheus_client::encoding::prometheus_text::CONTENT_TYPE;
 
 /// The route label of a request that no route matched.
 pub const UNMATCHED: &str = "unmatched";
-
-/// The route label of requests recorded after the table of routes filled up.
-const OVERFLOW: &str = "other";
 
 /// Put on a request by the default service: no route matched it, so its label is known
 /// without matching the path against every route again.
 #[derive(Debug, Clone, Copy)]
 pub struct Unmatched;
 
-/// Methods with a label of their own; any other method is counted as `other`.
-const METHODS: [&str; 8] = [
-    "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "other",
-];
+/// The method label: the common methods by name, any other as `other`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum HttpMethod {
+    Get,
+    Head,
+    Post,
+    Put,
+    Patch,
+    Delete,
+    Options,
+    Other,
+}
+
+impl HttpMethod {
+    pub fn of(method: &Method) -> Self {
+        [
+            (Method::GET, Self::Get),
+            (Method::HEAD, Self::Head),
+            (Method::POST, Self::Post),
+            (Method::PUT, Self::Put),
+            (Method::PATCH, Self::Patch),
+            (Method::DELETE, Self::Delete),
+            (Method::OPTIONS, Self::Options),
+        ]
+        .into_iter()
+        .find_map(|(known, label)| (known == method).then_some(label))
+        .unwrap_or(Self::Other)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Get => "GET",
+            Self::Head => "HEAD",
+            Self::Post => "POST",
+            Self::Put => "PUT",
+            Self::Patch => "PATCH",
+            Self::Delete => "DELETE",
+            Self::Options => "OPTIONS",
+            Self::Other => "other",
+        }
+    }
+}
 
 const STATUS_CLASSES: [&str; 5] = ["1xx", "2xx", "3xx", "4xx", "5xx"];
 
-/// Upper bounds of the latency buckets: in microseconds, and as the `le` label writes them.
-const BUCKETS: [(u64, &str); 13] = [
-    (1_000, "0.001"),
-    (2_500, "0.0025"),
-    (5_000, "0.005"),
-    (10_000, "0.01"),
-    (25_000, "0.025"),
-    (50_000, "0.05"),
-    (100_000, "0.1"),
-    (250_000, "0.25"),
-    (500_000, "0.5"),
-    (1_000_000, "1"),
-    (2_500_000, "2.5"),
-    (5_000_000, "5"),
-    (10_000_000, "10"),
+/// Upper bounds of the latency buckets, in seconds.
+const BUCKETS: [f64; 13] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 ];
-
-/// Room for every (method, route pattern) pair the application can answer, several times
-/// over (a route answers one or two methods; unmatched requests take one slot per method).
-const ROUTE_SLOTS: usize = 512;
-
-/// Everything counted in this process. One per server, shared by its workers, its
-/// scheduler and its mail worker.
-pub struct Metrics {
-    started_at: f64,
-    http: RouteTable,
-    scheduler_runs: [AtomicU64; 3],
-    scheduler_last_ran: AtomicI64,
-    mail: [AtomicU64; 3],
-}
 
 /// How one run of the scheduled jobs ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,8 +98,22 @@ pub enum SchedulerOutcome {
     Failed,
 }
 
-const SCHEDULER_OUTCOMES: [&str; 3] = ["ran", "skipped", "failed"];
+impl SchedulerOutcome {
+    const ALL: [SchedulerOutcome; 3] = [Self::Ran, Self::Skipped, Self::Failed];
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Ran => "ran",
+            Self::Skipped => "skipped",
+            Self::Failed => "failed",
+        }
+    }
+}
+
 const MAIL_OUTCOMES: [&str; 3] = ["sent", "retried", "failed"];
+
+/// A family's label set of one label.
+type OneLabel<V> = [(&'static str, V); 1];
 
 /// The figures read from the database for one scrape.
 #[derive(Debug, Clone, Default)]
@@ -87,6 +121,16 @@ pub struct DatabaseFigures {
     /// Outbox messages per status.
     pub outbox: Vec<(String, i64)>,
     pub overdue_applications: i64,
+}
+
+/// Everything counted in this process. One per server, shared by its workers, its
+/// scheduler and its mail worker.
+pub struct Metrics {
+    registry: Registry,
+    requests: Arc<Requests>,
+    scheduler_runs: Family<OneLabel<&'static str>, Counter>,
+    scheduler_last_ran: Gauge,
+    mail: Family<OneLabel<&'static str>, Counter>,
 }
 
 impl Default for Metrics {
@@ -97,173 +141,136 @@ impl Default for Metrics {
 
 impl Metrics {
     pub fn new() -> Self {
+        let requests = Arc::new(Requests::default());
+        // Every outcome is shown from the first scrape on, at 0 until it happens.
+        let scheduler_runs = Family::default();
+        for outcome in SchedulerOutcome::ALL {
+            drop(scheduler_runs.get_or_create(&[("outcome", outcome.as_str())]));
+        }
+        let scheduler_last_ran = Gauge::default();
+        let mail = Family::default();
+        for outcome in MAIL_OUTCOMES {
+            drop(mail.get_or_create(&[("outcome", outcome)]));
+        }
+        let started_at = Gauge::<f64, AtomicU64>::default();
+        started_at.set(unix_now());
+
+        let mut registry = Registry::default();
+        registry.register(
+            "interconnect_http_requests",
+            "HTTP requests answered, by method, route pattern and status class",
+            RequestCounts(requests.clone()),
+        );
+        registry.register(
+            "interconnect_http_request_duration_seconds",
+            "Time to answer a request (until the response head), by method and route pattern",
+            RequestDurations(requests.clone()),
+        );
+        registry.register(
+            "interconnect_scheduler_runs",
+            "Runs of the scheduled jobs by this process: ran, skipped (another server held the lease) or failed",
+            scheduler_runs.clone(),
+        );
+        registry.register(
+            "interconnect_scheduler_last_run_timestamp_seconds",
+            "When this process last ran the scheduled jobs, in Unix time (0: not yet)",
+            scheduler_last_ran.clone(),
+        );
+        registry.register(
+            "interconnect_mail_deliveries",
+            "Delivery attempts by this process's mail worker: sent, retried (to be tried again) or failed (given up)",
+            mail.clone(),
+        );
+        registry.register(
+            "process_start_time_seconds",
+            "Start time of the process since the Unix epoch in seconds",
+            started_at,
+        );
+        registry.register(
+            "interconnect_build",
+            "The running version, as a label",
+            Info::new([("version", env!("CARGO_PKG_VERSION"))]),
+        );
         Self {
-            started_at: unix_now(),
-            http: RouteTable::with_slots(ROUTE_SLOTS),
-            scheduler_runs: Default::default(),
-            scheduler_last_ran: AtomicI64::new(0),
-            mail: Default::default(),
+            registry,
+            requests,
+            scheduler_runs,
+            scheduler_last_ran,
+            mail,
         }
     }
 
-    /// Counts one answered request, its method given by [`method_index`], under its route
-    /// pattern (or [`UNMATCHED`]).
-    fn record_request(&self, method: u8, route: &str, status: u16, took: Duration) {
-        self.http.series(method, route).record(status, took);
+    /// Counts one answered request under its route pattern (or [`UNMATCHED`]).
+    pub fn record_request(
+        &self,
+        method: HttpMethod,
+        route: impl Into<Cow<'static, str>>,
+        status: u16,
+        took: Duration,
+    ) {
+        self.requests.record(
+            RouteKey {
+                method,
+                route: route.into(),
+            },
+            status,
+            took,
+        );
     }
 
     /// Counts one run of the scheduled jobs.
     pub fn record_scheduler_run(&self, outcome: SchedulerOutcome) {
-        self.scheduler_runs[outcome as usize].fetch_add(1, Relaxed);
+        self.scheduler_runs
+            .get_or_create(&[("outcome", outcome.as_str())])
+            .inc();
         if outcome == SchedulerOutcome::Ran {
-            self.scheduler_last_ran.store(unix_now() as i64, Relaxed);
+            self.scheduler_last_ran.set(unix_now() as i64);
         }
     }
 
     /// Counts the outcomes of one pass of the mail worker.
     pub fn record_mail(&self, sent: usize, retried: usize, failed: usize) {
-        for (counter, n) in self.mail.iter().zip([sent, retried, failed]) {
-            counter.fetch_add(n as u64, Relaxed);
+        for (outcome, n) in MAIL_OUTCOMES.into_iter().zip([sent, retried, failed]) {
+            self.mail
+                .get_or_create(&[("outcome", outcome)])
+                .inc_by(n as u64);
         }
     }
 
     /// The whole exposition; `database` is `None` when the database did not answer.
-    pub fn render(&self, database: Option<&DatabaseFigures>) -> String {
-        let mut series = self.http.all();
-        series.sort_by(|a, b| (&a.route, a.method).cmp(&(&b.route, b.method)));
-        let mut out = String::with_capacity(4096 + series.len() * 1800);
-        header(
-            &mut out,
-            "interconnect_http_requests_total",
-            "counter",
-            "HTTP requests answered, by method, route pattern and status class.",
-        );
-        for s in &series {
-            for (class, count) in STATUS_CLASSES.iter().zip(&s.statuses) {
-                match count.load(Relaxed) {
-                    0 => {}
-                    n => sample(
-                        &mut out,
-                        "interconnect_http_requests_total",
-                        &[
-                            ("method", s.method()),
-                            ("route", &s.route),
-                            ("status", class),
-                        ],
-                        n,
-                    ),
-                }
-            }
-        }
-        header(
-            &mut out,
-            "interconnect_http_request_duration_seconds",
-            "histogram",
-            "Time to answer a request (until the response head), by method and route pattern.",
-        );
-        for s in &series {
-            s.render_histogram(&mut out);
-        }
-        header(
-            &mut out,
-            "interconnect_scheduler_runs_total",
-            "counter",
-            "Runs of the scheduled jobs by this process: ran, skipped (another server held the lease) or failed.",
-        );
-        for (outcome, count) in SCHEDULER_OUTCOMES.iter().zip(&self.scheduler_runs) {
-            sample(
-                &mut out,
-                "interconnect_scheduler_runs_total",
-                &[("outcome", outcome)],
-                count.load(Relaxed),
-            );
-        }
-        header(
-            &mut out,
-            "interconnect_scheduler_last_run_timestamp_seconds",
-            "gauge",
-            "When this process last ran the scheduled jobs, in Unix time (0: not yet).",
-        );
-        sample(
-            &mut out,
-            "interconnect_scheduler_last_run_timestamp_seconds",
-            &[],
-            self.scheduler_last_ran.load(Relaxed),
-        );
-        header(
-            &mut out,
-            "interconnect_mail_deliveries_total",
-            "counter",
-            "Delivery attempts by this process's mail worker: sent, retried (to be tried again) or failed (given up).",
-        );
-        for (outcome, count) in MAIL_OUTCOMES.iter().zip(&self.mail) {
-            sample(
-                &mut out,
-                "interconnect_mail_deliveries_total",
-                &[("outcome", outcome)],
-                count.load(Relaxed),
-            );
-        }
-        header(
-            &mut out,
+    pub fn render(&self, database: Option<&DatabaseFigures>) -> Result<String, fmt::Error> {
+        let mut scrape = Registry::default();
+        let up = Gauge::<i64>::default();
+        up.set(i64::from(database.is_some()));
+        scrape.register(
             "interconnect_database_up",
-            "gauge",
-            "Whether the database answered this scrape's queries (the outbox and overdue figures).",
-        );
-        sample(
-            &mut out,
-            "interconnect_database_up",
-            &[],
-            u8::from(database.is_some()),
+            "Whether the database answered this scrape's queries (the outbox and overdue figures)",
+            up,
         );
         if let Some(figures) = database {
-            header(
-                &mut out,
-                "interconnect_outbox_messages",
-                "gauge",
-                "Messages in the outbox, by status.",
-            );
+            let outbox = Family::<OneLabel<String>, Gauge>::default();
             for (status, count) in &figures.outbox {
-                sample(
-                    &mut out,
-                    "interconnect_outbox_messages",
-                    &[("status", status)],
-                    count,
-                );
+                outbox
+                    .get_or_create(&[("status", status.clone())])
+                    .set(*count);
             }
-            header(
-                &mut out,
-                "interconnect_applications_overdue",
-                "gauge",
-                "Applications past their decision date while the committee's clock runs.",
+            scrape.register(
+                "interconnect_outbox_messages",
+                "Messages in the outbox, by status",
+                outbox,
             );
-            sample(
-                &mut out,
+            let overdue = Gauge::<i64>::default();
+            overdue.set(figures.overdue_applications);
+            scrape.register(
                 "interconnect_applications_overdue",
-                &[],
-                figures.overdue_applications,
+                "Applications past their decision date while the committee's clock runs",
+                overdue,
             );
         }
-        header(
-            &mut out,
-            "process_start_time_seconds",
-            "gauge",
-            "Start time of the process since the Unix epoch in seconds.",
-        );
-        sample(&mut out, "process_start_time_seconds", &[], self.started_at);
-        header(
-            &mut out,
-            "interconnect_build_info",
-            "gauge",
-            "The running version, as a label.",
-        );
-        sample(
-            &mut out,
-            "interconnect_build_info",
-            &[("version", env!("CARGO_PKG_VERSION"))],
-            1,
-        );
-        out
+        let mut out = String::with_capacity(4096 + self.requests.len() * 1800);
+        encode(&mut out, &self.registry)?;
+        encode(&mut out, &scrape)?;
+        Ok(out)
     }
 }
 
@@ -275,7 +282,7 @@ pub async fn record_requests<B: MessageBody>(
 ) -> Result<ServiceResponse<B>, Error> {
     let started = Instant::now();
     let metrics = req.app_data::<web::Data<Metrics>>().cloned();
-    let method = method_index(req.method());
+    let method = HttpMethod::of(req.method());
     let result = next.call(req).await;
     if let Some(metrics) = metrics {
         let took = started.elapsed();
@@ -288,7 +295,7 @@ pub async fn record_requests<B: MessageBody>(
                 } else {
                     request.match_pattern()
                 };
-                let route = pattern.as_deref().unwrap_or(UNMATCHED);
+                let route = pattern.map_or(Cow::Borrowed(UNMATCHED), Cow::Owned);
                 metrics.record_request(method, route, res.status().as_u16(), took);
             }
             // A middleware failed: the request, and with it the route, is gone.
@@ -301,142 +308,115 @@ pub async fn record_requests<B: MessageBody>(
     result
 }
 
+/// A (method, route pattern) pair: the labels of one series of requests.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct RouteKey {
+    method: HttpMethod,
+    route: Cow<'static, str>,
+}
+
+impl RouteKey {
+    fn labels(&self) -> [(&'static str, &str); 2] {
+        [("method", self.method.as_str()), ("route", &self.route)]
+    }
+}
+
 /// The requests of one (method, route pattern) pair.
+#[derive(Debug)]
 struct Series {
-    method: u8,
-    route: Box<str>,
-    statuses: [AtomicU64; 5],
-    /// Requests per latency bucket, not cumulative; the last is above every bound.
-    buckets: [AtomicU64; BUCKETS.len() + 1],
-    micros: AtomicU64,
+    statuses: [Counter; 5],
+    duration: Histogram,
 }
 
-impl Series {
-    fn new(method: u8, route: &str) -> Self {
-        Self {
-            method,
-            route: route.into(),
-            statuses: Default::default(),
-            buckets: Default::default(),
-            micros: AtomicU64::new(0),
-        }
-    }
+/// Every series of requests seen so far. Route patterns and methods are few, so the map
+/// stays small; after its first request a pair only takes the read lock.
+#[derive(Debug, Default)]
+struct Requests {
+    series: RwLock<HashMap<RouteKey, Series>>,
+}
 
-    fn method(&self) -> &'static str {
-        METHODS[usize::from(self.method)]
-    }
-
-    fn record(&self, status: u16, took: Duration) {
+impl Requests {
+    fn record(&self, key: RouteKey, status: u16, took: Duration) {
         let class = usize::from(status / 100).clamp(1, 5) - 1;
-        self.statuses[class].fetch_add(1, Relaxed);
-        let micros = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
-        let bucket = BUCKETS
-            .iter()
-            .position(|(bound, _)| micros <= *bound)
-            .unwrap_or(BUCKETS.len());
-        self.buckets[bucket].fetch_add(1, Relaxed);
-        self.micros.fetch_add(micros, Relaxed);
+        let seconds = took.as_secs_f64();
+        if let Some(series) = self.read().get(&key) {
+            series.statuses[class].inc();
+            series.duration.observe(seconds);
+            return;
+        }
+        // A panic while the lock was held cannot leave the map half-written (every change
+        // is one insert), so a poisoned lock is still sound to use.
+        let mut all = self.series.write().unwrap_or_else(PoisonError::into_inner);
+        let series = all.entry(key).or_insert_with(|| Series {
+            statuses: Default::default(),
+            duration: Histogram::new(BUCKETS),
+        });
+        series.statuses[class].inc();
+        series.duration.observe(seconds);
     }
 
-    fn render_histogram(&self, out: &mut String) {
-        const BUCKET: &str = "interconnect_http_request_duration_seconds_bucket";
-        let counts: Vec<u64> = self.buckets.iter().map(|b| b.load(Relaxed)).collect();
-        let mut cumulative = 0;
-        for ((_, le), count) in BUCKETS.iter().zip(&counts) {
-            cumulative += count;
-            sample(
-                out,
-                BUCKET,
-                &[
-                    ("method", self.method()),
-                    ("route", &self.route),
-                    ("le", le),
-                ],
-                cumulative,
-            );
-        }
-        cumulative += counts[BUCKETS.len()];
-        let labels = [("method", self.method()), ("route", &*self.route)];
-        sample(
-            out,
-            BUCKET,
-            &[labels[0], labels[1], ("le", "+Inf")],
-            cumulative,
-        );
-        let seconds = self.micros.load(Relaxed) as f64 / 1e6;
-        sample(
-            out,
-            "interconnect_http_request_duration_seconds_sum",
-            &labels,
-            seconds,
-        );
-        sample(
-            out,
-            "interconnect_http_request_duration_seconds_count",
-            &labels,
-            cumulative,
-        );
+    fn read(&self) -> RwLockReadGuard<'_, HashMap<RouteKey, Series>> {
+        self.series.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn len(&self) -> usize {
+        self.read().len()
+    }
+
+    /// Every series, by route pattern and then method, so that a scrape reads in order.
+    fn sorted(all: &HashMap<RouteKey, Series>) -> Vec<(&RouteKey, &Series)> {
+        let mut series: Vec<_> = all.iter().collect();
+        series.sort_by(|(a, _), (b, _)| (&a.route, a.method).cmp(&(&b.route, b.method)));
+        series
     }
 }
 
-/// A fixed table of series found by hashing (method, route), with linear probing. A slot,
-/// once filled, never changes, so a lookup is a few atomic loads and takes no lock; only
-/// the first request of a pair fills a slot.
-struct RouteTable {
-    slots: Box<[OnceLock<Series>]>,
-    /// Where requests go once every slot is taken.
-    overflow: Series,
-}
+/// The request counters, by method, route pattern and status class; a class with no
+/// request yet is left out.
+#[derive(Debug)]
+struct RequestCounts(Arc<Requests>);
 
-impl RouteTable {
-    /// `slots` must be a power of two.
-    fn with_slots(slots: usize) -> Self {
-        Self {
-            slots: (0..slots).map(|_| OnceLock::new()).collect(),
-            overflow: Series::new(METHODS.len() as u8 - 1, OVERFLOW),
-        }
-    }
-
-    fn series(&self, method: u8, route: &str) -> &Series {
-        let mut hasher = DefaultHasher::new();
-        (method, route).hash(&mut hasher);
-        let mask = self.slots.len() - 1;
-        let start = hasher.finish() as usize & mask;
-        for i in 0..self.slots.len() {
-            let series = self.slots[(start + i) & mask].get_or_init(|| Series::new(method, route));
-            if series.method == method && &*series.route == route {
-                return series;
+impl EncodeMetric for RequestCounts {
+    fn encode(&self, mut encoder: MetricEncoder) -> Result<(), fmt::Error> {
+        let all = self.0.read();
+        for (key, series) in Requests::sorted(&all) {
+            let [method, route] = key.labels();
+            for (class, counter) in STATUS_CLASSES.into_iter().zip(&series.statuses) {
+                if counter.get() > 0 {
+                    counter.encode(encoder.encode_family(&[
+                        method,
+                        route,
+                        ("status", class),
+                    ])?)?;
+                }
             }
         }
-        &self.overflow
+        Ok(())
     }
 
-    /// Every series with at least one request.
-    fn all(&self) -> Vec<&Series> {
-        let overflowed = self.overflow.buckets.iter().any(|b| b.load(Relaxed) > 0);
-        self.slots
-            .iter()
-            .filter_map(OnceLock::get)
-            .chain(overflowed.then_some(&self.overflow))
-            .collect()
+    fn metric_type(&self) -> MetricType {
+        MetricType::Counter
     }
 }
 
-/// The position of `method`'s label in [`METHODS`].
-fn method_index(method: &Method) -> u8 {
-    let known = [
-        Method::GET,
-        Method::HEAD,
-        Method::POST,
-        Method::PUT,
-        Method::PATCH,
-        Method::DELETE,
-        Method::OPTIONS,
-    ];
-    known
-        .iter()
-        .position(|m| m == method)
-        .unwrap_or(known.len()) as u8
+/// The latency histograms, by method and route pattern.
+#[derive(Debug)]
+struct RequestDurations(Arc<Requests>);
+
+impl EncodeMetric for RequestDurations {
+    fn encode(&self, mut encoder: MetricEncoder) -> Result<(), fmt::Error> {
+        let all = self.0.read();
+        for (key, series) in Requests::sorted(&all) {
+            series
+                .duration
+                .encode(encoder.encode_family(&key.labels())?)?;
+        }
+        Ok(())
+    }
+
+    fn metric_type(&self) -> MetricType {
+        MetricType::Histogram
+    }
 }
 
 fn unix_now() -> f64 {
@@ -444,41 +424,6 @@ fn unix_now() -> f64 {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs_f64())
         .unwrap_or_default()
-}
-
-fn header(out: &mut String, name: &str, kind: &str, help: &str) {
-    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
-}
-
-/// One sample line: `name{label="value",…} value`.
-fn sample(out: &mut String, name: &str, labels: &[(&str, &str)], value: impl std::fmt::Display) {
-    out.push_str(name);
-    if !labels.is_empty() {
-        out.push('{');
-        for (i, (label, value)) in labels.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            out.push_str(label);
-            out.push_str("=\"");
-            escape_label_value(out, value);
-            out.push('"');
-        }
-        out.push('}');
-    }
-    let _ = writeln!(out, " {value}");
-}
-
-/// A label value as the format requires: backslash, double quote and line feed escaped.
-fn escape_label_value(out: &mut String, value: &str) {
-    for c in value.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '"' => out.push_str("\\\""),
-            '\n' => out.push_str("\\n"),
-            c => out.push(c),
-        }
-    }
 }
 
 #[cfg(test)]
@@ -493,14 +438,14 @@ mod tests {
     fn requests_are_counted_by_method_route_and_status_class() {
         let m = Metrics::new();
         let ms = Duration::from_millis;
-        let (get, post) = (method_index(&Method::GET), method_index(&Method::POST));
-        let brew = method_index(&Method::from_bytes(b"BREW").unwrap());
+        let (get, post) = (HttpMethod::of(&Method::GET), HttpMethod::of(&Method::POST));
+        let brew = HttpMethod::of(&Method::from_bytes(b"BREW").unwrap());
         m.record_request(get, "/applications/{id}", 200, ms(3));
         m.record_request(get, "/applications/{id}", 404, ms(1));
         m.record_request(get, "/applications/{id}", 204, ms(20));
         m.record_request(post, "/applications/{id}", 303, ms(12_000));
         m.record_request(brew, UNMATCHED, 404, ms(0));
-        let text = m.render(None);
+        let text = m.render(None).unwrap();
         let requests = lines_of(&text, "interconnect_http_requests_total{");
         assert_eq!(
             requests,
@@ -517,9 +462,14 @@ mod tests {
     fn a_histogram_has_cumulative_buckets_a_sum_and_a_count() {
         let m = Metrics::new();
         for millis in [1, 3, 3, 20, 12_000] {
-            m.record_request(0, "/livez", 200, Duration::from_millis(millis));
+            m.record_request(
+                HttpMethod::Get,
+                "/livez",
+                200,
+                Duration::from_millis(millis),
+            );
         }
-        let text = m.render(None);
+        let text = m.render(None).unwrap();
         let prefix =
             r#"interconnect_http_request_duration_seconds_bucket{method="GET",route="/livez",le="#;
         let buckets: Vec<(&str, u64)> = lines_of(&text, prefix)
@@ -547,14 +497,14 @@ mod tests {
     #[test]
     fn every_metric_is_declared_once_before_its_samples() {
         let m = Metrics::new();
-        m.record_request(0, "/", 200, Duration::from_millis(2));
+        m.record_request(HttpMethod::Get, "/", 200, Duration::from_millis(2));
         m.record_scheduler_run(SchedulerOutcome::Skipped);
         m.record_mail(2, 1, 0);
         let figures = DatabaseFigures {
             outbox: vec![("queued".into(), 4), ("failed".into(), 1)],
             overdue_applications: 2,
         };
-        let text = m.render(Some(&figures));
+        let text = m.render(Some(&figures)).unwrap();
         assert!(text.ends_with('\n'));
         let mut declared: Vec<&str> = Vec::new();
         for line in text.lines() {
@@ -588,7 +538,7 @@ mod tests {
 
     #[test]
     fn without_the_database_its_figures_are_left_out() {
-        let text = Metrics::new().render(None);
+        let text = Metrics::new().render(None).unwrap();
         assert!(text.contains("\ninterconnect_database_up 0\n"));
         assert!(!text.contains("interconnect_outbox_messages"));
         assert!(!text.contains("interconnect_applications_overdue"));
@@ -596,28 +546,9 @@ mod tests {
 
     #[test]
     fn label_values_are_escaped() {
-        let mut out = String::new();
-        sample(&mut out, "m", &[("a", "x\\y\"z\nw"), ("b", "ok")], 1);
-        assert_eq!(out, "m{a=\"x\\\\y\\\"z\\nw\",b=\"ok\"} 1\n");
-    }
-
-    #[test]
-    fn a_full_table_counts_further_pairs_under_one_label() {
-        let table = RouteTable::with_slots(4);
-        for route in ["/a", "/b", "/c", "/d", "/e", "/f"] {
-            table.series(0, route).record(200, Duration::ZERO);
-        }
-        table.series(0, "/a").record(200, Duration::ZERO);
-        let series = table.all();
-        assert_eq!(series.len(), 5, "four slots and the overflow");
-        let count = |route: &str| {
-            series
-                .iter()
-                .find(|s| &*s.route == route)
-                .map(|s| s.statuses[1].load(Relaxed))
-        };
-        assert_eq!(count("/a"), Some(2), "a pair keeps its slot");
-        assert_eq!(count(OVERFLOW), Some(2));
-        assert_eq!(count("/e"), None);
+        let m = Metrics::new();
+        m.record_request(HttpMethod::Get, "x\\y\"z\nw", 200, Duration::ZERO);
+        let text = m.render(None).unwrap();
+        assert!(text.contains("{method=\"GET\",route=\"x\\\\y\\\"z\\nw\",status=\"2xx\"} 1\n"));
     }
 }

@@ -72,7 +72,11 @@ pub async fn metrics(
     Ok(HttpResponse::Ok()
         .content_type(CONTENT_TYPE)
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(metrics.render(figures.as_ref())))
+        .body(
+            metrics
+                .render(figures.as_ref())
+                .map_err(|e| AppError::Internal(e.into()))?,
+        ))
 }
 
 /// Whether two secrets are equal, compared in constant time: as MACs of one length, so the
