@@ -1,7 +1,10 @@
-//! The committee's rules: review recommendations, votes, quorum and majority, and the
-//! legal clock that sets when a decision is due.
+//! The committee's rules: review recommendations, votes, quorum and majority, the legal
+//! clock that sets when a decision is due, and who may take which step on a case.
 
 use chrono::{NaiveDateTime, TimeDelta};
+
+use crate::domain::application::Status;
+use crate::domain::role::Role;
 
 /// A reviewer's recommendation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -172,6 +175,137 @@ pub fn decision_due(clock_started: NaiveDateTime, paused_seconds: i64, days: i64
     clock_started + TimeDelta::days(days) + TimeDelta::seconds(paused_seconds)
 }
 
+/// A step taken on a case before the committee.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaseStep {
+    /// The secretariat starts screening a submitted application.
+    Screen,
+    /// The secretariat asks the provider for information, or marks the file complete.
+    RequestInformation,
+    /// The secretariat assigns a reviewer.
+    Assign,
+    /// The secretariat opens the vote.
+    OpenVote,
+    /// The secretariat withdraws the open review of a departed reviewer.
+    WithdrawReview,
+    /// A member records the review assigned to them.
+    Review,
+    /// A member declares a conflict of interest.
+    Recuse,
+    /// A member votes.
+    Vote,
+    /// The chair signs the decision.
+    Decide,
+}
+
+/// Where a person stands on a case: their role, whether they are an active committee
+/// member, whether they have recused themselves from it or voted on it, and whether they
+/// hold an open review of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Seat {
+    pub role: Option<Role>,
+    pub member: bool,
+    pub recused: bool,
+    pub voted: bool,
+    pub reviewing: bool,
+}
+
+/// Why a step on a case is refused, in the order the rules are checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaseRefusal {
+    /// The step is not for this person's role.
+    Role,
+    /// Only an active committee member takes it.
+    NotMember,
+    /// The application is not in the state the step needs.
+    WrongState,
+    /// The member has no open review of the application.
+    NoOpenReview,
+    /// The member is recused from the application.
+    Recused,
+    /// The member has already voted on it.
+    AlreadyVoted,
+    /// The vote has not reached its quorum.
+    NoQuorum,
+}
+
+/// Whether `seat` may take `step` on an application in `status`, or the first rule it
+/// breaks. `tally` is the vote as it stands when it was counted: the chair decides only a
+/// counted vote that reached its quorum. The workflows enforce this and the case page
+/// offers only the steps it allows.
+pub fn check_step(
+    step: CaseStep,
+    status: Status,
+    seat: &Seat,
+    tally: Option<Tally>,
+) -> Result<(), CaseRefusal> {
+    use CaseStep::*;
+    let role_fits = match step {
+        Screen | RequestInformation | Assign | OpenVote | WithdrawReview => {
+            seat.role == Some(Role::Secretariat)
+        }
+        Review | Recuse | Vote => matches!(seat.role, Some(Role::Reviewer | Role::Chair)),
+        Decide => seat.role == Some(Role::Chair),
+    };
+    if !role_fits {
+        return Err(CaseRefusal::Role);
+    }
+    if matches!(step, Review | Recuse | Vote) && !seat.member {
+        return Err(CaseRefusal::NotMember);
+    }
+    let state_fits = match step {
+        Screen => status == Status::Submitted,
+        RequestInformation => status == Status::Screening,
+        Assign | OpenVote | WithdrawReview | Review => status == Status::InReview,
+        Recuse => matches!(status, Status::InReview | Status::Voting),
+        Vote | Decide => status == Status::Voting,
+    };
+    if !state_fits {
+        return Err(CaseRefusal::WrongState);
+    }
+    match step {
+        Review if !seat.reviewing => Err(CaseRefusal::NoOpenReview),
+        Vote if seat.recused => Err(CaseRefusal::Recused),
+        Recuse | Vote if seat.voted => Err(CaseRefusal::AlreadyVoted),
+        Recuse if seat.recused => Err(CaseRefusal::Recused),
+        Decide if tally.is_none_or(|t| matches!(t, Tally::NoQuorum { .. })) => {
+            Err(CaseRefusal::NoQuorum)
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Every step a person may take on a case now (see [`check_step`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct AllowedActions {
+    pub screen: bool,
+    pub request_info: bool,
+    pub assign: bool,
+    pub open_vote: bool,
+    pub withdraw_reviews: bool,
+    pub review: bool,
+    pub recuse: bool,
+    pub vote: bool,
+    pub decide: bool,
+}
+
+/// What `seat` may do on an application in `status` with the vote standing at `tally`.
+pub fn allowed_actions(status: Status, seat: &Seat, tally: Tally) -> AllowedActions {
+    let tally = Some(tally);
+    let may = |step| check_step(step, status, seat, tally).is_ok();
+    AllowedActions {
+        screen: may(CaseStep::Screen),
+        request_info: may(CaseStep::RequestInformation),
+        assign: may(CaseStep::Assign),
+        open_vote: may(CaseStep::OpenVote),
+        withdraw_reviews: may(CaseStep::WithdrawReview),
+        review: may(CaseStep::Review),
+        recuse: may(CaseStep::Recuse),
+        vote: may(CaseStep::Vote),
+        decide: may(CaseStep::Decide),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::Choice::{Abstain as A, Approve as Y, Reject as N};
@@ -180,6 +314,117 @@ mod tests {
     const MAJORITY: QuorumRule = QuorumRule {
         more_than_percent: 50,
     };
+
+    const QUORATE: Tally = Tally::Approved;
+
+    fn seat(role: Role) -> Seat {
+        Seat {
+            role: Some(role),
+            member: matches!(role, Role::Reviewer | Role::Chair),
+            ..Seat::default()
+        }
+    }
+
+    #[test]
+    fn the_secretariat_runs_the_case_until_the_vote() {
+        let secretariat = seat(Role::Secretariat);
+        let at = |status| allowed_actions(status, &secretariat, QUORATE);
+        assert!(at(Status::Submitted).screen);
+        assert!(at(Status::Screening).request_info);
+        let in_review = at(Status::InReview);
+        assert!(in_review.assign && in_review.open_vote && in_review.withdraw_reviews);
+        assert!(!in_review.screen && !in_review.review && !in_review.recuse);
+        assert_eq!(at(Status::Voting), AllowedActions::default());
+        assert_eq!(
+            check_step(CaseStep::Vote, Status::Voting, &secretariat, Some(QUORATE)),
+            Err(CaseRefusal::Role)
+        );
+    }
+
+    #[test]
+    fn a_member_reviews_recuses_and_votes_once() {
+        let reviewer = Seat {
+            reviewing: true,
+            ..seat(Role::Reviewer)
+        };
+        let in_review = allowed_actions(Status::InReview, &reviewer, QUORATE);
+        assert!(in_review.review && in_review.recuse && !in_review.vote);
+        let voting = allowed_actions(Status::Voting, &reviewer, QUORATE);
+        assert!(voting.vote && voting.recuse && !voting.review && !voting.decide);
+        let voted = Seat {
+            voted: true,
+            ..reviewer
+        };
+        assert_eq!(
+            check_step(CaseStep::Recuse, Status::Voting, &voted, Some(QUORATE)),
+            Err(CaseRefusal::AlreadyVoted)
+        );
+        assert_eq!(
+            check_step(CaseStep::Vote, Status::Voting, &voted, Some(QUORATE)),
+            Err(CaseRefusal::AlreadyVoted)
+        );
+        let recused = Seat {
+            recused: true,
+            ..reviewer
+        };
+        assert_eq!(
+            check_step(CaseStep::Vote, Status::Voting, &recused, Some(QUORATE)),
+            Err(CaseRefusal::Recused)
+        );
+        assert_eq!(
+            check_step(CaseStep::Recuse, Status::InReview, &recused, Some(QUORATE)),
+            Err(CaseRefusal::Recused)
+        );
+        assert_eq!(
+            check_step(CaseStep::Review, Status::InReview, &seat(Role::Reviewer), Some(QUORATE)),
+            Err(CaseRefusal::NoOpenReview)
+        );
+    }
+
+    #[test]
+    fn someone_off_the_committee_takes_no_member_step() {
+        let former = Seat {
+            member: false,
+            reviewing: true,
+            ..seat(Role::Reviewer)
+        };
+        assert_eq!(
+            allowed_actions(Status::Voting, &former, QUORATE),
+            AllowedActions::default()
+        );
+        assert_eq!(
+            check_step(CaseStep::Recuse, Status::Draft, &former, Some(QUORATE)),
+            Err(CaseRefusal::NotMember)
+        );
+        assert_eq!(
+            check_step(CaseStep::Vote, Status::InReview, &seat(Role::Chair), Some(QUORATE)),
+            Err(CaseRefusal::WrongState)
+        );
+    }
+
+    #[test]
+    fn the_chair_decides_a_quorate_vote() {
+        let chair = seat(Role::Chair);
+        assert!(allowed_actions(Status::Voting, &chair, Tally::Tie).decide);
+        let short = Tally::NoQuorum {
+            present: 1,
+            needed: 3,
+        };
+        assert_eq!(
+            check_step(CaseStep::Decide, Status::Voting, &chair, Some(short)),
+            Err(CaseRefusal::NoQuorum)
+        );
+        assert_eq!(
+            check_step(CaseStep::Decide, Status::Voting, &seat(Role::Reviewer), Some(QUORATE)),
+            Err(CaseRefusal::Role)
+        );
+        for role in [Role::Auditor, Role::Applicant, Role::Admin] {
+            assert_eq!(
+                allowed_actions(Status::Voting, &seat(role), QUORATE),
+                AllowedActions::default()
+            );
+        }
+    }
 
     fn cast(voter: &str, choice: Choice, voter_eligible: bool) -> CastVote<'_> {
         CastVote {

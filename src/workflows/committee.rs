@@ -16,10 +16,11 @@ use crate::domain::application::{Action, Status};
 use crate::domain::audit::actions;
 use crate::domain::clock::Clock;
 use crate::domain::committee::{
-    CastVote, Choice, QuorumRule, Recommendation, ReviewProgress, Tally, electorate, tally,
+    CaseRefusal, CaseStep, CastVote, Choice, QuorumRule, Recommendation, ReviewProgress, Seat,
+    Tally, check_step, electorate, tally,
 };
 use crate::domain::notification::{MessageKind, Params};
-use crate::domain::role::{ReviewDomain, Role};
+use crate::domain::role::ReviewDomain;
 use crate::domain::validation::FieldErrors;
 use crate::workflows::applications::{find, record, status_of, transition};
 use crate::workflows::certificates::{self, CertificateAuthority};
@@ -37,6 +38,36 @@ fn require_status(app: &Application, expected: Status) -> Result<(), WorkflowErr
     } else {
         Err(WorkflowError::Conflict("error-wrong-state"))
     }
+}
+
+/// Refuses `step` unless the case's rules allow it to `seat` (see [`check_step`]): a step
+/// outside the actor's role is forbidden, any other refusal is a conflict naming why.
+fn guard(
+    step: CaseStep,
+    status: Status,
+    seat: &Seat,
+    tally: Option<Tally>,
+) -> Result<(), WorkflowError> {
+    check_step(step, status, seat, tally).map_err(|refusal| match refusal {
+        CaseRefusal::Role => WorkflowError::Forbidden,
+        CaseRefusal::NotMember => WorkflowError::Conflict("error-not-committee-member"),
+        CaseRefusal::WrongState => WorkflowError::Conflict("error-wrong-state"),
+        CaseRefusal::NoOpenReview => WorkflowError::Conflict("error-review-done"),
+        CaseRefusal::Recused => WorkflowError::Conflict("error-recused"),
+        CaseRefusal::AlreadyVoted => WorkflowError::Conflict("error-already-voted"),
+        CaseRefusal::NoQuorum => WorkflowError::Conflict("error-no-quorum"),
+    })
+}
+
+/// The seat of the acting user on a case, from their account: whether they are an active
+/// committee member. What they did on the case is for the caller to add.
+fn seat_of(conn: &mut DbConn, actor: &Actor) -> Result<Seat, WorkflowError> {
+    let user = user_db::find(conn, actor.user_id()?)?.ok_or(WorkflowError::Forbidden)?;
+    Ok(Seat {
+        role: actor.role,
+        member: user.active && user.committee_member,
+        ..Seat::default()
+    })
 }
 
 /// The acting user, who must be an active committee member.
@@ -316,35 +347,32 @@ pub fn declare_conflict(
 ) -> Result<Application, WorkflowError> {
     let reason = recusal_reason(reason)?;
     let result = write_tx(conn, |conn| {
-        let member = committee_member(conn, actor)?;
+        let seat = seat_of(conn, actor)?;
+        let member_id = actor.user_id()?;
         let app = find(conn, id)?;
         let status = status_of(&app)?;
-        if !matches!(status, Status::InReview | Status::Voting) {
-            return Err(WorkflowError::Conflict("error-wrong-state"));
-        }
-        if committee_db::list_votes(conn, id)?
+        let voted = committee_db::list_votes(conn, id)?
             .iter()
-            .any(|(v, _, _)| v.voter_id == member.id)
-        {
-            return Err(WorkflowError::Conflict("error-already-voted"));
-        }
+            .any(|(v, _, _)| v.voter_id == member_id);
+        // A second recusal is refused by the table's unique key, below.
+        guard(CaseStep::Recuse, status, &Seat { voted, ..seat }, None)?;
         committee_db::insert_recusal(
             conn,
             &Recusal {
                 application_id: id.to_string(),
-                user_id: member.id.clone(),
+                user_id: member_id.to_string(),
                 reason: reason.clone(),
                 declared_at: now,
             },
         )?;
-        let reviews_given_up = committee_db::recuse_assignments(conn, id, &member.id, now)?;
+        let reviews_given_up = committee_db::recuse_assignments(conn, id, member_id, now)?;
         record(
             conn,
             actor,
             actions::REVIEW_RECUSE,
             id,
             None,
-            Some(json!({ "member": member.id })),
+            Some(json!({ "member": member_id })),
         )?;
         if status == Status::Voting {
             tell_chairs_when_decidable(conn, actor, &app, rules, now)?;
@@ -426,20 +454,20 @@ pub fn cast_vote(
         return Err(WorkflowError::Invalid(errors));
     };
     let result = write_tx(conn, |conn| {
-        let member = committee_member(conn, actor)?;
+        let seat = seat_of(conn, actor)?;
+        let member_id = actor.user_id()?;
         let app = find(conn, id)?;
-        require_status(&app, Status::Voting)?;
-        if committee_db::list_recusals(conn, id)?
+        let status = status_of(&app)?;
+        let recused = committee_db::list_recusals(conn, id)?
             .iter()
-            .any(|(r, _)| r.user_id == member.id)
-        {
-            return Err(WorkflowError::Conflict("error-recused"));
-        }
+            .any(|(r, _)| r.user_id == member_id);
+        // A second vote is refused by the table's unique key, below.
+        guard(CaseStep::Vote, status, &Seat { recused, ..seat }, None)?;
         committee_db::insert_vote(
             conn,
             &Vote {
                 application_id: id.to_string(),
-                voter_id: member.id.clone(),
+                voter_id: member_id.to_string(),
                 choice: choice.as_str().to_string(),
                 reason: reason.clone(),
                 cast_at: now,
@@ -521,14 +549,16 @@ pub fn decide(
     clock: &dyn Clock,
     (rules, authority): (&WorkflowRules, &CertificateAuthority),
 ) -> Result<Application, WorkflowError> {
-    if actor.role != Some(Role::Chair) {
-        return Err(WorkflowError::Forbidden);
-    }
+    let chair = Seat {
+        role: actor.role,
+        ..Seat::default()
+    };
     let (now, today) = (clock.now(), clock.today_in_vientiane());
     write_tx(conn, |conn| {
         let app = find(conn, id)?;
         require_status(&app, Status::Voting)?;
         let (_, _, result) = current_tally(conn, id, rules)?;
+        guard(CaseStep::Decide, Status::Voting, &chair, Some(result))?;
         let mut errors = FieldErrors::new();
         let approve = match result {
             Tally::NoQuorum { .. } => return Err(WorkflowError::Conflict("error-no-quorum")),
