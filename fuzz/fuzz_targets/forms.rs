@@ -18,11 +18,10 @@ use interconnect_registry::views::admin::{AuditQuery, UserForm, UsersQuery};
 use interconnect_registry::views::api::{
     AnswerRequest, ApplicationUpdate, NewApplication, RegistryParams, TokenRequest,
 };
-use interconnect_registry::views::applications::InboxQuery;
 use interconnect_registry::web::extract::decode_form;
 use interconnect_registry::web::form::{CodeForm, FieldsForm};
 use interconnect_registry::web::request::safe_next;
-use interconnect_registry::views::connections::ToActOnQuery;
+use interconnect_registry::views::committee::InboxQuery;
 use interconnect_registry::views::pages::OrganisationForm;
 use interconnect_registry::workflows::registry::{
     RegistryQuery, encode_cursor, filter_of, parse_cursor,

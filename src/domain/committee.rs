@@ -376,7 +376,12 @@ mod tests {
             Err(CaseRefusal::Recused)
         );
         assert_eq!(
-            check_step(CaseStep::Review, Status::InReview, &seat(Role::Reviewer), Some(QUORATE)),
+            check_step(
+                CaseStep::Review,
+                Status::InReview,
+                &seat(Role::Reviewer),
+                Some(QUORATE)
+            ),
             Err(CaseRefusal::NoOpenReview)
         );
     }
@@ -397,7 +402,12 @@ mod tests {
             Err(CaseRefusal::NotMember)
         );
         assert_eq!(
-            check_step(CaseStep::Vote, Status::InReview, &seat(Role::Chair), Some(QUORATE)),
+            check_step(
+                CaseStep::Vote,
+                Status::InReview,
+                &seat(Role::Chair),
+                Some(QUORATE)
+            ),
             Err(CaseRefusal::WrongState)
         );
     }
@@ -415,7 +425,12 @@ mod tests {
             Err(CaseRefusal::NoQuorum)
         );
         assert_eq!(
-            check_step(CaseStep::Decide, Status::Voting, &seat(Role::Reviewer), Some(QUORATE)),
+            check_step(
+                CaseStep::Decide,
+                Status::Voting,
+                &seat(Role::Reviewer),
+                Some(QUORATE)
+            ),
             Err(CaseRefusal::Role)
         );
         for role in [Role::Auditor, Role::Applicant, Role::Admin] {

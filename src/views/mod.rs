@@ -6,6 +6,7 @@ pub mod admin;
 pub mod api;
 pub mod applications;
 pub mod certificates;
+pub mod committee;
 pub mod connections;
 pub mod home;
 pub mod organisation;

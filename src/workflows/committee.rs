@@ -1,29 +1,42 @@
 //! The committee's side: reviewer assignment, reviews, recusals, the vote and the chair's
-//! decision. Each function is one transaction with its audit event.
+//! decision, each one transaction with its audit event; and the reads behind the
+//! committee's pages, the inbox and the case file.
 
 use chrono::NaiveDateTime;
 use serde_json::json;
 
 use crate::config::WorkflowRules;
-use crate::db::models::application::{self as app_db, Application, DecisionChanges};
-use crate::db::models::committee::{
-    self as committee_db, Assignment, NewAssignment, Recusal, Vote,
+pub use crate::db::models::application::{ApplicationRow, CaseCursor};
+
+use crate::db::audit::{self, AuditEvent};
+use crate::db::models::application::{
+    self as app_db, Application, CaseFilter, DecisionChanges, Revision,
 };
-use crate::db::models::connection as connection_db;
+use crate::db::models::attachment::{self as attachment_db, AttachmentInfo};
+use crate::db::models::committee::{
+    self as committee_db, Assignment, Member, NewAssignment, Recusal, Vote,
+};
+use crate::db::models::connection::{self as connection_db, Connection};
+use crate::db::models::information_request::{self as rfi_db, InformationRequest};
+use crate::db::models::organisation as org_db;
 use crate::db::models::user as user_db;
-use crate::db::{DbConn, new_id, write_tx};
+use crate::db::{DbConn, Position, new_id, write_tx};
 use crate::domain::application::{Action, Status};
+use crate::domain::application_form::ApplicationContent;
 use crate::domain::audit::actions;
 use crate::domain::clock::Clock;
 use crate::domain::committee::{
-    CaseRefusal, CaseStep, CastVote, Choice, QuorumRule, Recommendation, ReviewProgress, Seat,
-    Tally, check_step, electorate, tally,
+    AllowedActions, CaseRefusal, CaseStep, CastVote, Choice, QuorumRule, Recommendation,
+    ReviewProgress, Seat, Tally, allowed_actions, check_step, electorate, tally,
 };
 use crate::domain::notification::{MessageKind, Params};
-use crate::domain::role::ReviewDomain;
+use crate::domain::role::{ReviewDomain, Role};
 use crate::domain::validation::FieldErrors;
-use crate::workflows::applications::{find, record, status_of, transition};
+use crate::workflows::applications::{
+    approved_connection, content_of, find, record, status_of, submitted, transition,
+};
 use crate::workflows::certificates::{self, CertificateAuthority};
+use crate::workflows::dashboard::{self, OPEN_STATES};
 use crate::workflows::{Actor, WorkflowError, connections, is_unique_violation, notify};
 
 fn invalid(field: &'static str, key: &'static str) -> WorkflowError {
@@ -651,3 +664,221 @@ pub fn decide(
         Ok(decided)
     })
 }
+
+/// Which applications the committee's list shows: the states, only those past their
+/// decision date or not, the order, and a reference or provider name to look for.
+#[derive(Debug, Clone)]
+pub struct InboxFilter {
+    pub states: Vec<&'static str>,
+    pub overdue_only: bool,
+    pub newest_first: bool,
+    /// At most 100 characters, trimmed, never empty.
+    pub text: Option<String>,
+}
+
+/// The committee's inbox as one member sees it: a page of the list, where it stands in
+/// the whole, how many open cases are overdue, and the member's own open reviews and votes.
+#[derive(Debug, Clone)]
+pub struct Inbox {
+    /// The page's rows, read one more than the page to see if more follow.
+    pub rows: Vec<ApplicationRow>,
+    pub total: i64,
+    /// How many rows come before the page.
+    pub ahead: i64,
+    pub overdue: i64,
+    /// Open applications with a review this member has still to record.
+    pub my_reviews: Vec<ApplicationRow>,
+    /// Applications in the vote on which this member has neither voted nor recused.
+    pub my_votes: Vec<ApplicationRow>,
+}
+
+/// Reads the committee's inbox for `user_id`: `page` rows of the list at `position`.
+pub fn inbox(
+    conn: &mut DbConn,
+    user_id: &str,
+    query: &InboxFilter,
+    position: Position<&CaseCursor>,
+    page: i64,
+    now: NaiveDateTime,
+) -> Result<Inbox, WorkflowError> {
+    let filter = CaseFilter {
+        states: query.states.iter().map(|s| s.to_string()).collect(),
+        due_before: query.overdue_only.then_some(now),
+        text: match &query.text {
+            Some(text) => Some((text.to_uppercase(), org_db::ids_named_like(conn, text)?)),
+            None => None,
+        },
+        newest_first: query.newest_first,
+    };
+    let rows = app_db::list_cases(conn, &filter, position, page + 1)?;
+    let total = app_db::count_cases(conn, &filter, None)?;
+    let ahead = match position.first_row(&rows, page) {
+        Some((app, _, _)) => app_db::count_cases(
+            conn,
+            &filter,
+            Some(&CaseCursor {
+                submitted_at: app.submitted_at.unwrap_or_default(),
+                id: app.id.clone(),
+            }),
+        )?,
+        None => 0,
+    };
+    let overdue = app_db::count_due_before(conn, &dashboard::running_states(), now)?;
+    let inbox = Inbox {
+        rows,
+        total,
+        ahead,
+        overdue,
+        my_reviews: Vec::new(),
+        my_votes: Vec::new(),
+    };
+    // Someone taken off the committee has no reviews or votes left to give.
+    let on_committee = user_db::find(conn, user_id)?.is_some_and(|u| u.committee_member);
+    if !on_committee {
+        return Ok(inbox);
+    }
+    // Only open applications are read in full: a member may hold many finished ones.
+    let open: std::collections::HashSet<String> = app_db::ids_in_states(conn, &OPEN_STATES)?
+        .into_iter()
+        .collect();
+    let pending: Vec<String> = committee_db::list_pending_application_ids(conn, user_id)?
+        .into_iter()
+        .filter(|id| open.contains(id))
+        .collect();
+    let voting = app_db::ids_in_states(conn, &["voting"])?;
+    let unvoted = committee_db::list_unvoted_application_ids(conn, user_id, &voting)?;
+    Ok(Inbox {
+        my_reviews: app_db::list_by_ids(conn, &pending)?,
+        my_votes: app_db::list_by_ids(conn, &unvoted)?,
+        ..inbox
+    })
+}
+
+/// Everything the committee's page of one submitted application shows to one reader, and
+/// what that reader may do on it.
+#[derive(Debug, Clone)]
+pub struct CaseFile {
+    /// The id of the user reading it.
+    pub reader: String,
+    pub row: ApplicationRow,
+    pub status: Status,
+    pub content: ApplicationContent,
+    pub attachments: Vec<AttachmentInfo>,
+    pub requests: Vec<InformationRequest>,
+    pub revisions: Vec<Revision>,
+    /// The reviews assigned, with each reviewer's name.
+    pub assignments: Vec<(Assignment, String)>,
+    pub recusals: Vec<(Recusal, String)>,
+    pub votes: Vec<(Vote, String, String)>,
+    /// The electorate's size, the votes that count, and the tally.
+    pub tally: (usize, Vec<Choice>, Tally),
+    pub events: Vec<AuditEvent>,
+    /// The active committee members, who may be assigned a review.
+    pub reviewers: Vec<Member>,
+    /// The user events that may have changed the committee while the case was before it.
+    pub membership: Vec<AuditEvent>,
+    /// The connection the decision created or changed, once approved.
+    pub connection: Option<Connection>,
+    pub progress: ReviewProgress,
+    pub allowed: AllowedActions,
+    /// The reader's own open review, when they may record it now.
+    pub my_review: Option<(Assignment, String)>,
+    /// Whether the other reviewers' recommendations are kept from the reader: a reviewer
+    /// forms their own view before reading the others'. The chair and the secretariat,
+    /// who run the case, see every review as it comes in.
+    pub others_hidden: bool,
+}
+
+/// Reads the case file of the submitted application `id` for the user `reader_id` in
+/// `role`. A draft is not found: nobody but its provider sees it.
+pub fn case_file(
+    conn: &mut DbConn,
+    (reader_id, role): (&str, Role),
+    id: &str,
+    rules: &WorkflowRules,
+) -> Result<CaseFile, WorkflowError> {
+    let row = app_db::list_by_ids(conn, &[id.to_string()])?
+        .pop()
+        .filter(|(app, _, _)| submitted(app))
+        .ok_or(WorkflowError::NotFound)?;
+    let attachments = attachment_db::list_for_application(conn, id)?;
+    let requests = rfi_db::list_for_application(conn, id)?;
+    let revisions = app_db::list_revisions(conn, id)?;
+    let assignments = committee_db::list_assignments(conn, id)?;
+    let recusals = committee_db::list_recusals(conn, id)?;
+    let votes = committee_db::list_votes(conn, id)?;
+    let tally = current_tally(conn, id, rules)?;
+    let events = audit::list_for_subject(conn, "application", id)?;
+    let me = user_db::find(conn, reader_id)?.ok_or(WorkflowError::Forbidden)?;
+    let reviewers = committee_db::list_members(conn)?;
+    let connection = approved_connection(conn, &row.0)?;
+    let membership = match case_span(&events) {
+        Some((submitted, closed)) => {
+            audit::list_actions_between(conn, &MEMBERSHIP_ACTIONS, submitted, closed)?
+        }
+        None => Vec::new(),
+    };
+    let status = status_of(&row.0)?;
+    let my_open_review = assignments
+        .iter()
+        .find(|(a, _)| a.reviewer_id == reader_id && a.completed_at.is_none())
+        .cloned();
+    let seat = Seat {
+        role: Some(role),
+        member: me.committee_member && me.active,
+        recused: recusals.iter().any(|(r, _)| r.user_id == reader_id),
+        voted: votes.iter().any(|(v, _, _)| v.voter_id == reader_id),
+        reviewing: my_open_review.is_some(),
+    };
+    let allowed = allowed_actions(status, &seat, tally.2);
+    Ok(CaseFile {
+        reader: reader_id.to_string(),
+        content: content_of(&row.0),
+        progress: review_progress(&assignments),
+        others_hidden: role == Role::Reviewer && my_open_review.is_some(),
+        my_review: my_open_review.filter(|_| allowed.review),
+        row,
+        status,
+        attachments,
+        requests,
+        revisions,
+        assignments,
+        recusals,
+        votes,
+        tally,
+        events,
+        reviewers,
+        membership,
+        connection,
+        allowed,
+    })
+}
+
+/// The audit actions that can change who is on the committee.
+pub const MEMBERSHIP_ACTIONS: [&str; 3] = [
+    actions::USER_UPDATE,
+    actions::USER_DEACTIVATE,
+    actions::USER_REACTIVATE,
+];
+
+/// Where the case lies in the audit log: after its first submission, and before the
+/// event that closed it (decision, withdrawal, dismissal) if one has.
+fn case_span(events: &[AuditEvent]) -> Option<(i64, Option<i64>)> {
+    let submitted = events
+        .iter()
+        .find(|e| e.action == actions::APPLICATION_SUBMIT)?
+        .seq;
+    let closed = events
+        .iter()
+        .find(|e| CLOSING_ACTIONS.contains(&e.action.as_str()))
+        .map(|e| e.seq);
+    Some((submitted, closed))
+}
+
+/// The audit actions that end a case.
+const CLOSING_ACTIONS: [&str; 4] = [
+    actions::APPLICATION_APPROVE,
+    actions::APPLICATION_REJECT,
+    actions::APPLICATION_WITHDRAW,
+    actions::APPLICATION_DISMISS,
+];

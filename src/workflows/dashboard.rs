@@ -9,6 +9,7 @@ use crate::db::models::committee as committee_db;
 use crate::db::models::connection::{self as connection_db, Connection, ShowCause};
 use crate::db::models::information_request::{self as rfi_db, InformationRequest};
 use crate::db::models::user as user_db;
+use crate::domain::application::Status;
 use crate::workflows::WorkflowError;
 
 /// How far ahead a provider is shown the connections about to expire, in days: the first
@@ -23,6 +24,15 @@ pub const OPEN_STATES: [&str; 5] = [
     "in_review",
     "voting",
 ];
+
+/// The open states in which the legal clock runs: an application in one of these is
+/// overdue once its decision date has passed.
+pub fn running_states() -> Vec<&'static str> {
+    OPEN_STATES
+        .into_iter()
+        .filter(|s| Status::parse(s).is_some_and(Status::clock_runs))
+        .collect()
+}
 
 /// What an organisation has to do, and where its applications stand.
 #[derive(Debug, Clone)]
