@@ -5,17 +5,13 @@ use actix_web::{HttpRequest, HttpResponse, Responder, web};
 
 use std::collections::BTreeMap;
 
-use crate::db::audit;
-use crate::db::models::application as app_db;
-use crate::db::models::attachment as attachment_db;
-use crate::db::models::information_request as rfi_db;
 use crate::domain::application::{Action, Status};
 use crate::domain::application_form::{ApplicationContent, FIELDS};
 use crate::domain::validation::FieldErrors;
-use crate::views::applications::kind_of;
 use crate::views::applications::{
-    ApplicationFormPage, ApplicationPage, ApplicationSummary, ApplicationsPage, DecisionView,
-    RequestView, attachment_rows, form_sections, read_sections, timeline,
+    AnswerForm, ApplicationFormPage, ApplicationPage, ApplicationSummary, ApplicationsPage,
+    ContentForm, DecisionView, NewForm, RequestView, attachment_rows, form_sections, kind_of,
+    read_sections, timeline,
 };
 use crate::views::{ConfirmPage, Refusal};
 use crate::web::blocking::{read, run};
@@ -25,8 +21,10 @@ use crate::web::request::actor;
 use crate::web::respond::{file_response, invalid, redirect_with_flash};
 use crate::web::upload::{MultipartLimits, Upload, is_multipart, read_multipart, read_upload};
 use crate::web::{AppError, AppState, Authorized, PageCtx, policy};
-use crate::workflows::applications::{self as apps, ATTACHMENT_KINDS, EDITABLE, content_of};
-use crate::workflows::{Actor, WorkflowError};
+use crate::workflows::Actor;
+use crate::workflows::applications::{
+    self as apps, ATTACHMENT_KINDS, Detail, DraftPage, EDITABLE, FormOutcome, NewFile, Removal,
+};
 
 type Provider = Authorized<policy::Provider>;
 
@@ -40,19 +38,7 @@ pub async fn list(
         .organisation_id
         .clone()
         .ok_or(AppError::Forbidden)?;
-    let apps = read(&state, move |conn| {
-        let apps = crate::db::models::application::list_by_organisation(conn, &org)?;
-        let mut listed = Vec::with_capacity(apps.len());
-        for app in apps {
-            let open = match app.status.as_str() {
-                "info_requested" => rfi_db::find_open(conn, &app.id)?,
-                _ => None,
-            };
-            listed.push((app, open));
-        }
-        Ok(listed)
-    })
-    .await?;
+    let apps = read(&state, move |conn| apps::listing(conn, &org)).await?;
     let now = state.clock.now();
     let applications = apps
         .iter()
@@ -69,15 +55,6 @@ pub async fn list(
         ctx,
         applications,
     })
-}
-
-#[derive(Debug, serde::Deserialize)]
-pub struct NewForm {
-    #[serde(default)]
-    kind: String,
-    /// The connection a renewal or modification is for: the draft is filled from it.
-    #[serde(default)]
-    connection: String,
 }
 
 pub async fn create(
@@ -121,18 +98,14 @@ async fn form_page(
     submitted: Option<ApplicationContent>,
     errors: FieldErrors,
 ) -> Result<ApplicationFormPage, AppError> {
-    let (app, attachments, revisions) = read(state, move |conn| {
-        let app = apps::find_own(conn, &actor, &id)?;
-        let attachments = attachment_db::list_for_application(conn, &id)?;
-        let revisions = app_db::list_revisions(conn, &id)?;
-        Ok((app, attachments, revisions))
-    })
-    .await?;
-    if !EDITABLE.contains(&app.status.as_str()) {
-        return Err(AppError::Conflict("error-not-editable"));
-    }
-    let content = submitted.unwrap_or_else(|| content_of(&app));
-    let status = Status::parse(&app.status).unwrap_or(Status::Draft);
+    let DraftPage {
+        app,
+        status,
+        content: stored,
+        attachments,
+        revisions,
+    } = read(state, move |conn| apps::draft_page(conn, &actor, &id)).await?;
+    let content = submitted.unwrap_or(stored);
     let kind = kind_of(&app);
     let max_upload_mb = state.settings.rules.attachment_max_bytes / (1024 * 1024);
     let attachment_errors = [
@@ -194,14 +167,6 @@ pub async fn edit(
     .await
 }
 
-/// The form's fields, the declaration checkbox and which button was pressed, sent as a
-/// plain form (without a file).
-#[derive(Debug, serde::Deserialize)]
-pub struct ContentForm {
-    #[serde(flatten)]
-    fields: std::collections::BTreeMap<String, String>,
-}
-
 /// What a button of the application form asks for, besides saving what was typed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Intent {
@@ -209,13 +174,6 @@ enum Intent {
     Submit,
     Upload,
     Remove(String),
-}
-
-/// A file sent with the form: its kind, name and content.
-struct NewFile {
-    kind: String,
-    name: String,
-    bytes: Vec<u8>,
 }
 
 /// One press of a button on the application form: what was typed, what else to do, and
@@ -262,21 +220,6 @@ impl Edit {
             });
         }
         edit
-    }
-}
-
-/// Keeps a step's validation problems in `errors`; any other failure stops the request.
-fn keep_problems<T>(
-    errors: &mut FieldErrors,
-    step: Result<T, WorkflowError>,
-) -> Result<(), WorkflowError> {
-    match step {
-        Ok(_) => Ok(()),
-        Err(WorkflowError::Invalid(problems)) => {
-            errors.merge(problems);
-            Ok(())
-        }
-        Err(other) => Err(other),
     }
 }
 
@@ -331,9 +274,8 @@ pub async fn save_with_file(
     apply(req, ctx, state, auth, path.into_inner(), edit).await
 }
 
-/// Saves what was typed, then attaches the file, removes one or submits, as asked. The
-/// steps' problems are shown together; on submission every field's problem is named at
-/// once, even when what was typed could not be saved.
+/// Saves what was typed, then attaches the file, removes one or submits, as asked (see
+/// [`apps::save_and_submit`]); the form comes back with every step's problems.
 async fn apply(
     req: HttpRequest,
     ctx: PageCtx,
@@ -345,37 +287,16 @@ async fn apply(
     let actor = actor(&auth.user, &req);
     let (work_actor, work_id, work_state) = (actor.clone(), id.clone(), state.clone());
     let (content, intent) = (edit.content.clone(), edit.intent.clone());
-    let (errors, answering) = read(&state, move |conn| {
-        let (actor, id, state) = (&work_actor, work_id.as_str(), &work_state);
-        let now = state.clock.now();
-        let mut errors = FieldErrors::new();
-        let saved = apps::save(conn, actor, id, &edit.content, now);
-        let answering = saved
-            .as_ref()
-            .is_ok_and(|app| app.status == Status::InfoRequested.as_str());
-        keep_problems(&mut errors, saved)?;
-        if let Some(file) = &edit.file {
-            let added =
-                apps::add_attachment(conn, actor, id, &file.kind, &file.name, &file.bytes, now);
-            keep_problems(&mut errors, added)?;
-        }
-        if edit.intent == Intent::Submit {
-            if errors.is_empty() {
-                let submitted =
-                    apps::submit(conn, actor, id, state.clock.as_ref(), &state.settings.rules);
-                keep_problems(&mut errors, submitted)?;
-            } else {
-                let today = state.clock.today_in_vientiane();
-                errors.merge(apps::submission_problems(
-                    conn,
-                    actor,
-                    id,
-                    &edit.content,
-                    today,
-                )?);
-            }
-        }
-        Ok((errors, answering))
+    let FormOutcome { errors, answering } = read(&state, move |conn| {
+        let submit = edit.intent == Intent::Submit;
+        apps::save_and_submit(
+            conn,
+            &work_actor,
+            &work_id,
+            (&edit.content, edit.file.as_ref(), submit),
+            work_state.clock.as_ref(),
+            &work_state.settings.rules,
+        )
     })
     .await?;
     if !errors.is_empty() {
@@ -488,18 +409,17 @@ async fn confirm_removal(
     req: &HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let (work_actor, work_id) = (actor.clone(), id.clone());
-    let (app, attachment, removable) = read(state, move |conn| {
-        let app = apps::find_own(conn, &work_actor, &work_id)?;
-        let attachment = attachment_db::list_for_application(conn, &work_id)?
-            .into_iter()
-            .find(|a| a.id == attachment_id)
-            .ok_or(WorkflowError::NotFound)?;
-        let removable = apps::removable(conn, &app, &attachment)?;
-        Ok((app, attachment, removable))
+    let Removal {
+        app,
+        attachment,
+        removable,
+        editable,
+    } = read(state, move |conn| {
+        apps::removal(conn, &work_actor, &work_id, &attachment_id)
     })
     .await?;
     if !removable {
-        let key = if EDITABLE.contains(&app.status.as_str()) {
+        let key = if editable {
             "error-file-on-record"
         } else {
             "error-not-editable"
@@ -532,15 +452,10 @@ pub async fn download(
     let (id, attachment_id) = path.into_inner();
     let user = auth.user;
     let (info, bytes) = read(&state, move |conn| {
-        let app = apps::find(conn, &id)?;
-        let own = user.organisation_id.as_deref();
-        if !user
-            .role
-            .may_read_files(own, &app.organisation_id, apps::submitted(&app))
-        {
-            return Err(WorkflowError::NotFound);
-        }
-        attachment_db::find_with_content(conn, &id, &attachment_id)?.ok_or(WorkflowError::NotFound)
+        apps::attachment_file(conn, &id, &attachment_id, |organisation, submitted| {
+            user.role
+                .may_read_files(user.organisation_id.as_deref(), organisation, submitted)
+        })
     })
     .await?;
     Ok(file_response(&info.file_name, &info.content_type, bytes))
@@ -554,18 +469,16 @@ async fn show_page(
     answer: String,
     errors: FieldErrors,
 ) -> Result<ApplicationPage, AppError> {
-    let (app, attachments, requests, events, (revisions, connection)) = read(state, move |conn| {
-        let app = apps::find_own(conn, &actor, &id)?;
-        let attachments = attachment_db::list_for_application(conn, &id)?;
-        let requests = rfi_db::list_for_application(conn, &id)?;
-        let events = audit::list_for_subject(conn, "application", &id)?;
-        let revisions = app_db::list_revisions(conn, &id)?;
-        let connection = apps::approved_connection(conn, &app)?;
-        Ok((app, attachments, requests, events, (revisions, connection)))
-    })
-    .await?;
-    let status = Status::parse(&app.status).unwrap_or(Status::Draft);
-    let content = content_of(&app);
+    let Detail {
+        app,
+        status,
+        content,
+        attachments,
+        requests,
+        events,
+        revisions,
+        connection,
+    } = read(state, move |conn| apps::detail(conn, &actor, &id)).await?;
     let now = state.clock.now();
     let open = requests
         .iter()
@@ -607,12 +520,6 @@ pub async fn show(
         FieldErrors::new(),
     )
     .await
-}
-
-#[derive(Debug, serde::Deserialize)]
-pub struct AnswerForm {
-    #[serde(default)]
-    answer: String,
 }
 
 pub async fn answer(
@@ -678,7 +585,7 @@ pub async fn withdraw(
             apps::find_own(conn, &work_actor, &work_id)
         })
         .await?;
-        let status = Status::parse(&app.status).unwrap_or(Status::Draft);
+        let status = apps::status_of(&app)?;
         if status.transition(Action::Withdraw).is_err() {
             return refused(ctx, &state, actor, id, "error-wrong-state", &req).await;
         }

@@ -293,6 +293,16 @@ pub fn is_overdue(app: &Application, now: NaiveDateTime) -> bool {
     running && app.decision_due_at.is_some_and(|due| due < now)
 }
 
+/// The form that starts a draft of a kind.
+#[derive(Debug, serde::Deserialize)]
+pub struct NewForm {
+    #[serde(default)]
+    pub kind: String,
+    /// The connection a renewal or modification is for: the draft is filled from it.
+    #[serde(default)]
+    pub connection: String,
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "applications/list.html")]
 pub struct ApplicationsPage {
@@ -361,6 +371,14 @@ pub fn attachment_rows(
             removable: file_removable(status, a.uploaded_at, last_submitted),
         })
         .collect()
+}
+
+/// The application form's fields, the declaration checkbox and which button was pressed,
+/// sent as a plain form (without a file).
+#[derive(Debug, serde::Deserialize)]
+pub struct ContentForm {
+    #[serde(flatten)]
+    pub fields: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -488,6 +506,13 @@ impl DecisionView {
             connection_url: String::new(),
         })
     }
+}
+
+/// The answer to an information request, sent from the application's page.
+#[derive(Debug, serde::Deserialize)]
+pub struct AnswerForm {
+    #[serde(default)]
+    pub answer: String,
 }
 
 #[derive(Template, WebTemplate)]

@@ -12,9 +12,10 @@ use crate::domain::file::{is_whole, safe_file_name, sniff_content_type};
 use crate::config::WorkflowRules;
 use crate::db::audit::{self, AuditEntry};
 use crate::db::models::application::{
-    self as app_db, Application, NewApplication, NewRevision, SubmissionChanges,
+    self as app_db, Application, NewApplication, NewRevision, Revision, SubmissionChanges,
 };
 use crate::db::models::attachment::{self as attachment_db, AttachmentInfo, NewAttachment};
+use crate::db::models::connection::Connection;
 use crate::db::models::information_request::{
     self as rfi_db, InformationRequest, NewInformationRequest,
 };
@@ -884,4 +885,204 @@ pub fn lapse_unanswered_requests(
         dismissed += usize::from(done);
     }
     Ok(dismissed)
+}
+
+/// A provider's application in its list, with its open information request if it has one.
+pub type Listed = (Application, Option<InformationRequest>);
+
+/// The provider's list: every application of `organisation_id`, newest first, each in
+/// `info_requested` with its open request.
+pub fn listing(conn: &mut DbConn, organisation_id: &str) -> Result<Vec<Listed>, WorkflowError> {
+    let apps = app_db::list_by_organisation(conn, organisation_id)?;
+    let mut listed = Vec::with_capacity(apps.len());
+    for app in apps {
+        let open = match app.status.as_str() {
+            "info_requested" => rfi_db::find_open(conn, &app.id)?,
+            _ => None,
+        };
+        listed.push((app, open));
+    }
+    Ok(listed)
+}
+
+/// What the application form shows: the application, its files and its submitted
+/// versions (which date each file).
+#[derive(Debug, Clone)]
+pub struct DraftPage {
+    pub app: Application,
+    pub status: Status,
+    pub content: ApplicationContent,
+    pub attachments: Vec<AttachmentInfo>,
+    pub revisions: Vec<Revision>,
+}
+
+/// Reads the form of the acting provider's application `id`; one it may no longer edit
+/// is a conflict.
+pub fn draft_page(conn: &mut DbConn, actor: &Actor, id: &str) -> Result<DraftPage, WorkflowError> {
+    let app = find_own(conn, actor, id)?;
+    let attachments = attachment_db::list_for_application(conn, id)?;
+    let revisions = app_db::list_revisions(conn, id)?;
+    if !EDITABLE.contains(&app.status.as_str()) {
+        return Err(WorkflowError::Conflict("error-not-editable"));
+    }
+    Ok(DraftPage {
+        status: status_of(&app)?,
+        content: content_of(&app),
+        app,
+        attachments,
+        revisions,
+    })
+}
+
+/// What the provider's page of one application shows: the application, its files,
+/// questions, history and versions, and the connection its approval made.
+#[derive(Debug, Clone)]
+pub struct Detail {
+    pub app: Application,
+    pub status: Status,
+    pub content: ApplicationContent,
+    pub attachments: Vec<AttachmentInfo>,
+    pub requests: Vec<InformationRequest>,
+    pub events: Vec<audit::AuditEvent>,
+    pub revisions: Vec<Revision>,
+    pub connection: Option<Connection>,
+}
+
+/// Reads the acting provider's application `id` for its page.
+pub fn detail(conn: &mut DbConn, actor: &Actor, id: &str) -> Result<Detail, WorkflowError> {
+    let app = find_own(conn, actor, id)?;
+    let attachments = attachment_db::list_for_application(conn, id)?;
+    let requests = rfi_db::list_for_application(conn, id)?;
+    let events = audit::list_for_subject(conn, "application", id)?;
+    let revisions = app_db::list_revisions(conn, id)?;
+    let connection = approved_connection(conn, &app)?;
+    Ok(Detail {
+        status: status_of(&app)?,
+        content: content_of(&app),
+        app,
+        attachments,
+        requests,
+        events,
+        revisions,
+        connection,
+    })
+}
+
+/// A file the provider asks to remove, and whether it may be removed now.
+#[derive(Debug, Clone)]
+pub struct Removal {
+    pub app: Application,
+    pub attachment: AttachmentInfo,
+    pub removable: bool,
+    /// Whether the application's content may still change (a file that may not be removed
+    /// from an editable application is on record in a submitted version).
+    pub editable: bool,
+}
+
+/// Reads the file `attachment_id` of the acting provider's application `id`, for the
+/// page that confirms its removal.
+pub fn removal(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: &str,
+    attachment_id: &str,
+) -> Result<Removal, WorkflowError> {
+    let app = find_own(conn, actor, id)?;
+    let attachment = attachment_db::list_for_application(conn, id)?
+        .into_iter()
+        .find(|a| a.id == attachment_id)
+        .ok_or(WorkflowError::NotFound)?;
+    let removable = removable(conn, &app, &attachment)?;
+    Ok(Removal {
+        editable: EDITABLE.contains(&app.status.as_str()),
+        app,
+        attachment,
+        removable,
+    })
+}
+
+/// The file `attachment_id` of application `id` with its content, if `may_read` allows
+/// the reader the files of the application's organisation (given whether it was
+/// submitted); otherwise, as for a file that does not exist, not found.
+pub fn attachment_file(
+    conn: &mut DbConn,
+    id: &str,
+    attachment_id: &str,
+    may_read: impl FnOnce(&str, bool) -> bool,
+) -> Result<(AttachmentInfo, Vec<u8>), WorkflowError> {
+    let app = find(conn, id)?;
+    if !may_read(&app.organisation_id, submitted(&app)) {
+        return Err(WorkflowError::NotFound);
+    }
+    attachment_db::find_with_content(conn, id, attachment_id)?.ok_or(WorkflowError::NotFound)
+}
+
+/// A file sent with the application form: its kind, name and content.
+#[derive(Debug, Clone)]
+pub struct NewFile {
+    pub kind: String,
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// What came of one press of the application form's button.
+#[derive(Debug, Clone)]
+pub struct FormOutcome {
+    /// Every step's problems together; empty when all was done.
+    pub errors: FieldErrors,
+    /// The application was saved while it answers an information request: the changes
+    /// reach the committee with the answer.
+    pub answering: bool,
+}
+
+/// One press of the provider's application form: saves what was typed, attaches `file`
+/// if one was sent, and submits when `submit` asks. Each step is its own transaction, so
+/// the save commits even when the file or the submission is refused: nothing typed is
+/// lost. The steps' problems come back together, and when a submission is refused every
+/// field's problem is named at once, even when what was typed could not be saved (then
+/// the submission is not tried). Validation problems are the outcome's; any other
+/// failure stops at once.
+pub fn save_and_submit(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: &str,
+    (content, file, submit): (&ApplicationContent, Option<&NewFile>, bool),
+    clock: &dyn Clock,
+    rules: &WorkflowRules,
+) -> Result<FormOutcome, WorkflowError> {
+    let now = clock.now();
+    let mut errors = FieldErrors::new();
+    let saved = save(conn, actor, id, content, now);
+    let answering = saved
+        .as_ref()
+        .is_ok_and(|app| app.status == Status::InfoRequested.as_str());
+    keep_problems(&mut errors, saved)?;
+    if let Some(file) = file {
+        let added = add_attachment(conn, actor, id, &file.kind, &file.name, &file.bytes, now);
+        keep_problems(&mut errors, added)?;
+    }
+    if submit {
+        if errors.is_empty() {
+            keep_problems(&mut errors, self::submit(conn, actor, id, clock, rules))?;
+        } else {
+            let today = clock.today_in_vientiane();
+            errors.merge(submission_problems(conn, actor, id, content, today)?);
+        }
+    }
+    Ok(FormOutcome { errors, answering })
+}
+
+/// Keeps a step's validation problems in `errors`; any other failure stops.
+fn keep_problems<T>(
+    errors: &mut FieldErrors,
+    step: Result<T, WorkflowError>,
+) -> Result<(), WorkflowError> {
+    match step {
+        Ok(_) => Ok(()),
+        Err(WorkflowError::Invalid(problems)) => {
+            errors.merge(problems);
+            Ok(())
+        }
+        Err(other) => Err(other),
+    }
 }
