@@ -3,30 +3,21 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use crate::db::models::{organisation_change as change_db, user as user_db};
 use crate::domain::validation::FieldErrors;
-use crate::views::organisation_changes::{
-    ChangeView, IdentityChangePage, IdentityChangesPage, identity_lines,
-};
+use crate::views::committee::{IdentityChangePage, IdentityChangesPage, RefuseForm};
+use crate::views::organisation_changes::{ChangeView, identity_lines};
 use crate::web::blocking::{read, run};
 use crate::web::extract::{CsrfForm, NoFields};
 use crate::web::request::actor;
 use crate::web::respond::{invalid, redirect_with_flash};
 use crate::web::{AppError, AppState, Authorized, PageCtx, policy};
 use crate::workflows::certificates::CertificateAuthority;
-use crate::workflows::organisation_changes::{self, Decision};
+use crate::workflows::organisation_changes::{self, Decision, RequestFile};
 
 type Secretariat = Authorized<policy::Secretariat>;
 
 /// How many decided or withdrawn requests the list shows.
 const RECENT_DECIDED: i64 = 50;
-
-/// The refusal form.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[serde(default)]
-pub struct RefuseForm {
-    pub reason: String,
-}
 
 pub async fn list(
     ctx: PageCtx,
@@ -34,10 +25,7 @@ pub async fn list(
     _auth: Secretariat,
 ) -> Result<IdentityChangesPage, AppError> {
     let (pending, decided) = read(&state, |conn| {
-        Ok((
-            change_db::list_pending(conn)?,
-            change_db::list_closed(conn, RECENT_DECIDED)?,
-        ))
+        organisation_changes::requests(conn, RECENT_DECIDED)
     })
     .await?;
     Ok(IdentityChangesPage {
@@ -55,13 +43,13 @@ async fn change_page(
     reason: String,
     errors: FieldErrors,
 ) -> Result<IdentityChangePage, AppError> {
-    let (change, organisation, history, proposer) = read(state, move |conn| {
-        let (change, organisation) = organisation_changes::find_with_organisation(conn, &id)?;
-        let history = change_db::list_for_organisation(conn, &organisation.id)?;
-        let proposer = user_db::find(conn, &change.proposed_by)?
-            .map(|u| format!("{} <{}>", u.name, u.email))
-            .unwrap_or_default();
-        Ok((change, organisation, history, proposer))
+    let RequestFile {
+        change,
+        organisation,
+        history,
+        proposer,
+    } = read(state, move |conn| {
+        organisation_changes::request_file(conn, &id)
     })
     .await?;
     Ok(IdentityChangePage {

@@ -1,5 +1,6 @@
 //! The committee's pages: its inbox of applications, the case page of one application
-//! with its reviews, votes and action forms, and the pieces they are built from. Like every
+//! with its reviews, votes and action forms, the pieces they are built from, and the
+//! secretariat's pages of organisations' identity changes. Like every
 //! view, these are translated here so templates only loop.
 
 use askama::Template;
@@ -10,11 +11,14 @@ use super::applications::{
     ApplicationSummary, AttachmentRow, DecisionView, RequestView, TimelineEntry, attachment_rows,
     display_value, kind_of, read_sections, timeline, version_of,
 };
+use super::organisation_changes::{ChangeView, IdentityLine};
 use super::{Errors, PageCtx, Pager};
 use crate::db::audit::AuditEvent;
 use crate::db::models::application::Revision;
 use crate::db::models::attachment::AttachmentInfo;
 use crate::db::models::committee::{Assignment, Recusal, Vote};
+use crate::db::models::organisation::Organisation;
+use crate::db::models::organisation_change::{OrganisationChange, OrganisationChangeView};
 use crate::domain::application::Status;
 use crate::domain::application_form::ApplicationContent;
 use crate::domain::committee::{AllowedActions, Choice, Recommendation, Tally};
@@ -547,4 +551,43 @@ pub fn recusal_rows(recusals: &[(Recusal, String)]) -> Vec<(String, String)> {
         .iter()
         .map(|(r, name)| (name.clone(), r.reason.clone()))
         .collect()
+}
+
+/// The secretariat's list: requests awaiting a decision, then recent outcomes.
+#[derive(Template, WebTemplate)]
+#[template(path = "committee/identity_changes.html")]
+pub struct IdentityChangesPage {
+    pub ctx: PageCtx,
+    pub pending: Vec<OrganisationChangeView>,
+    pub decided: Vec<OrganisationChangeView>,
+}
+
+impl IdentityChangesPage {
+    pub fn status_label(&self, change: &OrganisationChange) -> String {
+        self.ctx.t(change.state().label_key())
+    }
+}
+
+/// One request: the approved identity beside the proposed one, the decision forms while it
+/// is pending, and the organisation's whole history of changes.
+#[derive(Template, WebTemplate)]
+#[template(path = "committee/identity_change.html")]
+pub struct IdentityChangePage {
+    pub ctx: PageCtx,
+    pub change: ChangeView,
+    pub organisation: Organisation,
+    pub proposer: String,
+    /// The approved identity now beside the proposed one.
+    pub comparison: Vec<IdentityLine>,
+    pub history: Vec<ChangeView>,
+    /// The refusal's reason as typed, kept when the form comes back with a problem.
+    pub reason: String,
+    pub errors: Errors,
+}
+
+/// The refusal form of an identity change.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct RefuseForm {
+    pub reason: String,
 }

@@ -1,13 +1,10 @@
-//! Changes of an organisation's legal identity: the comparison of two identities, a
-//! request's history line, and the secretariat's list and decision page.
+//! Changes of an organisation's legal identity: the comparison of two identities and a
+//! request's history line, shown to its organisation and to the secretariat (whose pages
+//! are in `views::committee`).
 
-use askama::Template;
-use askama_web::WebTemplate;
 use chrono::NaiveDateTime;
 
-use super::{Errors, PageCtx};
-use crate::db::models::organisation::Organisation;
-use crate::db::models::organisation_change::{OrganisationChange, OrganisationChangeView};
+use crate::db::models::organisation_change::OrganisationChange;
 use crate::domain::organisation_change::{ChangeStatus, LegalIdentity};
 
 /// One particular of two identities side by side.
@@ -73,36 +70,4 @@ impl ChangeView {
     pub fn is_pending(&self) -> bool {
         self.status == ChangeStatus::Pending
     }
-}
-
-/// The secretariat's list: requests awaiting a decision, then recent outcomes.
-#[derive(Template, WebTemplate)]
-#[template(path = "committee/identity_changes.html")]
-pub struct IdentityChangesPage {
-    pub ctx: PageCtx,
-    pub pending: Vec<OrganisationChangeView>,
-    pub decided: Vec<OrganisationChangeView>,
-}
-
-impl IdentityChangesPage {
-    pub fn status_label(&self, change: &OrganisationChange) -> String {
-        self.ctx.t(change.state().label_key())
-    }
-}
-
-/// One request: the approved identity beside the proposed one, the decision forms while it
-/// is pending, and the organisation's whole history of changes.
-#[derive(Template, WebTemplate)]
-#[template(path = "committee/identity_change.html")]
-pub struct IdentityChangePage {
-    pub ctx: PageCtx,
-    pub change: ChangeView,
-    pub organisation: Organisation,
-    pub proposer: String,
-    /// The approved identity now beside the proposed one.
-    pub comparison: Vec<IdentityLine>,
-    pub history: Vec<ChangeView>,
-    /// The refusal's reason as typed, kept when the form comes back with a problem.
-    pub reason: String,
-    pub errors: Errors,
 }

@@ -11,8 +11,9 @@ use crate::config::WorkflowRules;
 use crate::db::models::connection as connection_db;
 use crate::db::models::organisation::{self as org_db, Organisation};
 use crate::db::models::organisation_change::{
-    self as change_db, NewOrganisationChange, OrganisationChange,
+    self as change_db, NewOrganisationChange, OrganisationChange, OrganisationChangeView,
 };
+use crate::db::models::user as user_db;
 use crate::db::{DbConn, new_id, write_tx};
 use crate::domain::account::OrganisationInput;
 use crate::domain::audit::actions;
@@ -330,4 +331,42 @@ pub fn find_with_organisation(
     let organisation =
         org_db::find(conn, &change.organisation_id)?.ok_or(WorkflowError::NotFound)?;
     Ok((change, organisation))
+}
+
+/// The secretariat's list of identity changes: every pending request, oldest first, and
+/// the `recent` last decided or withdrawn.
+pub fn requests(
+    conn: &mut DbConn,
+    recent: i64,
+) -> Result<(Vec<OrganisationChangeView>, Vec<OrganisationChangeView>), WorkflowError> {
+    Ok((
+        change_db::list_pending(conn)?,
+        change_db::list_closed(conn, recent)?,
+    ))
+}
+
+/// One request as the secretariat weighs it: the request, the organisation's approved
+/// identity, the organisation's earlier requests, and who proposed it ("name <email>",
+/// empty if the account is gone).
+#[derive(Debug, Clone)]
+pub struct RequestFile {
+    pub change: OrganisationChange,
+    pub organisation: Organisation,
+    pub history: Vec<OrganisationChange>,
+    pub proposer: String,
+}
+
+/// Reads the request `change_id` for the secretariat's page.
+pub fn request_file(conn: &mut DbConn, change_id: &str) -> Result<RequestFile, WorkflowError> {
+    let (change, organisation) = find_with_organisation(conn, change_id)?;
+    let history = change_db::list_for_organisation(conn, &organisation.id)?;
+    let proposer = user_db::find(conn, &change.proposed_by)?
+        .map(|u| format!("{} <{}>", u.name, u.email))
+        .unwrap_or_default();
+    Ok(RequestFile {
+        change,
+        organisation,
+        history,
+        proposer,
+    })
 }
