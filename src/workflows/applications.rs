@@ -1,6 +1,7 @@
 //! The provider's side of an application and the secretariat's screening: drafts,
 //! attachments, submission, information requests and answers, withdrawal, and the lapse
-//! of unanswered requests. Each function is one transaction with its audit event.
+//! of unanswered requests, each one transaction with its audit event; and the reads behind
+//! the provider's pages (list, form, detail, a file's removal and download).
 
 use chrono::{Datelike, NaiveDateTime, TimeDelta};
 use serde_json::json;

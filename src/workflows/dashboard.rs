@@ -1,4 +1,5 @@
-//! What needs the signed-in person, for the dashboard and the committee's inbox. Reads
+//! What needs the signed-in person, for the dashboard, and the states in which an
+//! application is open before the committee (which the committee's inbox lists). Reads
 //! only: nothing here changes anything.
 
 use chrono::NaiveDate;

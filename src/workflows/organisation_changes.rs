@@ -2,7 +2,8 @@
 //! profile changes the address at once and turns a new legal identity into a change
 //! request; the secretariat approves (the identity is applied, the registry's search text
 //! follows) or refuses it with a reason; the provider may withdraw it. Each step is one
-//! transaction with its audit event and its mail.
+//! transaction with its audit event and its mail. The secretariat's list and page of
+//! requests read through [`requests`] and [`request_file`].
 
 use chrono::NaiveDateTime;
 use serde_json::json;
