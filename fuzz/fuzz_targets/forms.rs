@@ -18,13 +18,15 @@ use interconnect_registry::views::admin::{AuditQuery, UserForm, UsersQuery};
 use interconnect_registry::views::api::{
     AnswerRequest, ApplicationUpdate, NewApplication, RegistryParams, TokenRequest,
 };
+use interconnect_registry::views::committee::InboxQuery;
+use interconnect_registry::views::connections::ToActOnQuery;
+use interconnect_registry::views::organisation::OrganisationForm;
 use interconnect_registry::web::extract::decode_form;
 use interconnect_registry::web::form::{CodeForm, FieldsForm};
 use interconnect_registry::web::request::safe_next;
-use interconnect_registry::views::committee::InboxQuery;
-use interconnect_registry::views::pages::OrganisationForm;
 use interconnect_registry::workflows::registry::{
     RegistryQuery, encode_cursor, filter_of, parse_cursor,
+};
 use libfuzzer_sys::fuzz_target;
 use serde::de::DeserializeOwned;
 
@@ -135,9 +137,9 @@ fuzz_target!(|data: &[u8]| {
     }
     let _ = form::<TokenRequest>(data);
     let _ = form::<FieldsForm>(data);
-    let _ = form::<routes::applications::ContentForm>(data);
-    let _ = form::<routes::applications::NewForm>(data);
-    let _ = form::<routes::applications::AnswerForm>(data);
+    let _ = form::<interconnect_registry::views::applications::ContentForm>(data);
+    let _ = form::<interconnect_registry::views::applications::NewForm>(data);
+    let _ = form::<interconnect_registry::views::applications::AnswerForm>(data);
     let _ = form::<routes::account::NotificationsForm>(data);
     let _ = form::<routes::account::ForgotForm>(data);
     let _ = form::<routes::account::PasswordForm>(data);
