@@ -193,10 +193,19 @@ pub struct WorkflowRules {
 impl fmt::Debug for Settings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Settings")
-            .field("database_url", &redact_url(&self.database_url))
+            .field(
+                "database_url",
+                &crate::auth::redact::redact_url(&self.database_url),
+            )
             .field("bind", &self.bind)
             .field("base_url", &self.base_url.as_str())
-            .field("smtp_url", &self.smtp_url.as_deref().map(redact_url))
+            .field(
+                "smtp_url",
+                &self
+                    .smtp_url
+                    .as_deref()
+                    .map(crate::auth::redact::redact_url),
+            )
             .field("mail_from", &self.mail_from)
             .field("secret_key", &"<redacted>")
             .field("session_idle_minutes", &self.session_idle_minutes)
@@ -213,17 +222,6 @@ impl fmt::Debug for Settings {
             .field("mail", &self.mail)
             .field("api", &self.api)
             .finish()
-    }
-}
-
-/// Hides the password part of a URL so it can be logged.
-pub fn redact_url(raw: &str) -> String {
-    match Url::parse(raw) {
-        Ok(mut url) if url.password().is_some() => {
-            let _ = url.set_password(Some("***"));
-            url.to_string()
-        }
-        _ => raw.to_string(),
     }
 }
 

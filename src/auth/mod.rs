@@ -8,6 +8,7 @@ pub mod csrf;
 pub mod email_token;
 pub mod password;
 pub mod rate_limit;
+pub mod redact;
 pub mod seal;
 pub mod session;
 pub mod signing;

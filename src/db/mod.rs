@@ -60,7 +60,9 @@ impl Backend {
         } else if url.starts_with("sqlite:") || !url.contains("://") {
             Ok(Self::Sqlite)
         } else {
-            Err(DbSetupError::UnknownScheme(crate::config::redact_url(url)))
+            Err(DbSetupError::UnknownScheme(
+                crate::auth::redact::redact_url(url),
+            ))
         }
     }
 }
@@ -77,7 +79,7 @@ pub fn establish(url: &str) -> Result<DbConn, DbSetupError> {
     match Backend::of(url)? {
         Backend::Postgres => PgConnection::establish(url).map(DbConn::Pg).map_err(|e| {
             DbSetupError::PostgresUnreachable {
-                url: crate::config::redact_url(url),
+                url: crate::auth::redact::redact_url(url),
                 reason: describe(e),
             }
         }),
@@ -149,7 +151,7 @@ pub fn connect_and_migrate(url: &str, pool_size: u32) -> Result<DbPool, DbSetupE
                 reason: e.to_string(),
             },
             Backend::Postgres => DbSetupError::PostgresUnreachable {
-                url: crate::config::redact_url(url),
+                url: crate::auth::redact::redact_url(url),
                 reason: e.to_string(),
             },
         })

@@ -46,7 +46,7 @@ impl Mailer {
         let Some(url) = &settings.smtp_url else {
             return Ok(None);
         };
-        let redacted = crate::config::redact_url(url);
+        let redacted = crate::auth::redact::redact_url(url);
         let timeout = Duration::from_secs(send_timeout_seconds(&settings.mail) as u64);
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
             .map_err(|e| anyhow::anyhow!("SMTP_URL {redacted} is not usable: {e}"))?
