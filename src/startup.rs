@@ -20,15 +20,13 @@ use crate::mail::worker::Mailer;
 use crate::metrics::{self, Metrics};
 use crate::routes;
 use crate::routes::error_pages::render_errors;
+use crate::web::BODY_LIMIT;
 use crate::web::blocking::blocking;
 use crate::web::body_timeout::cut_off_stalled_bodies;
 use crate::web::error::AppError;
 use crate::web::session_middleware::{cache_policy, sessions_middleware};
 use crate::web::state::{AppState, Runtime};
 use crate::workflows::sessions;
-
-/// The largest request body any route accepts (forms are small; uploads get their own limit).
-pub const BODY_LIMIT: usize = 256 * 1024;
 
 /// No script at all, no framing, nothing from elsewhere.
 const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; \

@@ -90,7 +90,7 @@ pub async fn change_password(
         label: &auth.user.email,
     };
     if let Err(refused) = state.sign_in_limiter.check(attempt) {
-        let wait = crate::routes::session::audit_refusal(&state, refused).await?;
+        let wait = crate::web::respond::audit_refusal(&state, refused).await?;
         let mut errors = FieldErrors::new();
         errors.add("current_password", "error-too-many-attempts");
         let page = account_page(ctx, &state, &auth.user, errors).await?;
@@ -344,7 +344,7 @@ pub async fn forgot(
         label: &email,
     };
     if let Err(refused) = state.sign_in_limiter.check(attempt) {
-        let wait = crate::routes::session::audit_refusal(&state, refused).await?;
+        let wait = crate::web::respond::audit_refusal(&state, refused).await?;
         let mut errors = FieldErrors::new();
         errors.add("email", "error-too-many-attempts");
         let page = ForgotPasswordPage {

@@ -20,7 +20,6 @@ use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
 use crate::auth::api_token;
 use crate::auth::rate_limit::Attempt;
 use crate::db::DbConn;
-use crate::routes::session::audit_refusal;
 use crate::views::api::{
     AnswerRequest, ApplicationDetail, ApplicationList, ApplicationSummary, ApplicationUpdate,
     Attachment, AttachmentUpload, ConnectionList, FieldProblem, NewApplication, OwnConnection,
@@ -31,6 +30,7 @@ use crate::views::registry::csv_response;
 use crate::web::bearer::ApiCaller;
 use crate::web::blocking::{blocking, read};
 use crate::web::request::client_ip;
+use crate::web::respond::audit_refusal;
 use crate::web::upload::read_upload;
 use crate::web::{AppError, AppState};
 use crate::workflows::applications as apps;

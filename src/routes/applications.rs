@@ -249,7 +249,7 @@ pub async fn save_with_file(
 ) -> Result<HttpResponse, AppError> {
     let limits = MultipartLimits {
         parts: FIELDS.len() + 8,
-        text_bytes: crate::startup::BODY_LIMIT,
+        text_bytes: crate::web::BODY_LIMIT,
         file_bytes: state.settings.rules.attachment_max_bytes,
     };
     let upload = read_multipart(req.headers(), payload, &limits).await?;

@@ -5,7 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, Responder, web};
 use askama::Template;
 
-use crate::auth::rate_limit::{Attempt, Refused};
+use crate::auth::rate_limit::Attempt;
 use crate::auth::session::{new_token, token_id};
 use crate::views::account::{RecoveryCodesPage, TwoFactorPage};
 use crate::views::session::SignInPage;
@@ -14,7 +14,9 @@ use crate::web::cookies::{CSRF_COOKIE, SESSION_COOKIE, cookie, removal};
 use crate::web::extract::CsrfForm;
 use crate::web::form::CodeForm;
 use crate::web::request::{actor, client_ip, safe_next};
-use crate::web::respond::{invalid, redirect_with_flash, see_other, too_many_requests};
+use crate::web::respond::{
+    audit_refusal, invalid, redirect_with_flash, see_other, too_many_requests,
+};
 use crate::web::session_middleware::SeedReplaced;
 use crate::web::{AppError, AppState, Authorized, PageCtx, policy};
 use crate::workflows::WorkflowError;
@@ -170,21 +172,6 @@ pub async fn sign_out(
     res.add_cookie(&removal(SESSION_COOKIE, secure))
         .map_err(|e| AppError::Internal(e.into()))?;
     Ok(res)
-}
-
-/// Audits a refused attempt unless its key already has an event in this window, and
-/// returns how long the client must wait.
-pub async fn audit_refusal(
-    state: &web::Data<AppState>,
-    refused: Refused,
-) -> Result<std::time::Duration, AppError> {
-    if let Some(refusals) = refused.to_audit {
-        read(state, move |conn| {
-            sessions::record_refusals(conn, &[refusals])
-        })
-        .await?;
-    }
-    Ok(refused.wait)
 }
 
 fn pending(req: &HttpRequest) -> Option<PendingSignIn> {

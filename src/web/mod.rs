@@ -19,6 +19,9 @@ pub mod session_middleware;
 pub mod state;
 pub mod upload;
 
+/// The largest request body any route accepts (forms are small; uploads get their own limit).
+pub const BODY_LIMIT: usize = 256 * 1024;
+
 pub use error::AppError;
 pub use extract::{Authorized, CurrentUser, policy};
 pub use page_ctx::PageCtx;

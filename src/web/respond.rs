@@ -1,12 +1,16 @@
 //! Answers every area gives alike: file downloads, answers no cache may keep, a form page
-//! shown again (422), a rate-limited answer (429) and 303 redirects, with or without a
-//! flash message.
+//! shown again (422), a rate-limited answer (429) with its refusal audited, and 303
+//! redirects, with or without a flash message.
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse};
 
+use crate::auth::rate_limit::Refused;
+use crate::web::blocking::read;
 use crate::web::cookies::{FLASH_COOKIE, cookie};
+use crate::web::error::AppError;
 use crate::web::state::AppState;
+use crate::workflows::sessions;
 
 /// A stored file sent as a download under its safe name (ASCII fallback and UTF-8).
 pub fn file_response(file_name: &str, content_type: &str, bytes: Vec<u8>) -> HttpResponse {
@@ -93,4 +97,19 @@ pub fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, location.to_string()))
         .finish()
+}
+
+/// Audits a refused attempt unless its key already has an event in this window, and
+/// returns how long the client must wait.
+pub async fn audit_refusal(
+    state: &actix_web::web::Data<AppState>,
+    refused: Refused,
+) -> Result<std::time::Duration, AppError> {
+    if let Some(refusals) = refused.to_audit {
+        read(state, move |conn| {
+            sessions::record_refusals(conn, &[refusals])
+        })
+        .await?;
+    }
+    Ok(refused.wait)
 }
