@@ -6,7 +6,6 @@
 use serde_json::json;
 
 use crate::auth::password;
-use crate::db::audit::{self, AuditEntry};
 use crate::db::models::organisation::{
     self as org_db, NewOrganisation, Organisation, OrganisationChangeset,
 };
@@ -20,32 +19,9 @@ use crate::domain::account::{OrganisationInput, UserFields, UserInput, check_pas
 use crate::domain::audit::actions;
 use crate::domain::language::Lang;
 use crate::domain::validation::FieldErrors;
+use crate::workflows::audit::record;
 use crate::workflows::secret_key::{self, LockedOut};
 use crate::workflows::{Actor, WorkflowError, is_unique_violation, sessions, two_factor};
-
-pub(crate) fn record(
-    conn: &mut DbConn,
-    actor: &Actor,
-    action: &str,
-    subject_type: &str,
-    subject_id: &str,
-    before: Option<serde_json::Value>,
-    after: Option<serde_json::Value>,
-) -> diesel::QueryResult<i64> {
-    audit::append(
-        conn,
-        &AuditEntry {
-            actor_id: actor.id.as_deref(),
-            actor_label: &actor.label,
-            action,
-            subject_type,
-            subject_id,
-            before_state: before.map(|v| v.to_string()),
-            after_state: after.map(|v| v.to_string()),
-            ip: &actor.ip,
-        },
-    )
-}
 
 fn organisation_state(o: &Organisation) -> serde_json::Value {
     json!({

@@ -15,7 +15,7 @@ use crate::db::{DbConn, write_tx};
 use crate::domain::audit::actions;
 use crate::domain::role::Role;
 use crate::domain::validation::FieldErrors;
-use crate::workflows::accounts::record;
+use crate::workflows::audit::record;
 use crate::workflows::{Actor, WorkflowError};
 
 /// A client with its secret in the clear: shown once, never stored.

@@ -1,17 +1,18 @@
-//! Reading and checking the audit chain, and the pages of the audit log.
+//! Recording an event in the audit chain, reading and checking the chain, and the pages
+//! of the audit log.
 
 use std::collections::HashMap;
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, TimeZone};
 
-use crate::db::audit::{self, AuditEvent, AuditFilter, ChainStatus};
+use crate::db::audit::{self, AuditEntry, AuditEvent, AuditFilter, ChainStatus};
 use crate::db::models::{
     application as app_db, connection as connection_db, organisation as org_db, user as user_db,
 };
 use crate::db::{DbConn, Position, write_tx};
 use crate::domain::audit::ChainVerifier;
 use crate::domain::language::Lang;
-use crate::workflows::WorkflowError;
+use crate::workflows::{Actor, WorkflowError};
 
 /// How often the scheduled check walks the whole chain again, not only what is new.
 pub const FULL_WALK_EVERY: TimeDelta = TimeDelta::hours(24);
@@ -186,4 +187,28 @@ pub fn log_page(
         status,
         full_walk_at,
     })
+}
+
+pub(crate) fn record(
+    conn: &mut DbConn,
+    actor: &Actor,
+    action: &str,
+    subject_type: &str,
+    subject_id: &str,
+    before: Option<serde_json::Value>,
+    after: Option<serde_json::Value>,
+) -> diesel::QueryResult<i64> {
+    audit::append(
+        conn,
+        &AuditEntry {
+            actor_id: actor.id.as_deref(),
+            actor_label: &actor.label,
+            action,
+            subject_type,
+            subject_id,
+            before_state: before.map(|v| v.to_string()),
+            after_state: after.map(|v| v.to_string()),
+            ip: &actor.ip,
+        },
+    )
 }

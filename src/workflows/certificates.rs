@@ -16,7 +16,7 @@ use crate::db::models::organisation as org_db;
 use crate::db::{DbConn, new_id, write_tx};
 use crate::domain::audit::actions;
 use crate::domain::certificate::{CertificateClaims, expiry_of, unix};
-use crate::workflows::accounts::record;
+use crate::workflows::audit::record;
 use crate::workflows::{Actor, WorkflowError};
 
 /// What signing needs: the key that seals private keys, and the issuer named in tokens.

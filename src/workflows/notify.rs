@@ -20,7 +20,7 @@ use crate::domain::language::Lang;
 use crate::domain::notification::{Item, MessageKind, Params};
 use crate::domain::role::Role;
 use crate::workflows::applications::content_of;
-use crate::workflows::{Actor, WorkflowError, accounts};
+use crate::workflows::{Actor, WorkflowError};
 
 /// Someone a message goes to.
 #[derive(Debug, Clone)]
@@ -399,7 +399,7 @@ pub fn retry(
         if outbox_db::retry(conn, message_id, now)? != 1 {
             return Err(WorkflowError::Conflict("error-wrong-state"));
         }
-        accounts::record(
+        crate::workflows::audit::record(
             conn,
             actor,
             actions::OUTBOX_RETRY,

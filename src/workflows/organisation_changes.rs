@@ -23,7 +23,7 @@ use crate::domain::notification::{MessageKind, Params};
 use crate::domain::organisation_change::{
     ChangeAction, ChangeStatus, LegalIdentity, parse_refusal_reason,
 };
-use crate::workflows::accounts::record;
+use crate::workflows::audit::record;
 use crate::workflows::certificates::{self, CertificateAuthority};
 use crate::workflows::{Actor, WorkflowError, connections, is_unique_violation, notify};
 

@@ -18,7 +18,8 @@ use crate::domain::audit::actions;
 use crate::domain::notification::{MessageKind, Params};
 use crate::domain::role::Role;
 use crate::domain::validation::FieldErrors;
-use crate::workflows::accounts::{insert_account, record, validate_user};
+use crate::workflows::accounts::{insert_account, validate_user};
+use crate::workflows::audit::record;
 use crate::workflows::notify::{self, Recipient};
 use crate::workflows::{Actor, WorkflowError};
 

@@ -10,7 +10,7 @@ use crate::db::models::certificate as certificate_db;
 use crate::db::models::two_factor as two_factor_db;
 use crate::db::{DbConn, write_tx};
 use crate::domain::audit::actions;
-use crate::workflows::accounts::record;
+use crate::workflows::audit::record;
 use crate::workflows::{Actor, WorkflowError};
 
 /// A person whose confirmed second factor does not open under the key in use.

@@ -10,7 +10,7 @@ use crate::db::models::two_factor as two_factor_db;
 use crate::db::models::user::{self as user_db, User};
 use crate::db::{DbConn, write_tx};
 use crate::domain::audit::actions;
-use crate::workflows::accounts::record;
+use crate::workflows::audit::record;
 use crate::workflows::{Actor, WorkflowError};
 
 /// What an authenticator app needs: the secret as typed, and the URL its QR code holds.
