@@ -19,7 +19,6 @@ use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
 
 use crate::auth::api_token;
 use crate::auth::rate_limit::Attempt;
-use crate::db::DbConn;
 use crate::views::api::{
     AnswerRequest, ApplicationDetail, ApplicationList, ApplicationSummary, ApplicationUpdate,
     Attachment, AttachmentUpload, ConnectionList, FieldProblem, NewApplication, OwnConnection,
@@ -35,7 +34,7 @@ use crate::web::upload::read_upload;
 use crate::web::{AppError, AppState};
 use crate::workflows::applications as apps;
 use crate::workflows::registry::{self, PAGE_SIZE, PageAsked};
-use crate::workflows::{Actor, WorkflowError, api_clients, connections};
+use crate::workflows::{Actor, DbConn, WorkflowError, api_clients, connections};
 
 const PROBLEM: &str = "application/problem+json";
 /// The most rows a registry page may ask for.

@@ -184,7 +184,7 @@ async fn act<T, F>(
 ) -> Result<HttpResponse, AppError>
 where
     F: FnOnce(
-            &mut crate::db::DbConn,
+            &mut crate::workflows::DbConn,
             &Actor,
             &str,
             &AppState,
@@ -226,7 +226,7 @@ async fn act_confirmed<T, F>(
 ) -> Result<HttpResponse, AppError>
 where
     F: FnOnce(
-            &mut crate::db::DbConn,
+            &mut crate::workflows::DbConn,
             &Actor,
             &str,
             &AppState,

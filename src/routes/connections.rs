@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 
 use actix_web::{HttpRequest, HttpResponse, Responder, web};
 
-use crate::db::models::connection::Connection;
 use crate::domain::connection::revocation_may_be_decided;
 use crate::domain::role::Role;
 use crate::domain::validation::FieldErrors;
@@ -23,6 +22,7 @@ use crate::web::respond::{file_response, invalid, redirect_with_flash};
 use crate::web::upload::read_upload;
 use crate::web::{AppError, AppState, Authorized, CurrentUser, PageCtx, policy};
 use crate::workflows::connections as flows;
+use crate::workflows::connections::Connection;
 use crate::workflows::registry::{self, PAGE_SIZE, PageAsked, RegistryQuery};
 use crate::workflows::{Actor, WorkflowError};
 
@@ -258,7 +258,7 @@ async fn act<F>(
 ) -> Result<HttpResponse, AppError>
 where
     F: FnOnce(
-            &mut crate::db::DbConn,
+            &mut crate::workflows::DbConn,
             &Actor,
             &str,
             &AppState,
@@ -312,7 +312,7 @@ async fn act_confirmed<F>(
 ) -> Result<HttpResponse, AppError>
 where
     F: FnOnce(
-            &mut crate::db::DbConn,
+            &mut crate::workflows::DbConn,
             &Actor,
             &str,
             &AppState,

@@ -22,7 +22,7 @@ pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
     let state = state.clone();
     let reachable = web::block(move || {
         let mut conn = state.pool.get().map_err(|e| e.to_string())?;
-        crate::db::ping(&mut conn).map_err(|e| e.to_string())
+        crate::workflows::health::ping(&mut conn).map_err(|e| e.to_string())
     })
     .await;
     match reachable {

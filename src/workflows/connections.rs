@@ -13,9 +13,10 @@ use crate::config::WorkflowRules;
 use crate::db::audit::{self, AuditEntry};
 use crate::db::models::application::Application;
 use crate::db::models::certificate as certificate_db;
+pub use crate::db::models::connection::Connection;
 use crate::db::models::connection::{
-    self as connection_db, Connection, ConnectionEvent, ConnectionFile, ConnectionToActOn, Cursor,
-    Need, NewConnection, RegistrySort, ShowCause, TermsChanges,
+    self as connection_db, ConnectionEvent, ConnectionFile, ConnectionToActOn, Cursor, Need,
+    NewConnection, RegistrySort, ShowCause, TermsChanges,
 };
 use crate::db::models::organisation::{self as org_db, Organisation};
 use crate::db::{DbConn, Position, new_id, write_tx};

@@ -25,3 +25,8 @@ pub fn figures(
     let overdue = app_db::count_due_before(conn, &running, now)?;
     Ok((counts, overdue))
 }
+
+/// Whether the database answers.
+pub fn ping(conn: &mut DbConn) -> Result<(), WorkflowError> {
+    Ok(crate::db::ping(conn)?)
+}

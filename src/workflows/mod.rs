@@ -21,6 +21,9 @@ pub mod secret_key;
 pub mod sessions;
 pub mod two_factor;
 
+/// The connection a workflow runs on: callers that hand work to a runner (`web::blocking`)
+/// name it through here, not through `db`.
+pub use crate::db::DbConn;
 use crate::domain::role::Role;
 use crate::domain::validation::FieldErrors;
 
