@@ -143,7 +143,7 @@ fuzz_target!(|data: &[u8]| {
     let _ = form::<routes::account::NotificationsForm>(data);
     let _ = form::<routes::account::ForgotForm>(data);
     let _ = form::<routes::account::PasswordForm>(data);
-    let _ = form::<routes::pages::LanguageForm>(data);
+    let _ = form::<routes::home::LanguageForm>(data);
     let _ = form::<routes::session::SignInQuery>(data);
     let _ = form::<routes::session::SignInForm>(data);
     let _ = form::<CodeForm>(data);

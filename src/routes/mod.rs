@@ -11,9 +11,9 @@ pub mod committee;
 pub mod connections;
 pub mod error_pages;
 pub mod health;
+pub mod home;
 pub mod organisation;
 pub mod organisation_changes;
-pub mod pages;
 pub mod registry;
 pub mod session;
 
@@ -33,7 +33,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     api::configure_registry(cfg);
     certificates::configure_keys(cfg);
     api::configure(cfg);
-    pages::configure(cfg);
+    home::configure(cfg);
     session::configure(cfg);
     organisation::configure_profile(cfg);
     admin::configure(cfg);
