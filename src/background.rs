@@ -6,9 +6,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::config::WorkflowRules;
 use crate::db::DbPool;
 use crate::domain::clock::Clock;
+use crate::domain::rules::WorkflowRules;
 use crate::mail::worker::{Mailer, deliver_due};
 use crate::metrics::{Metrics, SchedulerOutcome};
 use crate::workflows::scheduler;

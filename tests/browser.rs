@@ -845,11 +845,11 @@ async fn a_provider_and_the_committee_take_an_application_to_approval_in_a_brows
     let stored = interconnect_registry::db::models::application::find(&mut app.conn(), &id)
         .expect("read the application")
         .expect("the application exists");
-    assert_eq!(stored.status, "approved");
+    assert_eq!(stored.status.as_str(), "approved");
     assert_eq!(stored.decision_conditions, conditions);
     assert_eq!(stored.decision_legal_basis, legal_basis);
     assert_eq!(stored.decision_validity_months, Some(60));
-    let content = interconnect_registry::workflows::applications::content_of(&stored);
+    let content = &stored.content;
     assert!(content.declaration_accepted);
     for (name, value) in &fields {
         if *name != "declaration_accepted" {

@@ -1,8 +1,10 @@
 //! Storage: one connection type over SQLite and PostgreSQL, the pool, embedded migrations
-//! and the queries for each table (`models/`). Knows nothing of HTTP or of business rules.
+//! and the queries for each table (`models/`), whose rows carry the domain's types
+//! (`json` reads JSON columns). Knows nothing of HTTP or of business rules.
 
 pub mod audit;
 pub mod backup;
+pub mod json;
 pub mod models;
 pub mod schema;
 

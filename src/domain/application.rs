@@ -5,7 +5,8 @@
 use std::fmt;
 
 /// Where an application stands. Stored as `as_str()`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(into = "String")]
 pub enum Status {
     Draft,
     Submitted,
@@ -100,6 +101,11 @@ impl Status {
         }
     }
 
+    /// States in which the provider may change the application's content and files.
+    pub fn is_editable(self) -> bool {
+        matches!(self, Status::Draft | Status::InfoRequested)
+    }
+
     /// No action moves an application out of a final state.
     pub fn is_final(self) -> bool {
         matches!(
@@ -175,9 +181,10 @@ pub fn file_removable(
     uploaded_at: chrono::NaiveDateTime,
     last_submitted: Option<chrono::NaiveDateTime>,
 ) -> bool {
-    matches!(status, Status::Draft | Status::InfoRequested)
-        && last_submitted.is_none_or(|submitted| uploaded_at > submitted)
+    status.is_editable() && last_submitted.is_none_or(|submitted| uploaded_at > submitted)
 }
+
+crate::domain::stored::stored_as_text!(Status, "an application status");
 
 impl fmt::Display for Status {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -11,7 +11,8 @@ use super::country::CountryCode;
 use super::validation::FieldErrors;
 
 /// Why an application is made.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(into = "String")]
 pub enum Kind {
     New,
     Modification,
@@ -60,6 +61,19 @@ impl Kind {
         field != "related_approval_number" || self.needs_existing_approval()
     }
 }
+
+crate::domain::stored::stored_as_text!(Kind, "an application kind");
+
+/// Kinds of file a provider can attach to an application.
+pub const ATTACHMENT_KINDS: [&str; 4] = [
+    "network_diagram",
+    "counterparty_contract",
+    "licence_copy",
+    "other",
+];
+
+/// Files a submission must include.
+pub const REQUIRED_ATTACHMENTS: [&str; 2] = ["network_diagram", "counterparty_contract"];
 
 /// The kinds of international connection.
 pub const CONNECTION_TYPES: [&str; 10] = [

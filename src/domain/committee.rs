@@ -7,7 +7,8 @@ use crate::domain::application::Status;
 use crate::domain::role::Role;
 
 /// A reviewer's recommendation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(into = "String")]
 pub enum Recommendation {
     Approve,
     ApproveWithConditions,
@@ -42,8 +43,11 @@ impl Recommendation {
     }
 }
 
+crate::domain::stored::stored_as_text!(Recommendation, "a review recommendation");
+
 /// A committee member's vote.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(into = "String")]
 pub enum Choice {
     Approve,
     Reject,
@@ -73,6 +77,8 @@ impl Choice {
         }
     }
 }
+
+crate::domain::stored::stored_as_text!(Choice, "a vote");
 
 /// Where the reviews of an application stand: how many were assigned, how many are
 /// closed (recorded, recused or withdrawn), and how many carry a recommendation.

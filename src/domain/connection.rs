@@ -3,8 +3,9 @@
 
 use chrono::{Months, NaiveDate, NaiveDateTime};
 
-/// Where a connection stands. Stored as `as_str()`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// Where a connection stands. Stored, and shown in the registry's exports, as `as_str()`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(into = "String", try_from = "String")]
 pub enum ConnectionStatus {
     Active,
     Suspended,
@@ -72,6 +73,8 @@ impl ConnectionStatus {
     }
 }
 
+crate::domain::stored::stored_as_text!(ConnectionStatus, "a connection status");
+
 impl ConnectionAction {
     pub const ALL: [ConnectionAction; 4] = [
         ConnectionAction::Suspend,
@@ -103,6 +106,10 @@ pub fn valid_until(valid_from: NaiveDate, months: u32) -> NaiveDate {
         .and_then(|d| d.pred_opt())
         .unwrap_or(NaiveDate::MAX)
 }
+
+/// What a provider's file on a connection is for: its answer to a show-cause notice, or
+/// the evidence that it disconnected after a revocation.
+pub const FILE_PURPOSES: [&str; 2] = ["show_cause_answer", "disconnection_evidence"];
 
 /// Days before expiry at which the provider is reminded.
 pub const REMINDER_DAYS: [i64; 3] = [90, 30, 7];

@@ -1,5 +1,38 @@
-//! Files people upload: which types are accepted (decided by content, never by name) and
-//! what name a file may be stored and served under.
+//! Files people upload: the check every upload passes (not empty, an accepted type decided
+//! by content, never by name, and whole), and what name a file may be stored and served
+//! under.
+
+use sha2::{Digest, Sha256};
+
+use crate::domain::validation::FieldErrors;
+
+/// An uploaded file that passed [`check_upload`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckedUpload {
+    /// The type its first bytes show.
+    pub content_type: &'static str,
+    /// Its SHA-256, in lower-case hex, recorded beside it.
+    pub sha256: String,
+}
+
+/// Whether `bytes` may be kept as an uploaded file: not empty, of an accepted type, and
+/// whole. A refusal names the problem on the `file` field.
+pub fn check_upload(bytes: &[u8]) -> Result<CheckedUpload, FieldErrors> {
+    let problem = match sniff_content_type(bytes) {
+        _ if bytes.is_empty() => "error-file-empty",
+        Some(content_type) if is_whole(content_type, bytes) => {
+            return Ok(CheckedUpload {
+                content_type,
+                sha256: hex::encode(Sha256::digest(bytes)),
+            });
+        }
+        Some(_) => "error-file-damaged",
+        None => "error-file-type",
+    };
+    let mut errors = FieldErrors::new();
+    errors.add("file", problem);
+    Err(errors)
+}
 
 /// A file type accepted as an attachment, recognised by its first bytes.
 pub fn sniff_content_type(bytes: &[u8]) -> Option<&'static str> {

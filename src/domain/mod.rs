@@ -15,4 +15,6 @@ pub mod language;
 pub mod notification;
 pub mod organisation_change;
 pub mod role;
+pub mod rules;
+pub mod stored;
 pub mod validation;

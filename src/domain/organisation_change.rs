@@ -51,7 +51,8 @@ impl LegalIdentity {
 }
 
 /// Where a change request stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(into = "String")]
 pub enum ChangeStatus {
     Pending,
     Approved,
@@ -114,6 +115,14 @@ impl ChangeStatus {
             (ChangeStatus::Pending, ChangeAction::Withdraw) => Ok(ChangeStatus::Withdrawn),
             _ => Err(NotPending),
         }
+    }
+}
+
+crate::domain::stored::stored_as_text!(ChangeStatus, "an organisation change status");
+
+impl std::fmt::Display for ChangeStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 

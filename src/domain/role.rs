@@ -3,7 +3,8 @@
 use std::fmt;
 
 /// A user's role. Stored as its `as_str()` text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(into = "String")]
 pub enum Role {
     Applicant,
     OrgAdmin,
@@ -109,6 +110,8 @@ impl Role {
         }
     }
 }
+
+crate::domain::stored::stored_as_text!(Role, "a role");
 
 impl fmt::Display for Role {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

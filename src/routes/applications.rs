@@ -6,12 +6,12 @@ use actix_web::{HttpRequest, HttpResponse, Responder, web};
 use std::collections::BTreeMap;
 
 use crate::domain::application::{Action, Status};
-use crate::domain::application_form::{ApplicationContent, FIELDS};
+use crate::domain::application_form::{ATTACHMENT_KINDS, ApplicationContent, FIELDS};
 use crate::domain::validation::FieldErrors;
 use crate::views::applications::{
     AnswerForm, ApplicationFormPage, ApplicationPage, ApplicationSummary, ApplicationsPage,
-    ContentForm, DecisionView, NewForm, RequestView, attachment_rows, form_sections, kind_of,
-    read_sections, timeline,
+    ContentForm, DecisionView, NewForm, RequestView, attachment_rows, form_sections, read_sections,
+    timeline,
 };
 use crate::views::{ConfirmPage, Refusal};
 use crate::web::blocking::{read, run};
@@ -23,7 +23,7 @@ use crate::web::upload::{MultipartLimits, Upload, is_multipart, read_multipart, 
 use crate::web::{AppError, AppState, Authorized, PageCtx, policy};
 use crate::workflows::Actor;
 use crate::workflows::applications::{
-    self as apps, ATTACHMENT_KINDS, Detail, DraftPage, EDITABLE, FormOutcome, NewFile, Removal,
+    self as apps, Detail, DraftPage, FormOutcome, NewFile, Removal,
 };
 
 type Provider = Authorized<policy::Provider>;
@@ -100,13 +100,12 @@ async fn form_page(
 ) -> Result<ApplicationFormPage, AppError> {
     let DraftPage {
         app,
-        status,
-        content: stored,
         attachments,
         revisions,
     } = read(state, move |conn| apps::draft_page(conn, &actor, &id)).await?;
-    let content = submitted.unwrap_or(stored);
-    let kind = kind_of(&app);
+    let content = submitted.unwrap_or_else(|| app.content.clone());
+    let status = app.status;
+    let kind = app.kind;
     let max_upload_mb = state.settings.rules.attachment_max_bytes / (1024 * 1024);
     let attachment_errors = [
         "attachment_network_diagram",
@@ -471,14 +470,13 @@ async fn show_page(
 ) -> Result<ApplicationPage, AppError> {
     let Detail {
         app,
-        status,
-        content,
         attachments,
         requests,
         events,
         revisions,
         connection,
     } = read(state, move |conn| apps::detail(conn, &actor, &id)).await?;
+    let status = app.status;
     let now = state.clock.now();
     let open = requests
         .iter()
@@ -486,11 +484,11 @@ async fn show_page(
     Ok(ApplicationPage {
         summary: ApplicationSummary::new(&ctx, &app, String::new(), now)
             .with_open_request(&ctx, open, now),
-        sections: read_sections(&ctx, kind_of(&app), &content),
+        sections: read_sections(&ctx, app.kind, &app.content),
         attachments: attachment_rows(&ctx, &attachments, &revisions, status),
         open_request: status == Status::InfoRequested,
         requests: requests.iter().map(|r| RequestView::new(&ctx, r)).collect(),
-        editable: EDITABLE.contains(&status.as_str()),
+        editable: status.is_editable(),
         can_withdraw: status.transition(Action::Withdraw).is_ok(),
         refusal: None,
         decision: DecisionView::of(&ctx, &app).map(|d| match &connection {
@@ -585,7 +583,7 @@ pub async fn withdraw(
             apps::find_own(conn, &work_actor, &work_id)
         })
         .await?;
-        let status = apps::status_of(&app)?;
+        let status = app.status;
         if status.transition(Action::Withdraw).is_err() {
             return refused(ctx, &state, actor, id, "error-wrong-state", &req).await;
         }

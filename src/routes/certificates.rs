@@ -37,7 +37,7 @@ pub async fn certificate(
     let connection = &printable.connection;
     let verify_url = verify_url(&state.settings.base_url, &connection.approval_number);
     let qr_svg = crate::views::qr_svg(&verify_url)?;
-    let status = ConnectionStatus::parse(&connection.status).unwrap_or(ConnectionStatus::Active);
+    let status = connection.status;
     let since = match status {
         ConnectionStatus::Expired => connection.valid_until,
         _ => crate::domain::clock::to_vientiane(

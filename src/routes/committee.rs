@@ -33,7 +33,7 @@ const INBOX_PAGE: i64 = 50;
 
 /// What the list's status filter names: its states, whether only overdue ones, and the
 /// order (open work oldest first, decided cases newest first). Anything else is a 400.
-fn states_of(status: &str) -> Result<(Vec<&'static str>, bool, bool), AppError> {
+fn states_of(status: &str) -> Result<(Vec<Status>, bool, bool), AppError> {
     Ok(match status.trim() {
         "" => (dashboard::OPEN_STATES.to_vec(), false, false),
         "overdue" => (dashboard::running_states(), true, false),
@@ -47,13 +47,18 @@ fn states_of(status: &str) -> Result<(Vec<&'static str>, bool, bool), AppError> 
             true,
         ),
         raw => match Status::parse(raw).filter(|s| *s != Status::Draft) {
-            Some(one) => (vec![one.as_str()], false, one.is_final()),
+            Some(one) => (vec![one], false, one.is_final()),
             None => return Err(AppError::BadRequest("error-malformed-query")),
         },
     })
 }
 
-const DECIDED_STATES: [&str; 4] = ["approved", "rejected", "withdrawn", "dismissed"];
+const DECIDED_STATES: [Status; 4] = [
+    Status::Approved,
+    Status::Rejected,
+    Status::Withdrawn,
+    Status::Dismissed,
+];
 
 /// The committee's inbox: the member's own reviews and votes, then every submitted
 /// application a page at a time, open ones by default, narrowed by status (decided ones

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use actix_web::{HttpRequest, HttpResponse, Responder, web};
 
-use crate::domain::connection::revocation_may_be_decided;
+use crate::domain::connection::{ConnectionStatus, revocation_may_be_decided};
 use crate::domain::role::Role;
 use crate::domain::validation::FieldErrors;
 use crate::views::connections::{
@@ -145,7 +145,7 @@ async fn page(
     })
     .await?;
     let open_case = cases.iter().find(|c| c.outcome.is_none());
-    let status = connection.status.as_str();
+    let status = connection.status;
     let is = |role: Role| user.role == role;
     let now = state.clock.now();
     Ok(ConnectionPage {
@@ -161,7 +161,7 @@ async fn page(
         files: files.iter().map(|f| FileRow::new(&ctx, f)).collect(),
         can_upload_answer: !committee && open_case.is_some_and(|c| now <= c.response_deadline),
         can_upload_evidence: !committee
-            && status == "revoked"
+            && status == ConnectionStatus::Revoked
             && connection.disconnection_verified_at.is_none(),
         disconnection_deadline: connection
             .disconnection_deadline
@@ -176,18 +176,25 @@ async fn page(
             if committee { "/committee" } else { "" },
             connection.application_id
         ),
-        can_apply: !committee && matches!(status, "active" | "suspended"),
+        can_apply: !committee
+            && matches!(
+                status,
+                ConnectionStatus::Active | ConnectionStatus::Suspended
+            ),
         committee,
         can_answer: !committee
             && open_case.is_some_and(|c| c.answered_at.is_none() && now <= c.response_deadline),
         can_confirm: !committee
-            && status == "revoked"
+            && status == ConnectionStatus::Revoked
             && connection.disconnection_confirmed_at.is_none(),
-        can_suspend: committee && is(Role::Chair) && status == "active",
-        can_reinstate: committee && is(Role::Chair) && status == "suspended",
+        can_suspend: committee && is(Role::Chair) && status == ConnectionStatus::Active,
+        can_reinstate: committee && is(Role::Chair) && status == ConnectionStatus::Suspended,
         can_show_cause: committee
             && is(Role::Secretariat)
-            && matches!(status, "active" | "suspended")
+            && matches!(
+                status,
+                ConnectionStatus::Active | ConnectionStatus::Suspended
+            )
             && open_case.is_none(),
         can_decide_case: committee && is(Role::Chair) && open_case.is_some(),
         revoke_waits: open_case

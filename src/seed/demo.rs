@@ -6,12 +6,11 @@
 use crate::db::DbConn;
 use crate::db::models::user as user_db;
 use crate::domain::account::{OrganisationInput, UserInput};
-use crate::domain::application_form::ApplicationContent;
+use crate::domain::application_form::{ApplicationContent, REQUIRED_ATTACHMENTS};
 use crate::domain::audit::DEMO_SEED;
 use chrono::TimeDelta;
 
 use crate::domain::clock::{Clock, ManualClock, SystemClock};
-use crate::domain::role::Role;
 use crate::workflows::certificates::CertificateAuthority;
 use crate::workflows::{Actor, WorkflowError, accounts, applications, committee, connections};
 
@@ -207,7 +206,7 @@ fn actor_for(conn: &mut DbConn, email: &str) -> Result<Actor, WorkflowError> {
         id: Some(user.id.clone()),
         label: format!("{} (demo seed)", user.email),
         ip: String::new(),
-        role: Role::parse(&user.role),
+        role: Some(user.role),
         organisation_id: user.organisation_id.clone(),
     })
 }
@@ -269,7 +268,7 @@ fn demo_fields(start: &str, counterparty: (&str, &str, &str, &str)) -> Applicati
     ApplicationContent::from_pairs(fields.iter().copied(), true)
 }
 
-const DEMO_RULES: crate::config::WorkflowRules = crate::config::WorkflowRules {
+const DEMO_RULES: crate::domain::rules::WorkflowRules = crate::domain::rules::WorkflowRules {
     decision_days: 30,
     rfi_days: 15,
     attachment_max_bytes: 1024,
@@ -301,7 +300,7 @@ fn seed_applications(conn: &mut DbConn) -> Result<(), WorkflowError> {
         clock.now(),
     )?;
     applications::save(conn, &actor, &submitted.id, &content, clock.now())?;
-    for kind in applications::REQUIRED_ATTACHMENTS {
+    for kind in REQUIRED_ATTACHMENTS {
         applications::add_attachment(
             conn,
             &actor,
@@ -423,7 +422,7 @@ fn seed_connections(
             clock.now(),
         )?;
         applications::save(conn, &provider, &app.id, &content, clock.now())?;
-        for kind in applications::REQUIRED_ATTACHMENTS {
+        for kind in REQUIRED_ATTACHMENTS {
             applications::add_attachment(
                 conn,
                 &provider,

@@ -59,10 +59,8 @@ impl UsersPage {
             .collect()
     }
 
-    pub fn role_label(&self, role: &str) -> String {
-        Role::parse(role)
-            .map(|r| self.ctx.t(r.label_key()))
-            .unwrap_or_else(|| role.to_string())
+    pub fn role_label(&self, role: &Role) -> String {
+        self.ctx.t(role.label_key())
     }
 }
 
@@ -94,7 +92,7 @@ impl UserForm {
         Self {
             email: u.email.clone(),
             name: u.name.clone(),
-            role: u.role.clone(),
+            role: u.role.into(),
             organisation_id: u.organisation_id.clone().unwrap_or_default(),
             language: u.language.clone().unwrap_or_default(),
             committee_member: u.committee_member.then(|| "on".to_string()),

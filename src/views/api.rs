@@ -11,6 +11,7 @@ use crate::db::models::application::Application;
 use crate::db::models::attachment::AttachmentInfo;
 use crate::db::models::connection::{Connection, ConnectionEvent, PublicConnection, ShowCause};
 use crate::db::models::information_request::InformationRequest;
+use crate::domain::application::Status;
 use crate::domain::application_form::ApplicationContent;
 use crate::views::registry::PUBLIC_EVENTS;
 use crate::workflows::registry::RegistryQuery;
@@ -191,8 +192,8 @@ impl From<&Application> for ApplicationSummary {
         Self {
             id: app.id.clone(),
             reference: app.reference.clone(),
-            kind: app.kind.clone(),
-            status: app.status.clone(),
+            kind: app.kind.into(),
+            status: app.status.into(),
             created_at: utc(app.created_at),
             updated_at: utc(app.updated_at),
             submitted_at: app.submitted_at.map(utc),
@@ -291,16 +292,16 @@ impl ApplicationDetail {
         requests: &[InformationRequest],
         approval_number: Option<String>,
     ) -> Self {
-        let content = crate::workflows::applications::content_of(app);
+        let content = &app.content;
         Self {
             summary: ApplicationSummary::from(app),
             revision: app.revision,
-            fields: ApplicationFields::of(&content),
+            fields: ApplicationFields::of(content),
             declaration_accepted: content.declaration_accepted,
             attachments: attachments.iter().map(Attachment::from).collect(),
             information_requests: requests.iter().map(InformationRequestView::from).collect(),
             decision: app.decided_at.map(|decided_at| Decision {
-                approved: app.status == "approved",
+                approved: app.status == Status::Approved,
                 decided_at: utc(decided_at),
                 conditions: app.decision_conditions.clone(),
                 validity_months: app.decision_validity_months,
@@ -340,7 +341,7 @@ impl OwnConnection {
             id: c.id.clone(),
             approval_number: c.approval_number.clone(),
             application_id: c.application_id.clone(),
-            status: c.status.clone(),
+            status: c.status.into(),
             connection_type: c.connection_type.clone(),
             counterparty_name: c.counterparty_name.clone(),
             counterparty_country: c.counterparty_country.clone(),
@@ -434,7 +435,7 @@ impl From<&PublicConnection> for RegistryEntry {
             connection_type: r.connection_type.clone(),
             counterparty_name: r.counterparty_name.clone(),
             counterparty_country: r.counterparty_country.clone(),
-            status: r.status.clone(),
+            status: r.status.into(),
             valid_from: r.valid_from,
             valid_until: r.valid_until,
             revoked_at: r.revoked_at.map(utc),

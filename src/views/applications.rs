@@ -239,8 +239,8 @@ impl ApplicationSummary {
     }
 
     pub fn new(ctx: &PageCtx, app: &Application, organisation: String, now: NaiveDateTime) -> Self {
-        let content: ApplicationContent = serde_json::from_str(&app.content).unwrap_or_default();
-        let status = Status::parse(&app.status).unwrap_or(Status::Draft);
+        let content = &app.content;
+        let status = app.status;
         let country = content.get("counterparty_country");
         let counterparty = match (content.get("counterparty_name"), country) {
             ("", _) => String::new(),
@@ -254,9 +254,7 @@ impl ApplicationSummary {
                 .clone()
                 .unwrap_or_else(|| ctx.t("reference-none")),
             organisation,
-            kind: Kind::parse(&app.kind)
-                .map(|k| ctx.t(k.label_key()))
-                .unwrap_or_default(),
+            kind: ctx.t(app.kind.label_key()),
             status: status.as_str(),
             status_label: ctx.t(status.label_key()),
             counterparty,
@@ -282,15 +280,9 @@ impl ApplicationSummary {
     }
 }
 
-/// An application's kind (a stored kind is always known; `new` otherwise).
-pub fn kind_of(app: &Application) -> Kind {
-    Kind::parse(&app.kind).unwrap_or(Kind::New)
-}
-
 /// Past its decision date while the committee's clock runs.
 pub fn is_overdue(app: &Application, now: NaiveDateTime) -> bool {
-    let running = Status::parse(&app.status).is_some_and(Status::clock_runs);
-    running && app.decision_due_at.is_some_and(|due| due < now)
+    app.status.clock_runs() && app.decision_due_at.is_some_and(|due| due < now)
 }
 
 /// The form that starts a draft of a kind.
@@ -493,7 +485,7 @@ impl DecisionView {
     pub fn of(ctx: &PageCtx, app: &Application) -> Option<Self> {
         let decided = app.decided_at?;
         Some(Self {
-            approved: app.status == "approved",
+            approved: app.status == Status::Approved,
             decided: ctx.local_time(&decided),
             conditions: app.decision_conditions.clone(),
             validity_months: app
@@ -537,9 +529,8 @@ pub struct ApplicationPage {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::application_form::FIELDS;
+    use crate::domain::application_form::{ATTACHMENT_KINDS, FIELDS};
     use crate::domain::language::Lang;
-    use crate::workflows::applications::ATTACHMENT_KINDS;
 
     /// Every audit action about an application, for the history's labels.
     const ACTIONS: [&str; 18] = [
@@ -588,7 +579,7 @@ mod tests {
         keys.extend(Kind::ALL.iter().map(|k| k.label_key().to_string()));
         keys.extend(SECTIONS.iter().map(|(title, _)| title.to_string()));
         keys.extend(
-            crate::workflows::connections::FILE_PURPOSES
+            crate::domain::connection::FILE_PURPOSES
                 .iter()
                 .map(|p| format!("file-purpose-{}", p.replace('_', "-"))),
         );

@@ -112,7 +112,7 @@ impl Verdict {
             Check::Genuine { claims, latest, .. } => {
                 let in_force = claims.valid_until >= today
                     && *latest
-                    && live.is_some_and(|r| r.status == "active");
+                    && live.is_some_and(|r| r.status == ConnectionStatus::Active.as_str());
                 let mut notes = Vec::new();
                 if claims.valid_until < today {
                     notes.push(ctx.t1(

@@ -9,7 +9,7 @@ use chrono::NaiveDateTime;
 
 use super::applications::{
     ApplicationSummary, AttachmentRow, DecisionView, RequestView, TimelineEntry, attachment_rows,
-    display_value, kind_of, read_sections, timeline, version_of,
+    display_value, read_sections, timeline, version_of,
 };
 use super::organisation_changes::{ChangeView, IdentityLine};
 use super::{Errors, PageCtx, Pager};
@@ -151,9 +151,7 @@ impl VoteView {
     pub fn new(ctx: &PageCtx, v: &Vote, voter: &str) -> Self {
         Self {
             voter: voter.to_string(),
-            choice: Choice::parse(&v.choice)
-                .map(|c| ctx.t(c.label_key()))
-                .unwrap_or_default(),
+            choice: ctx.t(v.choice.label_key()),
             reason: v.reason.clone(),
             counted: v.voter_eligible,
         }
@@ -302,8 +300,8 @@ impl CommitteeApplicationPage {
                     .find(|r| r.answered_at.is_none() && r.lapsed_at.is_none()),
                 now,
             ),
-            sections: read_sections(&ctx, kind_of(app), &file.content),
-            attachments: attachment_rows(&ctx, &file.attachments, &file.revisions, file.status),
+            sections: read_sections(&ctx, app.kind, &app.content),
+            attachments: attachment_rows(&ctx, &file.attachments, &file.revisions, app.status),
             requests: file
                 .requests
                 .iter()
@@ -564,7 +562,7 @@ pub struct IdentityChangesPage {
 
 impl IdentityChangesPage {
     pub fn status_label(&self, change: &OrganisationChange) -> String {
-        self.ctx.t(change.state().label_key())
+        self.ctx.t(change.status.label_key())
     }
 }
 

@@ -49,7 +49,7 @@ impl ConnectionRow {
         open_case: Option<&ShowCause>,
         now: NaiveDateTime,
     ) -> Self {
-        let status = ConnectionStatus::parse(&c.status).unwrap_or(ConnectionStatus::Active);
+        let status = c.status;
         let today = now.date();
         let deadline = open_case.map(|case| case.response_deadline).or(c
             .disconnection_deadline

@@ -190,15 +190,12 @@ impl ProviderDashboard {
         let drafts = work
             .applications
             .iter()
-            .filter(|a| a.status == Status::Draft.as_str())
-            .map(|a| {
-                let content = crate::workflows::applications::content_of(a);
-                DraftRow {
-                    link: format!("/applications/{}/edit", a.id),
-                    kind: ctx.t(crate::views::applications::kind_of(a).label_key()),
-                    counterparty: content.get("counterparty_name").to_string(),
-                    updated: ctx.local_date(&a.updated_at),
-                }
+            .filter(|a| a.status == Status::Draft)
+            .map(|a| DraftRow {
+                link: format!("/applications/{}/edit", a.id),
+                kind: ctx.t(a.kind.label_key()),
+                counterparty: a.content.get("counterparty_name").to_string(),
+                updated: ctx.local_date(&a.updated_at),
             })
             .collect();
         let expiring = work
@@ -220,7 +217,7 @@ impl ProviderDashboard {
                 let count = work
                     .applications
                     .iter()
-                    .filter(|a| a.status == status.as_str())
+                    .filter(|a| a.status == *status)
                     .count();
                 (count > 0).then(|| CountLink {
                     count,
@@ -246,10 +243,10 @@ pub fn staff_counts(
     work: &StaffWork,
     now: NaiveDateTime,
 ) -> Vec<CountLink> {
-    let in_states = |states: &[&str]| {
+    let in_states = |states: &[Status]| {
         work.open
             .iter()
-            .filter(|(a, _, _)| states.contains(&a.status.as_str()))
+            .filter(|(a, _, _)| states.contains(&a.status))
             .count()
     };
     let overdue = work
@@ -267,22 +264,22 @@ pub fn staff_counts(
     match role {
         Role::Secretariat | Role::Auditor => {
             counts.push(count(
-                in_states(&["submitted", "screening"]),
+                in_states(&[Status::Submitted, Status::Screening]),
                 "inbox-to-screen",
             ));
             counts.push(count(
-                in_states(&["info_requested"]),
+                in_states(&[Status::InfoRequested]),
                 "inbox-waiting-provider",
             ));
-            counts.push(count(in_states(&["in_review"]), "inbox-in-review"));
-            counts.push(count(in_states(&["voting"]), "inbox-voting"));
+            counts.push(count(in_states(&[Status::InReview]), "inbox-in-review"));
+            counts.push(count(in_states(&[Status::Voting]), "inbox-voting"));
             counts.push(count(overdue, "inbox-overdue"));
         }
         Role::Reviewer | Role::Chair => {
             counts.push(count(work.my_reviews.len(), "inbox-my-reviews"));
             counts.push(count(work.my_votes.len(), "inbox-my-votes"));
             if role == Role::Chair {
-                counts.push(count(in_states(&["voting"]), "inbox-to-sign"));
+                counts.push(count(in_states(&[Status::Voting]), "inbox-to-sign"));
                 counts.push(count(overdue, "inbox-overdue"));
             }
         }

@@ -86,10 +86,8 @@ impl OrganisationPage {
         self.changes.iter().find(|c| c.is_pending())
     }
 
-    pub fn role_label(&self, role: &str) -> String {
-        Role::parse(role)
-            .map(|r| self.ctx.t(r.label_key()))
-            .unwrap_or_else(|| role.to_string())
+    pub fn role_label(&self, role: &Role) -> String {
+        self.ctx.t(role.label_key())
     }
 }
 

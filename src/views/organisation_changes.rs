@@ -56,7 +56,7 @@ impl ChangeView {
     pub fn of(change: &OrganisationChange) -> Self {
         Self {
             id: change.id.clone(),
-            status: change.state(),
+            status: change.status,
             proposed_at: change.proposed_at,
             decided_at: change.decided_at,
             reason: change.reason.clone(),

@@ -56,7 +56,7 @@ pub fn status_words(
 impl PublicRow {
     pub fn new(ctx: &PageCtx, c: &PublicConnection, today: NaiveDate) -> Self {
         let labels = RegistryLabels::of(ctx.lang);
-        let status = ConnectionStatus::parse(&c.status).unwrap_or(ConnectionStatus::Active);
+        let status = c.status;
         Self {
             approval_number: c.approval_number.clone(),
             provider: ctx.pick(&c.provider_lo, &c.provider_en).to_string(),
@@ -467,7 +467,7 @@ fn csv_line(row: &PublicConnection) -> String {
         &row.connection_type,
         &row.counterparty_name,
         &row.counterparty_country,
-        &row.status,
+        row.status.as_str(),
         &row.valid_from.to_string(),
         &row.valid_until.to_string(),
         &revoked,

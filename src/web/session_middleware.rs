@@ -12,7 +12,6 @@ use actix_web::{Error, HttpMessage, web};
 use crate::auth::csrf::CsrfSeed;
 use crate::auth::session;
 use crate::domain::language::Lang;
-use crate::domain::role::Role;
 use crate::web::blocking::blocking;
 use crate::web::cookies::{self, CSRF_COOKIE, FLASH_COOKIE, SESSION_COOKIE};
 use crate::web::error::AppError;
@@ -120,14 +119,9 @@ pub async fn sessions_middleware(
                     stage: resumed.stage,
                 });
             }
-            Ok(Some(resumed)) => match to_current_user(resumed) {
-                Some(user) => {
-                    req.extensions_mut().insert(user);
-                }
-                None => {
-                    req.extensions_mut().insert(SessionEnded);
-                }
-            },
+            Ok(Some(resumed)) => {
+                req.extensions_mut().insert(to_current_user(resumed));
+            }
             Ok(None) => {
                 req.extensions_mut().insert(SessionEnded);
             }
@@ -158,15 +152,15 @@ pub async fn sessions_middleware(
     Ok(res)
 }
 
-fn to_current_user(resumed: sessions::Resumed) -> Option<CurrentUser> {
+fn to_current_user(resumed: sessions::Resumed) -> CurrentUser {
     let user = resumed.user;
-    Some(CurrentUser {
-        role: Role::parse(&user.role)?,
+    CurrentUser {
+        role: user.role,
         language: user.language.as_deref().and_then(Lang::parse),
         id: user.id,
         email: user.email,
         name: user.name,
         organisation_id: user.organisation_id,
         session_id: resumed.session_id,
-    })
+    }
 }

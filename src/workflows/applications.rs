@@ -5,12 +5,10 @@
 
 use chrono::{Datelike, NaiveDateTime, TimeDelta};
 use serde_json::json;
-use sha2::{Digest, Sha256};
 
 use crate::domain::audit::{SCHEDULER, actions};
-use crate::domain::file::{is_whole, safe_file_name, sniff_content_type};
+use crate::domain::file::{check_upload, safe_file_name};
 
-use crate::config::WorkflowRules;
 use crate::db::audit::{self, AuditEntry};
 use crate::db::models::application::{
     self as app_db, Application, NewApplication, NewRevision, Revision, SubmissionChanges,
@@ -22,15 +20,16 @@ use crate::db::models::information_request::{
 };
 use crate::db::{DbConn, new_id, write_tx};
 use crate::domain::application::{Action, Status, file_removable};
-use crate::domain::application_form::{ApplicationContent, Kind};
+use crate::domain::application_form::{
+    ATTACHMENT_KINDS, ApplicationContent, Kind, REQUIRED_ATTACHMENTS,
+};
 use crate::domain::clock::Clock;
 use crate::domain::committee::decision_due;
+use crate::domain::connection::ConnectionStatus;
 use crate::domain::notification::{MessageKind, Params};
+use crate::domain::rules::WorkflowRules;
 use crate::domain::validation::FieldErrors;
 use crate::workflows::{Actor, WorkflowError, notify};
-
-/// States in which the provider may change the application's content.
-pub const EDITABLE: [&str; 2] = ["draft", "info_requested"];
 
 /// Writes an audit event about an application.
 pub(crate) fn record(
@@ -56,15 +55,6 @@ pub(crate) fn record(
     )
 }
 
-/// Parses the stored content of an application.
-pub fn content_of(app: &Application) -> ApplicationContent {
-    serde_json::from_str(&app.content).unwrap_or_default()
-}
-
-pub fn status_of(app: &Application) -> Result<Status, WorkflowError> {
-    Status::parse(&app.status).ok_or(WorkflowError::Conflict("error-wrong-state"))
-}
-
 /// Moves the application by `action` with a conditional update: if someone else moved
 /// it first, nothing changes and the caller gets a conflict.
 pub(crate) fn transition(
@@ -73,11 +63,11 @@ pub(crate) fn transition(
     action: Action,
     now: NaiveDateTime,
 ) -> Result<Status, WorkflowError> {
-    let from = status_of(app)?;
+    let from = app.status;
     let to = from
         .transition(action)
         .map_err(|_| WorkflowError::Conflict("error-wrong-state"))?;
-    if app_db::update_status(conn, &app.id, from.as_str(), to.as_str(), now)? != 1 {
+    if app_db::update_status(conn, &app.id, from, to, now)? != 1 {
         return Err(WorkflowError::Conflict("error-stale-state"));
     }
     Ok(to)
@@ -153,12 +143,11 @@ pub fn approved_connection(
     app: &Application,
 ) -> Result<Option<crate::db::models::connection::Connection>, WorkflowError> {
     use crate::db::models::connection as connection_db;
-    if app.status != Status::Approved.as_str() {
+    if app.status != Status::Approved {
         return Ok(None);
     }
-    let kind = Kind::parse(&app.kind).unwrap_or(Kind::New);
-    Ok(if kind.needs_existing_approval() {
-        connection_db::find_by_number(conn, content_of(app).get("related_approval_number"))?
+    Ok(if app.kind.needs_existing_approval() {
+        connection_db::find_by_number(conn, app.content.get("related_approval_number"))?
     } else {
         connection_db::find_created_by(conn, &app.id)?
     })
@@ -198,7 +187,10 @@ pub fn create_draft_for_connection(
     if !Kind::parse(kind).is_some_and(Kind::needs_existing_approval) {
         return Err(WorkflowError::Conflict("error-kind"));
     }
-    if !matches!(connection.status.as_str(), "active" | "suspended") {
+    if !matches!(
+        connection.status,
+        ConnectionStatus::Active | ConnectionStatus::Suspended
+    ) {
         return Err(WorkflowError::Conflict("error-connection-not-changeable"));
     }
     let mut content: ApplicationContent =
@@ -302,17 +294,20 @@ pub fn update(
 ) -> Result<Application, WorkflowError> {
     write_tx(conn, |conn| {
         let app = find_own_for_update(conn, actor, id)?;
-        let before = content_of(&app);
-        let content = &change(&before).for_kind(Kind::parse(&app.kind).unwrap_or(Kind::New));
+        let before = &app.content;
+        let content = &change(before).for_kind(app.kind);
         let errors = content.check_draft();
         if !errors.is_empty() {
             return Err(WorkflowError::Invalid(errors));
         }
-        let json_content = serde_json::to_string(content).expect("content serialises");
-        if app_db::update_content(conn, id, &EDITABLE, &json_content, now)? != 1 {
+        if !app.status.is_editable() {
             return Err(WorkflowError::Conflict("error-not-editable"));
         }
-        let changes: Vec<_> = content.changes_from(&before);
+        let json_content = serde_json::to_string(content).expect("content serialises");
+        if app_db::update_content(conn, id, app.status, &json_content, now)? != 1 {
+            return Err(WorkflowError::Conflict("error-not-editable"));
+        }
+        let changes: Vec<_> = content.changes_from(before);
         let declaration_changed = before.declaration_accepted != content.declaration_accepted;
         if !changes.is_empty() || declaration_changed {
             record(
@@ -328,16 +323,6 @@ pub fn update(
     })
 }
 
-/// Kinds of attachment a provider can add.
-pub const ATTACHMENT_KINDS: [&str; 4] = [
-    "network_diagram",
-    "counterparty_contract",
-    "licence_copy",
-    "other",
-];
-/// Attachments a submission must include.
-pub const REQUIRED_ATTACHMENTS: [&str; 2] = ["network_diagram", "counterparty_contract"];
-
 /// Adds a file to an application the provider may still edit.
 pub fn add_attachment(
     conn: &mut DbConn,
@@ -352,30 +337,20 @@ pub fn add_attachment(
     if !ATTACHMENT_KINDS.contains(&kind) {
         errors.add("attachment_kind", "error-attachment-kind");
     }
-    let content_type = match sniff_content_type(bytes) {
-        _ if bytes.is_empty() => {
-            errors.add("file", "error-file-empty");
-            ""
-        }
-        Some(t) if is_whole(t, bytes) => t,
-        Some(_) => {
-            errors.add("file", "error-file-damaged");
-            ""
-        }
-        None => {
-            errors.add("file", "error-file-type");
-            ""
+    let upload = match check_upload(bytes) {
+        Ok(upload) if errors.is_empty() => upload,
+        Ok(_) => return Err(WorkflowError::Invalid(errors)),
+        Err(file_errors) => {
+            errors.merge(file_errors);
+            return Err(WorkflowError::Invalid(errors));
         }
     };
-    if !errors.is_empty() {
-        return Err(WorkflowError::Invalid(errors));
-    }
+    let (content_type, sha256) = (upload.content_type, &upload.sha256);
     let name = safe_file_name(file_name, content_type);
-    let sha256 = hex::encode(Sha256::digest(bytes));
     let user_id = actor.user_id()?.to_string();
     write_tx(conn, |conn| {
         let app = find_own(conn, actor, id)?;
-        if !EDITABLE.contains(&app.status.as_str()) {
+        if !app.status.is_editable() {
             return Err(WorkflowError::Conflict("error-not-editable"));
         }
         let attachment_id = new_id();
@@ -388,7 +363,7 @@ pub fn add_attachment(
                 file_name: &name,
                 content_type,
                 size_bytes: bytes.len() as i64,
-                sha256: &sha256,
+                sha256,
                 content: bytes,
                 uploaded_by: &user_id,
                 uploaded_at: now,
@@ -430,7 +405,7 @@ pub fn removable(
     attachment: &AttachmentInfo,
 ) -> Result<bool, WorkflowError> {
     Ok(file_removable(
-        status_of(app)?,
+        app.status,
         attachment.uploaded_at,
         last_submitted(conn, app)?,
     ))
@@ -445,7 +420,7 @@ pub fn remove_attachment(
 ) -> Result<(), WorkflowError> {
     write_tx(conn, |conn| {
         let app = find_own(conn, actor, id)?;
-        if !EDITABLE.contains(&app.status.as_str()) {
+        if !app.status.is_editable() {
             return Err(WorkflowError::Conflict("error-not-editable"));
         }
         let attachment = attachment_db::list_for_application(conn, id)?
@@ -501,7 +476,7 @@ fn submission_problems_of(
     content: &ApplicationContent,
     today: chrono::NaiveDate,
 ) -> Result<FieldErrors, WorkflowError> {
-    let kind = Kind::parse(&app.kind).unwrap_or(Kind::New);
+    let kind = app.kind;
     let content = &content.applicable(kind);
     let mut errors = content.check_submission(kind, today);
     if kind.needs_existing_approval() && errors.get("related_approval_number").is_none() {
@@ -511,7 +486,10 @@ fn submission_problems_of(
         )?
         .is_some_and(|c| {
             c.organisation_id == app.organisation_id
-                && matches!(c.status.as_str(), "active" | "suspended")
+                && matches!(
+                    c.status,
+                    ConnectionStatus::Active | ConnectionStatus::Suspended
+                )
         });
         if !changeable {
             errors.add("related_approval_number", "error-approval-number-unknown");
@@ -541,11 +519,10 @@ fn keep_applicable(
     app: &Application,
     now: NaiveDateTime,
 ) -> Result<ApplicationContent, WorkflowError> {
-    let content = content_of(app);
-    let applicable = content.applicable(Kind::parse(&app.kind).unwrap_or(Kind::New));
-    if applicable != content {
+    let applicable = app.content.applicable(app.kind);
+    if applicable != app.content {
         let json_content = serde_json::to_string(&applicable).expect("content serialises");
-        if app_db::update_content(conn, &app.id, &EDITABLE, &json_content, now)? != 1 {
+        if app_db::update_content(conn, &app.id, app.status, &json_content, now)? != 1 {
             return Err(WorkflowError::Conflict("error-stale-state"));
         }
     }
@@ -613,7 +590,7 @@ pub fn submit(
     let (now, today) = (clock.now(), clock.today_in_vientiane());
     write_tx(conn, |conn| {
         let app = find_own(conn, actor, id)?;
-        if status_of(&app)? != Status::Draft {
+        if app.status != Status::Draft {
             return Err(WorkflowError::Conflict("error-wrong-state"));
         }
         let content = keep_applicable(conn, &app, now)?;
@@ -665,7 +642,7 @@ pub fn answer_and_resubmit(
     }
     write_tx(conn, |conn| {
         let app = find_own(conn, actor, id)?;
-        if status_of(&app)? != Status::InfoRequested {
+        if app.status != Status::InfoRequested {
             return Err(WorkflowError::Conflict("error-wrong-state"));
         }
         let request =
@@ -706,7 +683,7 @@ pub fn withdraw(
 ) -> Result<Application, WorkflowError> {
     write_tx(conn, |conn| {
         let app = find_own(conn, actor, id)?;
-        let from = status_of(&app)?;
+        let from = app.status;
         transition(conn, &app, Action::Withdraw, now)?;
         app_db::set_closed_at(conn, id, now)?;
         record(
@@ -853,7 +830,7 @@ pub fn lapse_unanswered_requests(
                 return Ok::<_, WorkflowError>(false);
             }
             let app = find(conn, &request.application_id)?;
-            if status_of(&app)? != Status::InfoRequested {
+            if app.status != Status::InfoRequested {
                 return Ok(false);
             }
             transition(conn, &app, Action::Lapse, now)?;
@@ -897,8 +874,8 @@ pub fn listing(conn: &mut DbConn, organisation_id: &str) -> Result<Vec<Listed>, 
     let apps = app_db::list_by_organisation(conn, organisation_id)?;
     let mut listed = Vec::with_capacity(apps.len());
     for app in apps {
-        let open = match app.status.as_str() {
-            "info_requested" => rfi_db::find_open(conn, &app.id)?,
+        let open = match app.status {
+            Status::InfoRequested => rfi_db::find_open(conn, &app.id)?,
             _ => None,
         };
         listed.push((app, open));
@@ -911,8 +888,6 @@ pub fn listing(conn: &mut DbConn, organisation_id: &str) -> Result<Vec<Listed>, 
 #[derive(Debug, Clone)]
 pub struct DraftPage {
     pub app: Application,
-    pub status: Status,
-    pub content: ApplicationContent,
     pub attachments: Vec<AttachmentInfo>,
     pub revisions: Vec<Revision>,
 }
@@ -923,12 +898,10 @@ pub fn draft_page(conn: &mut DbConn, actor: &Actor, id: &str) -> Result<DraftPag
     let app = find_own(conn, actor, id)?;
     let attachments = attachment_db::list_for_application(conn, id)?;
     let revisions = app_db::list_revisions(conn, id)?;
-    if !EDITABLE.contains(&app.status.as_str()) {
+    if !app.status.is_editable() {
         return Err(WorkflowError::Conflict("error-not-editable"));
     }
     Ok(DraftPage {
-        status: status_of(&app)?,
-        content: content_of(&app),
         app,
         attachments,
         revisions,
@@ -940,8 +913,6 @@ pub fn draft_page(conn: &mut DbConn, actor: &Actor, id: &str) -> Result<DraftPag
 #[derive(Debug, Clone)]
 pub struct Detail {
     pub app: Application,
-    pub status: Status,
-    pub content: ApplicationContent,
     pub attachments: Vec<AttachmentInfo>,
     pub requests: Vec<InformationRequest>,
     pub events: Vec<audit::AuditEvent>,
@@ -958,8 +929,6 @@ pub fn detail(conn: &mut DbConn, actor: &Actor, id: &str) -> Result<Detail, Work
     let revisions = app_db::list_revisions(conn, id)?;
     let connection = approved_connection(conn, &app)?;
     Ok(Detail {
-        status: status_of(&app)?,
-        content: content_of(&app),
         app,
         attachments,
         requests,
@@ -995,7 +964,7 @@ pub fn removal(
         .ok_or(WorkflowError::NotFound)?;
     let removable = removable(conn, &app, &attachment)?;
     Ok(Removal {
-        editable: EDITABLE.contains(&app.status.as_str()),
+        editable: app.status.is_editable(),
         app,
         attachment,
         removable,
@@ -1056,7 +1025,7 @@ pub fn save_and_submit(
     let saved = save(conn, actor, id, content, now);
     let answering = saved
         .as_ref()
-        .is_ok_and(|app| app.status == Status::InfoRequested.as_str());
+        .is_ok_and(|app| app.status == Status::InfoRequested);
     keep_problems(&mut errors, saved)?;
     if let Some(file) = file {
         let added = add_attachment(conn, actor, id, &file.kind, &file.name, &file.bytes, now);

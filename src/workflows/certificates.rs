@@ -16,6 +16,7 @@ use crate::db::models::organisation as org_db;
 use crate::db::{DbConn, new_id, write_tx};
 use crate::domain::audit::actions;
 use crate::domain::certificate::{CertificateClaims, expiry_of, unix};
+use crate::domain::connection::ConnectionStatus;
 use crate::workflows::audit::record;
 use crate::workflows::{Actor, WorkflowError};
 
@@ -254,7 +255,7 @@ pub struct Withdrawn {
     /// The approval number.
     pub sub: String,
     /// `revoked` or `suspended`.
-    pub status: String,
+    pub status: ConnectionStatus,
     /// When it took this status (UTC, RFC 3339).
     pub since: String,
 }
@@ -266,19 +267,21 @@ pub fn revocation_list(
     authority: &CertificateAuthority,
     now: NaiveDateTime,
 ) -> Result<String, WorkflowError> {
-    let mut entries: Vec<Withdrawn> =
-        crate::db::models::connection::list_in_states(conn, &["revoked", "suspended"])?
-            .into_iter()
-            .map(|c| Withdrawn {
-                since: c
-                    .revoked_at
-                    .unwrap_or(c.status_changed_at)
-                    .and_utc()
-                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                sub: c.approval_number,
-                status: c.status,
-            })
-            .collect();
+    let mut entries: Vec<Withdrawn> = crate::db::models::connection::list_in_states(
+        conn,
+        &[ConnectionStatus::Revoked, ConnectionStatus::Suspended],
+    )?
+    .into_iter()
+    .map(|c| Withdrawn {
+        since: c
+            .revoked_at
+            .unwrap_or(c.status_changed_at)
+            .and_utc()
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        sub: c.approval_number,
+        status: c.status,
+    })
+    .collect();
     entries.sort_by(|a, b| a.sub.cmp(&b.sub));
     let signer = signer_for_reading(conn, authority, now)?;
     signer

@@ -5,7 +5,6 @@
 use chrono::NaiveDateTime;
 use serde_json::json;
 
-use crate::config::WorkflowRules;
 pub use crate::db::models::application::{ApplicationRow, CaseCursor};
 
 use crate::db::audit::{self, AuditEvent};
@@ -22,7 +21,6 @@ use crate::db::models::organisation as org_db;
 use crate::db::models::user as user_db;
 use crate::db::{DbConn, Position, new_id, write_tx};
 use crate::domain::application::{Action, Status};
-use crate::domain::application_form::ApplicationContent;
 use crate::domain::audit::actions;
 use crate::domain::clock::Clock;
 use crate::domain::committee::{
@@ -31,10 +29,9 @@ use crate::domain::committee::{
 };
 use crate::domain::notification::{MessageKind, Params};
 use crate::domain::role::{ReviewDomain, Role};
+use crate::domain::rules::WorkflowRules;
 use crate::domain::validation::FieldErrors;
-use crate::workflows::applications::{
-    approved_connection, content_of, find, record, status_of, submitted, transition,
-};
+use crate::workflows::applications::{approved_connection, find, record, submitted, transition};
 use crate::workflows::certificates::{self, CertificateAuthority};
 use crate::workflows::dashboard::{self, OPEN_STATES};
 use crate::workflows::{Actor, WorkflowError, connections, is_unique_violation, notify};
@@ -46,7 +43,7 @@ fn invalid(field: &'static str, key: &'static str) -> WorkflowError {
 }
 
 fn require_status(app: &Application, expected: Status) -> Result<(), WorkflowError> {
-    if status_of(app)? == expected {
+    if app.status == expected {
         Ok(())
     } else {
         Err(WorkflowError::Conflict("error-wrong-state"))
@@ -363,7 +360,7 @@ pub fn declare_conflict(
         let seat = seat_of(conn, actor)?;
         let member_id = actor.user_id()?;
         let app = find(conn, id)?;
-        let status = status_of(&app)?;
+        let status = app.status;
         let voted = committee_db::list_votes(conn, id)?
             .iter()
             .any(|(v, _, _)| v.voter_id == member_id);
@@ -470,7 +467,7 @@ pub fn cast_vote(
         let seat = seat_of(conn, actor)?;
         let member_id = actor.user_id()?;
         let app = find(conn, id)?;
-        let status = status_of(&app)?;
+        let status = app.status;
         let recused = committee_db::list_recusals(conn, id)?
             .iter()
             .any(|(r, _)| r.user_id == member_id);
@@ -478,10 +475,10 @@ pub fn cast_vote(
         guard(CaseStep::Vote, status, &Seat { recused, ..seat }, None)?;
         committee_db::insert_vote(
             conn,
-            &Vote {
+            Vote {
                 application_id: id.to_string(),
                 voter_id: member_id.to_string(),
-                choice: choice.as_str().to_string(),
+                choice,
                 reason: reason.clone(),
                 cast_at: now,
                 voter_eligible: true,
@@ -518,12 +515,10 @@ pub fn current_tally(
     let votes = committee_db::list_votes(conn, id)?;
     let cast: Vec<CastVote<'_>> = votes
         .iter()
-        .filter_map(|(v, _, _)| {
-            Choice::parse(&v.choice).map(|choice| CastVote {
-                voter: &v.voter_id,
-                choice,
-                voter_eligible: v.voter_eligible,
-            })
+        .map(|(v, _, _)| CastVote {
+            voter: &v.voter_id,
+            choice: v.choice,
+            voter_eligible: v.voter_eligible,
         })
         .collect();
     let member_ids: Vec<&str> = members.iter().map(|m| m.id.as_str()).collect();
@@ -669,7 +664,7 @@ pub fn decide(
 /// decision date or not, the order, and a reference or provider name to look for.
 #[derive(Debug, Clone)]
 pub struct InboxFilter {
-    pub states: Vec<&'static str>,
+    pub states: Vec<Status>,
     pub overdue_only: bool,
     pub newest_first: bool,
     /// At most 100 characters, trimmed, never empty.
@@ -702,7 +697,7 @@ pub fn inbox(
     now: NaiveDateTime,
 ) -> Result<Inbox, WorkflowError> {
     let filter = CaseFilter {
-        states: query.states.iter().map(|s| s.to_string()).collect(),
+        states: query.states.clone(),
         due_before: query.overdue_only.then_some(now),
         text: match &query.text {
             Some(text) => Some((text.to_uppercase(), org_db::ids_named_like(conn, text)?)),
@@ -745,7 +740,7 @@ pub fn inbox(
         .into_iter()
         .filter(|id| open.contains(id))
         .collect();
-    let voting = app_db::ids_in_states(conn, &["voting"])?;
+    let voting = app_db::ids_in_states(conn, &[Status::Voting])?;
     let unvoted = committee_db::list_unvoted_application_ids(conn, user_id, &voting)?;
     Ok(Inbox {
         my_reviews: app_db::list_by_ids(conn, &pending)?,
@@ -761,8 +756,6 @@ pub struct CaseFile {
     /// The id of the user reading it.
     pub reader: String,
     pub row: ApplicationRow,
-    pub status: Status,
-    pub content: ApplicationContent,
     pub attachments: Vec<AttachmentInfo>,
     pub requests: Vec<InformationRequest>,
     pub revisions: Vec<Revision>,
@@ -818,7 +811,7 @@ pub fn case_file(
         }
         None => Vec::new(),
     };
-    let status = status_of(&row.0)?;
+    let status = row.0.status;
     let my_open_review = assignments
         .iter()
         .find(|(a, _)| a.reviewer_id == reader_id && a.completed_at.is_none())
@@ -833,12 +826,10 @@ pub fn case_file(
     let allowed = allowed_actions(status, &seat, tally.2);
     Ok(CaseFile {
         reader: reader_id.to_string(),
-        content: content_of(&row.0),
         progress: review_progress(&assignments),
         others_hidden: role == Role::Reviewer && my_open_review.is_some(),
         my_review: my_open_review.filter(|_| allowed.review),
         row,
-        status,
         attachments,
         requests,
         revisions,

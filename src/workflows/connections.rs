@@ -7,9 +7,7 @@
 
 use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
 use serde_json::json;
-use sha2::{Digest, Sha256};
 
-use crate::config::WorkflowRules;
 use crate::db::audit::{self, AuditEntry};
 use crate::db::models::application::Application;
 use crate::db::models::certificate as certificate_db;
@@ -23,13 +21,13 @@ use crate::db::{DbConn, Position, new_id, write_tx};
 use crate::domain::application_form::{ApplicationContent, Kind};
 use crate::domain::audit::{SCHEDULER, actions};
 use crate::domain::connection::{
-    ConnectionAction, ConnectionStatus, approval_number, reminder_due, revocation_may_be_decided,
-    valid_until,
+    ConnectionAction, ConnectionStatus, FILE_PURPOSES, approval_number, reminder_due,
+    revocation_may_be_decided, valid_until,
 };
-use crate::domain::file::{is_whole, safe_file_name, sniff_content_type};
+use crate::domain::file::{check_upload, safe_file_name};
 use crate::domain::notification::{MessageKind, Params};
+use crate::domain::rules::WorkflowRules;
 use crate::domain::validation::FieldErrors;
-use crate::workflows::applications::content_of;
 use crate::workflows::paging::{self, Span};
 use crate::workflows::{Actor, WorkflowError, notify, registry};
 
@@ -149,18 +147,23 @@ pub fn record_approval(
     now: NaiveDateTime,
     today: NaiveDate,
 ) -> Result<Connection, WorkflowError> {
-    let content = content_of(app);
+    let content = &app.content;
     let provider = crate::db::models::organisation::find(conn, &app.organisation_id)?
         .as_ref()
         .map(provider_names)
         .unwrap_or_default();
     let months = u32::try_from(validity_months).unwrap_or(1);
-    let terms = serde_json::to_string(&content).expect("content serialises");
-    let kind = Kind::parse(&app.kind).unwrap_or(Kind::New);
+    let terms = serde_json::to_string(content).expect("content serialises");
+    let kind = app.kind;
     if kind.needs_existing_approval() {
         let existing = connection_db::find_by_number(conn, content.get("related_approval_number"))?
             .filter(|c| c.organisation_id == app.organisation_id)
-            .filter(|c| matches!(c.status.as_str(), "active" | "suspended"))
+            .filter(|c| {
+                matches!(
+                    c.status,
+                    ConnectionStatus::Active | ConnectionStatus::Suspended
+                )
+            })
             .ok_or(WorkflowError::Conflict("error-connection-not-changeable"))?;
         let until = if kind == Kind::Renewal {
             valid_until(
@@ -181,7 +184,7 @@ pub fn record_approval(
                 connection_type: content.get("connection_type"),
                 counterparty_name: content.get("counterparty_name"),
                 counterparty_country: content.get("counterparty_country"),
-                capacity_mbps: capacity(&content),
+                capacity_mbps: capacity(content),
                 endpoint_province: content.get("endpoint_province"),
                 terms: &terms,
                 conditions: &app.decision_conditions,
@@ -244,7 +247,7 @@ pub fn record_approval(
             connection_type: content.get("connection_type"),
             counterparty_name: content.get("counterparty_name"),
             counterparty_country: content.get("counterparty_country"),
-            capacity_mbps: capacity(&content),
+            capacity_mbps: capacity(content),
             endpoint_province: content.get("endpoint_province"),
             terms: &terms,
             conditions: &app.decision_conditions,
@@ -439,12 +442,11 @@ fn transition(
     action: ConnectionAction,
     now: NaiveDateTime,
 ) -> Result<ConnectionStatus, WorkflowError> {
-    let from = ConnectionStatus::parse(&connection.status)
-        .ok_or(WorkflowError::Conflict("error-wrong-state"))?;
+    let from = connection.status;
     let to = from
         .transition(action)
         .map_err(|_| WorkflowError::Conflict("error-wrong-state"))?;
-    if connection_db::update_status(conn, &connection.id, from.as_str(), to.as_str(), now)? != 1 {
+    if connection_db::update_status(conn, &connection.id, from, to, now)? != 1 {
         return Err(WorkflowError::Conflict("error-stale-state"));
     }
     Ok(to)
@@ -466,7 +468,6 @@ struct StandingChange {
     action: ConnectionAction,
     event: &'static str,
     audit: &'static str,
-    status: &'static str,
     message: MessageKind,
 }
 
@@ -483,14 +484,14 @@ fn change_standing(
     let reason = standing_reason(reason)?;
     write_tx(conn, |conn| {
         let connection = find(conn, id)?;
-        transition(conn, &connection, change.action, now)?;
+        let status = transition(conn, &connection, change.action, now)?;
         event(conn, id, change.event, actor, &reason, json!({}), now)?;
         record_audit(
             conn,
             actor,
             change.audit,
             &connection,
-            json!({ "status": change.status, "reason": reason }),
+            json!({ "status": status, "reason": reason }),
         )?;
         let params = Params {
             text: reason.clone(),
@@ -513,7 +514,6 @@ pub fn suspend(
         action: ConnectionAction::Suspend,
         event: "suspended",
         audit: actions::CONNECTION_SUSPEND,
-        status: "suspended",
         message: MessageKind::Suspension,
     };
     change_standing(conn, actor, id, reason, change, now)
@@ -531,7 +531,6 @@ pub fn reinstate(
         action: ConnectionAction::Reinstate,
         event: "reinstated",
         audit: actions::CONNECTION_REINSTATE,
-        status: "active",
         message: MessageKind::Reinstatement,
     };
     change_standing(conn, actor, id, reason, change, now)
@@ -564,7 +563,10 @@ pub fn open_show_cause(
     let days = days_or(days, SHOW_CAUSE_DAYS, "days")?;
     write_tx(conn, |conn| {
         let connection = find(conn, id)?;
-        if !matches!(connection.status.as_str(), "active" | "suspended") {
+        if !matches!(
+            connection.status,
+            ConnectionStatus::Active | ConnectionStatus::Suspended
+        ) {
             return Err(WorkflowError::Conflict("error-wrong-state"));
         }
         if connection_db::find_open_show_cause(conn, id)?.is_some() {
@@ -739,7 +741,7 @@ pub fn decide_show_cause(
             return Err(WorkflowError::Conflict("error-stale-state"));
         }
         if revoke {
-            transition(conn, &connection, ConnectionAction::Revoke, now)?;
+            let status = transition(conn, &connection, ConnectionAction::Revoke, now)?;
             let deadline = now + TimeDelta::days(days);
             connection_db::record_revocation(conn, id, now, deadline)?;
             event(
@@ -756,7 +758,7 @@ pub fn decide_show_cause(
                 actor,
                 actions::CONNECTION_REVOKE,
                 &connection,
-                json!({ "status": "revoked", "disconnection_deadline": deadline.to_string() }),
+                json!({ "status": status, "disconnection_deadline": deadline.to_string() }),
             )?;
             let params = Params {
                 text: reason.clone(),
@@ -860,9 +862,6 @@ pub fn verify_disconnection(
     })
 }
 
-/// What a provider's file on a connection is for.
-pub const FILE_PURPOSES: [&str; 2] = ["show_cause_answer", "disconnection_evidence"];
-
 /// The provider adds a file to its own connection's proceedings: to the answer of an
 /// open show-cause notice by its deadline, or as evidence of a disconnection not yet
 /// verified.
@@ -879,32 +878,25 @@ pub fn add_file(
     if !FILE_PURPOSES.contains(&purpose) {
         errors.add("purpose", "error-file-purpose");
     }
-    let content_type = match sniff_content_type(bytes) {
-        _ if bytes.is_empty() => {
-            errors.add("file", "error-file-empty");
-            ""
-        }
-        Some(t) if is_whole(t, bytes) => t,
-        Some(_) => {
-            errors.add("file", "error-file-damaged");
-            ""
-        }
-        None => {
-            errors.add("file", "error-file-type");
-            ""
+    let upload = match check_upload(bytes) {
+        Ok(upload) if errors.is_empty() => upload,
+        Ok(_) => return Err(WorkflowError::Invalid(errors)),
+        Err(file_errors) => {
+            errors.merge(file_errors);
+            return Err(WorkflowError::Invalid(errors));
         }
     };
-    if !errors.is_empty() {
-        return Err(WorkflowError::Invalid(errors));
-    }
+    let (content_type, sha256) = (upload.content_type, &upload.sha256);
     let name = safe_file_name(file_name, content_type);
-    let sha256 = hex::encode(Sha256::digest(bytes));
     write_tx(conn, |conn| {
         let connection = find_own(conn, actor, id)?;
         let open_case = connection_db::find_open_show_cause(conn, id)?;
         let allowed = match purpose {
             "show_cause_answer" => open_case.is_some(),
-            _ => connection.status == "revoked" && connection.disconnection_verified_at.is_none(),
+            _ => {
+                connection.status == ConnectionStatus::Revoked
+                    && connection.disconnection_verified_at.is_none()
+            }
         };
         if !allowed {
             return Err(WorkflowError::Conflict("error-wrong-state"));
@@ -926,7 +918,7 @@ pub fn add_file(
                 file_name: &name,
                 content_type,
                 size_bytes: bytes.len() as i64,
-                sha256: &sha256,
+                sha256,
                 content: bytes,
                 uploaded_by: actor.user_id()?,
                 uploaded_at: now,

@@ -11,6 +11,7 @@ use crate::db::models::connection::{self as connection_db, Connection, ShowCause
 use crate::db::models::information_request::{self as rfi_db, InformationRequest};
 use crate::db::models::user as user_db;
 use crate::domain::application::Status;
+use crate::domain::connection::ConnectionStatus;
 use crate::workflows::WorkflowError;
 
 /// How far ahead a provider is shown the connections about to expire, in days: the first
@@ -18,21 +19,18 @@ use crate::workflows::WorkflowError;
 pub const EXPIRY_WINDOW_DAYS: i64 = 90;
 
 /// States in which an application is before the committee.
-pub const OPEN_STATES: [&str; 5] = [
-    "submitted",
-    "screening",
-    "info_requested",
-    "in_review",
-    "voting",
+pub const OPEN_STATES: [Status; 5] = [
+    Status::Submitted,
+    Status::Screening,
+    Status::InfoRequested,
+    Status::InReview,
+    Status::Voting,
 ];
 
 /// The open states in which the legal clock runs: an application in one of these is
 /// overdue once its decision date has passed.
-pub fn running_states() -> Vec<&'static str> {
-    OPEN_STATES
-        .into_iter()
-        .filter(|s| Status::parse(s).is_some_and(Status::clock_runs))
-        .collect()
+pub fn running_states() -> Vec<Status> {
+    OPEN_STATES.into_iter().filter(|s| s.clock_runs()).collect()
 }
 
 /// What an organisation has to do, and where its applications stand.
@@ -57,7 +55,10 @@ pub fn provider_work(
 ) -> Result<ProviderWork, WorkflowError> {
     let applications = app_db::list_by_organisation(conn, organisation_id)?;
     let mut requests = Vec::new();
-    for app in applications.iter().filter(|a| a.status == "info_requested") {
+    for app in applications
+        .iter()
+        .filter(|a| a.status == Status::InfoRequested)
+    {
         if let Some(request) = rfi_db::find_open(conn, &app.id)? {
             requests.push((app.clone(), request));
         }
@@ -76,7 +77,7 @@ pub fn provider_work(
     let disconnections = connections
         .iter()
         .filter(|c| {
-            c.status == "revoked"
+            c.status == ConnectionStatus::Revoked
                 && c.disconnection_deadline.is_some()
                 && c.disconnection_confirmed_at.is_none()
         })
@@ -85,7 +86,8 @@ pub fn provider_work(
     let mut expiring: Vec<Connection> = connections
         .into_iter()
         .filter(|c| {
-            c.status == "active" && (c.valid_until - today).num_days() <= EXPIRY_WINDOW_DAYS
+            c.status == ConnectionStatus::Active
+                && (c.valid_until - today).num_days() <= EXPIRY_WINDOW_DAYS
         })
         .collect();
     expiring.sort_by_key(|c| c.valid_until);
@@ -124,7 +126,7 @@ pub fn staff_work(conn: &mut DbConn, user_id: &str) -> Result<StaffWork, Workflo
     let my_reviews = committee_db::list_pending_application_ids(conn, user_id)?;
     let voting: Vec<String> = open
         .iter()
-        .filter(|(a, _, _)| a.status == "voting")
+        .filter(|(a, _, _)| a.status == Status::Voting)
         .map(|(a, _, _)| a.id.clone())
         .collect();
     let my_votes = committee_db::list_unvoted_application_ids(conn, user_id, &voting)?;

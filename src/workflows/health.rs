@@ -17,11 +17,7 @@ pub fn figures(
     now: NaiveDateTime,
 ) -> Result<(Vec<(String, i64)>, i64), WorkflowError> {
     let counts = outbox_db::count_by_status(conn)?;
-    let running: Vec<&str> = Status::ALL
-        .into_iter()
-        .filter(|s| s.clock_runs())
-        .map(Status::as_str)
-        .collect();
+    let running: Vec<Status> = Status::ALL.into_iter().filter(|s| s.clock_runs()).collect();
     let overdue = app_db::count_due_before(conn, &running, now)?;
     Ok((counts, overdue))
 }

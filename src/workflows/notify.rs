@@ -6,7 +6,6 @@
 use chrono::{NaiveDateTime, Timelike};
 use serde_json::json;
 
-use crate::config::WorkflowRules;
 use crate::db::models::application::{self as app_db, Application};
 use crate::db::models::connection::{self as connection_db, Connection};
 use crate::db::models::outbox::{self as outbox_db, OutboxMessage};
@@ -19,7 +18,7 @@ use crate::domain::committee::Recommendation;
 use crate::domain::language::Lang;
 use crate::domain::notification::{Item, MessageKind, Params};
 use crate::domain::role::Role;
-use crate::workflows::applications::content_of;
+use crate::domain::rules::WorkflowRules;
 use crate::workflows::{Actor, WorkflowError};
 
 /// Someone a message goes to.
@@ -114,8 +113,7 @@ pub fn application_contacts(
     app: &Application,
 ) -> diesel::QueryResult<Vec<Recipient>> {
     let mut recipients = organisation_contacts(conn, &app.organisation_id)?;
-    let content = content_of(app);
-    let email = content.get("contact_email").trim().to_lowercase();
+    let email = app.content.get("contact_email").trim().to_lowercase();
     if crate::domain::account::EmailAddress::parse(&email).is_ok()
         && !recipients
             .iter()
@@ -128,7 +126,7 @@ pub fn application_contacts(
             .unwrap_or_default();
         recipients.push(Recipient {
             email,
-            name: content.get("contact_name").to_string(),
+            name: app.content.get("contact_name").to_string(),
             user_id: None,
             lang,
             digest: false,
@@ -351,11 +349,7 @@ pub fn remind_overdue(
     if local_now.hour() < DAILY_HOUR {
         return Ok(false);
     }
-    let running: Vec<&str> = Status::ALL
-        .into_iter()
-        .filter(|s| s.clock_runs())
-        .map(Status::as_str)
-        .collect();
+    let running: Vec<Status> = Status::ALL.into_iter().filter(|s| s.clock_runs()).collect();
     write_tx(conn, |conn| {
         let today = local_now.date().to_string();
         if !connection_db::claim_mark(conn, "overdue_reminder", &today, now)? {

@@ -8,7 +8,6 @@
 use chrono::NaiveDateTime;
 use serde_json::json;
 
-use crate::config::WorkflowRules;
 use crate::db::models::connection as connection_db;
 use crate::db::models::organisation::{self as org_db, Organisation};
 use crate::db::models::organisation_change::{
@@ -23,6 +22,7 @@ use crate::domain::notification::{MessageKind, Params};
 use crate::domain::organisation_change::{
     ChangeAction, ChangeStatus, LegalIdentity, parse_refusal_reason,
 };
+use crate::domain::rules::WorkflowRules;
 use crate::workflows::audit::record;
 use crate::workflows::certificates::{self, CertificateAuthority};
 use crate::workflows::{Actor, WorkflowError, connections, is_unique_violation, notify};
@@ -78,7 +78,7 @@ fn close(
     now: NaiveDateTime,
 ) -> Result<ChangeStatus, WorkflowError> {
     let next = change
-        .state()
+        .status
         .transition(closing.action)
         .map_err(|_| not_pending())?;
     let decided_by = actor.id.as_deref();
@@ -284,8 +284,8 @@ pub fn decide(
                 let mut reissued = Vec::new();
                 for connection in connection_db::list_by_organisation(conn, &before.id)? {
                     if matches!(
-                        ConnectionStatus::parse(&connection.status),
-                        Some(ConnectionStatus::Active | ConnectionStatus::Suspended)
+                        connection.status,
+                        ConnectionStatus::Active | ConnectionStatus::Suspended
                     ) {
                         certificates::issue(conn, authority, &connection, now)?;
                         reissued.push(connection.approval_number);

@@ -346,7 +346,7 @@ mod tests {
             connection_type: String::new(),
             counterparty_name: String::new(),
             counterparty_country: String::new(),
-            status: String::new(),
+            status: ConnectionStatus::Active,
             valid_from: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
             valid_until: NaiveDate::from_ymd_opt(2027, 1, 1).unwrap(),
             revoked_at: None,

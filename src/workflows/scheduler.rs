@@ -9,11 +9,11 @@ use std::time::Duration;
 
 use chrono::TimeDelta;
 
-use crate::config::WorkflowRules;
 use crate::db::DbPool;
 use crate::db::audit::ChainStatus;
 use crate::db::models::connection as connection_db;
 use crate::domain::clock::Clock;
+use crate::domain::rules::WorkflowRules;
 use crate::workflows::{WorkflowError, applications, audit, connections, notify};
 
 /// This process's name as a lease holder.

@@ -10,7 +10,6 @@ use crate::db::models::session::{self as session_db, NewSession, Session};
 use crate::db::models::user::{self as user_db, User};
 use crate::db::{self, DbConn, write_tx};
 use crate::domain::audit::actions;
-use crate::domain::role::Role;
 use crate::workflows::two_factor::{self, CodeError, Given};
 use crate::workflows::{Actor, WorkflowError};
 
@@ -47,7 +46,7 @@ impl Stage {
     fn after_password(user: &User) -> Stage {
         if user.totp_secret.is_some() {
             Stage::SecondFactor
-        } else if Role::parse(&user.role).is_some_and(Role::needs_second_factor) {
+        } else if user.role.needs_second_factor() {
             Stage::Enrol
         } else {
             Stage::Full
@@ -352,7 +351,7 @@ fn actor_of(user: &User, ip: &str) -> Actor {
         id: Some(user.id.clone()),
         label: format!("{} ({})", user.email, user.role),
         ip: ip.to_string(),
-        role: Role::parse(&user.role),
+        role: Some(user.role),
         organisation_id: user.organisation_id.clone(),
     }
 }

@@ -216,6 +216,7 @@ async fn suspension_and_revocation_are_confirmed_with_what_was_typed() {
             .unwrap()
             .unwrap()
             .status
+            .as_str()
     };
     let reason = "Traffic to a <scam> call centre";
     let (status, page) = body(

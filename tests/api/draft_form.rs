@@ -47,7 +47,7 @@ fn stored(app: &TestApp, id: &str) -> ApplicationContent {
     let draft = app_db::find(&mut app.conn(), id)
         .expect("read the draft")
         .expect("the draft exists");
-    serde_json::from_str(&draft.content).expect("stored content")
+    draft.content
 }
 
 fn files(app: &TestApp, id: &str) -> Vec<AttachmentInfo> {
@@ -227,7 +227,11 @@ async fn a_submission_names_every_problem_at_once_and_the_limit_of_a_long_field(
     }
     assert_eq!(stored(&app, &id).get("contact_email"), provider.user.email);
     assert_eq!(
-        app_db::find(&mut app.conn(), &id).unwrap().unwrap().status,
+        app_db::find(&mut app.conn(), &id)
+            .unwrap()
+            .unwrap()
+            .status
+            .as_str(),
         "draft"
     );
 

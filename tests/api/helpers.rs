@@ -327,7 +327,7 @@ impl TestApp {
             &UserInput {
                 email: existing.email,
                 name: existing.name,
-                role: existing.role,
+                role: existing.role.into(),
                 organisation_id: String::new(),
                 language: String::new(),
                 committee_member: matches!(role, "reviewer" | "chair"),

@@ -326,7 +326,8 @@ async fn a_new_proposal_replaces_the_pending_one_and_only_its_organisations_admi
         change_db::find(&mut app.conn(), &first.id)
             .unwrap()
             .unwrap()
-            .status,
+            .status
+            .as_str(),
         "withdrawn"
     );
     assert_eq!(
@@ -413,7 +414,8 @@ async fn a_new_proposal_replaces_the_pending_one_and_only_its_organisations_admi
         change_db::find(&mut app.conn(), &third.id)
             .unwrap()
             .unwrap()
-            .status,
+            .status
+            .as_str(),
         "withdrawn"
     );
 }

@@ -40,7 +40,7 @@ fn content_of(
     let stored = interconnect_registry::db::models::application::find(&mut app.conn(), id)
         .unwrap()
         .unwrap();
-    serde_json::from_str(&stored.content).unwrap()
+    stored.content
 }
 
 #[tokio::test]

@@ -34,7 +34,7 @@ async fn approvals_become_connections_with_gap_free_numbers() {
     let year = chrono::Utc::now().format("%Y").to_string();
     assert_eq!(first.approval_number, format!("IC-{year}-00001"));
     assert_eq!(second.approval_number, format!("IC-{year}-00002"));
-    assert_eq!(first.status, "active");
+    assert_eq!(first.status.as_str(), "active");
     assert_eq!(first.counterparty_country, "TH");
     assert_eq!(first.capacity_mbps, 10000);
     assert_eq!(first.conditions, "Keep records");
@@ -89,7 +89,7 @@ async fn the_chair_suspends_in_an_emergency_and_reinstates() {
             ],
         )
         .await;
-    assert_eq!(reload(&app, &connection).status, "suspended");
+    assert_eq!(reload(&app, &connection).status.as_str(), "suspended");
     let res = cast
         .chair
         .post(
@@ -114,7 +114,7 @@ async fn the_chair_suspends_in_an_emergency_and_reinstates() {
             &[("reason", "Provider cut the customer off")],
         )
         .await;
-    assert_eq!(reload(&app, &connection).status, "active");
+    assert_eq!(reload(&app, &connection).status.as_str(), "active");
     assert_eq!(
         events(&app, &connection),
         ["approved", "suspended", "reinstated"]
@@ -223,7 +223,7 @@ async fn revocation_follows_due_process_to_a_verified_disconnection() {
         )
         .await;
     let revoked = reload(&app, &connection);
-    assert_eq!(revoked.status, "revoked");
+    assert_eq!(revoked.status.as_str(), "revoked");
     assert_eq!(
         (revoked.disconnection_deadline.unwrap() - revoked.revoked_at.unwrap()).num_days(),
         15
@@ -364,7 +364,7 @@ async fn reminders_come_at_90_30_and_7_days_then_the_connection_expires() {
     );
     app.clock.advance(TimeDelta::days(2));
     assert_eq!(app.run_scheduler().connections.expired, 1);
-    assert_eq!(reload(&app, &connection).status, "expired");
+    assert_eq!(reload(&app, &connection).status.as_str(), "expired");
     assert_eq!(app.run_scheduler().connections.expired, 0);
 }
 
@@ -746,7 +746,7 @@ async fn show_cause_proceedings_can_close_without_revocation() {
             ],
         )
         .await;
-    assert_eq!(reload(&app, &connection).status, "active");
+    assert_eq!(reload(&app, &connection).status.as_str(), "active");
     assert_eq!(
         events(&app, &connection),
         ["approved", "show_cause", "show_cause_dismissed"]
@@ -831,7 +831,8 @@ async fn the_committee_reaches_any_connection_from_its_list_of_all_and_from_the_
         connection_db::find(&mut app.conn(), &connection.id)
             .unwrap()
             .unwrap()
-            .status,
+            .status
+            .as_str(),
         "suspended"
     );
 }

@@ -363,6 +363,7 @@ fn status_of(conn: &mut DbConn, id: &str) -> String {
         .unwrap()
         .expect("the application")
         .status
+        .into()
 }
 
 fn connection_events_of(conn: &mut DbConn, id: &str) -> Vec<String> {
@@ -801,7 +802,11 @@ fn nothing_lost(app: &TestApp, clients: &Clients<'_>, driven: &[(String, Afterwa
         let connection = connection_db::find(&mut conn, &by_application[id])
             .unwrap()
             .unwrap();
-        assert_eq!(connection.status, afterwards.status(), "{afterwards:?}");
+        assert_eq!(
+            connection.status.as_str(),
+            afterwards.status(),
+            "{afterwards:?}"
+        );
     }
     let all: Vec<(String, String)> = applications::table
         .select((applications::id, applications::status))

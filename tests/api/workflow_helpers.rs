@@ -283,6 +283,7 @@ impl Cast {
             .unwrap()
             .unwrap()
             .status
+            .into()
     }
 }
 

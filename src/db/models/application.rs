@@ -3,8 +3,11 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::db::json::Json;
 use crate::db::schema::{application_revisions, applications, organisations};
 use crate::db::{DbConn, Position, escape_like};
+use crate::domain::application::Status;
+use crate::domain::application_form::{ApplicationContent, Kind};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = applications)]
@@ -13,9 +16,12 @@ pub struct Application {
     pub reference: Option<String>,
     pub organisation_id: String,
     pub created_by: String,
-    pub kind: String,
-    pub status: String,
-    pub content: String,
+    #[diesel(deserialize_as = String)]
+    pub kind: Kind,
+    #[diesel(deserialize_as = String)]
+    pub status: Status,
+    #[diesel(deserialize_as = Json<ApplicationContent>)]
+    pub content: ApplicationContent,
     pub revision: i32,
     pub submitted_at: Option<NaiveDateTime>,
     pub clock_paused_seconds: i64,
@@ -44,6 +50,12 @@ pub struct NewApplication<'a> {
     pub content: &'a str,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+}
+
+impl From<Json<ApplicationContent>> for ApplicationContent {
+    fn from(json: Json<ApplicationContent>) -> Self {
+        json.0
+    }
 }
 
 /// An application with its organisation's names, for lists.
@@ -117,13 +129,13 @@ pub fn list_by_organisation(
 /// Read one state at a time and merged here: asked for several at once, SQLite's planner
 /// reads every application of every organisation to find the few open ones (230 ms at
 /// 100,000 applications), while one state is a range of `applications_status_due`.
-pub fn list_in_states(conn: &mut DbConn, states: &[&str]) -> QueryResult<Vec<ApplicationRow>> {
+pub fn list_in_states(conn: &mut DbConn, states: &[Status]) -> QueryResult<Vec<ApplicationRow>> {
     let mut rows = Vec::new();
     for state in states {
         rows.extend(
             applications::table
                 .inner_join(organisations::table)
-                .filter(applications::status.eq(*state))
+                .filter(applications::status.eq(state.as_str()))
                 .select((
                     Application::as_select(),
                     organisations::name_lo,
@@ -143,17 +155,22 @@ pub fn list_in_states(conn: &mut DbConn, states: &[&str]) -> QueryResult<Vec<App
 }
 
 /// The ids of the applications in one of `states`.
-pub fn ids_in_states(conn: &mut DbConn, states: &[&str]) -> QueryResult<Vec<String>> {
+pub fn ids_in_states(conn: &mut DbConn, states: &[Status]) -> QueryResult<Vec<String>> {
     applications::table
-        .filter(applications::status.eq_any(states))
+        .filter(applications::status.eq_any(texts(states)))
         .select(applications::id)
         .load(conn)
+}
+
+/// The stored texts of `states`, for a filter.
+fn texts(states: &[Status]) -> Vec<&'static str> {
+    states.iter().map(|s| s.as_str()).collect()
 }
 
 /// What the committee's list of applications is narrowed to. Drafts are never in it.
 #[derive(Debug, Clone, Default)]
 pub struct CaseFilter {
-    pub states: Vec<String>,
+    pub states: Vec<Status>,
     /// Only those whose decision was due before this time.
     pub due_before: Option<NaiveDateTime>,
     /// Part of the reference (upper case) or the ids of the providers whose names match.
@@ -230,7 +247,7 @@ pub fn list_cases(
     let mut rows = Vec::new();
     for state in &filter.states {
         rows.extend(list_cases_in(
-            conn, filter, state, position, descending, limit,
+            conn, filter, *state, position, descending, limit,
         )?);
     }
     rows.sort_by(|(a, _, _), (b, _, _)| {
@@ -248,7 +265,7 @@ pub fn list_cases(
 fn list_cases_in(
     conn: &mut DbConn,
     filter: &CaseFilter,
-    state: &str,
+    state: Status,
     position: Position<&CaseCursor>,
     descending: bool,
     limit: i64,
@@ -261,7 +278,7 @@ fn list_cases_in(
                 organisations::name_lo,
                 organisations::name_en,
             ))
-            .filter(applications::status.eq(state.to_string()))
+            .filter(applications::status.eq(state.as_str()))
             .into_boxed(),
         filter
     );
@@ -288,7 +305,7 @@ pub fn count_cases(
 ) -> QueryResult<i64> {
     let mut query = cases_filtered!(
         applications::table
-            .filter(applications::status.eq_any(filter.states.clone()))
+            .filter(applications::status.eq_any(texts(&filter.states)))
             .into_boxed(),
         filter
     );
@@ -301,11 +318,11 @@ pub fn count_cases(
 /// How many applications in one of `states` were due to be decided before `now`.
 pub fn count_due_before(
     conn: &mut DbConn,
-    states: &[&str],
+    states: &[Status],
     now: NaiveDateTime,
 ) -> QueryResult<i64> {
     applications::table
-        .filter(applications::status.eq_any(states))
+        .filter(applications::status.eq_any(texts(states)))
         .filter(applications::decision_due_at.lt(now))
         .count()
         .get_result(conn)
@@ -328,18 +345,19 @@ pub fn list_by_ids(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<Applica
         .load(conn)
 }
 
-/// Saves a draft's content, only while the application is in one of `editable` states.
+/// Saves an application's content, only while it is still in `status`: a stale or
+/// concurrent change of state changes no row.
 pub fn update_content(
     conn: &mut DbConn,
     id: &str,
-    editable: &[&str],
+    status: Status,
     content: &str,
     at: NaiveDateTime,
 ) -> QueryResult<usize> {
     diesel::update(
         applications::table
             .filter(applications::id.eq(id))
-            .filter(applications::status.eq_any(editable)),
+            .filter(applications::status.eq(status.as_str())),
     )
     .set((
         applications::content.eq(content),
@@ -353,16 +371,19 @@ pub fn update_content(
 pub fn update_status(
     conn: &mut DbConn,
     id: &str,
-    from: &str,
-    to: &str,
+    from: Status,
+    to: Status,
     at: NaiveDateTime,
 ) -> QueryResult<usize> {
     diesel::update(
         applications::table
             .filter(applications::id.eq(id))
-            .filter(applications::status.eq(from)),
+            .filter(applications::status.eq(from.as_str())),
     )
-    .set((applications::status.eq(to), applications::updated_at.eq(at)))
+    .set((
+        applications::status.eq(to.as_str()),
+        applications::updated_at.eq(at),
+    ))
     .execute(conn)
 }
 

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use crate::db::schema::{recusals, review_assignments, users, votes};
 use crate::db::{DbConn, can_name_a_row};
+use crate::domain::committee::Choice;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = review_assignments)]
@@ -168,14 +169,15 @@ pub fn list_recusals(
 pub struct Vote {
     pub application_id: String,
     pub voter_id: String,
-    pub choice: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub choice: Choice,
     pub reason: String,
     pub cast_at: NaiveDateTime,
     /// The voter was an active committee member, not recused, when casting it.
     pub voter_eligible: bool,
 }
 
-pub fn insert_vote(conn: &mut DbConn, vote: &Vote) -> QueryResult<()> {
+pub fn insert_vote(conn: &mut DbConn, vote: Vote) -> QueryResult<()> {
     diesel::insert_into(votes::table)
         .values(vote)
         .execute(conn)

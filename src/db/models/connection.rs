@@ -11,6 +11,7 @@ use crate::db::schema::{
     scheduler_leases, show_cause_cases,
 };
 use crate::db::{DbConn, LiteralLimit, Position, escape_like};
+use crate::domain::connection::ConnectionStatus;
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = connections)]
@@ -19,7 +20,8 @@ pub struct Connection {
     pub approval_number: String,
     pub application_id: String,
     pub organisation_id: String,
-    pub status: String,
+    #[diesel(deserialize_as = String)]
+    pub status: ConnectionStatus,
     pub connection_type: String,
     pub counterparty_name: String,
     pub counterparty_country: String,
@@ -92,7 +94,8 @@ pub struct PublicConnection {
     pub connection_type: String,
     pub counterparty_name: String,
     pub counterparty_country: String,
-    pub status: String,
+    #[diesel(deserialize_as = String)]
+    pub status: ConnectionStatus,
     pub valid_from: NaiveDate,
     pub valid_until: NaiveDate,
     pub revoked_at: Option<NaiveDateTime>,
@@ -391,21 +394,21 @@ macro_rules! reason {
     };
     (Unconfirmed, $expiring_by:expr) => {
         connections::status
-            .eq("revoked")
+            .eq(ConnectionStatus::Revoked.as_str())
             .and(connections::disconnection_deadline.is_not_null())
             .and(connections::disconnection_confirmed_at.is_null())
     };
     (Suspended, $expiring_by:expr) => {
-        connections::status.eq("suspended")
+        connections::status.eq(ConnectionStatus::Suspended.as_str())
     };
     (Expiring, $expiring_by:expr) => {
         connections::status
-            .eq("active")
+            .eq(ConnectionStatus::Active.as_str())
             .and(connections::valid_until.le($expiring_by))
     };
     (Unverified, $expiring_by:expr) => {
         connections::status
-            .eq("revoked")
+            .eq(ConnectionStatus::Revoked.as_str())
             .and(connections::disconnection_verified_at.is_null())
     };
 }
@@ -594,7 +597,11 @@ pub fn list_by_organisation(
 }
 
 /// Connections in the given states, earliest expiry first.
-pub fn list_in_states(conn: &mut DbConn, states: &[&str]) -> QueryResult<Vec<Connection>> {
+pub fn list_in_states(
+    conn: &mut DbConn,
+    states: &[ConnectionStatus],
+) -> QueryResult<Vec<Connection>> {
+    let states: Vec<&str> = states.iter().map(|s| s.as_str()).collect();
     connections::table
         .filter(connections::status.eq_any(states))
         .order(connections::valid_until.asc())
@@ -605,7 +612,7 @@ pub fn list_in_states(conn: &mut DbConn, states: &[&str]) -> QueryResult<Vec<Con
 /// Active connections whose validity ends on or before `day`.
 pub fn list_active_ending_by(conn: &mut DbConn, day: NaiveDate) -> QueryResult<Vec<Connection>> {
     connections::table
-        .filter(connections::status.eq("active"))
+        .filter(connections::status.eq(ConnectionStatus::Active.as_str()))
         .filter(connections::valid_until.le(day))
         .select(Connection::as_select())
         .load(conn)
@@ -617,7 +624,7 @@ pub fn list_disconnection_overdue(
     now: NaiveDateTime,
 ) -> QueryResult<Vec<Connection>> {
     connections::table
-        .filter(connections::status.eq("revoked"))
+        .filter(connections::status.eq(ConnectionStatus::Revoked.as_str()))
         .filter(connections::disconnection_confirmed_at.is_null())
         .filter(connections::disconnection_deadline.lt(now))
         .select(Connection::as_select())
@@ -628,17 +635,17 @@ pub fn list_disconnection_overdue(
 pub fn update_status(
     conn: &mut DbConn,
     id: &str,
-    from: &str,
-    to: &str,
+    from: ConnectionStatus,
+    to: ConnectionStatus,
     at: NaiveDateTime,
 ) -> QueryResult<usize> {
     diesel::update(
         connections::table
             .filter(connections::id.eq(id))
-            .filter(connections::status.eq(from)),
+            .filter(connections::status.eq(from.as_str())),
     )
     .set((
-        connections::status.eq(to),
+        connections::status.eq(to.as_str()),
         connections::status_changed_at.eq(at),
         connections::updated_at.eq(at),
     ))
@@ -681,7 +688,7 @@ pub fn record_disconnection(
     diesel::update(
         connections::table
             .filter(connections::id.eq(id))
-            .filter(connections::status.eq("revoked"))
+            .filter(connections::status.eq(ConnectionStatus::Revoked.as_str()))
             .filter(connections::disconnection_confirmed_at.is_null()),
     )
     .set((

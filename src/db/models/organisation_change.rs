@@ -13,7 +13,8 @@ use crate::domain::organisation_change::{ChangeStatus, LegalIdentity};
 pub struct OrganisationChange {
     pub id: String,
     pub organisation_id: String,
-    pub status: String,
+    #[diesel(deserialize_as = String)]
+    pub status: ChangeStatus,
     pub name_en: String,
     pub name_lo: String,
     pub registration_number: String,
@@ -50,10 +51,6 @@ impl OrganisationChange {
             licence_number: self.previous_licence_number.clone(),
             asns: self.previous_asns.clone(),
         }
-    }
-
-    pub fn state(&self) -> ChangeStatus {
-        ChangeStatus::parse(&self.status).unwrap_or(ChangeStatus::Withdrawn)
     }
 }
 

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use crate::db::schema::{organisations, users};
 use crate::db::{DbConn, Position, can_name_a_row, escape_like, lower};
+use crate::domain::role::Role;
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = users)]
@@ -12,7 +13,8 @@ pub struct User {
     pub id: String,
     pub email: String,
     pub name: String,
-    pub role: String,
+    #[diesel(deserialize_as = String)]
+    pub role: Role,
     pub organisation_id: Option<String>,
     pub password_hash: String,
     pub language: Option<String>,
