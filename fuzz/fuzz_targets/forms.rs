@@ -12,6 +12,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use interconnect_registry::db::models::connection::{Cursor, PublicConnection, RegistrySort};
 use interconnect_registry::domain::application_form::{ApplicationContent, FIELDS, Kind};
+use interconnect_registry::domain::connection::ConnectionStatus;
 use interconnect_registry::domain::country::CountryCode;
 use interconnect_registry::routes;
 use interconnect_registry::views::admin::{AuditQuery, UserForm, UsersQuery};
@@ -69,7 +70,7 @@ fn row_at(cursor: &Cursor) -> PublicConnection {
         connection_type: String::new(),
         counterparty_name: String::new(),
         counterparty_country: String::new(),
-        status: String::new(),
+        status: ConnectionStatus::Active,
         valid_from: NaiveDate::MIN,
         valid_until,
         revoked_at: None,

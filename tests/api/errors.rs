@@ -150,3 +150,22 @@ async fn an_unexpected_failure_shows_a_generic_page_with_a_request_id_and_no_int
         }
     }
 }
+
+#[tokio::test]
+async fn a_value_the_code_does_not_know_in_a_row_is_a_500_page_not_a_default() {
+    let app = TestApp::spawn().await;
+    let admin = app.create_user("admin", None);
+    app.sign_in_as(&admin).await;
+    let other = app.create_user("auditor", None);
+    app.execute(&format!(
+        "UPDATE users SET role = 'overseer' WHERE id = '{}'",
+        other.id
+    ));
+    let (status, html) = app.page("/admin/users").await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(text_of(&html, ".error-page code").unwrap().len(), 36);
+    assert!(
+        !html.contains("overseer"),
+        "the stored value is logged, not shown"
+    );
+}

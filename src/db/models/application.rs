@@ -500,3 +500,74 @@ pub fn list_decision_durations(
         .filter_map(|(a, b)| Some((a?, b?)))
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use diesel::Connection as _;
+    use diesel::connection::SimpleConnection as _;
+    use diesel::sqlite::SqliteConnection;
+
+    use super::*;
+    use crate::db::run_migrations;
+
+    fn database_with(status: &str, content: &str) -> DbConn {
+        let mut conn =
+            DbConn::Sqlite(SqliteConnection::establish(":memory:").expect("an in-memory database"));
+        run_migrations(&mut conn).expect("the schema");
+        // The row alone is under test, not its organisation and author.
+        conn.batch_execute("PRAGMA foreign_keys = OFF")
+            .expect("foreign keys off");
+        let at = NaiveDateTime::default();
+        insert(
+            &mut conn,
+            &NewApplication {
+                id: "app-1",
+                organisation_id: "org-1",
+                created_by: "user-1",
+                kind: Kind::New.as_str(),
+                status,
+                content,
+                created_at: at,
+                updated_at: at,
+            },
+        )
+        .expect("the row");
+        conn
+    }
+
+    #[test]
+    fn a_row_loads_with_its_typed_fields() {
+        let content = r#"{"values":{"contact_name":"Noy"},"declaration_accepted":true}"#;
+        let mut conn = database_with("info_requested", content);
+        let app = find(&mut conn, "app-1").unwrap().expect("the application");
+        assert_eq!(app.status, Status::InfoRequested);
+        assert_eq!(app.kind, Kind::New);
+        assert_eq!(app.content.get("contact_name"), "Noy");
+        assert!(app.content.declaration_accepted);
+    }
+
+    #[test]
+    fn an_unknown_status_in_a_row_is_a_load_error_naming_it() {
+        let mut conn = database_with("archived", "{\"values\":{},\"declaration_accepted\":false}");
+        let error = find(&mut conn, "app-1").expect_err("no default status");
+        assert!(
+            matches!(error, diesel::result::Error::DeserializationError(_)),
+            "{error:?}"
+        );
+        let logged = format!("{:#}", anyhow::Error::from(error));
+        assert!(logged.contains("\"archived\""), "{logged}");
+    }
+
+    #[test]
+    fn content_that_is_not_an_application_is_a_load_error_not_an_empty_form() {
+        let mut conn = database_with("draft", "{\"values\":");
+        let error = find(&mut conn, "app-1").expect_err("no empty content");
+        assert!(
+            matches!(error, diesel::result::Error::DeserializationError(_)),
+            "{error:?}"
+        );
+        let logged = format!("{:#}", anyhow::Error::from(error));
+        assert!(logged.contains("field 'content'"), "{logged}");
+        assert!(logged.contains("ApplicationContent"), "{logged}");
+    }
+}
