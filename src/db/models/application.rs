@@ -521,9 +521,9 @@ mod tests {
         insert(
             &mut conn,
             &NewApplication {
-                id: "app-1",
-                organisation_id: "org-1",
-                created_by: "user-1",
+                id: "app_1",
+                organisation_id: "org_1",
+                created_by: "user_1",
                 kind: Kind::New.as_str(),
                 status,
                 content,
@@ -539,7 +539,7 @@ mod tests {
     fn a_row_loads_with_its_typed_fields() {
         let content = r#"{"values":{"contact_name":"Noy"},"declaration_accepted":true}"#;
         let mut conn = database_with("info_requested", content);
-        let app = find(&mut conn, "app-1").unwrap().expect("the application");
+        let app = find(&mut conn, "app_1").unwrap().expect("the application");
         assert_eq!(app.status, Status::InfoRequested);
         assert_eq!(app.kind, Kind::New);
         assert_eq!(app.content.get("contact_name"), "Noy");
@@ -549,7 +549,7 @@ mod tests {
     #[test]
     fn an_unknown_status_in_a_row_is_a_load_error_naming_it() {
         let mut conn = database_with("archived", "{\"values\":{},\"declaration_accepted\":false}");
-        let error = find(&mut conn, "app-1").expect_err("no default status");
+        let error = find(&mut conn, "app_1").expect_err("no default status");
         assert!(
             matches!(error, diesel::result::Error::DeserializationError(_)),
             "{error:?}"
@@ -561,7 +561,7 @@ mod tests {
     #[test]
     fn content_that_is_not_an_application_is_a_load_error_not_an_empty_form() {
         let mut conn = database_with("draft", "{\"values\":");
-        let error = find(&mut conn, "app-1").expect_err("no empty content");
+        let error = find(&mut conn, "app_1").expect_err("no empty content");
         assert!(
             matches!(error, diesel::result::Error::DeserializationError(_)),
             "{error:?}"
