@@ -172,8 +172,11 @@ pub const LONG_FIELDS: [&str; 11] = [
 const SHORT_MAX: usize = 200;
 const LONG_MAX: usize = 4000;
 
-/// The application's content: every field's text, and the signed declaration.
+/// The application's content: every field's text, and the signed declaration. Stored as
+/// JSON, where a field left out reads as empty (`{}` is an application with nothing
+/// filled in); anything else that is not this shape does not read at all.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct ApplicationContent {
     pub values: BTreeMap<String, String>,
     pub declaration_accepted: bool,
