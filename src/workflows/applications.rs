@@ -9,7 +9,7 @@ use serde_json::json;
 use crate::domain::audit::{SCHEDULER, actions};
 use crate::domain::file::{check_upload, safe_file_name};
 
-use crate::db::audit::{self, AuditEntry};
+use crate::db::audit;
 use crate::db::models::application::{
     self as app_db, Application, NewApplication, NewRevision, Revision, SubmissionChanges,
 };
@@ -40,18 +40,14 @@ pub(crate) fn record(
     before: Option<serde_json::Value>,
     after: Option<serde_json::Value>,
 ) -> diesel::QueryResult<i64> {
-    audit::append(
+    crate::workflows::audit::record(
         conn,
-        &AuditEntry {
-            actor_id: actor.id.as_deref(),
-            actor_label: &actor.label,
-            action,
-            subject_type: "application",
-            subject_id: application_id,
-            before_state: before.map(|v| v.to_string()),
-            after_state: after.map(|v| v.to_string()),
-            ip: &actor.ip,
-        },
+        actor,
+        action,
+        "application",
+        application_id,
+        before,
+        after,
     )
 }
 

@@ -8,7 +8,6 @@
 use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
 use serde_json::json;
 
-use crate::db::audit::{self, AuditEntry};
 use crate::db::models::application::Application;
 use crate::db::models::certificate as certificate_db;
 pub use crate::db::models::connection::Connection;
@@ -43,18 +42,14 @@ fn record_audit(
     connection: &Connection,
     after: serde_json::Value,
 ) -> diesel::QueryResult<i64> {
-    audit::append(
+    crate::workflows::audit::record(
         conn,
-        &AuditEntry {
-            actor_id: actor.id.as_deref(),
-            actor_label: &actor.label,
-            action,
-            subject_type: "connection",
-            subject_id: &connection.id,
-            before_state: Some(json!({ "status": connection.status }).to_string()),
-            after_state: Some(after.to_string()),
-            ip: &actor.ip,
-        },
+        actor,
+        action,
+        "connection",
+        &connection.id,
+        Some(json!({ "status": connection.status })),
+        Some(after),
     )
 }
 
