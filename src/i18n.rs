@@ -460,11 +460,12 @@ mod tests {
     #[test]
     fn every_audit_action_subject_and_system_actor_has_a_label_in_both_languages() {
         use crate::domain::audit::{
-            SUBJECT_TYPES, SYSTEM_ACTORS, action_key, actions, subject_type_key, system_actor_key,
+            AuditAction, SUBJECT_TYPES, SYSTEM_ACTORS, action_key, subject_type_key,
+            system_actor_key,
         };
-        let keys = actions::ALL
+        let keys = AuditAction::ALL
             .iter()
-            .map(|a| action_key(a))
+            .map(|a| action_key(a.code()))
             .chain(SUBJECT_TYPES.iter().map(|s| subject_type_key(s)))
             .chain(SYSTEM_ACTORS.iter().map(|s| system_actor_key(s)));
         let (en, lo) = (keys_of(ENGLISH_FTL), keys_of(LAO_FTL));

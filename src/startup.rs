@@ -15,7 +15,7 @@ use crate::auth::rate_limit::{ApiLimiter, SignInLimiter};
 use crate::background;
 use crate::config::Settings;
 use crate::db::{DbPool, DbSetupError, connect_and_migrate};
-use crate::domain::audit::actions;
+use crate::domain::audit::AuditAction;
 use crate::mail::worker::Mailer;
 use crate::metrics::{self, Metrics};
 use crate::routes;
@@ -84,12 +84,12 @@ impl Application {
             second_factor_limiter: SignInLimiter::per_minute(
                 10,
                 30,
-                actions::SESSION_SECOND_FACTOR_RATE_LIMITED,
+                AuditAction::SessionSecondFactorRateLimited,
             ),
             token_limiter: SignInLimiter::per_minute(
                 settings.api.tokens_per_minute,
                 settings.api.tokens_per_minute,
-                "api.token_rate_limited",
+                AuditAction::ApiTokenRateLimited,
             ),
             api_limiter: ApiLimiter::per_minute(settings.api.requests_per_minute),
             clock: runtime.clock,

@@ -127,6 +127,7 @@ audit-after = after
 audit-action-api-client-create = API client created
 audit-action-api-client-revoke = API client revoked
 audit-action-api-client-rotate = API client secret replaced
+audit-action-api-token-rate-limited = API token requests refused: too many
 audit-action-application-approve = Application approved
 audit-action-application-attach = File attached to an application
 audit-action-application-create = Application draft started

@@ -127,6 +127,7 @@ audit-after = ຫຼັງ
 audit-action-api-client-create = ສ້າງລູກຂ່າຍ API
 audit-action-api-client-revoke = ຍົກເລີກລູກຂ່າຍ API
 audit-action-api-client-rotate = ປ່ຽນລະຫັດລັບຂອງລູກຂ່າຍ API
+audit-action-api-token-rate-limited = ປະຕິເສດການຂໍໂທເຄັນ API: ພະຍາຍາມຫຼາຍເກີນໄປ
 audit-action-application-approve = ອະນຸມັດຄຳຮ້ອງ
 audit-action-application-attach = ຄັດຕິດໄຟລ໌ໃສ່ຄຳຮ້ອງ
 audit-action-application-create = ເລີ່ມຮ່າງຄຳຮ້ອງ

@@ -2,7 +2,7 @@
 //! client address, and API requests per client. Refused attempts are counted per key, so
 //! the audit log receives at most one event per key and window however hard a client tries.
 
-use crate::domain::audit::actions;
+use crate::domain::audit::AuditAction;
 use std::collections::HashMap;
 use std::num::NonZeroU32;
 use std::sync::Mutex;
@@ -39,7 +39,7 @@ impl Limit {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refusals {
     /// The audit action of the limiter that refused.
-    pub action: &'static str,
+    pub action: AuditAction,
     pub limit: Limit,
     /// The account or address refused.
     pub key: String,
@@ -88,12 +88,12 @@ struct Pending {
 /// nothing is left out.
 #[derive(Debug)]
 struct RefusalLog {
-    action: &'static str,
+    action: AuditAction,
     pending: Mutex<HashMap<(Limit, String), Pending>>,
 }
 
 impl RefusalLog {
-    fn new(action: &'static str) -> Self {
+    fn new(action: AuditAction) -> Self {
         Self {
             action,
             pending: Mutex::default(),
@@ -194,12 +194,12 @@ impl SignInLimiter {
     /// address may try thirty times, then once every 2 seconds (an office behind one NAT
     /// still works).
     pub fn sign_in() -> Self {
-        Self::per_minute(5, 30, actions::SESSION_SIGN_IN_RATE_LIMITED)
+        Self::per_minute(5, 30, AuditAction::SessionSignInRateLimited)
     }
 
     /// Limits of `per_account` and `per_address` attempts a minute, whose refusals are
     /// audited as `action`.
-    pub fn per_minute(per_account: u32, per_address: u32, action: &'static str) -> Self {
+    pub fn per_minute(per_account: u32, per_address: u32, action: AuditAction) -> Self {
         let quota = |n: u32| Quota::per_minute(NonZeroU32::new(n.max(1)).expect("at least one"));
         Self {
             per_account: RateLimiter::keyed(quota(per_account)),
@@ -336,7 +336,7 @@ mod tests {
 
     #[test]
     fn refusals_are_audited_once_per_key_and_window_and_every_one_is_counted() {
-        let log = RefusalLog::new("test.rate_limited");
+        let log = RefusalLog::new(AuditAction::SessionSignInRateLimited);
         let start = Instant::now();
         let at = |seconds: u64| start + Duration::from_secs(seconds);
         let refuse = |account: &str, seconds: u64| {
@@ -360,7 +360,7 @@ mod tests {
         let due = log.due(at(121));
         let counts: Vec<(&str, u64)> = due.iter().map(|r| (r.key.as_str(), r.refused)).collect();
         assert_eq!(counts, [("a", 2)]);
-        assert_eq!(due[0].action, "test.rate_limited");
+        assert_eq!(due[0].action, AuditAction::SessionSignInRateLimited);
         assert!(
             log.due(at(200)).is_empty(),
             "b had nothing more; a was reported"

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use crate::db::schema::{audit_events, audit_head, audit_verification};
 use crate::db::{DbConn, Position};
 use crate::domain::audit::{
-    AuditContent, ChainBreak, ChainVerifier, LABEL_LIMIT, STATE_LIMIT, bounded,
+    AuditAction, AuditContent, ChainBreak, ChainVerifier, LABEL_LIMIT, STATE_LIMIT, bounded,
 };
 
 /// What happened, by whom, to what: the caller's part of an audit event.
@@ -16,7 +16,7 @@ use crate::domain::audit::{
 pub struct AuditEntry<'a> {
     pub actor_id: Option<&'a str>,
     pub actor_label: &'a str,
-    pub action: &'a str,
+    pub action: AuditAction,
     pub subject_type: &'a str,
     pub subject_id: &'a str,
     pub before_state: Option<String>,
@@ -42,6 +42,11 @@ pub struct AuditEvent {
 }
 
 impl AuditEvent {
+    /// Whether the event records `action`.
+    pub fn is(&self, action: AuditAction) -> bool {
+        self.action == action.code()
+    }
+
     pub fn content(&self) -> AuditContent<'_> {
         AuditContent {
             seq: self.seq,
@@ -87,7 +92,7 @@ pub fn append(conn: &mut DbConn, entry: &AuditEntry<'_>) -> QueryResult<i64> {
         occurred_at: crate::db::now(),
         actor_id: entry.actor_id.map(label),
         actor_label: label(entry.actor_label),
-        action: label(entry.action),
+        action: entry.action.code().to_owned(),
         subject_type: label(entry.subject_type),
         subject_id: label(entry.subject_id),
         before_state: state(&entry.before_state),
@@ -369,12 +374,12 @@ pub fn list_for_subject(
 /// event `before_seq`, if given), oldest first.
 pub fn list_actions_between(
     conn: &mut DbConn,
-    actions: &[&str],
+    actions: &[AuditAction],
     after_seq: i64,
     before_seq: Option<i64>,
 ) -> QueryResult<Vec<AuditEvent>> {
     audit_events::table
-        .filter(audit_events::action.eq_any(actions))
+        .filter(audit_events::action.eq_any(actions.iter().map(|a| a.code())))
         .filter(audit_events::seq.gt(after_seq))
         .filter(audit_events::seq.lt(before_seq.unwrap_or(i64::MAX)))
         .order(audit_events::seq.asc())

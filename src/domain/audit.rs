@@ -34,93 +34,106 @@ pub fn bounded(text: &str, limit: usize) -> Cow<'_, str> {
     Cow::Owned(cut)
 }
 
-/// The names of the actions the audit log records: one constant for each, which the code
-/// that writes an event uses, and [`actions::ALL`] listing every one of them, so each can be
-/// checked to have a label in both languages.
-pub mod actions {
-    macro_rules! actions {
-        ($($name:ident = $code:literal;)*) => {
+/// Declares [`AuditAction`] with each action's code, as the log stores it.
+macro_rules! actions {
+    ($($name:ident = $code:literal;)*) => {
+        /// An action the audit log records. The code that writes an event names one of
+        /// these; its [`AuditAction::code`] is what the event stores and its hash covers.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum AuditAction {
             $(
                 #[doc = $code]
-                pub const $name: &str = $code;
+                $name,
             )*
-            /// Every action the code can write.
-            pub const ALL: &[&str] = &[$($name),*];
-        };
-    }
+        }
 
-    actions! {
-        API_CLIENT_CREATE = "api_client.create";
-        API_CLIENT_REVOKE = "api_client.revoke";
-        API_CLIENT_ROTATE = "api_client.rotate";
-        APPLICATION_APPROVE = "application.approve";
-        APPLICATION_ATTACH = "application.attach";
-        APPLICATION_CREATE = "application.create";
-        APPLICATION_DECIDE = "application.decide";
-        APPLICATION_DETACH = "application.detach";
-        APPLICATION_DISMISS = "application.dismiss";
-        APPLICATION_MARK_COMPLETE = "application.mark_complete";
-        APPLICATION_OPEN_VOTE = "application.open_vote";
-        APPLICATION_REJECT = "application.reject";
-        APPLICATION_REQUEST_INFO = "application.request_info";
-        APPLICATION_RESUBMIT = "application.resubmit";
-        APPLICATION_SAVE = "application.save";
-        APPLICATION_SCREEN = "application.screen";
-        APPLICATION_START_SCREENING = "application.start_screening";
-        APPLICATION_SUBMIT = "application.submit";
-        APPLICATION_WITHDRAW = "application.withdraw";
-        CONNECTION_ADD_FILE = "connection.add_file";
-        CONNECTION_APPROVE = "connection.approve";
-        CONNECTION_CONFIRM_DISCONNECTION = "connection.confirm_disconnection";
-        CONNECTION_EXPIRE = "connection.expire";
-        CONNECTION_MODIFIED = "connection.modified";
-        CONNECTION_REINSTATE = "connection.reinstate";
-        CONNECTION_RENEWED = "connection.renewed";
-        CONNECTION_REVOKE = "connection.revoke";
-        CONNECTION_SHOW_CAUSE = "connection.show_cause";
-        CONNECTION_SHOW_CAUSE_ANSWER = "connection.show_cause_answer";
-        CONNECTION_SHOW_CAUSE_DISMISS = "connection.show_cause_dismiss";
-        CONNECTION_SUSPEND = "connection.suspend";
-        CONNECTION_VERIFY_DISCONNECTION = "connection.verify_disconnection";
-        ORGANISATION_CREATE = "organisation.create";
-        ORGANISATION_UPDATE = "organisation.update";
-        ORGANISATION_CHANGE_APPROVE = "organisation_change.approve";
-        ORGANISATION_CHANGE_PROPOSE = "organisation_change.propose";
-        ORGANISATION_CHANGE_REFUSE = "organisation_change.refuse";
-        ORGANISATION_CHANGE_WITHDRAW = "organisation_change.withdraw";
-        OUTBOX_RETRY = "outbox.retry";
-        REVIEW_ASSIGN = "review.assign";
-        REVIEW_RECORD = "review.record";
-        REVIEW_RECUSE = "review.recuse";
-        REVIEW_WITHDRAW = "review.withdraw";
-        SECRET_KEY_ROTATE = "secret_key.rotate";
-        SESSION_END_OWN = "session.end_own";
-        SESSION_PASSWORD_ACCEPTED = "session.password_accepted";
-        SESSION_SECOND_FACTOR_FAILED = "session.second_factor_failed";
-        SESSION_SECOND_FACTOR_RATE_LIMITED = "session.second_factor_rate_limited";
-        SESSION_SECOND_FACTOR_UNREADABLE = "session.second_factor_unreadable";
-        SESSION_SIGN_IN = "session.sign_in";
-        SESSION_SIGN_IN_FAILED = "session.sign_in_failed";
-        SESSION_SIGN_IN_RATE_LIMITED = "session.sign_in_rate_limited";
-        SESSION_SIGN_OUT = "session.sign_out";
-        SIGNING_KEY_ROTATE = "signing_key.rotate";
-        USER_ACCEPT_INVITATION = "user.accept_invitation";
-        USER_CREATE = "user.create";
-        USER_DEACTIVATE = "user.deactivate";
-        USER_INVITE = "user.invite";
-        USER_INVITE_EXISTING = "user.invite_existing";
-        USER_PASSWORD_CHANGE_FAILED = "user.password_change_failed";
-        USER_PASSWORD_CHANGED = "user.password_changed";
-        USER_PASSWORD_RESET = "user.password_reset";
-        USER_PASSWORD_RESET_REQUESTED = "user.password_reset_requested";
-        USER_REACTIVATE = "user.reactivate";
-        USER_SET_LANGUAGE = "user.set_language";
-        USER_SET_NOTIFICATIONS = "user.set_notifications";
-        USER_TWO_FACTOR_ENABLED = "user.two_factor_enabled";
-        USER_TWO_FACTOR_RESET = "user.two_factor_reset";
-        USER_UPDATE = "user.update";
-        VOTE_CAST = "vote.cast";
-    }
+        impl AuditAction {
+            /// Every action the code can write, so each can be checked to have a label in
+            /// both languages.
+            pub const ALL: &[AuditAction] = &[$(AuditAction::$name),*];
+
+            /// The action's code as events store it, e.g. `application.submit`.
+            pub const fn code(self) -> &'static str {
+                match self {
+                    $(AuditAction::$name => $code,)*
+                }
+            }
+        }
+    };
+}
+
+actions! {
+    ApiClientCreate = "api_client.create";
+    ApiClientRevoke = "api_client.revoke";
+    ApiClientRotate = "api_client.rotate";
+    ApiTokenRateLimited = "api.token_rate_limited";
+    ApplicationApprove = "application.approve";
+    ApplicationAttach = "application.attach";
+    ApplicationCreate = "application.create";
+    ApplicationDecide = "application.decide";
+    ApplicationDetach = "application.detach";
+    ApplicationDismiss = "application.dismiss";
+    ApplicationMarkComplete = "application.mark_complete";
+    ApplicationOpenVote = "application.open_vote";
+    ApplicationReject = "application.reject";
+    ApplicationRequestInfo = "application.request_info";
+    ApplicationResubmit = "application.resubmit";
+    ApplicationSave = "application.save";
+    ApplicationScreen = "application.screen";
+    ApplicationStartScreening = "application.start_screening";
+    ApplicationSubmit = "application.submit";
+    ApplicationWithdraw = "application.withdraw";
+    ConnectionAddFile = "connection.add_file";
+    ConnectionApprove = "connection.approve";
+    ConnectionConfirmDisconnection = "connection.confirm_disconnection";
+    ConnectionExpire = "connection.expire";
+    ConnectionModified = "connection.modified";
+    ConnectionReinstate = "connection.reinstate";
+    ConnectionRenewed = "connection.renewed";
+    ConnectionRevoke = "connection.revoke";
+    ConnectionShowCause = "connection.show_cause";
+    ConnectionShowCauseAnswer = "connection.show_cause_answer";
+    ConnectionShowCauseDismiss = "connection.show_cause_dismiss";
+    ConnectionSuspend = "connection.suspend";
+    ConnectionVerifyDisconnection = "connection.verify_disconnection";
+    OrganisationCreate = "organisation.create";
+    OrganisationUpdate = "organisation.update";
+    OrganisationChangeApprove = "organisation_change.approve";
+    OrganisationChangePropose = "organisation_change.propose";
+    OrganisationChangeRefuse = "organisation_change.refuse";
+    OrganisationChangeWithdraw = "organisation_change.withdraw";
+    OutboxRetry = "outbox.retry";
+    ReviewAssign = "review.assign";
+    ReviewRecord = "review.record";
+    ReviewRecuse = "review.recuse";
+    ReviewWithdraw = "review.withdraw";
+    SecretKeyRotate = "secret_key.rotate";
+    SessionEndOwn = "session.end_own";
+    SessionPasswordAccepted = "session.password_accepted";
+    SessionSecondFactorFailed = "session.second_factor_failed";
+    SessionSecondFactorRateLimited = "session.second_factor_rate_limited";
+    SessionSecondFactorUnreadable = "session.second_factor_unreadable";
+    SessionSignIn = "session.sign_in";
+    SessionSignInFailed = "session.sign_in_failed";
+    SessionSignInRateLimited = "session.sign_in_rate_limited";
+    SessionSignOut = "session.sign_out";
+    SigningKeyRotate = "signing_key.rotate";
+    UserAcceptInvitation = "user.accept_invitation";
+    UserCreate = "user.create";
+    UserDeactivate = "user.deactivate";
+    UserInvite = "user.invite";
+    UserInviteExisting = "user.invite_existing";
+    UserPasswordChangeFailed = "user.password_change_failed";
+    UserPasswordChanged = "user.password_changed";
+    UserPasswordReset = "user.password_reset";
+    UserPasswordResetRequested = "user.password_reset_requested";
+    UserReactivate = "user.reactivate";
+    UserSetLanguage = "user.set_language";
+    UserSetNotifications = "user.set_notifications";
+    UserTwoFactorEnabled = "user.two_factor_enabled";
+    UserTwoFactorReset = "user.two_factor_reset";
+    UserUpdate = "user.update";
+    VoteCast = "vote.cast";
 }
 
 /// The kinds of thing an audit event is about (`subject_type`).
@@ -289,6 +302,18 @@ impl ChainVerifier {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_action_has_a_code_of_its_own_naming_its_subject() {
+        let mut codes: Vec<&str> = AuditAction::ALL.iter().map(|a| a.code()).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), AuditAction::ALL.len());
+        for code in codes {
+            let (subject, verb) = code.split_once('.').expect(code);
+            assert!(!subject.is_empty() && !verb.is_empty(), "{code}");
+        }
+    }
 
     fn event(seq: i64, action: &str) -> AuditContent<'_> {
         AuditContent {

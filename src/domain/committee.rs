@@ -216,6 +216,17 @@ pub struct Seat {
     pub reviewing: bool,
 }
 
+impl Seat {
+    /// The seat of someone who acts on a case by their role alone (the secretariat, the
+    /// chair signing the decision): nothing they did on the case matters to the rules.
+    pub fn staff(role: Option<Role>) -> Self {
+        Seat {
+            role,
+            ..Seat::default()
+        }
+    }
+}
+
 /// Why a step on a case is refused, in the order the rules are checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CaseRefusal {

@@ -3,6 +3,8 @@
 
 use chrono::{Months, NaiveDate, NaiveDateTime};
 
+use crate::domain::role::Role;
+
 /// Where a connection stands. Stored, and shown in the registry's exports, as `as_str()`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(into = "String", try_from = "String")]
@@ -59,6 +61,12 @@ impl ConnectionStatus {
         }
     }
 
+    /// Revoked and expired connections have ended: nothing moves them again, and they
+    /// can no longer be renewed, modified or certified anew.
+    pub fn is_final(self) -> bool {
+        matches!(self, ConnectionStatus::Revoked | ConnectionStatus::Expired)
+    }
+
     /// `active ⇄ suspended; active | suspended → revoked; active → expired`.
     pub fn transition(self, action: ConnectionAction) -> Result<Self, ConnectionTransitionError> {
         use ConnectionAction as A;
@@ -92,6 +100,151 @@ pub fn revocation_may_be_decided(
     now: NaiveDateTime,
 ) -> bool {
     answered || now >= response_deadline
+}
+
+/// A step taken on a connection after its approval.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnectionStep {
+    /// The chair suspends an active connection.
+    Suspend,
+    /// The chair lifts a suspension.
+    Reinstate,
+    /// The secretariat opens a show-cause case.
+    ShowCause,
+    /// The chair closes the open case or revokes on it (revocation also waits, see
+    /// [`revocation_may_be_decided`]).
+    DecideCase,
+    /// The secretariat verifies the disconnection the provider confirmed.
+    VerifyDisconnection,
+    /// The provider answers the open case by its deadline.
+    Answer,
+    /// The provider adds a file to its answer by the deadline.
+    AnswerFile,
+    /// The provider confirms it disconnected a revoked link.
+    ConfirmDisconnection,
+    /// The provider adds evidence of the disconnection until it is verified.
+    EvidenceFile,
+    /// The provider applies to renew or modify the approval.
+    Apply,
+}
+
+/// Who takes a step: the provider holding the connection (its ownership is checked where
+/// the connection is found), or a member of staff by role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnectionSide {
+    Holder,
+    Staff(Option<Role>),
+}
+
+/// The open show-cause case, as the rules read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpenCase {
+    pub answered: bool,
+    pub response_deadline: NaiveDateTime,
+}
+
+/// Where a connection stands, as the rules read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Standing {
+    pub status: ConnectionStatus,
+    pub open_case: Option<OpenCase>,
+    pub disconnection_confirmed: bool,
+    pub disconnection_verified: bool,
+}
+
+/// Why a step on a connection is refused, in the order the rules are checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnectionRefusal {
+    /// The step is not for this side or role.
+    Role,
+    /// The connection is not in the state the step needs.
+    WrongState,
+    /// A show-cause case is already open.
+    CaseOpen,
+    /// The open case is already answered.
+    Answered,
+    /// The open case's answer period has ended.
+    Late,
+}
+
+/// Whether `side` may take `step` on a connection standing as `standing` at `now`, or the
+/// first rule it breaks. The workflows enforce this and the connection's page offers only
+/// the steps it allows.
+pub fn check_connection_step(
+    step: ConnectionStep,
+    side: ConnectionSide,
+    standing: &Standing,
+    now: NaiveDateTime,
+) -> Result<(), ConnectionRefusal> {
+    use ConnectionRefusal as R;
+    use ConnectionStatus as S;
+    use ConnectionStep::*;
+    let role_fits = match step {
+        Suspend | Reinstate | DecideCase => side == ConnectionSide::Staff(Some(Role::Chair)),
+        ShowCause | VerifyDisconnection => side == ConnectionSide::Staff(Some(Role::Secretariat)),
+        Answer | AnswerFile | ConfirmDisconnection | EvidenceFile | Apply => {
+            side == ConnectionSide::Holder
+        }
+    };
+    if !role_fits {
+        return Err(R::Role);
+    }
+    let status = standing.status;
+    let state_fits = match step {
+        Suspend => status == S::Active,
+        Reinstate => status == S::Suspended,
+        ShowCause | Apply => !status.is_final(),
+        DecideCase | Answer | AnswerFile => standing.open_case.is_some(),
+        VerifyDisconnection => standing.disconnection_confirmed && !standing.disconnection_verified,
+        ConfirmDisconnection => status == S::Revoked && !standing.disconnection_confirmed,
+        EvidenceFile => status == S::Revoked && !standing.disconnection_verified,
+    };
+    if !state_fits {
+        return Err(R::WrongState);
+    }
+    match (step, standing.open_case) {
+        (ShowCause, Some(_)) => Err(R::CaseOpen),
+        (Answer, Some(case)) if case.answered => Err(R::Answered),
+        (Answer | AnswerFile, Some(case)) if now > case.response_deadline => Err(R::Late),
+        _ => Ok(()),
+    }
+}
+
+/// Every step a person may take on a connection now (see [`check_connection_step`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ConnectionAllowed {
+    pub suspend: bool,
+    pub reinstate: bool,
+    pub show_cause: bool,
+    pub decide_case: bool,
+    pub verify: bool,
+    pub answer: bool,
+    pub answer_file: bool,
+    pub confirm: bool,
+    pub evidence_file: bool,
+    pub apply: bool,
+}
+
+/// What `side` may do on a connection standing as `standing` at `now`.
+pub fn allowed_on_connection(
+    side: ConnectionSide,
+    standing: &Standing,
+    now: NaiveDateTime,
+) -> ConnectionAllowed {
+    use ConnectionStep::*;
+    let may = |step| check_connection_step(step, side, standing, now).is_ok();
+    ConnectionAllowed {
+        suspend: may(Suspend),
+        reinstate: may(Reinstate),
+        show_cause: may(ShowCause),
+        decide_case: may(DecideCase),
+        verify: may(VerifyDisconnection),
+        answer: may(Answer),
+        answer_file: may(AnswerFile),
+        confirm: may(ConfirmDisconnection),
+        evidence_file: may(EvidenceFile),
+        apply: may(Apply),
+    }
 }
 
 /// `IC-YYYY-NNNNN`.
@@ -138,6 +291,151 @@ mod tests {
         (S::Suspended, A::Revoke, S::Revoked),
         (S::Active, A::Expire, S::Expired),
     ];
+
+    fn at(hour: u32) -> NaiveDateTime {
+        NaiveDate::from_ymd_opt(2026, 12, 6)
+            .unwrap()
+            .and_hms_opt(hour, 0, 0)
+            .unwrap()
+    }
+
+    fn standing(status: ConnectionStatus) -> Standing {
+        Standing {
+            status,
+            open_case: None,
+            disconnection_confirmed: false,
+            disconnection_verified: false,
+        }
+    }
+
+    const CHAIR: ConnectionSide = ConnectionSide::Staff(Some(Role::Chair));
+    const SECRETARIAT: ConnectionSide = ConnectionSide::Staff(Some(Role::Secretariat));
+    const HOLDER: ConnectionSide = ConnectionSide::Holder;
+
+    #[test]
+    fn each_step_is_for_one_side_and_role_only() {
+        use ConnectionStep::*;
+        let active = standing(S::Active);
+        for side in [
+            HOLDER,
+            CHAIR,
+            SECRETARIAT,
+            ConnectionSide::Staff(Some(Role::Reviewer)),
+            ConnectionSide::Staff(Some(Role::Auditor)),
+            ConnectionSide::Staff(None),
+        ] {
+            let allowed = allowed_on_connection(side, &active, at(9));
+            let expected = ConnectionAllowed {
+                suspend: side == CHAIR,
+                show_cause: side == SECRETARIAT,
+                apply: side == HOLDER,
+                ..ConnectionAllowed::default()
+            };
+            assert_eq!(allowed, expected, "{side:?}");
+        }
+        for step in [
+            Answer,
+            AnswerFile,
+            ConfirmDisconnection,
+            EvidenceFile,
+            Apply,
+        ] {
+            assert_eq!(
+                check_connection_step(step, CHAIR, &active, at(9)),
+                Err(ConnectionRefusal::Role),
+                "{step:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_open_case_is_answered_once_by_its_deadline_and_blocks_a_second() {
+        use ConnectionStep::*;
+        let case = OpenCase {
+            answered: false,
+            response_deadline: at(12),
+        };
+        let open = Standing {
+            open_case: Some(case),
+            ..standing(S::Suspended)
+        };
+        let before = allowed_on_connection(HOLDER, &open, at(12));
+        assert!(before.answer && before.answer_file && before.apply);
+        let after = allowed_on_connection(HOLDER, &open, at(13));
+        assert!(!after.answer && !after.answer_file);
+        assert_eq!(
+            check_connection_step(Answer, HOLDER, &open, at(13)),
+            Err(ConnectionRefusal::Late)
+        );
+        let answered = Standing {
+            open_case: Some(OpenCase {
+                answered: true,
+                ..case
+            }),
+            ..open
+        };
+        assert_eq!(
+            check_connection_step(Answer, HOLDER, &answered, at(9)),
+            Err(ConnectionRefusal::Answered)
+        );
+        assert!(check_connection_step(AnswerFile, HOLDER, &answered, at(9)).is_ok());
+        assert_eq!(
+            check_connection_step(ShowCause, SECRETARIAT, &open, at(9)),
+            Err(ConnectionRefusal::CaseOpen)
+        );
+        let chair = allowed_on_connection(CHAIR, &open, at(9));
+        assert!(chair.decide_case && chair.reinstate && !chair.suspend);
+        assert!(!allowed_on_connection(CHAIR, &standing(S::Active), at(9)).decide_case);
+    }
+
+    #[test]
+    fn a_revoked_link_is_disconnected_confirmed_then_verified_and_nothing_else() {
+        use ConnectionStep::*;
+        let revoked = standing(S::Revoked);
+        let holder = allowed_on_connection(HOLDER, &revoked, at(9));
+        assert_eq!(
+            holder,
+            ConnectionAllowed {
+                confirm: true,
+                evidence_file: true,
+                ..ConnectionAllowed::default()
+            }
+        );
+        assert!(!allowed_on_connection(SECRETARIAT, &revoked, at(9)).verify);
+        let confirmed = Standing {
+            disconnection_confirmed: true,
+            ..revoked
+        };
+        assert!(allowed_on_connection(SECRETARIAT, &confirmed, at(9)).verify);
+        assert_eq!(
+            check_connection_step(ConfirmDisconnection, HOLDER, &confirmed, at(9)),
+            Err(ConnectionRefusal::WrongState)
+        );
+        assert!(check_connection_step(EvidenceFile, HOLDER, &confirmed, at(9)).is_ok());
+        let verified = Standing {
+            disconnection_verified: true,
+            ..confirmed
+        };
+        for side in [HOLDER, CHAIR, SECRETARIAT] {
+            assert_eq!(
+                allowed_on_connection(side, &verified, at(9)),
+                ConnectionAllowed::default(),
+                "{side:?}"
+            );
+        }
+        for status in [S::Revoked, S::Expired] {
+            assert!(status.is_final());
+            let ended = standing(status);
+            assert_eq!(
+                check_connection_step(Apply, HOLDER, &ended, at(9)),
+                Err(ConnectionRefusal::WrongState)
+            );
+            assert_eq!(
+                check_connection_step(ShowCause, SECRETARIAT, &ended, at(9)),
+                Err(ConnectionRefusal::WrongState)
+            );
+        }
+    }
 
     #[test]
     fn every_state_and_action_pair_is_either_a_listed_move_or_refused() {

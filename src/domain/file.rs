@@ -34,6 +34,31 @@ pub fn check_upload(bytes: &[u8]) -> Result<CheckedUpload, FieldErrors> {
     Err(errors)
 }
 
+/// [`check_upload`] for a file uploaded as something (an application's attachment kind, a
+/// connection file's purpose): `value`, typed in `field`, must be one of `allowed`, or
+/// `error` is named on that field. Every problem is named at once, the label's and the
+/// file's.
+pub fn check_upload_as(
+    bytes: &[u8],
+    field: &'static str,
+    value: &str,
+    allowed: &[&str],
+    error: &'static str,
+) -> Result<CheckedUpload, FieldErrors> {
+    let mut errors = FieldErrors::new();
+    if !allowed.contains(&value) {
+        errors.add(field, error);
+    }
+    match check_upload(bytes) {
+        Ok(upload) if errors.is_empty() => Ok(upload),
+        Ok(_) => Err(errors),
+        Err(file_errors) => {
+            errors.merge(file_errors);
+            Err(errors)
+        }
+    }
+}
+
 /// A file type accepted as an attachment, recognised by its first bytes.
 pub fn sniff_content_type(bytes: &[u8]) -> Option<&'static str> {
     if bytes.starts_with(b"%PDF-") {
@@ -128,6 +153,24 @@ mod tests {
         );
         assert_eq!(sniff_content_type(b"MZ\x90\x00 an exe"), None);
         assert_eq!(sniff_content_type(b"<html>%PDF-"), None);
+    }
+
+    #[test]
+    fn a_file_uploaded_as_something_names_every_problem_at_once() {
+        const KINDS: [&str; 2] = ["diagram", "licence"];
+        let check = |bytes: &[u8], kind| {
+            check_upload_as(bytes, "kind", kind, &KINDS, "error-attachment-kind")
+        };
+        let errors = check(b"", "poster").unwrap_err();
+        assert_eq!(errors.get("kind"), Some("error-attachment-kind"));
+        assert_eq!(errors.get("file"), Some("error-file-empty"));
+        let errors = check(b"%PDF-1.7\n%%EOF", "poster").unwrap_err();
+        assert_eq!(
+            (errors.get("kind"), errors.get("file")),
+            (Some("error-attachment-kind"), None)
+        );
+        let upload = check(b"%PDF-1.7\n%%EOF", "licence").unwrap();
+        assert_eq!(upload.content_type, "application/pdf");
     }
 
     #[test]

@@ -6,8 +6,7 @@ use std::collections::BTreeMap;
 
 use actix_web::{HttpRequest, HttpResponse, Responder, web};
 
-use crate::domain::connection::{ConnectionStatus, revocation_may_be_decided};
-use crate::domain::role::Role;
+use crate::domain::connection::{ConnectionSide, allowed_on_connection, revocation_may_be_decided};
 use crate::domain::validation::FieldErrors;
 use crate::views::connections::{
     CaseView, CommitteeRegistryPage, ConnectionPage, ConnectionRow, ConnectionsPage, FileRow,
@@ -145,9 +144,13 @@ async fn page(
     })
     .await?;
     let open_case = cases.iter().find(|c| c.outcome.is_none());
-    let status = connection.status;
-    let is = |role: Role| user.role == role;
     let now = state.clock.now();
+    let side = if committee {
+        ConnectionSide::Staff(Some(user.role))
+    } else {
+        ConnectionSide::Holder
+    };
+    let allowed = allowed_on_connection(side, &flows::standing(&connection, open_case), now);
     Ok(ConnectionPage {
         row: ConnectionRow::new(&ctx, &connection, open_case, now),
         provider: provider
@@ -159,10 +162,6 @@ async fn page(
         history: event_rows(&ctx, &events, false),
         cases: cases.iter().map(|c| CaseView::new(&ctx, c, now)).collect(),
         files: files.iter().map(|f| FileRow::new(&ctx, f)).collect(),
-        can_upload_answer: !committee && open_case.is_some_and(|c| now <= c.response_deadline),
-        can_upload_evidence: !committee
-            && status == ConnectionStatus::Revoked
-            && connection.disconnection_verified_at.is_none(),
         disconnection_deadline: connection
             .disconnection_deadline
             .map(|d| ctx.local_time(&d))
@@ -176,27 +175,7 @@ async fn page(
             if committee { "/committee" } else { "" },
             connection.application_id
         ),
-        can_apply: !committee
-            && matches!(
-                status,
-                ConnectionStatus::Active | ConnectionStatus::Suspended
-            ),
         committee,
-        can_answer: !committee
-            && open_case.is_some_and(|c| c.answered_at.is_none() && now <= c.response_deadline),
-        can_confirm: !committee
-            && status == ConnectionStatus::Revoked
-            && connection.disconnection_confirmed_at.is_none(),
-        can_suspend: committee && is(Role::Chair) && status == ConnectionStatus::Active,
-        can_reinstate: committee && is(Role::Chair) && status == ConnectionStatus::Suspended,
-        can_show_cause: committee
-            && is(Role::Secretariat)
-            && matches!(
-                status,
-                ConnectionStatus::Active | ConnectionStatus::Suspended
-            )
-            && open_case.is_none(),
-        can_decide_case: committee && is(Role::Chair) && open_case.is_some(),
         revoke_waits: open_case
             .filter(|c| {
                 committee
@@ -210,10 +189,7 @@ async fn page(
                 )
             }),
         refusal: None,
-        can_verify: committee
-            && is(Role::Secretariat)
-            && connection.disconnection_confirmed_at.is_some()
-            && connection.disconnection_verified_at.is_none(),
+        allowed,
         errors,
         form,
         ctx,

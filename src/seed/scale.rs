@@ -19,8 +19,7 @@ use serde::Serialize;
 use crate::db::{DbConn, write_tx};
 use crate::domain::application::Status;
 use crate::domain::application_form::{CONNECTION_TYPES, Kind};
-use crate::domain::audit::AuditContent;
-use crate::domain::audit::actions;
+use crate::domain::audit::{AuditAction, AuditContent};
 use crate::domain::committee::{Choice, Recommendation};
 use crate::domain::connection::ConnectionStatus;
 use crate::domain::notification::MessageKind;
@@ -879,15 +878,15 @@ fn insert_audit(
     now: NaiveDateTime,
     rows: &mut BTreeMap<&'static str, u64>,
 ) -> QueryResult<()> {
-    const ACTIONS: [&str; 8] = [
-        actions::APPLICATION_CREATE,
-        actions::APPLICATION_SAVE,
-        actions::APPLICATION_ATTACH,
-        actions::APPLICATION_SUBMIT,
-        actions::APPLICATION_SCREEN,
-        actions::REVIEW_RECORD,
-        actions::VOTE_CAST,
-        actions::APPLICATION_DECIDE,
+    const ACTIONS: [AuditAction; 8] = [
+        AuditAction::ApplicationCreate,
+        AuditAction::ApplicationSave,
+        AuditAction::ApplicationAttach,
+        AuditAction::ApplicationSubmit,
+        AuditAction::ApplicationScreen,
+        AuditAction::ReviewRecord,
+        AuditAction::VoteCast,
+        AuditAction::ApplicationDecide,
     ];
     let (mut seq, mut prev): (i64, String) = {
         use crate::db::schema::audit_head;
@@ -914,11 +913,11 @@ fn insert_audit(
         let app = &apps[i % apps.len().max(1)];
         let action = ACTIONS[i % ACTIONS.len()];
         let actor = match action {
-            actions::REVIEW_RECORD | actions::VOTE_CAST => {
+            AuditAction::ReviewRecord | AuditAction::VoteCast => {
                 &people.reviewers[i % people.reviewers.len()]
             }
-            actions::APPLICATION_SCREEN => &people.secretariat[i % 2],
-            actions::APPLICATION_DECIDE => &people.chair,
+            AuditAction::ApplicationScreen => &people.secretariat[i % 2],
+            AuditAction::ApplicationDecide => &people.chair,
             _ => &people.providers[app.org].1,
         };
         let label = format!("{actor}@scale.example.la");
@@ -928,7 +927,7 @@ fn insert_audit(
             occurred_at,
             actor_id: Some(actor),
             actor_label: &label,
-            action,
+            action: action.code(),
             subject_type: "application",
             subject_id: &app.id,
             before_state: None,
@@ -941,7 +940,7 @@ fn insert_audit(
             ts(occurred_at),
             text(actor),
             text(&label),
-            text(action),
+            text(action.code()),
             text("application"),
             text(&app.id),
             "NULL".into(),

@@ -15,7 +15,7 @@ use crate::domain::application::{Status, file_removable};
 use crate::domain::application_form::{
     ApplicationContent, CONNECTION_TYPES, Kind, LONG_FIELDS, PROVINCES, VOICE_FIELDS,
 };
-use crate::domain::audit::actions;
+use crate::domain::audit::AuditAction;
 use crate::domain::country::COUNTRIES;
 
 /// The form's sections and the fields in each, in order.
@@ -401,28 +401,33 @@ pub struct TimelineEntry {
 }
 
 /// Actions providers may see in the history; the committee's internal steps are left out.
-pub const PUBLIC_ACTIONS: [&str; 11] = [
-    actions::APPLICATION_CREATE,
-    actions::APPLICATION_SUBMIT,
-    actions::APPLICATION_START_SCREENING,
-    actions::APPLICATION_REQUEST_INFO,
-    actions::APPLICATION_RESUBMIT,
-    actions::APPLICATION_MARK_COMPLETE,
-    actions::APPLICATION_OPEN_VOTE,
-    actions::APPLICATION_APPROVE,
-    actions::APPLICATION_REJECT,
-    actions::APPLICATION_WITHDRAW,
-    actions::APPLICATION_DISMISS,
+pub const PUBLIC_ACTIONS: [AuditAction; 11] = [
+    AuditAction::ApplicationCreate,
+    AuditAction::ApplicationSubmit,
+    AuditAction::ApplicationStartScreening,
+    AuditAction::ApplicationRequestInfo,
+    AuditAction::ApplicationResubmit,
+    AuditAction::ApplicationMarkComplete,
+    AuditAction::ApplicationOpenVote,
+    AuditAction::ApplicationApprove,
+    AuditAction::ApplicationReject,
+    AuditAction::ApplicationWithdraw,
+    AuditAction::ApplicationDismiss,
 ];
+
+/// The translation key of an event in an application's history, e.g. `event-application-submit`.
+fn event_key(action: &str) -> String {
+    format!("event-{}", action.replace(['.', '_'], "-"))
+}
 
 pub fn timeline(ctx: &PageCtx, events: &[AuditEvent], public_only: bool) -> Vec<TimelineEntry> {
     events
         .iter()
-        .filter(|e| !public_only || PUBLIC_ACTIONS.contains(&e.action.as_str()))
-        .filter(|e| e.action != actions::APPLICATION_SAVE)
+        .filter(|e| !public_only || PUBLIC_ACTIONS.iter().any(|&a| e.is(a)))
+        .filter(|e| !e.is(AuditAction::ApplicationSave))
         .map(|e| TimelineEntry {
             when: ctx.local_time(&e.occurred_at),
-            what: ctx.t(&format!("event-{}", e.action.replace(['.', '_'], "-"))),
+            what: ctx.t(&event_key(&e.action)),
             who: if public_only {
                 String::new()
             } else {
@@ -533,25 +538,25 @@ mod tests {
     use crate::domain::language::Lang;
 
     /// Every audit action about an application, for the history's labels.
-    const ACTIONS: [&str; 18] = [
-        actions::APPLICATION_CREATE,
-        actions::APPLICATION_SUBMIT,
-        actions::APPLICATION_START_SCREENING,
-        actions::APPLICATION_REQUEST_INFO,
-        actions::APPLICATION_RESUBMIT,
-        actions::APPLICATION_MARK_COMPLETE,
-        actions::APPLICATION_OPEN_VOTE,
-        actions::APPLICATION_APPROVE,
-        actions::APPLICATION_REJECT,
-        actions::APPLICATION_WITHDRAW,
-        actions::APPLICATION_DISMISS,
-        actions::APPLICATION_ATTACH,
-        actions::APPLICATION_DETACH,
-        actions::REVIEW_ASSIGN,
-        actions::REVIEW_RECORD,
-        actions::REVIEW_RECUSE,
-        actions::REVIEW_WITHDRAW,
-        actions::VOTE_CAST,
+    const ACTIONS: [AuditAction; 18] = [
+        AuditAction::ApplicationCreate,
+        AuditAction::ApplicationSubmit,
+        AuditAction::ApplicationStartScreening,
+        AuditAction::ApplicationRequestInfo,
+        AuditAction::ApplicationResubmit,
+        AuditAction::ApplicationMarkComplete,
+        AuditAction::ApplicationOpenVote,
+        AuditAction::ApplicationApprove,
+        AuditAction::ApplicationReject,
+        AuditAction::ApplicationWithdraw,
+        AuditAction::ApplicationDismiss,
+        AuditAction::ApplicationAttach,
+        AuditAction::ApplicationDetach,
+        AuditAction::ReviewAssign,
+        AuditAction::ReviewRecord,
+        AuditAction::ReviewRecuse,
+        AuditAction::ReviewWithdraw,
+        AuditAction::VoteCast,
     ];
 
     #[test]
@@ -570,11 +575,7 @@ mod tests {
         keys.extend(FIELDS.iter().map(|f| format!("app-field-{f}")));
         keys.extend(CONNECTION_TYPES.iter().map(|t| format!("conn-type-{t}")));
         keys.extend(ATTACHMENT_KINDS.iter().map(|k| format!("attachment-{k}")));
-        keys.extend(
-            ACTIONS
-                .iter()
-                .map(|a| format!("event-{}", a.replace(['.', '_'], "-"))),
-        );
+        keys.extend(ACTIONS.iter().map(|a| event_key(a.code())));
         keys.extend(Status::ALL.iter().map(|s| s.label_key().to_string()));
         keys.extend(Kind::ALL.iter().map(|k| k.label_key().to_string()));
         keys.extend(SECTIONS.iter().map(|(title, _)| title.to_string()));

@@ -10,7 +10,7 @@ use chrono::NaiveDateTime;
 use super::registry::{EventRow, PublicRow, RegistryLabels, country_name, status_words};
 use super::{PageCtx, Pager};
 use crate::db::models::connection::{Connection, ConnectionFile, ShowCause};
-use crate::domain::connection::ConnectionStatus;
+use crate::domain::connection::{ConnectionAllowed, ConnectionStatus};
 use crate::workflows::registry::RegistryQuery;
 
 /// Every connection for the committee: the registry's filters and pages, each row leading
@@ -217,8 +217,6 @@ pub struct ConnectionPage {
     pub history: Vec<EventRow>,
     pub cases: Vec<CaseView>,
     pub files: Vec<FileRow>,
-    pub can_upload_answer: bool,
-    pub can_upload_evidence: bool,
     pub disconnection_deadline: String,
     pub disconnection_confirmed: bool,
     /// What the provider wrote when confirming the disconnection.
@@ -228,20 +226,13 @@ pub struct ConnectionPage {
     pub has_certificate: bool,
     /// The reader's page of the application whose approval set the current terms.
     pub application_url: String,
-    /// The provider may apply to renew or modify it.
-    pub can_apply: bool,
     /// Which forms to show: the provider's or the committee's, by role and state.
     pub committee: bool,
-    pub can_answer: bool,
-    pub can_confirm: bool,
-    pub can_suspend: bool,
-    pub can_reinstate: bool,
-    pub can_show_cause: bool,
-    pub can_decide_case: bool,
     /// Why the chair cannot revoke yet (the provider may still answer); closing the case
     /// stays possible.
     pub revoke_waits: Option<String>,
-    pub can_verify: bool,
+    /// What the reader may do on the connection now, by the rules the workflows enforce.
+    pub allowed: ConnectionAllowed,
     /// Why an action sent from this page was refused, with what was typed.
     pub refusal: Option<super::Refusal>,
     pub errors: crate::domain::validation::FieldErrors,
@@ -252,17 +243,17 @@ impl ConnectionPage {
     /// The action forms this user may use now: (path segment, title key).
     pub fn forms(&self) -> Vec<(&'static str, &'static str)> {
         [
-            ("answer", "action-answer-case", self.can_answer),
+            ("answer", "action-answer-case", self.allowed.answer),
             (
                 "disconnected",
                 "action-confirm-disconnection",
-                self.can_confirm,
+                self.allowed.confirm,
             ),
-            ("suspend", "action-suspend", self.can_suspend),
-            ("reinstate", "action-reinstate", self.can_reinstate),
-            ("show-cause", "action-show-cause", self.can_show_cause),
-            ("decide", "action-decide-case", self.can_decide_case),
-            ("verify", "action-verify-disconnection", self.can_verify),
+            ("suspend", "action-suspend", self.allowed.suspend),
+            ("reinstate", "action-reinstate", self.allowed.reinstate),
+            ("show-cause", "action-show-cause", self.allowed.show_cause),
+            ("decide", "action-decide-case", self.allowed.decide_case),
+            ("verify", "action-verify-disconnection", self.allowed.verify),
         ]
         .into_iter()
         .filter(|(_, _, shown)| *shown)

@@ -16,7 +16,7 @@ use crate::db::models::user::{self as user_db, NewUser, User, UserChangeset};
 pub use crate::db::models::user::{UserCursor, UserFilter};
 use crate::db::{self, DbConn, Position, new_id, write_tx};
 use crate::domain::account::{OrganisationInput, UserFields, UserInput, check_password};
-use crate::domain::audit::actions;
+use crate::domain::audit::AuditAction;
 use crate::domain::language::Lang;
 use crate::domain::validation::FieldErrors;
 use crate::workflows::audit::record;
@@ -74,7 +74,7 @@ pub fn create_organisation(
         record(
             conn,
             actor,
-            actions::ORGANISATION_CREATE,
+            AuditAction::OrganisationCreate,
             "organisation",
             &id,
             None,
@@ -129,7 +129,7 @@ pub fn update_organisation(
         record(
             conn,
             actor,
-            actions::ORGANISATION_UPDATE,
+            AuditAction::OrganisationUpdate,
             "organisation",
             organisation_id,
             Some(organisation_state(&before)),
@@ -177,7 +177,13 @@ pub fn create_user(
     let fields = validate_user(conn, input, Some(password_text))?;
     let password_hash = password::hash(password_text);
     write_tx(conn, |conn| {
-        insert_account(conn, actor, &fields, &password_hash, actions::USER_CREATE)
+        insert_account(
+            conn,
+            actor,
+            &fields,
+            &password_hash,
+            AuditAction::UserCreate,
+        )
     })
 }
 
@@ -188,7 +194,7 @@ pub(crate) fn insert_account(
     actor: &Actor,
     fields: &UserFields,
     password_hash: &str,
-    action: &str,
+    action: AuditAction,
 ) -> Result<User, WorkflowError> {
     if user_db::find_by_email(conn, fields.email.as_str())?.is_some() {
         return Err(email_taken());
@@ -266,7 +272,7 @@ pub fn update_user(
         record(
             conn,
             actor,
-            actions::USER_UPDATE,
+            AuditAction::UserUpdate,
             "user",
             user_id,
             Some(user_state(&before)),
@@ -299,9 +305,9 @@ pub fn set_user_active(
         }
         let after = user_db::find(conn, user_id)?.ok_or(WorkflowError::NotFound)?;
         let action = if active {
-            actions::USER_REACTIVATE
+            AuditAction::UserReactivate
         } else {
-            actions::USER_DEACTIVATE
+            AuditAction::UserDeactivate
         };
         record(
             conn,
@@ -328,7 +334,7 @@ pub fn set_language(
         record(
             conn,
             actor,
-            actions::USER_SET_LANGUAGE,
+            AuditAction::UserSetLanguage,
             "user",
             user_id,
             None,

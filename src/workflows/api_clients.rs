@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use crate::db::models::api_client::{self as client_db, ApiClient, ApiClientWithUser};
 use crate::db::models::user::{self as user_db, User};
 use crate::db::{DbConn, write_tx};
-use crate::domain::audit::actions;
+use crate::domain::audit::AuditAction;
 use crate::domain::role::Role;
 use crate::domain::validation::FieldErrors;
 use crate::workflows::audit::record;
@@ -113,7 +113,7 @@ pub fn create(
         record(
             conn,
             actor,
-            actions::API_CLIENT_CREATE,
+            AuditAction::ApiClientCreate,
             "organisation",
             organisation_id,
             None,
@@ -174,7 +174,7 @@ pub fn rotate(
         record(
             conn,
             actor,
-            actions::API_CLIENT_ROTATE,
+            AuditAction::ApiClientRotate,
             "organisation",
             organisation_id,
             None,
@@ -202,7 +202,7 @@ pub fn revoke(
         record(
             conn,
             actor,
-            actions::API_CLIENT_REVOKE,
+            AuditAction::ApiClientRevoke,
             "organisation",
             organisation_id,
             None,

@@ -6,8 +6,8 @@
 use chrono::{Datelike, NaiveDateTime, TimeDelta};
 use serde_json::json;
 
-use crate::domain::audit::{SCHEDULER, actions};
-use crate::domain::file::{check_upload, safe_file_name};
+use crate::domain::audit::{AuditAction, SCHEDULER};
+use crate::domain::file::{check_upload_as, safe_file_name};
 
 use crate::db::audit;
 use crate::db::models::application::{
@@ -24,8 +24,8 @@ use crate::domain::application_form::{
     ATTACHMENT_KINDS, ApplicationContent, Kind, REQUIRED_ATTACHMENTS,
 };
 use crate::domain::clock::Clock;
-use crate::domain::committee::decision_due;
-use crate::domain::connection::ConnectionStatus;
+use crate::domain::committee::{CaseStep, Seat, check_step, decision_due};
+use crate::domain::connection::{ConnectionSide, ConnectionStep, check_connection_step};
 use crate::domain::notification::{MessageKind, Params};
 use crate::domain::rules::WorkflowRules;
 use crate::domain::validation::FieldErrors;
@@ -35,7 +35,7 @@ use crate::workflows::{Actor, WorkflowError, notify};
 pub(crate) fn record(
     conn: &mut DbConn,
     actor: &Actor,
-    action: &str,
+    action: AuditAction,
     application_id: &str,
     before: Option<serde_json::Value>,
     after: Option<serde_json::Value>,
@@ -183,10 +183,15 @@ pub fn create_draft_for_connection(
     if !Kind::parse(kind).is_some_and(Kind::needs_existing_approval) {
         return Err(WorkflowError::Conflict("error-kind"));
     }
-    if !matches!(
-        connection.status,
-        ConnectionStatus::Active | ConnectionStatus::Suspended
-    ) {
+    let standing = crate::workflows::connections::standing(&connection, None);
+    if check_connection_step(
+        ConnectionStep::Apply,
+        ConnectionSide::Holder,
+        &standing,
+        now,
+    )
+    .is_err()
+    {
         return Err(WorkflowError::Conflict("error-connection-not-changeable"));
     }
     let mut content: ApplicationContent =
@@ -257,7 +262,7 @@ pub fn create_draft_with_content(
         record(
             conn,
             actor,
-            actions::APPLICATION_CREATE,
+            AuditAction::ApplicationCreate,
             &id,
             None,
             Some(json!({ "kind": kind.as_str() })),
@@ -309,7 +314,7 @@ pub fn update(
             record(
                 conn,
                 actor,
-                actions::APPLICATION_SAVE,
+                AuditAction::ApplicationSave,
                 id,
                 None,
                 Some(json!({ "changed": changes.iter().map(|(f, _, _)| f).collect::<Vec<_>>() })),
@@ -329,18 +334,13 @@ pub fn add_attachment(
     bytes: &[u8],
     now: NaiveDateTime,
 ) -> Result<AttachmentInfo, WorkflowError> {
-    let mut errors = FieldErrors::new();
-    if !ATTACHMENT_KINDS.contains(&kind) {
-        errors.add("attachment_kind", "error-attachment-kind");
-    }
-    let upload = match check_upload(bytes) {
-        Ok(upload) if errors.is_empty() => upload,
-        Ok(_) => return Err(WorkflowError::Invalid(errors)),
-        Err(file_errors) => {
-            errors.merge(file_errors);
-            return Err(WorkflowError::Invalid(errors));
-        }
-    };
+    let upload = check_upload_as(
+        bytes,
+        "attachment_kind",
+        kind,
+        &ATTACHMENT_KINDS,
+        "error-attachment-kind",
+    )?;
     let (content_type, sha256) = (upload.content_type, &upload.sha256);
     let name = safe_file_name(file_name, content_type);
     let user_id = actor.user_id()?.to_string();
@@ -368,7 +368,7 @@ pub fn add_attachment(
         record(
             conn,
             actor,
-            actions::APPLICATION_ATTACH,
+            AuditAction::ApplicationAttach,
             id,
             None,
             Some(
@@ -432,7 +432,7 @@ pub fn remove_attachment(
         record(
             conn,
             actor,
-            actions::APPLICATION_DETACH,
+            AuditAction::ApplicationDetach,
             id,
             None,
             Some(json!({ "attachment": attachment_id })),
@@ -480,13 +480,7 @@ fn submission_problems_of(
             conn,
             content.get("related_approval_number"),
         )?
-        .is_some_and(|c| {
-            c.organisation_id == app.organisation_id
-                && matches!(
-                    c.status,
-                    ConnectionStatus::Active | ConnectionStatus::Suspended
-                )
-        });
+        .is_some_and(|c| c.organisation_id == app.organisation_id && !c.status.is_final());
         if !changeable {
             errors.add("related_approval_number", "error-approval-number-unknown");
         }
@@ -604,7 +598,7 @@ pub fn submit(
         record(
             conn,
             actor,
-            actions::APPLICATION_SUBMIT,
+            AuditAction::ApplicationSubmit,
             id,
             None,
             Some(json!({ "revision": revision })),
@@ -654,7 +648,7 @@ pub fn answer_and_resubmit(
         record(
             conn,
             actor,
-            actions::APPLICATION_RESUBMIT,
+            AuditAction::ApplicationResubmit,
             id,
             None,
             Some(json!({ "revision": revision, "information_request": request.id })),
@@ -685,7 +679,7 @@ pub fn withdraw(
         record(
             conn,
             actor,
-            actions::APPLICATION_WITHDRAW,
+            AuditAction::ApplicationWithdraw,
             id,
             Some(json!({ "status": from.as_str() })),
             None,
@@ -713,11 +707,12 @@ pub fn start_screening(
 ) -> Result<Application, WorkflowError> {
     write_tx(conn, |conn| {
         let app = find(conn, id)?;
+        check_step(CaseStep::Screen, app.status, &Seat::staff(actor.role), None)?;
         transition(conn, &app, Action::StartScreening, now)?;
         record(
             conn,
             actor,
-            actions::APPLICATION_START_SCREENING,
+            AuditAction::ApplicationStartScreening,
             id,
             None,
             None,
@@ -753,6 +748,12 @@ pub fn request_information(
     }
     write_tx(conn, |conn| {
         let app = find(conn, id)?;
+        check_step(
+            CaseStep::RequestInformation,
+            app.status,
+            &Seat::staff(actor.role),
+            None,
+        )?;
         transition(conn, &app, Action::RequestInfo, now)?;
         let request_id = new_id();
         let deadline = now + TimeDelta::days(days);
@@ -770,7 +771,7 @@ pub fn request_information(
         record(
             conn,
             actor,
-            actions::APPLICATION_REQUEST_INFO,
+            AuditAction::ApplicationRequestInfo,
             id,
             None,
             Some(json!({ "information_request": request_id, "deadline": deadline.to_string() })),
@@ -795,12 +796,18 @@ pub fn mark_complete(
 ) -> Result<Application, WorkflowError> {
     write_tx(conn, |conn| {
         let app = find(conn, id)?;
+        check_step(
+            CaseStep::RequestInformation,
+            app.status,
+            &Seat::staff(actor.role),
+            None,
+        )?;
         transition(conn, &app, Action::MarkComplete, now)?;
         app_db::set_completed_at(conn, id, now)?;
         record(
             conn,
             actor,
-            actions::APPLICATION_MARK_COMPLETE,
+            AuditAction::ApplicationMarkComplete,
             id,
             None,
             None,
@@ -834,7 +841,7 @@ pub fn lapse_unanswered_requests(
             record(
                 conn,
                 &actor,
-                actions::APPLICATION_DISMISS,
+                AuditAction::ApplicationDismiss,
                 &app.id,
                 None,
                 Some(

@@ -10,7 +10,7 @@ use crate::db::models::{
     application as app_db, connection as connection_db, organisation as org_db, user as user_db,
 };
 use crate::db::{DbConn, Position, write_tx};
-use crate::domain::audit::ChainVerifier;
+use crate::domain::audit::{AuditAction, ChainVerifier};
 use crate::domain::language::Lang;
 use crate::workflows::{Actor, WorkflowError};
 
@@ -192,7 +192,7 @@ pub fn log_page(
 pub(crate) fn record(
     conn: &mut DbConn,
     actor: &Actor,
-    action: &str,
+    action: AuditAction,
     subject_type: &str,
     subject_id: &str,
     before: Option<serde_json::Value>,

@@ -14,7 +14,7 @@ use crate::db::models::certificate::{self as certificate_db, Certificate, Signin
 use crate::db::models::connection::{self as connection_db, Connection, PublicConnection};
 use crate::db::models::organisation as org_db;
 use crate::db::{DbConn, new_id, write_tx};
-use crate::domain::audit::actions;
+use crate::domain::audit::AuditAction;
 use crate::domain::certificate::{CertificateClaims, expiry_of, unix};
 use crate::domain::connection::ConnectionStatus;
 use crate::workflows::audit::record;
@@ -134,7 +134,7 @@ pub fn rotate(
         record(
             conn,
             actor,
-            actions::SIGNING_KEY_ROTATE,
+            AuditAction::SigningKeyRotate,
             "signing_key",
             &key.kid,
             None,

@@ -21,7 +21,7 @@ use crate::db::models::organisation as org_db;
 use crate::db::models::user as user_db;
 use crate::db::{DbConn, Position, new_id, write_tx};
 use crate::domain::application::{Action, Status};
-use crate::domain::audit::actions;
+use crate::domain::audit::AuditAction;
 use crate::domain::clock::Clock;
 use crate::domain::committee::{
     AllowedActions, CaseRefusal, CaseStep, CastVote, Choice, QuorumRule, Recommendation,
@@ -42,33 +42,6 @@ fn invalid(field: &'static str, key: &'static str) -> WorkflowError {
     WorkflowError::Invalid(errors)
 }
 
-fn require_status(app: &Application, expected: Status) -> Result<(), WorkflowError> {
-    if app.status == expected {
-        Ok(())
-    } else {
-        Err(WorkflowError::Conflict("error-wrong-state"))
-    }
-}
-
-/// Refuses `step` unless the case's rules allow it to `seat` (see [`check_step`]): a step
-/// outside the actor's role is forbidden, any other refusal is a conflict naming why.
-fn guard(
-    step: CaseStep,
-    status: Status,
-    seat: &Seat,
-    tally: Option<Tally>,
-) -> Result<(), WorkflowError> {
-    check_step(step, status, seat, tally).map_err(|refusal| match refusal {
-        CaseRefusal::Role => WorkflowError::Forbidden,
-        CaseRefusal::NotMember => WorkflowError::Conflict("error-not-committee-member"),
-        CaseRefusal::WrongState => WorkflowError::Conflict("error-wrong-state"),
-        CaseRefusal::NoOpenReview => WorkflowError::Conflict("error-review-done"),
-        CaseRefusal::Recused => WorkflowError::Conflict("error-recused"),
-        CaseRefusal::AlreadyVoted => WorkflowError::Conflict("error-already-voted"),
-        CaseRefusal::NoQuorum => WorkflowError::Conflict("error-no-quorum"),
-    })
-}
-
 /// The seat of the acting user on a case, from their account: whether they are an active
 /// committee member. What they did on the case is for the caller to add.
 fn seat_of(conn: &mut DbConn, actor: &Actor) -> Result<Seat, WorkflowError> {
@@ -78,16 +51,6 @@ fn seat_of(conn: &mut DbConn, actor: &Actor) -> Result<Seat, WorkflowError> {
         member: user.active && user.committee_member,
         ..Seat::default()
     })
-}
-
-/// The acting user, who must be an active committee member.
-fn committee_member(conn: &mut DbConn, actor: &Actor) -> Result<user_db::User, WorkflowError> {
-    let user = user_db::find(conn, actor.user_id()?)?.ok_or(WorkflowError::Forbidden)?;
-    if user.active && user.committee_member {
-        Ok(user)
-    } else {
-        Err(WorkflowError::Conflict("error-not-committee-member"))
-    }
 }
 
 /// The secretariat assigns a committee member to review in one domain.
@@ -103,7 +66,7 @@ pub fn assign_reviewer(
         ReviewDomain::parse(domain).ok_or_else(|| invalid("domain", "error-review-domain"))?;
     let result = write_tx(conn, |conn| {
         let app = find(conn, id)?;
-        require_status(&app, Status::InReview)?;
+        check_step(CaseStep::Assign, app.status, &Seat::staff(actor.role), None)?;
         let reviewer = user_db::find(conn, reviewer_id)?
             .ok_or_else(|| invalid("reviewer_id", "error-reviewer"))?;
         let covers_domain = reviewer
@@ -134,7 +97,7 @@ pub fn assign_reviewer(
         record(
             conn,
             actor,
-            actions::REVIEW_ASSIGN,
+            AuditAction::ReviewAssign,
             id,
             None,
             Some(
@@ -192,16 +155,19 @@ pub fn record_review(
     };
     write_tx(conn, |conn| {
         let app = find(conn, id)?;
-        require_status(&app, Status::InReview)?;
         let assignment = committee_db::find_assignment(conn, assignment_id)?
             .filter(|a| a.application_id == id)
             .ok_or(WorkflowError::NotFound)?;
         if Some(assignment.reviewer_id.as_str()) != actor.id.as_deref() {
             return Err(WorkflowError::Forbidden);
         }
-        committee_member(conn, actor).map_err(|e| match e {
-            WorkflowError::Conflict(_) => WorkflowError::Conflict("error-review-not-member"),
-            other => other,
+        let seat = Seat {
+            reviewing: assignment.completed_at.is_none(),
+            ..seat_of(conn, actor)?
+        };
+        check_step(CaseStep::Review, app.status, &seat, None).map_err(|e| match e {
+            CaseRefusal::NotMember => WorkflowError::Conflict("error-review-not-member"),
+            other => other.into(),
         })?;
         let changed = committee_db::complete_assignment(
             conn,
@@ -217,7 +183,7 @@ pub fn record_review(
         record(
             conn,
             actor,
-            actions::REVIEW_RECORD,
+            AuditAction::ReviewRecord,
             id,
             None,
             Some(json!({ "assignment": assignment_id, "recommendation": recommendation.as_str() })),
@@ -307,7 +273,12 @@ pub fn withdraw_assignment(
 ) -> Result<Application, WorkflowError> {
     write_tx(conn, |conn| {
         let app = find(conn, id)?;
-        require_status(&app, Status::InReview)?;
+        check_step(
+            CaseStep::WithdrawReview,
+            app.status,
+            &Seat::staff(actor.role),
+            None,
+        )?;
         let assignment = committee_db::find_assignment(conn, assignment_id)?
             .filter(|a| a.application_id == id)
             .ok_or(WorkflowError::NotFound)?;
@@ -322,7 +293,7 @@ pub fn withdraw_assignment(
         record(
             conn,
             actor,
-            actions::REVIEW_WITHDRAW,
+            AuditAction::ReviewWithdraw,
             id,
             None,
             Some(json!({
@@ -365,7 +336,7 @@ pub fn declare_conflict(
             .iter()
             .any(|(v, _, _)| v.voter_id == member_id);
         // A second recusal is refused by the table's unique key, below.
-        guard(CaseStep::Recuse, status, &Seat { voted, ..seat }, None)?;
+        check_step(CaseStep::Recuse, status, &Seat { voted, ..seat }, None)?;
         committee_db::insert_recusal(
             conn,
             &Recusal {
@@ -379,7 +350,7 @@ pub fn declare_conflict(
         record(
             conn,
             actor,
-            actions::REVIEW_RECUSE,
+            AuditAction::ReviewRecuse,
             id,
             None,
             Some(json!({ "member": member_id })),
@@ -428,14 +399,26 @@ pub fn open_vote(
 ) -> Result<Application, WorkflowError> {
     write_tx(conn, |conn| {
         let app = find(conn, id)?;
-        require_status(&app, Status::InReview)?;
+        check_step(
+            CaseStep::OpenVote,
+            app.status,
+            &Seat::staff(actor.role),
+            None,
+        )?;
         let assignments = committee_db::list_assignments(conn, id)?;
         if !review_progress(&assignments).vote_may_open() {
             return Err(WorkflowError::Conflict("error-reviews-pending"));
         }
         transition(conn, &app, Action::OpenVote, now)?;
         app_db::set_vote_opened_at(conn, id, now)?;
-        record(conn, actor, actions::APPLICATION_OPEN_VOTE, id, None, None)?;
+        record(
+            conn,
+            actor,
+            AuditAction::ApplicationOpenVote,
+            id,
+            None,
+            None,
+        )?;
         let to = notify::voting_members(conn, id)?;
         let params = notify::application_params(conn, &app, true)?;
         notify::enqueue(conn, MessageKind::VoteOpened, &to, &params, now)?;
@@ -472,7 +455,7 @@ pub fn cast_vote(
             .iter()
             .any(|(r, _)| r.user_id == member_id);
         // A second vote is refused by the table's unique key, below.
-        guard(CaseStep::Vote, status, &Seat { recused, ..seat }, None)?;
+        check_step(CaseStep::Vote, status, &Seat { recused, ..seat }, None)?;
         committee_db::insert_vote(
             conn,
             Vote {
@@ -487,7 +470,7 @@ pub fn cast_vote(
         record(
             conn,
             actor,
-            actions::VOTE_CAST,
+            AuditAction::VoteCast,
             id,
             None,
             Some(json!({ "choice": choice.as_str() })),
@@ -557,16 +540,12 @@ pub fn decide(
     clock: &dyn Clock,
     (rules, authority): (&WorkflowRules, &CertificateAuthority),
 ) -> Result<Application, WorkflowError> {
-    let chair = Seat {
-        role: actor.role,
-        ..Seat::default()
-    };
+    let chair = Seat::staff(actor.role);
     let (now, today) = (clock.now(), clock.today_in_vientiane());
     write_tx(conn, |conn| {
         let app = find(conn, id)?;
-        require_status(&app, Status::Voting)?;
         let (_, _, result) = current_tally(conn, id, rules)?;
-        guard(CaseStep::Decide, Status::Voting, &chair, Some(result))?;
+        check_step(CaseStep::Decide, app.status, &chair, Some(result))?;
         let mut errors = FieldErrors::new();
         let approve = match result {
             Tally::NoQuorum { .. } => return Err(WorkflowError::Conflict("error-no-quorum")),
@@ -620,9 +599,9 @@ pub fn decide(
             conn,
             actor,
             if approve {
-                actions::APPLICATION_APPROVE
+                AuditAction::ApplicationApprove
             } else {
-                actions::APPLICATION_REJECT
+                AuditAction::ApplicationReject
             },
             id,
             None,
@@ -846,10 +825,10 @@ pub fn case_file(
 }
 
 /// The audit actions that can change who is on the committee.
-pub const MEMBERSHIP_ACTIONS: [&str; 3] = [
-    actions::USER_UPDATE,
-    actions::USER_DEACTIVATE,
-    actions::USER_REACTIVATE,
+pub const MEMBERSHIP_ACTIONS: [AuditAction; 3] = [
+    AuditAction::UserUpdate,
+    AuditAction::UserDeactivate,
+    AuditAction::UserReactivate,
 ];
 
 /// Where the case lies in the audit log: after its first submission, and before the
@@ -857,19 +836,19 @@ pub const MEMBERSHIP_ACTIONS: [&str; 3] = [
 fn case_span(events: &[AuditEvent]) -> Option<(i64, Option<i64>)> {
     let submitted = events
         .iter()
-        .find(|e| e.action == actions::APPLICATION_SUBMIT)?
+        .find(|e| e.is(AuditAction::ApplicationSubmit))?
         .seq;
     let closed = events
         .iter()
-        .find(|e| CLOSING_ACTIONS.contains(&e.action.as_str()))
+        .find(|e| CLOSING_ACTIONS.iter().any(|&a| e.is(a)))
         .map(|e| e.seq);
     Some((submitted, closed))
 }
 
 /// The audit actions that end a case.
-const CLOSING_ACTIONS: [&str; 4] = [
-    actions::APPLICATION_APPROVE,
-    actions::APPLICATION_REJECT,
-    actions::APPLICATION_WITHDRAW,
-    actions::APPLICATION_DISMISS,
+const CLOSING_ACTIONS: [AuditAction; 4] = [
+    AuditAction::ApplicationApprove,
+    AuditAction::ApplicationReject,
+    AuditAction::ApplicationWithdraw,
+    AuditAction::ApplicationDismiss,
 ];

@@ -18,12 +18,13 @@ use crate::db::models::connection::{
 use crate::db::models::organisation::{self as org_db, Organisation};
 use crate::db::{DbConn, Position, new_id, write_tx};
 use crate::domain::application_form::{ApplicationContent, Kind};
-use crate::domain::audit::{SCHEDULER, actions};
+use crate::domain::audit::{AuditAction, SCHEDULER};
 use crate::domain::connection::{
-    ConnectionAction, ConnectionStatus, FILE_PURPOSES, approval_number, reminder_due,
+    ConnectionAction, ConnectionRefusal, ConnectionSide, ConnectionStatus, ConnectionStep,
+    FILE_PURPOSES, OpenCase, Standing, approval_number, check_connection_step, reminder_due,
     revocation_may_be_decided, valid_until,
 };
-use crate::domain::file::{check_upload, safe_file_name};
+use crate::domain::file::{check_upload_as, safe_file_name};
 use crate::domain::notification::{MessageKind, Params};
 use crate::domain::rules::WorkflowRules;
 use crate::domain::validation::FieldErrors;
@@ -38,7 +39,7 @@ pub const DISCONNECTION_DAYS: i64 = 15;
 fn record_audit(
     conn: &mut DbConn,
     actor: &Actor,
-    action: &str,
+    action: AuditAction,
     connection: &Connection,
     after: serde_json::Value,
 ) -> diesel::QueryResult<i64> {
@@ -153,12 +154,7 @@ pub fn record_approval(
     if kind.needs_existing_approval() {
         let existing = connection_db::find_by_number(conn, content.get("related_approval_number"))?
             .filter(|c| c.organisation_id == app.organisation_id)
-            .filter(|c| {
-                matches!(
-                    c.status,
-                    ConnectionStatus::Active | ConnectionStatus::Suspended
-                )
-            })
+            .filter(|c| !c.status.is_final())
             .ok_or(WorkflowError::Conflict("error-connection-not-changeable"))?;
         let until = if kind == Kind::Renewal {
             valid_until(
@@ -194,9 +190,9 @@ pub fn record_approval(
             },
         )?;
         let (kind_name, audit_action) = if kind == Kind::Renewal {
-            ("renewed", actions::CONNECTION_RENEWED)
+            ("renewed", AuditAction::ConnectionRenewed)
         } else {
-            ("modified", actions::CONNECTION_MODIFIED)
+            ("modified", AuditAction::ConnectionModified)
         };
         event(
             conn,
@@ -273,7 +269,7 @@ pub fn record_approval(
     record_audit(
         conn,
         actor,
-        actions::CONNECTION_APPROVE,
+        AuditAction::ConnectionApprove,
         &created,
         json!({ "approval_number": number }),
     )?;
@@ -447,6 +443,46 @@ fn transition(
     Ok(to)
 }
 
+/// Where `connection` stands for the rules, with its open show-cause case if it has one.
+pub fn standing(connection: &Connection, open_case: Option<&ShowCause>) -> Standing {
+    Standing {
+        status: connection.status,
+        open_case: open_case.map(|c| OpenCase {
+            answered: c.answered_at.is_some(),
+            response_deadline: c.response_deadline,
+        }),
+        disconnection_confirmed: connection.disconnection_confirmed_at.is_some(),
+        disconnection_verified: connection.disconnection_verified_at.is_some(),
+    }
+}
+
+/// Refuses `step` on `connection` unless the rules allow it to `actor` (see
+/// [`check_connection_step`]); the provider holding it acts as its holder, anyone else by
+/// role. A late answer is reported on `field`. Returns the open show-cause case, if any.
+fn guard(
+    conn: &mut DbConn,
+    actor: &Actor,
+    connection: &Connection,
+    (step, field): (ConnectionStep, &'static str),
+    now: NaiveDateTime,
+) -> Result<Option<ShowCause>, WorkflowError> {
+    let open_case = connection_db::find_open_show_cause(conn, &connection.id)?;
+    let side = if actor.organisation_id.as_deref() == Some(connection.organisation_id.as_str()) {
+        ConnectionSide::Holder
+    } else {
+        ConnectionSide::Staff(actor.role)
+    };
+    let standing = standing(connection, open_case.as_ref());
+    check_connection_step(step, side, &standing, now).map_err(|refusal| match refusal {
+        ConnectionRefusal::Role => WorkflowError::Forbidden,
+        ConnectionRefusal::WrongState => WorkflowError::Conflict("error-wrong-state"),
+        ConnectionRefusal::CaseOpen => WorkflowError::Conflict("error-show-cause-open"),
+        ConnectionRefusal::Answered => WorkflowError::Conflict("error-stale-state"),
+        ConnectionRefusal::Late => late_answer(field),
+    })?;
+    Ok(open_case)
+}
+
 fn required_text(field: &'static str, raw: &str) -> Result<String, WorkflowError> {
     let mut errors = FieldErrors::new();
     let text = errors.text(field, raw, true, 8000);
@@ -460,9 +496,10 @@ pub fn standing_reason(reason: &str) -> Result<String, WorkflowError> {
 
 /// What the chair's suspension and reinstatement each record and tell.
 struct StandingChange {
+    step: ConnectionStep,
     action: ConnectionAction,
     event: &'static str,
-    audit: &'static str,
+    audit: AuditAction,
     message: MessageKind,
 }
 
@@ -479,6 +516,7 @@ fn change_standing(
     let reason = standing_reason(reason)?;
     write_tx(conn, |conn| {
         let connection = find(conn, id)?;
+        guard(conn, actor, &connection, (change.step, ""), now)?;
         let status = transition(conn, &connection, change.action, now)?;
         event(conn, id, change.event, actor, &reason, json!({}), now)?;
         record_audit(
@@ -506,9 +544,10 @@ pub fn suspend(
     now: NaiveDateTime,
 ) -> Result<Connection, WorkflowError> {
     let change = StandingChange {
+        step: ConnectionStep::Suspend,
         action: ConnectionAction::Suspend,
         event: "suspended",
-        audit: actions::CONNECTION_SUSPEND,
+        audit: AuditAction::ConnectionSuspend,
         message: MessageKind::Suspension,
     };
     change_standing(conn, actor, id, reason, change, now)
@@ -523,9 +562,10 @@ pub fn reinstate(
     now: NaiveDateTime,
 ) -> Result<Connection, WorkflowError> {
     let change = StandingChange {
+        step: ConnectionStep::Reinstate,
         action: ConnectionAction::Reinstate,
         event: "reinstated",
-        audit: actions::CONNECTION_REINSTATE,
+        audit: AuditAction::ConnectionReinstate,
         message: MessageKind::Reinstatement,
     };
     change_standing(conn, actor, id, reason, change, now)
@@ -558,15 +598,13 @@ pub fn open_show_cause(
     let days = days_or(days, SHOW_CAUSE_DAYS, "days")?;
     write_tx(conn, |conn| {
         let connection = find(conn, id)?;
-        if !matches!(
-            connection.status,
-            ConnectionStatus::Active | ConnectionStatus::Suspended
-        ) {
-            return Err(WorkflowError::Conflict("error-wrong-state"));
-        }
-        if connection_db::find_open_show_cause(conn, id)?.is_some() {
-            return Err(WorkflowError::Conflict("error-show-cause-open"));
-        }
+        guard(
+            conn,
+            actor,
+            &connection,
+            (ConnectionStep::ShowCause, ""),
+            now,
+        )?;
         let deadline = now + TimeDelta::days(days);
         connection_db::insert_show_cause(
             conn,
@@ -596,7 +634,7 @@ pub fn open_show_cause(
         record_audit(
             conn,
             actor,
-            actions::CONNECTION_SHOW_CAUSE,
+            AuditAction::ConnectionShowCause,
             &connection,
             json!({ "deadline": deadline.to_string() }),
         )?;
@@ -630,11 +668,14 @@ pub fn answer_show_cause(
     let answer = required_text("answer", answer)?;
     write_tx(conn, |conn| {
         let connection = find_own(conn, actor, id)?;
-        let case = connection_db::find_open_show_cause(conn, id)?
-            .ok_or(WorkflowError::Conflict("error-wrong-state"))?;
-        if now > case.response_deadline {
-            return Err(late_answer("answer"));
-        }
+        let case = guard(
+            conn,
+            actor,
+            &connection,
+            (ConnectionStep::Answer, "answer"),
+            now,
+        )?
+        .ok_or(WorkflowError::Conflict("error-wrong-state"))?;
         if connection_db::record_show_cause_answer(conn, &case.id, &answer, now)? != 1 {
             return Err(WorkflowError::Conflict("error-stale-state"));
         }
@@ -650,7 +691,7 @@ pub fn answer_show_cause(
         record_audit(
             conn,
             actor,
-            actions::CONNECTION_SHOW_CAUSE_ANSWER,
+            AuditAction::ConnectionShowCauseAnswer,
             &connection,
             json!({ "case": case.id }),
         )?;
@@ -717,8 +758,14 @@ pub fn decide_show_cause(
     } = case_decision(outcome, reason, disconnection_days)?;
     write_tx(conn, |conn| {
         let connection = find(conn, id)?;
-        let case = connection_db::find_open_show_cause(conn, id)?
-            .ok_or(WorkflowError::Conflict("error-wrong-state"))?;
+        let case = guard(
+            conn,
+            actor,
+            &connection,
+            (ConnectionStep::DecideCase, ""),
+            now,
+        )?
+        .ok_or(WorkflowError::Conflict("error-wrong-state"))?;
         if revoke
             && !revocation_may_be_decided(case.answered_at.is_some(), case.response_deadline, now)
         {
@@ -751,7 +798,7 @@ pub fn decide_show_cause(
             record_audit(
                 conn,
                 actor,
-                actions::CONNECTION_REVOKE,
+                AuditAction::ConnectionRevoke,
                 &connection,
                 json!({ "status": status, "disconnection_deadline": deadline.to_string() }),
             )?;
@@ -774,7 +821,7 @@ pub fn decide_show_cause(
             record_audit(
                 conn,
                 actor,
-                actions::CONNECTION_SHOW_CAUSE_DISMISS,
+                AuditAction::ConnectionShowCauseDismiss,
                 &connection,
                 json!({ "case": case.id }),
             )?;
@@ -796,6 +843,13 @@ pub fn confirm_disconnection(
     let evidence = required_text("evidence", evidence)?;
     write_tx(conn, |conn| {
         let connection = find_own(conn, actor, id)?;
+        guard(
+            conn,
+            actor,
+            &connection,
+            (ConnectionStep::ConfirmDisconnection, ""),
+            now,
+        )?;
         if connection_db::record_disconnection(conn, id, &evidence, now)? != 1 {
             return Err(WorkflowError::Conflict("error-wrong-state"));
         }
@@ -811,7 +865,7 @@ pub fn confirm_disconnection(
         record_audit(
             conn,
             actor,
-            actions::CONNECTION_CONFIRM_DISCONNECTION,
+            AuditAction::ConnectionConfirmDisconnection,
             &connection,
             json!({ "confirmed": true }),
         )?;
@@ -834,6 +888,13 @@ pub fn verify_disconnection(
 ) -> Result<Connection, WorkflowError> {
     write_tx(conn, |conn| {
         let connection = find(conn, id)?;
+        guard(
+            conn,
+            actor,
+            &connection,
+            (ConnectionStep::VerifyDisconnection, ""),
+            now,
+        )?;
         if connection_db::record_verification(conn, id, now)? != 1 {
             return Err(WorkflowError::Conflict("error-wrong-state"));
         }
@@ -849,7 +910,7 @@ pub fn verify_disconnection(
         record_audit(
             conn,
             actor,
-            actions::CONNECTION_VERIFY_DISCONNECTION,
+            AuditAction::ConnectionVerifyDisconnection,
             &connection,
             json!({ "verified": true }),
         )?;
@@ -869,40 +930,23 @@ pub fn add_file(
     bytes: &[u8],
     now: NaiveDateTime,
 ) -> Result<connection_db::ConnectionFile, WorkflowError> {
-    let mut errors = FieldErrors::new();
-    if !FILE_PURPOSES.contains(&purpose) {
-        errors.add("purpose", "error-file-purpose");
-    }
-    let upload = match check_upload(bytes) {
-        Ok(upload) if errors.is_empty() => upload,
-        Ok(_) => return Err(WorkflowError::Invalid(errors)),
-        Err(file_errors) => {
-            errors.merge(file_errors);
-            return Err(WorkflowError::Invalid(errors));
-        }
-    };
+    let upload = check_upload_as(
+        bytes,
+        "purpose",
+        purpose,
+        &FILE_PURPOSES,
+        "error-file-purpose",
+    )?;
     let (content_type, sha256) = (upload.content_type, &upload.sha256);
     let name = safe_file_name(file_name, content_type);
     write_tx(conn, |conn| {
         let connection = find_own(conn, actor, id)?;
-        let open_case = connection_db::find_open_show_cause(conn, id)?;
-        let allowed = match purpose {
-            "show_cause_answer" => open_case.is_some(),
-            _ => {
-                connection.status == ConnectionStatus::Revoked
-                    && connection.disconnection_verified_at.is_none()
-            }
+        let step = if purpose == "show_cause_answer" {
+            ConnectionStep::AnswerFile
+        } else {
+            ConnectionStep::EvidenceFile
         };
-        if !allowed {
-            return Err(WorkflowError::Conflict("error-wrong-state"));
-        }
-        if purpose == "show_cause_answer"
-            && open_case
-                .as_ref()
-                .is_some_and(|c| now > c.response_deadline)
-        {
-            return Err(late_answer("purpose"));
-        }
+        guard(conn, actor, &connection, (step, "purpose"), now)?;
         let file_id = new_id();
         connection_db::insert_file(
             conn,
@@ -922,7 +966,7 @@ pub fn add_file(
         record_audit(
             conn,
             actor,
-            actions::CONNECTION_ADD_FILE,
+            AuditAction::ConnectionAddFile,
             &connection,
             json!({ "file": file_id, "purpose": purpose, "file_name": name, "sha256": sha256 }),
         )?;
@@ -972,7 +1016,7 @@ pub fn run_scheduled(
                 record_audit(
                     conn,
                     &actor,
-                    actions::CONNECTION_EXPIRE,
+                    AuditAction::ConnectionExpire,
                     &fresh,
                     json!({ "status": "expired" }),
                 )?;

@@ -24,6 +24,7 @@ pub mod two_factor;
 /// The connection a workflow runs on: callers that hand work to a runner (`web::blocking`)
 /// name it through here, not through `db`.
 pub use crate::db::DbConn;
+use crate::domain::committee::CaseRefusal;
 use crate::domain::role::Role;
 use crate::domain::validation::FieldErrors;
 
@@ -86,6 +87,22 @@ pub enum WorkflowError {
 impl From<FieldErrors> for WorkflowError {
     fn from(errors: FieldErrors) -> Self {
         WorkflowError::Invalid(errors)
+    }
+}
+
+/// A step the case's rules refuse (see [`crate::domain::committee::check_step`]): one
+/// outside the actor's role is forbidden, any other refusal is a conflict naming why.
+impl From<CaseRefusal> for WorkflowError {
+    fn from(refusal: CaseRefusal) -> Self {
+        match refusal {
+            CaseRefusal::Role => WorkflowError::Forbidden,
+            CaseRefusal::NotMember => WorkflowError::Conflict("error-not-committee-member"),
+            CaseRefusal::WrongState => WorkflowError::Conflict("error-wrong-state"),
+            CaseRefusal::NoOpenReview => WorkflowError::Conflict("error-review-done"),
+            CaseRefusal::Recused => WorkflowError::Conflict("error-recused"),
+            CaseRefusal::AlreadyVoted => WorkflowError::Conflict("error-already-voted"),
+            CaseRefusal::NoQuorum => WorkflowError::Conflict("error-no-quorum"),
+        }
     }
 }
 

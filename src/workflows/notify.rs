@@ -13,7 +13,7 @@ use crate::db::models::user::{self as user_db, User};
 use crate::db::models::{committee as committee_db, organisation as organisation_db};
 use crate::db::{DbConn, new_id, write_tx};
 use crate::domain::application::Status;
-use crate::domain::audit::actions;
+use crate::domain::audit::AuditAction;
 use crate::domain::committee::Recommendation;
 use crate::domain::language::Lang;
 use crate::domain::notification::{Item, MessageKind, Params};
@@ -396,7 +396,7 @@ pub fn retry(
         crate::workflows::audit::record(
             conn,
             actor,
-            actions::OUTBOX_RETRY,
+            AuditAction::OutboxRetry,
             "outbox_message",
             message_id,
             Some(

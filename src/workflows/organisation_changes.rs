@@ -16,8 +16,7 @@ use crate::db::models::organisation_change::{
 use crate::db::models::user as user_db;
 use crate::db::{DbConn, new_id, write_tx};
 use crate::domain::account::OrganisationInput;
-use crate::domain::audit::actions;
-use crate::domain::connection::ConnectionStatus;
+use crate::domain::audit::AuditAction;
 use crate::domain::notification::{MessageKind, Params};
 use crate::domain::organisation_change::{
     ChangeAction, ChangeStatus, LegalIdentity, parse_refusal_reason,
@@ -65,7 +64,7 @@ fn not_pending() -> WorkflowError {
 struct Closing<'a> {
     action: ChangeAction,
     reason: &'a str,
-    audit_action: &'a str,
+    audit_action: AuditAction,
     detail: serde_json::Value,
 }
 
@@ -137,7 +136,7 @@ pub fn propose(
             record(
                 conn,
                 actor,
-                actions::ORGANISATION_UPDATE,
+                AuditAction::OrganisationUpdate,
                 "organisation",
                 organisation_id,
                 Some(json!({ "address": organisation.address })),
@@ -162,7 +161,7 @@ pub fn propose(
             let closing = Closing {
                 action: ChangeAction::Withdraw,
                 reason: "",
-                audit_action: actions::ORGANISATION_CHANGE_WITHDRAW,
+                audit_action: AuditAction::OrganisationChangeWithdraw,
                 detail,
             };
             close(conn, actor, old, closing, now)?;
@@ -196,7 +195,7 @@ pub fn propose(
         record(
             conn,
             actor,
-            actions::ORGANISATION_CHANGE_PROPOSE,
+            AuditAction::OrganisationChangePropose,
             "organisation_change",
             &id,
             Some(identity_state(&approved)),
@@ -247,7 +246,7 @@ pub fn withdraw(
         let closing = Closing {
             action: ChangeAction::Withdraw,
             reason: "",
-            audit_action: actions::ORGANISATION_CHANGE_WITHDRAW,
+            audit_action: AuditAction::OrganisationChangeWithdraw,
             detail: json!({}),
         };
         close(conn, actor, &change, closing, now)?;
@@ -283,10 +282,7 @@ pub fn decide(
                 connections::refresh_search_text(conn, &renamed)?;
                 let mut reissued = Vec::new();
                 for connection in connection_db::list_by_organisation(conn, &before.id)? {
-                    if matches!(
-                        connection.status,
-                        ConnectionStatus::Active | ConnectionStatus::Suspended
-                    ) {
+                    if !connection.status.is_final() {
                         certificates::issue(conn, authority, &connection, now)?;
                         reissued.push(connection.approval_number);
                     }
@@ -294,7 +290,7 @@ pub fn decide(
                 let closing = Closing {
                     action: ChangeAction::Approve,
                     reason: "",
-                    audit_action: actions::ORGANISATION_CHANGE_APPROVE,
+                    audit_action: AuditAction::OrganisationChangeApprove,
                     detail: json!({
                         "replaced": identity_state(&before.identity()),
                         "applied": identity_state(&proposed),
@@ -308,7 +304,7 @@ pub fn decide(
                 let closing = Closing {
                     action: ChangeAction::Refuse,
                     reason: &reason,
-                    audit_action: actions::ORGANISATION_CHANGE_REFUSE,
+                    audit_action: AuditAction::OrganisationChangeRefuse,
                     detail: json!({}),
                 };
                 let status = close(conn, actor, &change, closing, now)?;

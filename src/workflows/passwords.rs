@@ -14,7 +14,7 @@ use crate::db::models::token::{self as token_db, UserToken};
 use crate::db::models::user::{self as user_db, User};
 use crate::db::{DbConn, new_id, write_tx};
 use crate::domain::account::{EmailAddress, UserInput, check_password};
-use crate::domain::audit::actions;
+use crate::domain::audit::AuditAction;
 use crate::domain::notification::{MessageKind, Params};
 use crate::domain::role::Role;
 use crate::domain::validation::FieldErrors;
@@ -127,7 +127,7 @@ pub fn invite(
                 record(
                     conn,
                     actor,
-                    actions::USER_INVITE_EXISTING,
+                    AuditAction::UserInviteExisting,
                     "user",
                     &existing.id,
                     None,
@@ -135,7 +135,7 @@ pub fn invite(
                 )?;
             }
             None => {
-                let user = insert_account(conn, actor, &fields, "", actions::USER_INVITE)?;
+                let user = insert_account(conn, actor, &fields, "", AuditAction::UserInvite)?;
                 issue(conn, &user, Purpose::Invitation, params, now)?;
             }
         }
@@ -164,7 +164,7 @@ pub fn request_reset(
         record(
             conn,
             actor,
-            actions::USER_PASSWORD_RESET_REQUESTED,
+            AuditAction::UserPasswordResetRequested,
             "user",
             &user.id,
             None,
@@ -249,8 +249,8 @@ pub fn set_password_by_link(
         user_db::update_password(conn, &user.id, &hash, now)?;
         let ended = session_db::delete_for_user(conn, &user.id)?;
         let action = match purpose {
-            Purpose::Invitation => actions::USER_ACCEPT_INVITATION,
-            Purpose::PasswordReset => actions::USER_PASSWORD_RESET,
+            Purpose::Invitation => AuditAction::UserAcceptInvitation,
+            Purpose::PasswordReset => AuditAction::UserPasswordReset,
         };
         let actor = Actor {
             id: Some(user.id.clone()),
@@ -304,7 +304,7 @@ pub fn change_password(
             record(
                 conn,
                 actor,
-                actions::USER_PASSWORD_CHANGE_FAILED,
+                AuditAction::UserPasswordChangeFailed,
                 "user",
                 &user_id,
                 None,
@@ -327,7 +327,7 @@ pub fn change_password(
         record(
             conn,
             actor,
-            actions::USER_PASSWORD_CHANGED,
+            AuditAction::UserPasswordChanged,
             "user",
             &user_id,
             None,
@@ -356,7 +356,7 @@ pub fn set_committee_digest(
         record(
             conn,
             actor,
-            actions::USER_SET_NOTIFICATIONS,
+            AuditAction::UserSetNotifications,
             "user",
             &user_id,
             None,

@@ -9,7 +9,7 @@ use crate::auth::{signing, totp};
 use crate::db::models::certificate as certificate_db;
 use crate::db::models::two_factor as two_factor_db;
 use crate::db::{DbConn, write_tx};
-use crate::domain::audit::actions;
+use crate::domain::audit::AuditAction;
 use crate::workflows::audit::record;
 use crate::workflows::{Actor, WorkflowError};
 
@@ -104,7 +104,7 @@ pub fn rotate(
         record(
             conn,
             actor,
-            actions::SECRET_KEY_ROTATE,
+            AuditAction::SecretKeyRotate,
             "secret_key",
             "",
             None,

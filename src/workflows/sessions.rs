@@ -9,7 +9,7 @@ use crate::db::audit::{self, AuditEntry};
 use crate::db::models::session::{self as session_db, NewSession, Session};
 use crate::db::models::user::{self as user_db, User};
 use crate::db::{self, DbConn, write_tx};
-use crate::domain::audit::actions;
+use crate::domain::audit::AuditAction;
 use crate::workflows::two_factor::{self, CodeError, Given};
 use crate::workflows::{Actor, WorkflowError};
 
@@ -159,7 +159,7 @@ pub fn sign_in(
                 &AuditEntry {
                     actor_id: None,
                     actor_label: &email,
-                    action: actions::SESSION_SIGN_IN_FAILED,
+                    action: AuditAction::SessionSignInFailed,
                     subject_type: "session",
                     subject_id: "",
                     before_state: None,
@@ -175,9 +175,9 @@ pub fn sign_in(
         let stage = Stage::after_password(&user);
         let token = open_session(conn, &user, stage, ip, user_agent)?;
         let action = if stage == Stage::Full {
-            actions::SESSION_SIGN_IN
+            AuditAction::SessionSignIn
         } else {
-            actions::SESSION_PASSWORD_ACCEPTED
+            AuditAction::SessionPasswordAccepted
         };
         audit_session(conn, &user, action, None, ip)?;
         Ok::<_, diesel::result::Error>(Ok(SignedIn { token, stage }))
@@ -243,7 +243,7 @@ fn open_session(
 fn audit_session(
     conn: &mut DbConn,
     user: &User,
-    action: &str,
+    action: AuditAction,
     after_state: Option<String>,
     ip: &str,
 ) -> diesel::QueryResult<i64> {
@@ -310,14 +310,20 @@ pub fn give_second_factor(
         let (given, recovery_codes) = match checked {
             Ok(found) => found,
             Err(CodeError::Wrong) => {
-                audit_session(conn, &user, actions::SESSION_SECOND_FACTOR_FAILED, None, ip)?;
+                audit_session(
+                    conn,
+                    &user,
+                    AuditAction::SessionSecondFactorFailed,
+                    None,
+                    ip,
+                )?;
                 return Ok(Err(CodeError::Wrong));
             }
             Err(CodeError::KeyUnreadable) => {
                 audit_session(
                     conn,
                     &user,
-                    actions::SESSION_SECOND_FACTOR_UNREADABLE,
+                    AuditAction::SessionSecondFactorUnreadable,
                     None,
                     ip,
                 )?;
@@ -334,7 +340,7 @@ pub fn give_second_factor(
         audit_session(
             conn,
             &user,
-            actions::SESSION_SIGN_IN,
+            AuditAction::SessionSignIn,
             Some(serde_json::json!({ "second_factor": how }).to_string()),
             ip,
         )?;
@@ -383,7 +389,7 @@ pub fn end_own(
             &AuditEntry {
                 actor_id: Some(&user_id),
                 actor_label: &actor.label,
-                action: actions::SESSION_END_OWN,
+                action: AuditAction::SessionEndOwn,
                 subject_type: "user",
                 subject_id: &user_id,
                 before_state: None,
@@ -404,7 +410,7 @@ pub fn sign_out(conn: &mut DbConn, session_id: &str, actor: &Actor) -> Result<()
             &AuditEntry {
                 actor_id: actor.id.as_deref(),
                 actor_label: &actor.label,
-                action: actions::SESSION_SIGN_OUT,
+                action: AuditAction::SessionSignOut,
                 subject_type: "user",
                 subject_id: actor.id.as_deref().unwrap_or(""),
                 before_state: None,

@@ -9,7 +9,7 @@ use crate::db::models::session as session_db;
 use crate::db::models::two_factor as two_factor_db;
 use crate::db::models::user::{self as user_db, User};
 use crate::db::{DbConn, write_tx};
-use crate::domain::audit::actions;
+use crate::domain::audit::AuditAction;
 use crate::workflows::audit::record;
 use crate::workflows::{Actor, WorkflowError};
 
@@ -136,7 +136,7 @@ pub(crate) fn confirm(
     record(
         conn,
         actor,
-        actions::USER_TWO_FACTOR_ENABLED,
+        AuditAction::UserTwoFactorEnabled,
         "user",
         user_id,
         None,
@@ -187,7 +187,7 @@ pub fn reset(conn: &mut DbConn, actor: &Actor, user_id: &str) -> Result<(), Work
         record(
             conn,
             actor,
-            actions::USER_TWO_FACTOR_RESET,
+            AuditAction::UserTwoFactorReset,
             "user",
             user_id,
             Some(json!({ "two_factor": user.totp_secret.is_some() })),

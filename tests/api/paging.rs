@@ -320,6 +320,7 @@ const AUDIT_ROWS: &str = "table.audit tbody tr td:first-child";
 #[tokio::test]
 async fn the_audit_log_pages_both_ways_and_narrows_to_a_person_an_action_a_subject_and_dates() {
     use interconnect_registry::db::audit::{AuditEntry, append};
+    use interconnect_registry::domain::audit::AuditAction;
     let app = TestApp::spawn().await;
     let auditor = app.create_user("auditor", None);
     let subject = app.create_user("reviewer", None);
@@ -328,9 +329,9 @@ async fn the_audit_log_pages_both_ways_and_narrows_to_a_person_an_action_a_subje
         let mut conn = app.conn();
         for i in 0..230 {
             let (actor, action) = if i % 3 == 0 {
-                (Some(actor_id.as_str()), "test.alpha")
+                (Some(actor_id.as_str()), AuditAction::OutboxRetry)
             } else {
-                (None, "test.beta")
+                (None, AuditAction::SecretKeyRotate)
             };
             append(
                 &mut conn,
@@ -362,13 +363,13 @@ async fn the_audit_log_pages_both_ways_and_narrows_to_a_person_an_action_a_subje
     assert_eq!(ranges[1], format!("101–200 of {total}"));
 
     // One action, one person (by part of their name), one subject (by e-mail address).
-    let (rows, ranges) = walk(&app, "/admin/audit?action=test.alpha", AUDIT_ROWS).await;
+    let (rows, ranges) = walk(&app, "/admin/audit?action=outbox.retry", AUDIT_ROWS).await;
     assert_eq!(rows.len(), 77);
     assert_eq!(ranges, ["1–77 of 77"]);
     let (by_actor, _) = walk(&app, "/admin/audit?actor=vilay+KEEP", AUDIT_ROWS).await;
     assert_eq!(by_actor, rows);
     let subject_query = format!(
-        "/admin/audit?subject={}&action=test.beta",
+        "/admin/audit?subject={}&action=secret_key.rotate",
         subject.email.to_uppercase().replace('@', "%40")
     );
     let (rows, _) = walk(&app, &subject_query, AUDIT_ROWS).await;
@@ -402,7 +403,7 @@ async fn the_audit_log_pages_both_ways_and_narrows_to_a_person_an_action_a_subje
     ] {
         let page = read_page(
             &app,
-            &format!("/admin/audit?action=test.alpha&{query}"),
+            &format!("/admin/audit?action=outbox.retry&{query}"),
             AUDIT_ROWS,
         )
         .await;
@@ -416,7 +417,7 @@ async fn the_audit_log_pages_both_ways_and_narrows_to_a_person_an_action_a_subje
     reviewer
         .sign_in_as(&app.create_user("reviewer", None))
         .await;
-    let (status, _) = reviewer.page("/admin/audit?action=test.alpha").await;
+    let (status, _) = reviewer.page("/admin/audit?action=outbox.retry").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
 

@@ -974,3 +974,4 @@ pub fn find_file_with_content(
         .first(conn)
         .optional()
 }
+
