@@ -9,11 +9,13 @@ use clap::{Parser, Subcommand};
 use crate::config::{SecretKeySource, Settings};
 use crate::db::audit::ChainStatus;
 use crate::domain::account::{OrganisationInput, UserInput};
+use crate::domain::routing::findings::FindingKind;
 use crate::seed::demo;
 use crate::startup::{Application, open_pool};
 use crate::web::blocking::blocking;
 use crate::web::state::Runtime;
 use crate::workflows::certificates::{self, CertificateAuthority};
+use crate::workflows::monitoring::{self, ImportError, ImportKind};
 use crate::workflows::{Actor, WorkflowError, accounts, api_clients, audit, secret_key};
 
 #[derive(Debug, Parser)]
@@ -151,6 +153,41 @@ pub enum Command {
         audit_events: usize,
         #[arg(long, default_value_t = 100_000)]
         outbox_messages: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Import routing data files for enforcement monitoring, each in one transaction, and
+    /// bring the findings up to date: RIR statistics (`rir`), MRT RIB dumps or update files
+    /// (`mrt`), CAIDA AS-to-organisation (`as2org`) and AS-relationship (`asrel`) files, and
+    /// PeeringDB dumps (`peeringdb`). Compressed files (bzip2, gzip) are read as they are. A
+    /// file imported before is reported and skipped; a file that cannot be read is named
+    /// with where it fails, and leaves nothing behind.
+    ImportRouting {
+        /// rir, mrt, as2org, asrel or peeringdb.
+        #[arg(long)]
+        kind: String,
+        /// The route collector an MRT file comes from, e.g. route-views2 or rrc00.
+        #[arg(long, default_value = "")]
+        collector: String,
+        /// Print one JSON object per file.
+        #[arg(long)]
+        json: bool,
+        #[arg(required = true)]
+        files: Vec<std::path::PathBuf>,
+    },
+    /// List the findings of enforcement monitoring, highest score first.
+    Findings {
+        /// Only findings of this kind, e.g. unapproved.
+        #[arg(long)]
+        kind: Option<String>,
+        /// Only findings in this state, e.g. open.
+        #[arg(long)]
+        state: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the routing data imports, newest first.
+    RoutingImports {
         #[arg(long)]
         json: bool,
     },
@@ -432,6 +469,71 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             });
             Ok(())
         }
+        Command::ImportRouting {
+            kind,
+            collector,
+            json,
+            files,
+        } => import_routing(&settings, &kind, &collector, json, files).await,
+        Command::Findings { kind, state, json } => {
+            let kind = match kind.as_deref() {
+                None => None,
+                Some(raw) => Some(FindingKind::parse(raw).with_context(|| {
+                    let kinds: Vec<&str> = FindingKind::ALL.iter().map(|k| k.as_str()).collect();
+                    format!("--kind {raw}: not a kind of finding ({})", kinds.join(", "))
+                })?),
+            };
+            let pool = open_pool(&settings)?;
+            let listed = blocking(&pool, move |conn| {
+                monitoring::list_findings(conn, kind, state.as_deref())
+            })
+            .await
+            .map_err(command_error)?;
+            if json {
+                println!("{}", serde_json::to_string(&listed)?);
+            } else {
+                println!("{} findings", listed.len());
+                for f in &listed {
+                    println!(
+                        "{:>9}  {:<26} {:<10} AS{} - {}  {}  {} peers  last seen {}",
+                        f.score,
+                        f.kind,
+                        f.state,
+                        f.domestic_asn,
+                        f.foreign_asn.map_or("-".to_string(), |a| format!("AS{a}")),
+                        f.organisation.as_deref().unwrap_or("-"),
+                        f.peers,
+                        f.last_seen.as_deref().unwrap_or("-"),
+                    );
+                }
+            }
+            Ok(())
+        }
+        Command::RoutingImports { json } => {
+            let pool = open_pool(&settings)?;
+            let imports = blocking(&pool, monitoring::list_imports)
+                .await
+                .map_err(command_error)?;
+            if json {
+                println!("{}", serde_json::to_string(&imports)?);
+            } else {
+                println!("{} imports", imports.len());
+                for i in &imports {
+                    println!(
+                        "{}  {:<9} {}  {} read, {} skipped, {} adjacencies, {} ms  ({})",
+                        i.imported_at.format("%Y-%m-%d %H:%M"),
+                        i.kind,
+                        i.file_name,
+                        i.records_read,
+                        i.records_skipped,
+                        i.adjacencies,
+                        i.duration_ms,
+                        i.imported_by,
+                    );
+                }
+            }
+            Ok(())
+        }
         Command::RevokeApiClient { org, client } => {
             let pool = open_pool(&settings)?;
             let now = crate::db::now();
@@ -446,6 +548,98 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// `import-routing`: imports each file in turn, with a progress bar of the bytes read when
+/// standard error is a terminal and `--json` is not given. A file that fails is reported
+/// and the next one imported; the command fails at the end if any did.
+async fn import_routing(
+    settings: &Settings,
+    kind: &str,
+    collector: &str,
+    json: bool,
+    files: Vec<std::path::PathBuf>,
+) -> anyhow::Result<()> {
+    let Some(kind) = ImportKind::parse(kind) else {
+        bail!("--kind {kind}: not a kind of routing file (rir, mrt, as2org, asrel or peeringdb)");
+    };
+    let pool = open_pool(settings)?;
+    let monitoring_settings = settings.monitoring;
+    let mut failed = 0;
+    for path in files {
+        let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+        let bar = if json || !std::io::stderr().is_terminal() {
+            indicatif::ProgressBar::hidden()
+        } else {
+            indicatif::ProgressBar::new(size).with_message(path.display().to_string())
+        };
+        let shown = bar.clone();
+        let collector = collector.to_string();
+        let now = crate::db::now();
+        let outcome = {
+            let pool = pool.clone();
+            tokio::task::spawn_blocking(move || {
+                let mut conn = pool.get().map_err(WorkflowError::from)?;
+                let watch = |read: std::sync::Arc<std::sync::atomic::AtomicU64>| {
+                    let bar = shown.clone();
+                    std::thread::spawn(move || {
+                        while !bar.is_finished() {
+                            bar.set_position(read.load(std::sync::atomic::Ordering::Relaxed));
+                            std::thread::sleep(std::time::Duration::from_millis(200));
+                        }
+                    });
+                };
+                monitoring::import_file(
+                    &mut conn,
+                    &Actor::command_line(),
+                    (kind, &path, &collector),
+                    &monitoring_settings,
+                    now,
+                    &watch,
+                )
+            })
+            .await?
+        };
+        bar.finish_and_clear();
+        match outcome {
+            Ok(summary) => print_result(json, &serde_json::to_value(&summary)?, || {
+                let i = &summary.import;
+                match summary.outcome {
+                    "imported" => format!(
+                        "{}: imported as {} ({} records read, {} skipped, {} adjacencies, {} ms); {} findings",
+                        i.file_name,
+                        i.kind,
+                        i.records_read,
+                        i.records_skipped,
+                        i.adjacencies,
+                        i.duration_ms,
+                        summary.findings
+                    ),
+                    _ => format!(
+                        "{}: already imported on {} (import {}), skipped",
+                        i.file_name,
+                        i.imported_at.format("%Y-%m-%d %H:%M"),
+                        i.id
+                    ),
+                }
+            }),
+            Err(ImportError::File { file, message }) => {
+                failed += 1;
+                eprintln!("{file}: {message}");
+                if json {
+                    println!(
+                        "{}",
+                        serde_json::json!({ "outcome": "failed", "file": file, "error": message })
+                    );
+                }
+            }
+            Err(ImportError::Workflow(e)) => return Err(command_error(e)),
+        }
+    }
+    if failed > 0 {
+        bail!("{failed} file(s) could not be imported");
+    }
+    Ok(())
 }
 
 /// The id of the organisation with `slug`, or a problem named for the `--org` option.

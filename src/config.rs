@@ -9,6 +9,7 @@ use url::Url;
 
 use crate::domain::account::EmailAddress;
 use crate::domain::language::Lang;
+use crate::domain::routing::MonitoringSettings;
 use crate::domain::rules::WorkflowRules;
 use crate::trusted_proxies::TrustedProxies;
 
@@ -42,6 +43,7 @@ pub struct Settings {
     pub rules: WorkflowRules,
     pub mail: MailSettings,
     pub api: ApiSettings,
+    pub monitoring: MonitoringSettings,
 }
 
 /// Where `secret_key` came from.
@@ -301,6 +303,22 @@ impl Settings {
                 requests_per_minute: parse_number(&non_empty, "API_REQUESTS_PER_MINUTE", 600)?,
                 tokens_per_minute: parse_number(&non_empty, "API_TOKENS_PER_MINUTE", 30)?,
             },
+            monitoring: MonitoringSettings {
+                allow_documentation_asns: match non_empty("MONITORING_ALLOW_DOCUMENTATION_ASNS")
+                    .as_deref()
+                {
+                    None | Some("false") => false,
+                    Some("true") => true,
+                    Some(other) => bail!(
+                        "MONITORING_ALLOW_DOCUMENTATION_ASNS must be true or false, got {other}"
+                    ),
+                },
+                min_peers: match parse_number(&non_empty, "MONITORING_MIN_PEERS", 2)? {
+                    0 => bail!("MONITORING_MIN_PEERS must be at least 1"),
+                    n => n,
+                },
+                not_observed_days: parse_number(&non_empty, "MONITORING_NOT_OBSERVED_DAYS", 14)?,
+            },
         })
     }
 
@@ -444,6 +462,8 @@ mod tests {
         assert!(settings(&[("BASE_URL", "ftp://x")]).is_err());
         assert!(settings(&[("SCHEDULER_SECONDS", "0")]).is_err());
         assert!(settings(&[("SCHEDULER_SECONDS", "86401")]).is_err());
+        assert!(settings(&[("MONITORING_MIN_PEERS", "0")]).is_err());
+        assert!(settings(&[("MONITORING_ALLOW_DOCUMENTATION_ASNS", "yes")]).is_err());
         let err = settings(&[("TRUSTED_PROXIES", "127.0.0.1 proxy.local")]).unwrap_err();
         assert!(err.to_string().contains("TRUSTED_PROXIES"), "{err}");
     }

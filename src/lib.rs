@@ -10,6 +10,7 @@ pub mod i18n;
 pub mod mail;
 pub mod metrics;
 pub mod routes;
+pub mod routing;
 pub mod seed;
 pub mod startup;
 pub mod telemetry;

@@ -230,6 +230,7 @@ diesel::table! {
         search_text -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        counterparty_asn -> Nullable<BigInt>,
     }
 }
 
@@ -289,6 +290,122 @@ diesel::table! {
         content -> Binary,
         uploaded_by -> Text,
         uploaded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    routing_imports (id) {
+        id -> Text,
+        kind -> Text,
+        file_name -> Text,
+        sha256 -> Text,
+        size_bytes -> BigInt,
+        collector -> Text,
+        data_from -> Nullable<Timestamp>,
+        data_until -> Nullable<Timestamp>,
+        records_read -> BigInt,
+        records_skipped -> BigInt,
+        records_malformed -> BigInt,
+        adjacencies -> BigInt,
+        duration_ms -> BigInt,
+        imported_by -> Text,
+        imported_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    routing_adjacencies (import_id, domestic_asn, foreign_asn) {
+        import_id -> Text,
+        domestic_asn -> BigInt,
+        foreign_asn -> BigInt,
+        collector -> Text,
+        peer_asns -> Text,
+        peer_addresses -> BigInt,
+        announcements -> BigInt,
+        prefixes -> BigInt,
+        ipv4_addresses -> BigInt,
+        ipv6_48s -> BigInt,
+        domestic_nearer -> BigInt,
+        foreign_nearer -> BigInt,
+        example_path -> Text,
+        example_prefix -> Text,
+        first_seen -> Timestamp,
+        last_seen -> Timestamp,
+    }
+}
+
+diesel::table! {
+    routing_asn_registrations (import_id, line) {
+        import_id -> Text,
+        line -> BigInt,
+        registry -> Text,
+        first_asn -> BigInt,
+        asn_count -> BigInt,
+        country -> Text,
+        status -> Text,
+        opaque_id -> Text,
+    }
+}
+
+diesel::table! {
+    routing_as_organisations (import_id, asn) {
+        import_id -> Text,
+        asn -> BigInt,
+        org_id -> Text,
+        org_name -> Text,
+        country -> Text,
+    }
+}
+
+diesel::table! {
+    routing_relationships (import_id, asn_a, asn_b) {
+        import_id -> Text,
+        asn_a -> BigInt,
+        asn_b -> BigInt,
+        kind -> Text,
+    }
+}
+
+diesel::table! {
+    routing_exchange_presences (import_id, asn, exchange_id) {
+        import_id -> Text,
+        asn -> BigInt,
+        exchange_id -> BigInt,
+        exchange_name -> Text,
+        country -> Text,
+    }
+}
+
+diesel::table! {
+    routing_route_servers (import_id, asn) {
+        import_id -> Text,
+        asn -> BigInt,
+    }
+}
+
+diesel::table! {
+    findings (id) {
+        id -> Text,
+        kind -> Text,
+        state -> Text,
+        domestic_asn -> BigInt,
+        foreign_asn -> Nullable<BigInt>,
+        organisation_id -> Nullable<Text>,
+        connection_id -> Nullable<Text>,
+        exchange_id -> Nullable<BigInt>,
+        connection_status -> Nullable<Text>,
+        detail -> Text,
+        peers -> BigInt,
+        severity -> BigInt,
+        confidence -> BigInt,
+        impact -> BigInt,
+        score -> BigInt,
+        rank_parts -> Text,
+        first_seen -> Nullable<Timestamp>,
+        last_seen -> Nullable<Timestamp>,
+        still_seen -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
     }
 }
 
@@ -427,4 +544,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     certificates,
     api_clients,
     organisation_changes,
+    routing_imports,
+    routing_adjacencies,
+    routing_asn_registrations,
+    routing_as_organisations,
+    routing_relationships,
+    routing_exchange_presences,
+    routing_route_servers,
+    findings,
 );

@@ -104,6 +104,7 @@ actions! {
     OrganisationChangeWithdraw = "organisation_change.withdraw";
     OutboxRetry = "outbox.retry";
     ReviewAssign = "review.assign";
+    RoutingImport = "routing.import";
     ReviewRecord = "review.record";
     ReviewRecuse = "review.recuse";
     ReviewWithdraw = "review.withdraw";
@@ -145,6 +146,7 @@ pub const SUBJECT_TYPES: &[&str] = &[
     "organisation",
     "organisation_change",
     "outbox_message",
+    "routing_import",
     "secret_key",
     "session",
     "signing_key",

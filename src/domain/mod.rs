@@ -15,6 +15,7 @@ pub mod language;
 pub mod notification;
 pub mod organisation_change;
 pub mod role;
+pub mod routing;
 pub mod rules;
 pub mod stored;
 pub mod validation;

@@ -17,6 +17,7 @@ use crate::db::models::connection::{
 };
 use crate::db::models::organisation::{self as org_db, Organisation};
 use crate::db::{DbConn, Position, new_id, write_tx};
+use crate::domain::account::Asn;
 use crate::domain::application_form::{ApplicationContent, Kind};
 use crate::domain::audit::{AuditAction, SCHEDULER};
 use crate::domain::connection::{
@@ -131,6 +132,13 @@ fn capacity(content: &ApplicationContent) -> i64 {
         .unwrap_or(0)
 }
 
+/// The counterparty's AS number the terms name, if it reads as one.
+fn counterparty_asn(content: &ApplicationContent) -> Option<i64> {
+    Asn::parse(content.get("counterparty_asn"))
+        .ok()
+        .map(|asn| i64::from(asn.value()))
+}
+
 /// Turns an approved application into the registry's record, inside the decision's
 /// transaction: a new connection with the next approval number (new applications and
 /// declarations), or new terms on the existing connection (modifications and renewals),
@@ -187,6 +195,7 @@ pub fn record_approval(
                     content.get("counterparty_country"),
                 ),
                 updated_at: now,
+                counterparty_asn: counterparty_asn(content),
             },
         )?;
         let (kind_name, audit_action) = if kind == Kind::Renewal {
@@ -254,6 +263,7 @@ pub fn record_approval(
             ),
             created_at: now,
             updated_at: now,
+            counterparty_asn: counterparty_asn(content),
         },
     )?;
     event(

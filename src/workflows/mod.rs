@@ -11,6 +11,7 @@ pub mod committee;
 pub mod connections;
 pub mod dashboard;
 pub mod health;
+pub mod monitoring;
 pub mod notify;
 pub mod organisation_changes;
 pub mod paging;

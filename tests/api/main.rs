@@ -22,6 +22,7 @@ mod language;
 mod load;
 mod mail;
 mod metrics;
+mod monitoring;
 mod notices;
 mod organisation;
 mod paging;

@@ -395,6 +395,7 @@ pub fn insert_connections(
                 search_text: &number.to_lowercase(),
                 created_at: at,
                 updated_at: at,
+                counterparty_asn: None,
             },
         )
         .unwrap();

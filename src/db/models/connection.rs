@@ -41,6 +41,8 @@ pub struct Connection {
     pub search_text: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The counterparty's AS number, when the terms name a readable one.
+    pub counterparty_asn: Option<i64>,
 }
 
 #[derive(Debug, Insertable)]
@@ -65,6 +67,7 @@ pub struct NewConnection<'a> {
     pub search_text: &'a str,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub counterparty_asn: Option<i64>,
 }
 
 /// New terms for an existing connection (a modification or a renewal).
@@ -82,6 +85,7 @@ pub struct TermsChanges<'a> {
     pub valid_until: NaiveDate,
     pub search_text: &'a str,
     pub updated_at: NaiveDateTime,
+    pub counterparty_asn: Option<i64>,
 }
 
 /// The public face of a connection: only what the registry may show anyone.
@@ -975,3 +979,30 @@ pub fn find_file_with_content(
         .optional()
 }
 
+/// Every connection, in approval-number order.
+pub fn list_all(conn: &mut DbConn) -> QueryResult<Vec<Connection>> {
+    connections::table
+        .order(connections::approval_number)
+        .select(Connection::as_select())
+        .load(conn)
+}
+
+/// Every connection's events that changed its status (approval, suspension,
+/// reinstatement, revocation, expiry), oldest first: `(connection id, kind, when)`.
+pub fn list_status_events(conn: &mut DbConn) -> QueryResult<Vec<(String, String, NaiveDateTime)>> {
+    connection_events::table
+        .filter(connection_events::kind.eq_any([
+            "approved",
+            "suspended",
+            "reinstated",
+            "revoked",
+            "expired",
+        ]))
+        .order((connection_events::occurred_at, connection_events::id))
+        .select((
+            connection_events::connection_id,
+            connection_events::kind,
+            connection_events::occurred_at,
+        ))
+        .load(conn)
+}

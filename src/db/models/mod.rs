@@ -11,6 +11,7 @@ pub mod information_request;
 pub mod organisation;
 pub mod organisation_change;
 pub mod outbox;
+pub mod routing;
 pub mod sequence;
 pub mod session;
 pub mod token;

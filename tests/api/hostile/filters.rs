@@ -669,6 +669,7 @@ fn seed(app: &TestApp, application_id: &str, organisation_id: &str) -> Vec<(Stri
                     search_text: &text,
                     created_at: when,
                     updated_at: when,
+                    counterparty_asn: None,
                 },
             )
             .unwrap();
