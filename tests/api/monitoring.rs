@@ -212,7 +212,9 @@ async fn imported_routing_raises_every_kind_of_finding_against_the_registry() {
         },
     )
     .unwrap();
-    let alpha = organisation::find(&mut app.conn(), org_id).unwrap().unwrap();
+    let alpha = organisation::find(&mut app.conn(), org_id)
+        .unwrap()
+        .unwrap();
     let provider = app.create_user("applicant", Some(&alpha));
     application::insert(
         &mut app.conn(),
