@@ -153,6 +153,9 @@ pub enum Command {
         audit_events: usize,
         #[arg(long, default_value_t = 100_000)]
         outbox_messages: usize,
+        /// Findings of the routing monitoring.
+        #[arg(long, default_value_t = 100_000)]
+        findings: usize,
         #[arg(long)]
         json: bool,
     },
@@ -286,10 +289,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         }
         Command::SeedDemo { json } => {
             let pool = open_pool(&settings)?;
-            let authority = CertificateAuthority::from_settings(&settings);
-            let seeded = blocking(&pool, move |conn| demo::seed_if_empty(conn, &authority))
-                .await
-                .map_err(command_error)?;
+            let seeded = seed_demo(&pool, &settings).await?;
             print_result(
                 json,
                 &serde_json::json!({ "seeded": seeded, "accounts": demo::accounts() }),
@@ -432,6 +432,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             connections,
             audit_events,
             outbox_messages,
+            findings,
             json,
         } => {
             let pool = open_pool(&settings)?;
@@ -442,6 +443,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 connections,
                 audit_events,
                 outbox_messages,
+                findings,
             };
             let progress = if json {
                 indicatif::ProgressBar::hidden()
@@ -642,6 +644,25 @@ async fn import_routing(
     Ok(())
 }
 
+/// Seeds the demo data if the database has no users, then imports the demo's routing
+/// files so the monitoring has findings to show. Returns whether it seeded.
+async fn seed_demo(pool: &crate::db::DbPool, settings: &Settings) -> anyhow::Result<bool> {
+    let authority = CertificateAuthority::from_settings(settings);
+    let seeded = blocking(pool, move |conn| demo::seed_if_empty(conn, &authority))
+        .await
+        .map_err(command_error)?;
+    if seeded {
+        let monitoring = settings.monitoring;
+        let pool = pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get().map_err(WorkflowError::from)?;
+            crate::seed::routing::import_demo_routing(&mut conn, &monitoring, crate::db::now())
+        })
+        .await??;
+    }
+    Ok(seeded)
+}
+
 /// The id of the organisation with `slug`, or a problem named for the `--org` option.
 fn organisation_id(conn: &mut crate::db::DbConn, slug: &str) -> Result<String, WorkflowError> {
     match crate::db::models::organisation::find_by_slug(conn, slug)? {
@@ -683,10 +704,7 @@ async fn serve(settings: Settings, seed_demo: bool) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let pool = crate::db::connect_and_migrate(&settings.database_url, settings.database_pool_size)?;
     if seed_demo {
-        let authority = CertificateAuthority::from_settings(&settings);
-        let seeded = blocking(&pool, move |conn| demo::seed_if_empty(conn, &authority))
-            .await
-            .map_err(command_error)?;
+        let seeded = self::seed_demo(&pool, &settings).await?;
         if seeded {
             tracing::info!("demo data seeded");
         }

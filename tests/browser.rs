@@ -962,6 +962,78 @@ async fn a_provider_and_the_committee_take_an_application_to_approval_in_a_brows
     );
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 
+    // 11. Routing data shows the provider's network (AS151234) next to a foreign one no
+    // approval covers: the secretariat asks the provider to explain, the provider answers
+    // with a file, and the chair resolves it.
+    step("11");
+    interconnect_registry::seed::routing::import_demo_routing(
+        &mut app.conn(),
+        &app.settings.monitoring,
+        app.clock.now(),
+    )
+    .expect("import routing files");
+    s.goto("/committee/findings?kind=unapproved").await;
+    s.screenshot("13-findings-queue").await;
+    let finding = s
+        .check(
+            "the Pacific Transit finding",
+            s.find("tr.finding-unapproved a").await.attr("href").await,
+        )
+        .await
+        .expect("the finding links to its page");
+    s.goto(&finding).await;
+    assert!(
+        s.has("mark").await,
+        "the pair is marked in the example path"
+    );
+    s.fill("#f-request_text", "Who operates this link, and since when?")
+        .await;
+    s.act("form[action$=\"/request-explanation\"] button[type=submit]")
+        .await;
+    s.screenshot("14-finding-explanation-requested").await;
+    let mine = finding.trim_start_matches("/committee");
+    p.goto("/findings").await;
+    p.click(&format!("a[href=\"{mine}\"]")).await;
+    p.fill(
+        "#f-answer_text",
+        "A test link of our partner in Hong Kong, removed on 1 December.",
+    )
+    .await;
+    p.find("#f-file")
+        .await
+        .send_keys(&pdf.display().to_string())
+        .await
+        .expect("choose the file");
+    p.act("form[action$=\"/answer\"] button[type=submit]").await;
+    p.screenshot("15-finding-answered").await;
+    c.goto(&finding).await;
+    assert!(
+        c.text("ol.timeline")
+            .await
+            .contains("removed on 1 December")
+    );
+    c.fill("#f-resolve_text", "Removed; confirmed with the provider.")
+        .await;
+    c.click("form[action$=\"/resolve\"] input[name=confirm]")
+        .await;
+    c.act("form[action$=\"/resolve\"] button[type=submit]")
+        .await;
+    assert!(c.text("main").await.contains("Resolved"));
+    c.screenshot("16-finding-resolved").await;
+    c.goto("/committee/monitoring").await;
+    assert!(c.has("svg.link-map-svg path.link-unapproved").await);
+    c.screenshot("17-monitoring").await;
+    c.use_language("lo").await;
+    c.screenshot("17-monitoring-lo").await;
+    let phone = c
+        .on_a_phone(&[
+            ("findings", "/committee/findings"),
+            ("finding", &finding),
+            ("monitoring", "/committee/monitoring"),
+        ])
+        .await;
+    assert!(phone.is_empty(), "{}", phone.join("\n"));
+
     admin_browser.close().await;
     for browser in members {
         browser.close().await;

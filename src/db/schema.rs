@@ -406,6 +406,58 @@ diesel::table! {
         still_seen -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        foreign_country -> Nullable<Text>,
+        foreign_name -> Nullable<Text>,
+        explanation_due -> Nullable<Timestamp>,
+        explanation_reason -> Nullable<Text>,
+        explanation_expires -> Nullable<Timestamp>,
+        closed_at -> Nullable<Timestamp>,
+        linked_connection_id -> Nullable<Text>,
+        evidence -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    finding_events (id) {
+        id -> Text,
+        finding_id -> Text,
+        seq -> BigInt,
+        at -> Timestamp,
+        actor_id -> Nullable<Text>,
+        actor_label -> Text,
+        step -> Text,
+        state_after -> Text,
+        reason -> Nullable<Text>,
+        body -> Text,
+        deadline -> Nullable<Timestamp>,
+        expires -> Nullable<Timestamp>,
+        connection_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    monitoring_snapshots (import_id) {
+        import_id -> Text,
+        observed_at -> Timestamp,
+        adjacencies -> BigInt,
+        unapproved -> BigInt,
+        frontier -> BigInt,
+        open_by_kind -> Text,
+    }
+}
+
+diesel::table! {
+    finding_files (id) {
+        id -> Text,
+        finding_id -> Text,
+        event_id -> Text,
+        file_name -> Text,
+        content_type -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        content -> Binary,
+        uploaded_by -> Text,
+        uploaded_at -> Timestamp,
     }
 }
 
@@ -515,6 +567,9 @@ diesel::joinable!(organisation_changes -> organisations (organisation_id));
 diesel::joinable!(connection_events -> connections (connection_id));
 diesel::joinable!(show_cause_cases -> connections (connection_id));
 diesel::joinable!(connection_files -> connections (connection_id));
+diesel::joinable!(routing_adjacencies -> routing_imports (import_id));
+diesel::joinable!(finding_events -> findings (finding_id));
+diesel::joinable!(finding_files -> findings (finding_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
@@ -552,4 +607,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     routing_exchange_presences,
     routing_route_servers,
     findings,
+    finding_events,
+    finding_files,
+    monitoring_snapshots,
 );

@@ -98,6 +98,12 @@ actions! {
     ConnectionVerifyDisconnection = "connection.verify_disconnection";
     OrganisationCreate = "organisation.create";
     OrganisationUpdate = "organisation.update";
+    FindingAnswer = "finding.answer";
+    FindingEscalate = "finding.escalate";
+    FindingExplain = "finding.explain";
+    FindingLink = "finding.link";
+    FindingRequestExplanation = "finding.request_explanation";
+    FindingResolve = "finding.resolve";
     OrganisationChangeApprove = "organisation_change.approve";
     OrganisationChangePropose = "organisation_change.propose";
     OrganisationChangeRefuse = "organisation_change.refuse";
@@ -143,6 +149,7 @@ pub const SUBJECT_TYPES: &[&str] = &[
     "address",
     "application",
     "connection",
+    "finding",
     "organisation",
     "organisation_change",
     "outbox_message",
@@ -159,8 +166,10 @@ pub const COMMAND_LINE: &str = "command line";
 pub const DEMO_SEED: &str = "demo seed";
 /// The application acting on its own when a deadline passes.
 pub const SCHEDULER: &str = "scheduler";
+/// The application comparing routing with the registry after an import.
+pub const MONITORING: &str = "monitoring";
 /// The labels of the application itself acting, as events record them.
-pub const SYSTEM_ACTORS: &[&str] = &[COMMAND_LINE, DEMO_SEED, SCHEDULER];
+pub const SYSTEM_ACTORS: &[&str] = &[COMMAND_LINE, DEMO_SEED, MONITORING, SCHEDULER];
 
 /// The translation key of an action's label, e.g. `audit-action-application-submit`.
 pub fn action_key(action: &str) -> String {

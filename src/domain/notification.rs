@@ -36,10 +36,13 @@ pub enum MessageKind {
     OrganisationChangeRequested,
     OrganisationChangeApproved,
     OrganisationChangeRefused,
+    FindingExplanationRequested,
+    FindingAnswered,
+    FindingEscalated,
 }
 
 impl MessageKind {
-    pub const ALL: [MessageKind; 29] = [
+    pub const ALL: [MessageKind; 32] = [
         MessageKind::SubmissionReceipt,
         MessageKind::NewApplication,
         MessageKind::InformationRequested,
@@ -69,6 +72,9 @@ impl MessageKind {
         MessageKind::OrganisationChangeRequested,
         MessageKind::OrganisationChangeApproved,
         MessageKind::OrganisationChangeRefused,
+        MessageKind::FindingExplanationRequested,
+        MessageKind::FindingAnswered,
+        MessageKind::FindingEscalated,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -102,6 +108,9 @@ impl MessageKind {
             MessageKind::OrganisationChangeRequested => "organisation_change_requested",
             MessageKind::OrganisationChangeApproved => "organisation_change_approved",
             MessageKind::OrganisationChangeRefused => "organisation_change_refused",
+            MessageKind::FindingExplanationRequested => "finding_explanation_requested",
+            MessageKind::FindingAnswered => "finding_answered",
+            MessageKind::FindingEscalated => "finding_escalated",
         }
     }
 

@@ -218,6 +218,9 @@ email_templates! {
     OrganisationChangeRequested, organisation_change_requested, "email/organisation_change_requested/body.txt", "email/organisation_change_requested/body.html";
     OrganisationChangeApproved, organisation_change_approved, "email/organisation_change_approved/body.txt", "email/organisation_change_approved/body.html";
     OrganisationChangeRefused, organisation_change_refused, "email/organisation_change_refused/body.txt", "email/organisation_change_refused/body.html";
+    FindingExplanationRequested, finding_explanation_requested, "email/finding_explanation_requested/body.txt", "email/finding_explanation_requested/body.html";
+    FindingAnswered, finding_answered, "email/finding_answered/body.txt", "email/finding_answered/body.html";
+    FindingEscalated, finding_escalated, "email/finding_escalated/body.txt", "email/finding_escalated/body.html";
 }
 
 /// The path a message's main link opens; token links are signed here, at delivery, so the

@@ -21,8 +21,9 @@ use crate::auth::api_token;
 use crate::auth::rate_limit::Attempt;
 use crate::views::api::{
     AnswerRequest, ApplicationDetail, ApplicationList, ApplicationSummary, ApplicationUpdate,
-    Attachment, AttachmentUpload, ConnectionList, FieldProblem, NewApplication, OwnConnection,
-    Problem, RegistryPage, RegistryParams, RegistryRecord, TokenRequest, TokenResponse,
+    Attachment, AttachmentUpload, ConnectionList, FieldProblem, FindingList, NewApplication,
+    OwnConnection, OwnFinding, Problem, RegistryPage, RegistryParams, RegistryRecord, TokenRequest,
+    TokenResponse,
 };
 use crate::views::certificates::verify_url;
 use crate::views::registry::csv_response;
@@ -435,6 +436,28 @@ pub async fn list_connections(
     }))
 }
 
+/// The findings of the routing monitoring about the organisation's networks on which the
+/// secretariat asked it to explain, highest score first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/findings",
+    tag = "findings",
+    responses((status = 200, description = "The organisation's findings", body = FindingList))
+)]
+pub async fn list_findings(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+) -> Result<web::Json<FindingList>, AppError> {
+    let org = caller.identity.organisation_id.clone();
+    let found = read(&state, move |conn| {
+        crate::workflows::findings::of_organisation(conn, &org)
+    })
+    .await?;
+    Ok(web::Json(FindingList {
+        items: found.iter().map(OwnFinding::new).collect(),
+    }))
+}
+
 /// The public registry, filtered, a page at a time.
 #[utoipa::path(
     get,
@@ -620,6 +643,7 @@ impl utoipa::Modify for Shared {
         upload_attachment,
         answer_request,
         list_connections,
+        list_findings,
         registry,
         registry_record,
         registry_csv,
@@ -631,6 +655,7 @@ impl utoipa::Modify for Shared {
         (name = "authentication", description = "Tokens for API clients"),
         (name = "applications", description = "The organisation's applications"),
         (name = "connections", description = "The organisation's approved connections"),
+        (name = "findings", description = "Links routing data shows that the secretariat asked the organisation to explain"),
         (name = "registry", description = "The public registry, no sign-in"),
         (name = "meta", description = "This description"),
     )
@@ -675,5 +700,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/api/v1/applications/{id}/answers",
             web::post().to(answer_request),
         )
-        .route("/api/v1/connections", web::get().to(list_connections));
+        .route("/api/v1/connections", web::get().to(list_connections))
+        .route("/api/v1/findings", web::get().to(list_findings));
 }

@@ -522,8 +522,14 @@ pub async fn verify(
         form,
         true,
         "flash-disconnection-verified",
-        |conn, actor, id, state, _f| {
-            flows::verify_disconnection(conn, actor, id, state.clock.now())
+        |conn, actor, id, state, f| {
+            flows::verify_disconnection(
+                conn,
+                actor,
+                id,
+                &f.get("still_seen_reason"),
+                state.clock.now(),
+            )
         },
     )
     .await

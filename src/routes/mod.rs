@@ -10,6 +10,7 @@ pub mod certificates;
 pub mod committee;
 pub mod connections;
 pub mod error_pages;
+pub mod findings;
 pub mod health;
 pub mod home;
 pub mod organisation;
@@ -43,4 +44,5 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     committee::configure(cfg);
     organisation_changes::configure(cfg);
     connections::configure(cfg);
+    findings::configure(cfg);
 }

@@ -372,8 +372,13 @@ fn seed_connections(
             36,
         ),
         (
-            "admin@mekong-fibre.demo.la",
-            ("voice_interconnect", "Bangkok Voice Exchange", "TH", ""),
+            "admin@lao-skynet.demo.la",
+            (
+                "voice_interconnect",
+                "Bangkok Voice Exchange",
+                "TH",
+                "AS4651",
+            ),
             24,
         ),
         (
@@ -555,7 +560,7 @@ fn seed_connections(
         now - TimeDelta::days(20),
         &DEMO_RULES,
     )?;
-    connections::verify_disconnection(conn, &secretariat, revoked, now - TimeDelta::days(18))?;
+    connections::verify_disconnection(conn, &secretariat, revoked, "", now - TimeDelta::days(18))?;
     // The three-month approval has run out: the scheduler expires it (and sends reminders).
     connections::run_scheduled(conn, now, SystemClock.today_in_vientiane())?;
     Ok(())

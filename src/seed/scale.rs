@@ -33,6 +33,8 @@ pub struct Scale {
     pub connections: usize,
     pub audit_events: usize,
     pub outbox_messages: usize,
+    /// Findings of the routing monitoring, in every kind and state.
+    pub findings: usize,
 }
 
 impl Default for Scale {
@@ -43,6 +45,7 @@ impl Default for Scale {
             connections: 50_000,
             audit_events: 1_000_000,
             outbox_messages: 100_000,
+            findings: 100_000,
         }
     }
 }
@@ -214,7 +217,8 @@ pub fn fill(
             + scale.applications * 5
             + scale.connections * 2
             + scale.audit_events
-            + scale.outbox_messages) as u64,
+            + scale.outbox_messages
+            + scale.findings) as u64,
     );
     progress.set_style(
         ProgressStyle::with_template("{spinner} {msg:<24} [{bar:40}] {pos}/{len} rows ({eta})")
@@ -246,6 +250,10 @@ pub fn fill(
     progress.set_message("outbox");
     write_tx(conn, |conn| {
         insert_outbox(conn, progress, scale, &people, start, now, &mut rows)
+    })?;
+    progress.set_message("findings");
+    write_tx(conn, |conn| {
+        insert_findings(conn, progress, scale, &people, now, &mut rows)
     })?;
     progress.set_message("audit chain");
     write_tx(conn, |conn| {
@@ -864,6 +872,100 @@ fn insert_outbox(
         ])?;
     }
     rows.insert("outbox_messages", bulk.finish()?);
+    Ok(())
+}
+
+/// Findings as years of imports leave them: each organisation's networks (AS 151000 and
+/// up, one per organisation) next to foreign ones, in every kind and state, most of them
+/// resolved or explained, with scores spread over their range.
+fn insert_findings(
+    conn: &mut DbConn,
+    progress: &ProgressBar,
+    scale: Scale,
+    people: &People,
+    now: NaiveDateTime,
+    rows: &mut BTreeMap<&'static str, u64>,
+) -> QueryResult<()> {
+    use crate::domain::routing::case::FindingState;
+    use crate::domain::routing::findings::FindingKind;
+    const STATES: [(FindingState, usize); 5] = [
+        (FindingState::Resolved, 60),
+        (FindingState::Explained, 20),
+        (FindingState::Open, 10),
+        (FindingState::ExplanationRequested, 7),
+        (FindingState::Escalated, 3),
+    ];
+    let mut bulk = Bulk::new(
+        conn,
+        progress,
+        "findings",
+        "id, kind, state, domestic_asn, foreign_asn, organisation_id, connection_id, exchange_id, \
+         connection_status, detail, peers, severity, confidence, impact, score, rank_parts, \
+         first_seen, last_seen, still_seen, created_at, updated_at, foreign_country, foreign_name, \
+         explanation_due, explanation_reason, explanation_expires, closed_at, \
+         linked_connection_id, evidence",
+    );
+    for i in 0..scale.findings {
+        let kind = FindingKind::ALL[i % FindingKind::ALL.len()];
+        let org = (i / FindingKind::ALL.len()) % people.org_ids.len();
+        let domestic = 151_000 + org as i64;
+        let foreign = 1_000 + (i / (FindingKind::ALL.len() * people.org_ids.len())) as i64;
+        let mut slot = i * 37 % 100;
+        let state = STATES
+            .iter()
+            .find(|(_, share)| {
+                let here = slot < *share;
+                slot = slot.saturating_sub(*share);
+                here
+            })
+            .map_or(FindingState::Open, |(state, _)| *state);
+        let seen = now - TimeDelta::days((i % 700) as i64);
+        let (severity, confidence, impact) = (1 + i % 5, 1 + i % 7, 1 + i % 4);
+        bulk.row(&[
+            text(&format!("{}/{domestic}/{foreign}/-/-", kind.as_str())),
+            text(kind.as_str()),
+            text(state.as_str()),
+            domestic.to_string(),
+            foreign.to_string(),
+            text(&people.org_ids[org]),
+            "NULL".into(),
+            "NULL".into(),
+            "NULL".into(),
+            text("{}"),
+            (2 + i % 20).to_string(),
+            severity.to_string(),
+            confidence.to_string(),
+            impact.to_string(),
+            (severity * confidence * impact).to_string(),
+            text("{}"),
+            ts(seen - TimeDelta::days(30)),
+            ts(seen),
+            (i % 3 != 0).to_string(),
+            ts(seen - TimeDelta::days(30)),
+            ts(seen),
+            text(COUNTRIES[i % COUNTRIES.len()]),
+            text(&format!(
+                "{} {}",
+                COUNTRIES[i % COUNTRIES.len()],
+                CARRIERS[i % CARRIERS.len()]
+            )),
+            opt_ts(
+                (state == FindingState::ExplanationRequested).then(|| now + TimeDelta::days(10)),
+            ),
+            if state == FindingState::Explained {
+                text("backup_link")
+            } else {
+                "NULL".into()
+            },
+            "NULL".into(),
+            opt_ts(
+                matches!(state, FindingState::Explained | FindingState::Resolved).then_some(seen),
+            ),
+            "NULL".into(),
+            "NULL".into(),
+        ])?;
+    }
+    rows.insert("findings", bulk.finish()?);
     Ok(())
 }
 

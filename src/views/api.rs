@@ -365,6 +365,49 @@ pub struct ConnectionList {
     pub items: Vec<OwnConnection>,
 }
 
+/// A finding about the provider's own networks, on which the secretariat asked it to
+/// explain.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OwnFinding {
+    pub id: String,
+    /// What the routing showed, e.g. `unapproved`, `seen_after_disconnection`.
+    pub kind: String,
+    /// `explanation_requested`, `explained`, `escalated` or `resolved`.
+    pub state: String,
+    pub domestic_asn: i64,
+    pub foreign_asn: Option<i64>,
+    pub foreign_country: Option<String>,
+    pub first_seen: Option<DateTime<Utc>>,
+    pub last_seen: Option<DateTime<Utc>>,
+    /// The deadline to answer, while an explanation is asked.
+    pub explanation_due: Option<DateTime<Utc>>,
+    /// The page where the provider answers.
+    pub url: String,
+}
+
+impl OwnFinding {
+    pub fn new(finding: &crate::db::models::routing::FindingFull) -> Self {
+        let (row, case, side) = finding;
+        Self {
+            id: row.id.clone(),
+            kind: row.kind.clone(),
+            state: case.state.clone(),
+            domestic_asn: row.domestic_asn,
+            foreign_asn: row.foreign_asn,
+            foreign_country: side.foreign_country.clone(),
+            first_seen: row.first_seen.map(utc),
+            last_seen: row.last_seen.map(utc),
+            explanation_due: case.explanation_due.map(utc),
+            url: format!("/findings/{}", crate::workflows::findings::url_id(&row.id)),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FindingList {
+    pub items: Vec<OwnFinding>,
+}
+
 /// Filters of the public registry.
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

@@ -8,7 +8,9 @@ pub mod applications;
 pub mod certificates;
 pub mod committee;
 pub mod connections;
+pub mod findings;
 pub mod home;
+pub mod monitoring_charts;
 pub mod organisation;
 pub mod organisation_changes;
 pub mod registry;
@@ -74,6 +76,13 @@ fn typed_field_label(field: &str) -> Option<&'static str> {
         "answer" => "case-answer",
         "evidence" => "connection-evidence",
         "disconnection_days" => "case-disconnection-days",
+        "still_seen_reason" => "connection-still-seen-reason",
+        "request_text" => "finding-request-text",
+        "answer_text" => "finding-answer-text",
+        "explain_text" => "finding-explain-text",
+        "escalate_text" => "finding-escalate-text",
+        "resolve_text" => "finding-resolve-text",
+        "expires" => "finding-explain-expires",
         _ => return None,
     })
 }

@@ -78,6 +78,20 @@ fn current_signer(
     }
 }
 
+/// Signs `claims` as a compact JWS with the current certificate key (inside the caller's
+/// transaction): a document the registry stands behind, checkable offline against
+/// `/.well-known/jwks.json` like a certificate.
+pub fn sign_document<T: serde::Serialize>(
+    conn: &mut DbConn,
+    authority: &CertificateAuthority,
+    claims: &T,
+    now: NaiveDateTime,
+) -> Result<String, WorkflowError> {
+    current_signer(conn, authority, now)?
+        .sign(claims)
+        .map_err(|_| WorkflowError::Conflict("error-signing-key"))
+}
+
 /// Issues a certificate for the connection's current terms, inside the caller's
 /// transaction (the approval's).
 pub fn issue(

@@ -16,6 +16,7 @@ use crate::db::models::connection::{
     NewConnection, RegistrySort, ShowCause, TermsChanges,
 };
 use crate::db::models::organisation::{self as org_db, Organisation};
+use crate::db::models::routing as routing_db;
 use crate::db::{DbConn, Position, new_id, write_tx};
 use crate::domain::account::Asn;
 use crate::domain::application_form::{ApplicationContent, Kind};
@@ -890,12 +891,20 @@ pub fn confirm_disconnection(
 }
 
 /// The secretariat verifies the disconnection.
+///
+/// While the latest routing imports still show the link (a standing *seen after
+/// disconnection* finding), the secretariat must record why it verifies all the same in
+/// `still_seen_reason`; the reason is kept with the event and the audit event.
 pub fn verify_disconnection(
     conn: &mut DbConn,
     actor: &Actor,
     id: &str,
+    still_seen_reason: &str,
     now: NaiveDateTime,
 ) -> Result<Connection, WorkflowError> {
+    let mut errors = FieldErrors::new();
+    let reason = errors.text("still_seen_reason", still_seen_reason, false, 8000);
+    errors.into_result(|| ()).map_err(WorkflowError::Invalid)?;
     write_tx(conn, |conn| {
         let connection = find(conn, id)?;
         guard(
@@ -905,6 +914,12 @@ pub fn verify_disconnection(
             (ConnectionStep::VerifyDisconnection, ""),
             now,
         )?;
+        let still_seen = routing_db::seen_after_disconnection(conn, id)?;
+        if still_seen && reason.is_empty() {
+            let mut errors = FieldErrors::new();
+            errors.add("still_seen_reason", "error-disconnection-still-seen");
+            return Err(WorkflowError::Invalid(errors));
+        }
         if connection_db::record_verification(conn, id, now)? != 1 {
             return Err(WorkflowError::Conflict("error-wrong-state"));
         }
@@ -913,8 +928,8 @@ pub fn verify_disconnection(
             id,
             "disconnection_verified",
             actor,
-            "",
-            json!({}),
+            &reason,
+            json!({ "still_seen": still_seen }),
             now,
         )?;
         record_audit(
@@ -922,7 +937,7 @@ pub fn verify_disconnection(
             actor,
             AuditAction::ConnectionVerifyDisconnection,
             &connection,
-            json!({ "verified": true }),
+            json!({ "verified": true, "still_seen": still_seen, "reason": reason }),
         )?;
         find(conn, id)
     })

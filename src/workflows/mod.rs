@@ -10,6 +10,7 @@ pub mod certificates;
 pub mod committee;
 pub mod connections;
 pub mod dashboard;
+pub mod findings;
 pub mod health;
 pub mod monitoring;
 pub mod notify;

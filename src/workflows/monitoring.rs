@@ -17,13 +17,15 @@ use crate::db::models::connection as connection_db;
 use crate::db::models::organisation as org_db;
 use crate::db::models::routing::{
     self as routing_db, AdjacencyRow, AsOrganisation, AsnRegistration, ExchangePresence,
-    FindingRow, RelationshipRow, RouteServer, RoutingImport,
+    FindingCase, FindingEvent, FindingRow, ForeignSide, RelationshipRow, RouteServer,
+    RoutingImport, Snapshot,
 };
 use crate::db::{DbConn, new_id, write_tx};
-use crate::domain::audit::AuditAction;
+use crate::domain::audit::{AuditAction, MONITORING};
 use crate::domain::connection::ConnectionStatus;
 use crate::domain::routing::adjacency::Aggregator;
 use crate::domain::routing::asn::AsnPolicy;
+use crate::domain::routing::case::{self, FindingState};
 use crate::domain::routing::findings::{
     self, CDN_CLOUD_ONRAMP, Confidence, Detail, FOREIGN_IXP_PEERING, Finding, FindingKind,
     IP_TRANSIT, ObservedRelationship, Presence, Reference, Registry, Rules, Sighting, StatusChange,
@@ -236,7 +238,13 @@ pub fn import_file(
                 "adjacencies": import.adjacencies,
             })),
         )?;
-        refresh_findings(conn, settings, now)
+        let raised = refresh_findings(conn, settings, now)?;
+        if kind == ImportKind::Mrt {
+            let observed_at = import.data_until.unwrap_or(now);
+            let taken = snapshot(conn, &id, observed_at)?;
+            routing_db::insert_snapshot(conn, &taken)?;
+        }
+        Ok::<_, WorkflowError>(raised)
     })?;
     Ok(ImportSummary {
         outcome: "imported",
@@ -859,6 +867,12 @@ pub fn refresh_findings(
         .into_iter()
         .map(|f| (f.id.clone(), f))
         .collect();
+    let names: HashMap<i64, String> = routing_db::list_as_organisations(conn)?
+        .into_iter()
+        .map(|o| (o.asn, o.org_name))
+        .collect();
+    let mut cases: HashMap<String, FindingCase> =
+        routing_db::list_finding_cases(conn)?.into_iter().collect();
     let mut kept = HashSet::new();
     for finding in &raised {
         let sighting = finding
@@ -872,6 +886,15 @@ pub fn refresh_findings(
         } else {
             routing_db::insert_finding(conn, &row)?;
         }
+        let foreign = finding.key.foreign_asn;
+        let side = ForeignSide {
+            foreign_country: foreign.and_then(|f| reference.foreign_country.get(&f).cloned()),
+            foreign_name: foreign.and_then(|f| names.get(&i64::from(f)).cloned()),
+        };
+        routing_db::update_foreign_side(conn, &id, &side)?;
+        if let Some(case) = cases.remove(&id) {
+            reopen_if_seen_again(conn, &id, case, row.last_seen, now)?;
+        }
         kept.insert(id);
     }
     let gone: Vec<String> = stored
@@ -881,6 +904,121 @@ pub fn refresh_findings(
         .collect();
     routing_db::mark_not_seen(conn, &gone, now)?;
     Ok(raised.len())
+}
+
+/// The kinds of finding raised by a pair seen in routing.
+const SIGHTED: [FindingKind; 7] = [
+    FindingKind::Approved,
+    FindingKind::SeenWhileSuspended,
+    FindingKind::SeenAfterDisconnection,
+    FindingKind::SeenAfterExpiry,
+    FindingKind::Unapproved,
+    FindingKind::Sibling,
+    FindingKind::CountryMismatch,
+];
+
+/// What the findings stand at after import `import_id`: the international pairs the
+/// comparison counted (each raises one of the sighted kinds), those no approval covers,
+/// the domestic networks with a direct foreign link, and the open findings by kind.
+fn snapshot(
+    conn: &mut DbConn,
+    import_id: &str,
+    observed_at: NaiveDateTime,
+) -> Result<Snapshot, WorkflowError> {
+    let cases: HashMap<String, String> = routing_db::list_finding_cases(conn)?
+        .into_iter()
+        .map(|(id, case)| (id, case.state))
+        .collect();
+    let mut pairs = BTreeSet::new();
+    let mut unapproved = BTreeSet::new();
+    let mut open: BTreeMap<&'static str, i64> = BTreeMap::new();
+    for f in routing_db::list_findings(conn)?
+        .into_iter()
+        .filter(|f| f.still_seen)
+    {
+        let Some(kind) = FindingKind::parse(&f.kind) else {
+            continue;
+        };
+        if let (Some(foreign), true) = (f.foreign_asn, SIGHTED.contains(&kind)) {
+            pairs.insert((f.domestic_asn, foreign));
+            if matches!(kind, FindingKind::Unapproved | FindingKind::Sibling) {
+                unapproved.insert((f.domestic_asn, foreign));
+            }
+        }
+        let state = cases.get(&f.id).and_then(|s| FindingState::parse(s));
+        if kind != FindingKind::Approved
+            && matches!(
+                state,
+                Some(
+                    FindingState::Open
+                        | FindingState::ExplanationRequested
+                        | FindingState::Escalated
+                )
+            )
+        {
+            *open.entry(kind.as_str()).or_default() += 1;
+        }
+    }
+    let frontier: BTreeSet<i64> = pairs.iter().map(|(d, _)| *d).collect();
+    Ok(Snapshot {
+        import_id: import_id.to_string(),
+        observed_at,
+        adjacencies: pairs.len() as i64,
+        unapproved: unapproved.len() as i64,
+        frontier: frontier.len() as i64,
+        open_by_kind: open
+            .iter()
+            .map(|(kind, n)| format!("{kind}={n}"))
+            .collect::<Vec<_>>()
+            .join(";"),
+    })
+}
+
+/// Puts a finding explained or resolved before back to open when routing shows it again
+/// after its explanation expired or after it was resolved (see
+/// [`case::reopens`]), recording the step as the monitoring's own.
+fn reopen_if_seen_again(
+    conn: &mut DbConn,
+    id: &str,
+    case: FindingCase,
+    seen_at: Option<NaiveDateTime>,
+    now: NaiveDateTime,
+) -> Result<(), WorkflowError> {
+    let Some(state) = FindingState::parse(&case.state) else {
+        return Ok(());
+    };
+    if !case::reopens(state, case.closed_at, case.explanation_expires, seen_at) {
+        return Ok(());
+    }
+    routing_db::update_finding_case(
+        conn,
+        id,
+        &FindingCase {
+            state: FindingState::Open.as_str().to_string(),
+            explanation_due: None,
+            ..case
+        },
+    )?;
+    let seq = routing_db::count_finding_events(conn, id)? + 1;
+    routing_db::insert_finding_event(
+        conn,
+        &FindingEvent {
+            id: new_id(),
+            finding_id: id.to_string(),
+            seq,
+            at: now,
+            actor_id: None,
+            actor_label: MONITORING.to_string(),
+            step: "reopen".to_string(),
+            state_after: FindingState::Open.as_str().to_string(),
+            reason: None,
+            body: String::new(),
+            deadline: None,
+            expires: None,
+            connection_id: None,
+        },
+    )?;
+    Ok(())
 }
 
 /// A finding as stored, keeping what a person set on an earlier row (its state) and when

@@ -907,6 +907,7 @@ async fn the_openapi_document_describes_every_api_route_and_its_security() {
         ("post", "/api/v1/applications/{id}/attachments", true),
         ("post", "/api/v1/applications/{id}/answers", true),
         ("get", "/api/v1/connections", true),
+        ("get", "/api/v1/findings", true),
         ("get", "/api/v1/registry", false),
         ("get", "/api/v1/registry/{approval_number}", false),
         ("get", "/api/v1/registry.csv", false),

@@ -383,6 +383,46 @@ const ROUTES: &[Route] = &[
         CHAIR,
     ),
     post("/committee/connections/{conn}/verify", &[], SECRETARIAT),
+    bearer("GET", "/api/v1/findings"),
+    get("/committee/monitoring", CASE_READERS),
+    get("/committee/findings", CASE_READERS),
+    get("/committee/findings/{finding}", CASE_READERS),
+    get("/committee/findings/{finding}/evidence", CASE_READERS),
+    Route {
+        method: "GET",
+        path: "/committee/findings/{finding}/files/none",
+        form: &[],
+        allowed: CASE_READERS,
+        not_found: &["applicant", "org_admin", "admin"],
+        bearer: false,
+    },
+    Route {
+        method: "UPLOAD",
+        path: "/committee/findings/{finding}/request-explanation",
+        form: &[],
+        allowed: SECRETARIAT,
+        not_found: &[],
+        bearer: false,
+    },
+    Route {
+        method: "UPLOAD",
+        path: "/committee/findings/{finding}/escalate",
+        form: &[],
+        allowed: &["secretariat", "chair"],
+        not_found: &[],
+        bearer: false,
+    },
+    get("/findings", PROVIDERS),
+    scoped("GET", "/findings/{finding}", &[], OTHER_PROVIDERS),
+    scoped("UPLOAD", "/findings/{finding}/answer", &[], OTHER_PROVIDERS),
+    Route {
+        method: "GET",
+        path: "/findings/{finding}/files/none",
+        form: &[],
+        allowed: CASE_READERS,
+        not_found: &["applicant", "org_admin", "admin"],
+        bearer: false,
+    },
     post("/sign-out", &[], SIGNED_IN),
 ];
 
@@ -394,6 +434,7 @@ struct Targets {
     file: String,
     conn: String,
     change: String,
+    finding: String,
 }
 
 async fn check(app: &TestApp, role: &str, route: &Route, targets: &Targets) -> Option<String> {
@@ -404,7 +445,8 @@ async fn check(app: &TestApp, role: &str, route: &Route, targets: &Targets) -> O
         .replace("{app}", &targets.app)
         .replace("{file}", &targets.file)
         .replace("{conn}", &targets.conn)
-        .replace("{change}", &targets.change);
+        .replace("{change}", &targets.change)
+        .replace("{finding}", &targets.finding);
     let res = match route.method {
         "GET" => app.get(&path).await,
         "PATCH" => app
@@ -517,6 +559,9 @@ async fn every_route_admits_exactly_the_roles_it_serves() {
     let user = app.create_user("reviewer", None).id;
     let org = app.create_organisation("target-org").id;
     let targets = Targets {
+        finding: interconnect_registry::workflows::findings::url_id(
+            &crate::workflow_helpers::insert_finding(&app, &owner_org),
+        ),
         conn: "conn-00007".to_string(),
         change: pending_change(&app, &org, &user),
         user,

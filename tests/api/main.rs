@@ -16,6 +16,7 @@ mod committee_integrity;
 mod csrf;
 mod draft_form;
 mod errors;
+mod findings;
 mod hostile;
 mod identity_changes;
 mod language;

@@ -55,6 +55,8 @@ fn rir_file() -> String {
         ("MY", 64499, "allocated", "F-8"),
         ("US", 65550, "allocated", "F-9"),
         ("US", 65551, "allocated", "F-10"),
+        ("US", 64496, "allocated", "F-11"),
+        ("US", 64501, "allocated", "F-12"),
     ];
     let mut text = format!(
         "2.3|apnic|20261201|{n}|19830613|20261201|+1000\napnic|*|asn|*|{n}|summary\n",
@@ -415,5 +417,127 @@ async fn imported_routing_raises_every_kind_of_finding_against_the_registry() {
         &["import-routing", "--kind", "rir", cut.to_str().unwrap()],
     );
     assert!(!ok && err.contains("rib.cut"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Paths that must raise nothing, and two that must, fed through the command in one
+/// gzip-compressed update file: a loop, an AS_SET tail, a private ASN, withdrawals and a
+/// pair seen by one peer only against an IPv6 route and a 2-byte session whose AS4_PATH
+/// names the real (4-byte) neighbour.
+#[tokio::test]
+async fn only_clean_paths_seen_by_enough_peers_become_findings() {
+    let app = TestApp::spawn().await;
+    let now = Utc::now().naive_utc();
+    organisation::insert(
+        &mut app.conn(),
+        &NewOrganisation {
+            id: "org-alpha",
+            slug: "alpha-net",
+            name_en: "Alpha Net",
+            name_lo: "ອານຟາເນັດ",
+            registration_number: "01-0000009",
+            licence_number: "ISP-2026-009",
+            address: "Vientiane",
+            asns: "AS64500",
+            created_at: now,
+            updated_at: now,
+        },
+    )
+    .unwrap();
+    let dir = std::env::temp_dir().join(format!("routing-{}", interconnect_registry::db::new_id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let rir = write(&dir, "delegated-apnic-extended", rir_file().as_bytes());
+    let (ok, _, err) = run(
+        &app,
+        &["import-routing", "--kind", "rir", rir.to_str().unwrap()],
+    );
+    assert!(ok, "{err}");
+
+    let time = (now - TimeDelta::days(1)).and_utc().timestamp();
+    let route = |peer: (u32, &str), path: Vec<Segment>, prefix: &str| Announcement {
+        peer_asn: peer.0,
+        peer_ip: peer.1.parse::<IpAddr>().unwrap(),
+        prefix: prefix.parse().unwrap(),
+        path,
+        time,
+    };
+    let seq = |asns: &[u32]| Segment::Sequence(asns.to_vec());
+    let mut announced = Vec::new();
+    let mut withdrawn = Vec::new();
+    for peer in PEERS {
+        // A loop through 64497, an AS_SET after 65540, a private ASN before Alpha.
+        announced.push(route(
+            peer,
+            vec![seq(&[peer.0, 64497, ALPHA, 64497])],
+            "203.0.113.0/24",
+        ));
+        announced.push(route(
+            peer,
+            vec![seq(&[peer.0, 65540]), Segment::Set(vec![ALPHA, 64511])],
+            "198.51.100.0/24",
+        ));
+        announced.push(route(
+            peer,
+            vec![seq(&[peer.0, 64512, ALPHA])],
+            "192.0.2.0/25",
+        ));
+        // IPv6, seen by both peers: a real pair.
+        announced.push(route(
+            peer,
+            vec![seq(&[peer.0, 64498, ALPHA])],
+            "2001:db8::/32",
+        ));
+        withdrawn.push(synth::Withdrawal {
+            peer_asn: peer.0,
+            peer_ip: peer.1.parse().unwrap(),
+            prefix: "203.0.113.128/25".parse().unwrap(),
+            time,
+        });
+    }
+    // Seen by one peer only: not counted.
+    announced.push(route(
+        PEERS[0],
+        vec![seq(&[PEERS[0].0, 64510, ALPHA])],
+        "192.0.2.128/25",
+    ));
+    let mut bytes = synth::updates(&announced, &withdrawn).unwrap();
+    for (peer, ip) in [(64496u16, "192.0.2.10"), (64501, "192.0.2.11")] {
+        bytes.extend(
+            synth::two_byte_update(&synth::TwoByteUpdate {
+                peer_asn: peer,
+                peer_ip: ip.parse().unwrap(),
+                prefix: "198.51.100.128/25".parse().unwrap(),
+                as_path: vec![peer, synth::AS_TRANS, 64500],
+                as4_path: vec![65542, ALPHA],
+                time,
+            })
+            .unwrap(),
+        );
+    }
+    let file = write(
+        &dir,
+        "updates.gz",
+        &synth::compress(&bytes, Compression::Gzip),
+    );
+    let (ok, out, err) = run(
+        &app,
+        &[
+            "import-routing",
+            "--kind",
+            "mrt",
+            "--json",
+            file.to_str().unwrap(),
+        ],
+    );
+    assert!(ok, "{out}{err}");
+    let got = kinds_of(&findings(&app));
+    let alpha = i64::from(ALPHA);
+    let expected: BTreeSet<(String, i64, Option<i64>)> = [
+        ("unapproved".to_string(), alpha, Some(64498)),
+        ("unapproved".to_string(), alpha, Some(65542)),
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(got, expected);
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -401,3 +401,39 @@ pub fn insert_connections(
         .unwrap();
     }
 }
+
+/// An open `unapproved` finding of `organisation`'s AS64500 with AS64510, inserted as an
+/// import's comparison would; returns its id.
+pub fn insert_finding(app: &TestApp, organisation: &str) -> String {
+    use interconnect_registry::db::models::routing::{self, FindingRow};
+    let now = chrono::Utc::now().naive_utc();
+    let id = format!("unapproved:64500:64510:{}", &organisation[..8]);
+    routing::insert_finding(
+        &mut app.conn(),
+        &FindingRow {
+            id: id.clone(),
+            kind: "unapproved".into(),
+            state: "open".into(),
+            domestic_asn: 64500,
+            foreign_asn: Some(64510),
+            organisation_id: Some(organisation.to_string()),
+            connection_id: None,
+            exchange_id: None,
+            connection_status: None,
+            detail: "{}".into(),
+            peers: 2,
+            severity: 5,
+            confidence: 3,
+            impact: 2,
+            score: 30,
+            rank_parts: "{}".into(),
+            first_seen: Some(now),
+            last_seen: Some(now),
+            still_seen: true,
+            created_at: now,
+            updated_at: now,
+        },
+    )
+    .expect("insert a finding");
+    id
+}

@@ -6,11 +6,12 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::DbConn;
 use crate::db::schema::{
-    findings, routing_adjacencies, routing_as_organisations, routing_asn_registrations,
-    routing_exchange_presences, routing_imports, routing_relationships, routing_route_servers,
+    finding_events, finding_files, findings, monitoring_snapshots, routing_adjacencies,
+    routing_as_organisations, routing_asn_registrations, routing_exchange_presences,
+    routing_imports, routing_relationships, routing_route_servers,
 };
+use crate::db::{DbConn, Position};
 
 /// One imported file.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize)]
@@ -134,6 +135,358 @@ pub struct FindingRow {
     pub still_seen: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+}
+
+/// A finding's part that people change: its state and its particulars. The comparison
+/// never writes these, only the state when a finding reopens.
+#[derive(Debug, Clone, Queryable, Selectable, AsChangeset)]
+#[diesel(table_name = findings, treat_none_as_null = true)]
+pub struct FindingCase {
+    pub state: String,
+    pub explanation_due: Option<NaiveDateTime>,
+    pub explanation_reason: Option<String>,
+    pub explanation_expires: Option<NaiveDateTime>,
+    pub closed_at: Option<NaiveDateTime>,
+    pub linked_connection_id: Option<String>,
+    pub evidence: Option<String>,
+}
+
+/// A finding's name and country of the foreign side, as the reference data gave them.
+#[derive(Debug, Clone, Default, Queryable, Selectable, AsChangeset)]
+#[diesel(table_name = findings, treat_none_as_null = true)]
+pub struct ForeignSide {
+    pub foreign_country: Option<String>,
+    pub foreign_name: Option<String>,
+}
+
+/// A step taken on a finding.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = finding_events)]
+pub struct FindingEvent {
+    pub id: String,
+    pub finding_id: String,
+    /// The step's place in the finding's history, from 1.
+    pub seq: i64,
+    pub at: NaiveDateTime,
+    pub actor_id: Option<String>,
+    pub actor_label: String,
+    pub step: String,
+    pub state_after: String,
+    pub reason: Option<String>,
+    pub body: String,
+    pub deadline: Option<NaiveDateTime>,
+    pub expires: Option<NaiveDateTime>,
+    pub connection_id: Option<String>,
+}
+
+/// A file added with a step on a finding.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = finding_files)]
+pub struct FindingFile {
+    pub id: String,
+    pub finding_id: String,
+    pub event_id: String,
+    pub file_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub content: Vec<u8>,
+    pub uploaded_by: String,
+    pub uploaded_at: NaiveDateTime,
+}
+
+/// A file's particulars, without its content, for a page listing it.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = finding_files)]
+pub struct FindingFileInfo {
+    pub id: String,
+    pub event_id: String,
+    pub file_name: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub uploaded_at: NaiveDateTime,
+}
+
+/// A finding with its case and its foreign side, as the queue and its page read it.
+pub type FindingFull = (FindingRow, FindingCase, ForeignSide);
+
+/// What the findings queue is narrowed to; `None` is any.
+#[derive(Debug, Clone, Default)]
+pub struct FindingFilter {
+    pub kind: Option<String>,
+    pub states: Vec<String>,
+    pub organisation_id: Option<String>,
+    pub foreign_country: Option<String>,
+    pub min_score: Option<i64>,
+    pub first_seen_from: Option<NaiveDateTime>,
+}
+
+/// A place in the queue: its order is score (highest first), then id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FindingCursor {
+    pub score: i64,
+    pub id: String,
+}
+
+/// The filter's conditions on a boxed query of `findings`.
+macro_rules! findings_filtered {
+    ($query:expr, $filter:expr) => {{
+        let filter: &FindingFilter = $filter;
+        let mut query = $query;
+        if let Some(kind) = &filter.kind {
+            query = query.filter(findings::kind.eq(kind.clone()));
+        }
+        if !filter.states.is_empty() {
+            query = query.filter(findings::state.eq_any(filter.states.clone()));
+        }
+        if let Some(org) = &filter.organisation_id {
+            query = query.filter(findings::organisation_id.eq(org.clone()));
+        }
+        if let Some(country) = &filter.foreign_country {
+            query = query.filter(findings::foreign_country.eq(country.clone()));
+        }
+        if let Some(score) = filter.min_score {
+            query = query.filter(findings::score.ge(score));
+        }
+        if let Some(from) = filter.first_seen_from {
+            query = query.filter(findings::first_seen.ge(from));
+        }
+        query
+    }};
+}
+
+/// Rows after the cursor in the queue's order (score descending, then id), or before it.
+macro_rules! findings_beyond {
+    ($query:expr, $cursor:expr, $after:expr) => {{
+        let cursor: &FindingCursor = $cursor;
+        if $after {
+            $query.filter(findings::score.le(cursor.score)).filter(
+                findings::score
+                    .lt(cursor.score)
+                    .or(findings::id.gt(cursor.id.clone())),
+            )
+        } else {
+            $query.filter(findings::score.ge(cursor.score)).filter(
+                findings::score
+                    .gt(cursor.score)
+                    .or(findings::id.lt(cursor.id.clone())),
+            )
+        }
+    }};
+}
+
+/// `limit` findings the filter matches at `position`, in the queue's order (read
+/// backwards before a cursor, then turned round).
+pub fn list_queue(
+    conn: &mut DbConn,
+    filter: &FindingFilter,
+    position: Position<&FindingCursor>,
+    limit: i64,
+) -> QueryResult<Vec<FindingFull>> {
+    let mut query = findings_filtered!(
+        findings::table
+            .select((
+                FindingRow::as_select(),
+                FindingCase::as_select(),
+                ForeignSide::as_select(),
+            ))
+            .into_boxed(),
+        filter
+    );
+    let forward = !matches!(position, Position::Before(_));
+    query = match position {
+        Position::Start => query,
+        Position::After(cursor) => findings_beyond!(query, cursor, true),
+        Position::Before(cursor) => findings_beyond!(query, cursor, false),
+    };
+    query = if forward {
+        query.order((findings::score.desc(), findings::id.asc()))
+    } else {
+        query.order((findings::score.asc(), findings::id.desc()))
+    };
+    let mut rows: Vec<FindingFull> = query.limit(limit).load(conn)?;
+    if !forward {
+        rows.reverse();
+    }
+    Ok(rows)
+}
+
+/// How many findings the filter matches: all, or those before the cursor.
+pub fn count_queue(
+    conn: &mut DbConn,
+    filter: &FindingFilter,
+    before: Option<&FindingCursor>,
+) -> QueryResult<i64> {
+    let mut query = findings_filtered!(findings::table.into_boxed(), filter);
+    if let Some(cursor) = before {
+        query = findings_beyond!(query, cursor, false);
+    }
+    query.count().get_result(conn)
+}
+
+/// What one MRT import left standing, for the trends.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = monitoring_snapshots)]
+pub struct Snapshot {
+    pub import_id: String,
+    pub observed_at: NaiveDateTime,
+    pub adjacencies: i64,
+    pub unapproved: i64,
+    pub frontier: i64,
+    pub open_by_kind: String,
+}
+
+pub fn insert_snapshot(conn: &mut DbConn, snapshot: &Snapshot) -> QueryResult<usize> {
+    diesel::insert_into(monitoring_snapshots::table)
+        .values(snapshot)
+        .execute(conn)
+}
+
+/// Every snapshot, oldest observation first.
+pub fn list_snapshots(conn: &mut DbConn) -> QueryResult<Vec<Snapshot>> {
+    monitoring_snapshots::table
+        .order((
+            monitoring_snapshots::observed_at.asc(),
+            monitoring_snapshots::import_id.asc(),
+        ))
+        .select(Snapshot::as_select())
+        .load(conn)
+}
+
+/// Each MRT import's domestic ASNs seen next to a foreign one, ascending.
+pub fn domestic_seen_by_import(
+    conn: &mut DbConn,
+) -> QueryResult<std::collections::HashMap<String, Vec<i64>>> {
+    let rows: Vec<(String, i64)> = routing_adjacencies::table
+        .select((
+            routing_adjacencies::import_id,
+            routing_adjacencies::domestic_asn,
+        ))
+        .distinct()
+        .order((
+            routing_adjacencies::import_id,
+            routing_adjacencies::domestic_asn,
+        ))
+        .load(conn)?;
+    let mut seen: std::collections::HashMap<String, Vec<i64>> = Default::default();
+    for (import, asn) in rows {
+        seen.entry(import).or_default().push(asn);
+    }
+    Ok(seen)
+}
+
+/// Whether the latest comparison still raises a finding that routing shows the revoked
+/// connection `connection_id` after its disconnection deadline.
+pub fn seen_after_disconnection(conn: &mut DbConn, connection_id: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        findings::table
+            .filter(findings::kind.eq("seen_after_disconnection"))
+            .filter(findings::connection_id.eq(connection_id))
+            .filter(findings::still_seen.eq(true)),
+    ))
+    .get_result(conn)
+}
+
+/// One finding with its case and foreign side.
+pub fn find_finding(conn: &mut DbConn, id: &str) -> QueryResult<Option<FindingFull>> {
+    findings::table
+        .find(id)
+        .select((
+            FindingRow::as_select(),
+            FindingCase::as_select(),
+            ForeignSide::as_select(),
+        ))
+        .first(conn)
+        .optional()
+}
+
+/// Every finding's case, by id.
+pub fn list_finding_cases(conn: &mut DbConn) -> QueryResult<Vec<(String, FindingCase)>> {
+    findings::table
+        .select((findings::id, FindingCase::as_select()))
+        .load(conn)
+}
+
+pub fn update_finding_case(conn: &mut DbConn, id: &str, case: &FindingCase) -> QueryResult<usize> {
+    diesel::update(findings::table.find(id))
+        .set(case)
+        .execute(conn)
+}
+
+pub fn update_foreign_side(conn: &mut DbConn, id: &str, side: &ForeignSide) -> QueryResult<usize> {
+    diesel::update(findings::table.find(id))
+        .set(side)
+        .execute(conn)
+}
+
+pub fn insert_finding_event(conn: &mut DbConn, event: &FindingEvent) -> QueryResult<usize> {
+    diesel::insert_into(finding_events::table)
+        .values(event)
+        .execute(conn)
+}
+
+/// How many steps a finding's history holds.
+pub fn count_finding_events(conn: &mut DbConn, finding_id: &str) -> QueryResult<i64> {
+    finding_events::table
+        .filter(finding_events::finding_id.eq(finding_id))
+        .count()
+        .get_result(conn)
+}
+
+/// A finding's steps, oldest first.
+pub fn list_finding_events(conn: &mut DbConn, finding_id: &str) -> QueryResult<Vec<FindingEvent>> {
+    finding_events::table
+        .filter(finding_events::finding_id.eq(finding_id))
+        .order(finding_events::seq.asc())
+        .select(FindingEvent::as_select())
+        .load(conn)
+}
+
+pub fn insert_finding_file(conn: &mut DbConn, file: &FindingFile) -> QueryResult<usize> {
+    diesel::insert_into(finding_files::table)
+        .values(file)
+        .execute(conn)
+}
+
+/// A finding's files, without their content, oldest first.
+pub fn list_finding_files(
+    conn: &mut DbConn,
+    finding_id: &str,
+) -> QueryResult<Vec<FindingFileInfo>> {
+    finding_files::table
+        .filter(finding_files::finding_id.eq(finding_id))
+        .order((finding_files::uploaded_at.asc(), finding_files::id.asc()))
+        .select(FindingFileInfo::as_select())
+        .load(conn)
+}
+
+/// One file of a finding, with its content.
+pub fn find_finding_file(
+    conn: &mut DbConn,
+    finding_id: &str,
+    file_id: &str,
+) -> QueryResult<Option<FindingFile>> {
+    finding_files::table
+        .filter(finding_files::finding_id.eq(finding_id))
+        .filter(finding_files::id.eq(file_id))
+        .select(FindingFile::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Every import's sighting of one pair, with the import, oldest first.
+pub fn list_pair_sightings(
+    conn: &mut DbConn,
+    domestic_asn: i64,
+    foreign_asn: i64,
+) -> QueryResult<Vec<(AdjacencyRow, RoutingImport)>> {
+    routing_adjacencies::table
+        .inner_join(routing_imports::table)
+        .filter(routing_adjacencies::domestic_asn.eq(domestic_asn))
+        .filter(routing_adjacencies::foreign_asn.eq(foreign_asn))
+        .order((routing_imports::data_until.asc(), routing_imports::id.asc()))
+        .select((AdjacencyRow::as_select(), RoutingImport::as_select()))
+        .load(conn)
 }
 
 /// The import of the file with this hash, if it was imported.

@@ -1,6 +1,7 @@
 //! Enforcement monitoring's pure rules: which AS numbers count, how the paths route
 //! collectors recorded become adjacencies between a domestic and a foreign network, and
-//! which findings those adjacencies raise against the registry. Nothing here reads a file
+//! which findings those adjacencies raise against the registry, and what people may do
+//! with a finding. Nothing here reads a file
 //! or the database.
 
 use std::net::IpAddr;
@@ -9,6 +10,7 @@ use ipnet::IpNet;
 
 pub mod adjacency;
 pub mod asn;
+pub mod case;
 pub mod findings;
 pub mod path;
 

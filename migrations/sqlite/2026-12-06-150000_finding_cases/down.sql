@@ -1,0 +1,14 @@
+DROP TABLE monitoring_snapshots;
+DROP TABLE finding_files;
+DROP TABLE finding_events;
+DROP INDEX findings_organisation;
+DROP INDEX findings_state_queue;
+DROP INDEX findings_queue;
+ALTER TABLE findings DROP COLUMN evidence;
+ALTER TABLE findings DROP COLUMN linked_connection_id;
+ALTER TABLE findings DROP COLUMN closed_at;
+ALTER TABLE findings DROP COLUMN explanation_expires;
+ALTER TABLE findings DROP COLUMN explanation_reason;
+ALTER TABLE findings DROP COLUMN explanation_due;
+ALTER TABLE findings DROP COLUMN foreign_name;
+ALTER TABLE findings DROP COLUMN foreign_country;
