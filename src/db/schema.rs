@@ -432,6 +432,7 @@ diesel::table! {
         deadline -> Nullable<Timestamp>,
         expires -> Nullable<Timestamp>,
         connection_id -> Nullable<Text>,
+        application_id -> Nullable<Text>,
     }
 }
 

@@ -99,6 +99,7 @@ actions! {
     OrganisationCreate = "organisation.create";
     OrganisationUpdate = "organisation.update";
     FindingAnswer = "finding.answer";
+    FindingDeclare = "finding.declare";
     FindingEscalate = "finding.escalate";
     FindingExplain = "finding.explain";
     FindingLink = "finding.link";

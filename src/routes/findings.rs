@@ -9,11 +9,11 @@ use actix_web::{HttpRequest, HttpResponse, Responder, web};
 use crate::domain::routing::case::FindingStep;
 use crate::domain::validation::FieldErrors;
 use crate::views::findings::{
-    FindingPage, FindingRowView, MonitoringPage, MyFindingsPage, QueuePage,
+    FindingPage, FindingRowView, MonitoringPage, MyFindingsPage, ProviderPage, QueuePage,
 };
 use crate::views::{Pager, Refusal};
 use crate::web::blocking::{read, run};
-use crate::web::extract::verify_csrf;
+use crate::web::extract::{CsrfForm, verify_csrf};
 use crate::web::form::Attempt;
 use crate::web::respond::{file_response, invalid, redirect_with_flash};
 use crate::web::upload::{MultipartLimits, read_multipart};
@@ -51,6 +51,18 @@ pub async fn overview(
 ) -> Result<MonitoringPage, AppError> {
     let overview = read(&state, flows::overview).await?;
     Ok(MonitoringPage::new(ctx, &overview, state.clock.now()))
+}
+
+/// `/committee/monitoring/providers/{slug}`: one provider as the monitoring sees it.
+pub async fn provider(
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    _auth: Authorized<policy::CaseReader>,
+    path: web::Path<String>,
+) -> Result<ProviderPage, AppError> {
+    let slug = path.into_inner();
+    let view = read(&state, move |conn| flows::provider_view(conn, &slug)).await?;
+    Ok(ProviderPage::new(ctx, &view))
 }
 
 /// A finding's page as `user` may see it, with a refused form's input and problems.
@@ -265,6 +277,33 @@ pub async fn answer(
     .await
 }
 
+/// The provider starts a declaration of the link from the finding.
+pub async fn declare(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: Authorized<policy::Provider>,
+    path: web::Path<String>,
+    CsrfForm(_): CsrfForm<crate::web::form::FieldsForm>,
+) -> Result<HttpResponse, AppError> {
+    let id = flows::id_from_url(&path.into_inner())?;
+    let actor = crate::web::request::actor(&auth.user, &req);
+    let (name, email, now) = (
+        auth.user.name.clone(),
+        auth.user.email.clone(),
+        state.clock.now(),
+    );
+    let draft = read(&state, move |conn| {
+        flows::declare(conn, &actor, &id, (&name, &email), now)
+    })
+    .await?;
+    Ok(redirect_with_flash(
+        &state,
+        &format!("/applications/{}/edit", draft.id),
+        "success",
+        "flash-draft-created",
+    ))
+}
+
 /// A file of a finding, for those who may read the finding.
 pub async fn download(
     req: HttpRequest,
@@ -303,6 +342,10 @@ pub async fn evidence(
 /// Registers the findings pages of the committee and of providers.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/committee/monitoring", web::get().to(overview))
+        .route(
+            "/committee/monitoring/providers/{slug}",
+            web::get().to(provider),
+        )
         .route("/committee/findings", web::get().to(queue))
         .route("/committee/findings/{id}", web::get().to(show_committee))
         .route("/committee/findings/{id}/evidence", web::get().to(evidence))
@@ -317,5 +360,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/findings", web::get().to(mine))
         .route("/findings/{id}", web::get().to(show_mine))
         .route("/findings/{id}/answer", web::post().to(answer))
+        .route("/findings/{id}/declare", web::post().to(declare))
         .route("/findings/{id}/files/{file}", web::get().to(download));
 }

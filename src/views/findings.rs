@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use askama::Template;
 use askama_web::WebTemplate;
 
+use crate::db::models::organisation::Organisation;
 use crate::db::models::routing::{FindingEvent, FindingFileInfo, FindingFull};
 use crate::domain::routing::case::{ExplanationReason, FindingAllowed, FindingState};
 use crate::domain::routing::findings::FindingKind;
@@ -37,6 +38,8 @@ pub struct FindingRowView {
     pub state_label: String,
     pub domestic: String,
     pub organisation: String,
+    /// The provider's monitoring page, when an organisation holds the network.
+    pub organisation_url: Option<String>,
     pub foreign: String,
     pub country: String,
     pub peers: i64,
@@ -54,7 +57,7 @@ impl FindingRowView {
     pub fn new(
         ctx: &PageCtx,
         finding: &FindingFull,
-        organisation: Option<(&str, &str)>,
+        organisation: Option<&Organisation>,
         approval_number: Option<&str>,
     ) -> Self {
         let (row, case, side) = finding;
@@ -71,8 +74,10 @@ impl FindingRowView {
             state_label: state_label(ctx, &case.state),
             domestic: format!("AS{}", row.domestic_asn),
             organisation: organisation
-                .map(|(lo, en)| ctx.pick(lo, en).to_string())
+                .map(|o| ctx.pick(&o.name_lo, &o.name_en).to_string())
                 .unwrap_or_else(|| ctx.t("finding-no-organisation")),
+            organisation_url: organisation
+                .map(|o| format!("/committee/monitoring/providers/{}", o.slug)),
             foreign,
             country: side
                 .foreign_country
@@ -111,9 +116,7 @@ impl FindingRowView {
         Self::new(
             ctx,
             &row.finding,
-            row.organisation
-                .as_ref()
-                .map(|o| (o.name_lo.as_str(), o.name_en.as_str())),
+            row.organisation.as_ref(),
             row.approval_number.as_deref(),
         )
     }
@@ -218,6 +221,8 @@ pub struct EventView {
     pub deadline: String,
     pub expires: String,
     pub files: Vec<FileView>,
+    /// The declaration started from the finding, for the provider who started it.
+    pub application_url: Option<String>,
 }
 
 /// A file added with a step.
@@ -280,10 +285,7 @@ impl FindingPage {
         let view = FindingRowView::new(
             &ctx,
             &detail.finding,
-            detail
-                .organisation
-                .as_ref()
-                .map(|o| (o.name_lo.as_str(), o.name_en.as_str())),
+            detail.organisation.as_ref(),
             detail
                 .connection
                 .as_ref()
@@ -340,6 +342,11 @@ impl FindingPage {
                 deadline: e.deadline.map(|d| ctx.local_time(&d)).unwrap_or_default(),
                 expires: e.expires.map(|d| ctx.local_date(&d)).unwrap_or_default(),
                 files: files_of(e),
+                application_url: e
+                    .application_id
+                    .as_ref()
+                    .filter(|_| !committee)
+                    .map(|a| format!("/applications/{a}")),
             })
             .collect();
         let explanation = case.explanation_reason.as_deref().map(|r| {
@@ -688,4 +695,105 @@ pub fn freshness(
         }
     }
     warnings
+}
+
+/// One approval on a provider's monitoring page, with what routing shows of it.
+#[derive(Debug, Clone)]
+pub struct ApprovalSeen {
+    pub approval_number: String,
+    pub committee_url: String,
+    pub counterparty: String,
+    pub status: String,
+    pub status_label: String,
+    /// The finding's kind label and its page, or nothing when routing says nothing of it
+    /// (no counterparty ASN, or a type routing does not show).
+    pub routing: Option<(String, String)>,
+}
+
+/// A foreign network the provider's routes were seen through.
+#[derive(Debug, Clone)]
+pub struct ReachView {
+    pub network: String,
+    pub country: String,
+    pub ipv4: String,
+    pub ipv6_48s: i64,
+    pub share: i64,
+}
+
+/// `/committee/monitoring/providers/{slug}`: a provider's approvals against what routing
+/// shows, its exchanges abroad, the foreign networks its routes pass through, and its
+/// findings.
+#[derive(Template, WebTemplate)]
+#[template(path = "monitoring/provider.html")]
+pub struct ProviderPage {
+    pub ctx: PageCtx,
+    pub name: String,
+    pub asns: String,
+    pub approvals: Vec<ApprovalSeen>,
+    pub exchanges: Vec<(String, String)>,
+    pub reach: Vec<ReachView>,
+    pub findings: Vec<FindingRowView>,
+}
+
+impl ProviderPage {
+    pub fn new(ctx: PageCtx, view: &crate::workflows::findings::ProviderView) -> Self {
+        let organisation = &view.organisation;
+        let labels = crate::views::registry::RegistryLabels::of(ctx.lang);
+        ProviderPage {
+            name: ctx
+                .pick(&organisation.name_lo, &organisation.name_en)
+                .to_string(),
+            asns: organisation.asns.clone(),
+            approvals: view
+                .connections
+                .iter()
+                .map(|(c, finding)| ApprovalSeen {
+                    approval_number: c.approval_number.clone(),
+                    committee_url: format!("/committee/connections/{}", c.id),
+                    counterparty: format!(
+                        "{} · {}",
+                        c.counterparty_name,
+                        labels.country_name(&c.counterparty_country)
+                    ),
+                    status: c.status.as_str().to_string(),
+                    status_label: labels.status_label(c.status),
+                    routing: finding.as_ref().map(|f| {
+                        (
+                            kind_label(&ctx, &f.0.kind),
+                            format!("/committee/findings/{}", url_id(&f.0.id)),
+                        )
+                    }),
+                })
+                .collect(),
+            exchanges: view
+                .exchanges
+                .iter()
+                .map(|(name, country)| (name.clone(), labels.country_name(country)))
+                .collect(),
+            reach: view
+                .reach
+                .iter()
+                .map(|r| ReachView {
+                    network: match &r.name {
+                        Some(name) => format!("AS{} {name}", r.foreign_asn),
+                        None => format!("AS{}", r.foreign_asn),
+                    },
+                    country: r
+                        .country
+                        .as_deref()
+                        .map(|c| labels.country_name(c))
+                        .unwrap_or_default(),
+                    ipv4: crate::views::grouped(r.ipv4_addresses),
+                    ipv6_48s: r.ipv6_48s,
+                    share: r.share,
+                })
+                .collect(),
+            findings: view
+                .findings
+                .iter()
+                .map(|f| FindingRowView::new(&ctx, f, Some(organisation), None))
+                .collect(),
+            ctx,
+        }
+    }
 }

@@ -511,6 +511,7 @@ pub fn text_field(step: FindingStep) -> Option<&'static str> {
     match step {
         FindingStep::RequestExplanation => Some("request_text"),
         FindingStep::Answer => Some("answer_text"),
+        FindingStep::Declare => None,
         FindingStep::Explain => Some("explain_text"),
         FindingStep::Escalate => Some("escalate_text"),
         FindingStep::Resolve => Some("resolve_text"),
@@ -532,6 +533,7 @@ fn action_of(step: FindingStep) -> AuditAction {
     match step {
         FindingStep::RequestExplanation => AuditAction::FindingRequestExplanation,
         FindingStep::Answer => AuditAction::FindingAnswer,
+        FindingStep::Declare => AuditAction::FindingDeclare,
         FindingStep::Explain => AuditAction::FindingExplain,
         FindingStep::Escalate => AuditAction::FindingEscalate,
         FindingStep::Resolve => AuditAction::FindingResolve,
@@ -544,6 +546,7 @@ pub fn step_name(step: FindingStep) -> &'static str {
     match step {
         FindingStep::RequestExplanation => "request_explanation",
         FindingStep::Answer => "answer",
+        FindingStep::Declare => "declare",
         FindingStep::Explain => "explain",
         FindingStep::Escalate => "escalate",
         FindingStep::Resolve => "resolve",
@@ -611,7 +614,7 @@ pub fn take_step(
                 case.closed_at = Some(now);
             }
             FindingStep::Link => case.linked_connection_id = linked.clone(),
-            FindingStep::Answer => {}
+            FindingStep::Answer | FindingStep::Declare => {}
         }
         routing_db::update_finding_case(conn, id, &case)?;
         let event_id = new_id();
@@ -631,6 +634,7 @@ pub fn take_step(
                 deadline: checked.deadline,
                 expires: checked.expires,
                 connection_id: linked,
+                application_id: None,
             },
         )?;
         let uploader = actor.id.clone().unwrap_or_else(|| actor.label.clone());
@@ -668,6 +672,82 @@ pub fn take_step(
         )?;
         tell(conn, step, &finding, &checked, now, rules)?;
         routing_db::find_finding(conn, id)?.ok_or(WorkflowError::NotFound)
+    })
+}
+
+/// The provider starts a declaration of the link a finding shows (an application for an
+/// existing link), its form filled with the foreign network's AS, name and country as the
+/// reference data give them; the step is recorded on the finding, naming the draft, so the
+/// secretariat sees that a declaration is on its way. Returns the draft.
+pub fn declare(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: &str,
+    (contact_name, contact_email): (&str, &str),
+    now: NaiveDateTime,
+) -> Result<crate::db::models::application::Application, WorkflowError> {
+    let allowed = |conn: &mut DbConn| -> Result<FindingFull, WorkflowError> {
+        let finding = routing_db::find_finding(conn, id)?.ok_or(WorkflowError::NotFound)?;
+        let events = routing_db::list_finding_events(conn, id)?;
+        let side = side_of(actor, &finding, &events)?;
+        case::check_finding_step(FindingStep::Declare, side, &standing_of(&finding)?, now)
+            .map_err(refusal)?;
+        Ok(finding)
+    };
+    let finding = allowed(conn)?;
+    let mut content = crate::workflows::applications::contact_content(contact_name, contact_email);
+    let (row, _, side) = &finding;
+    for (field, value) in [
+        (
+            "counterparty_asn",
+            row.foreign_asn.map(|f| format!("AS{f}")),
+        ),
+        ("counterparty_country", side.foreign_country.clone()),
+        ("counterparty_name", side.foreign_name.clone()),
+    ] {
+        if let Some(value) = value {
+            content.values.insert(field.to_string(), value);
+        }
+    }
+    let draft = crate::workflows::applications::create_draft_with_content(
+        conn,
+        actor,
+        "declaration",
+        &content,
+        now,
+    )?;
+    write_tx(conn, |conn| {
+        let finding = allowed(conn)?;
+        let seq = routing_db::count_finding_events(conn, id)? + 1;
+        routing_db::insert_finding_event(
+            conn,
+            &FindingEvent {
+                id: new_id(),
+                finding_id: id.to_string(),
+                seq,
+                at: now,
+                actor_id: actor.id.clone(),
+                actor_label: actor.label.clone(),
+                step: step_name(FindingStep::Declare).to_string(),
+                state_after: finding.1.state.clone(),
+                reason: None,
+                body: String::new(),
+                deadline: None,
+                expires: None,
+                connection_id: None,
+                application_id: Some(draft.id.clone()),
+            },
+        )?;
+        crate::workflows::audit::record(
+            conn,
+            actor,
+            AuditAction::FindingDeclare,
+            "finding",
+            id,
+            None,
+            Some(json!({ "application": draft.id })),
+        )?;
+        Ok(draft)
     })
 }
 
@@ -865,5 +945,122 @@ pub fn overview(conn: &mut DbConn) -> Result<Overview, WorkflowError> {
         snapshots: routing_db::list_snapshots(conn)?,
         imports: routing_db::list_imports(conn)?,
         coverage: routing_db::domestic_seen_by_import(conn)?,
+    })
+}
+
+/// One foreign network the provider's routes were seen through in the newest routing
+/// dumps: its AS, name and country, and how much of the provider's address space.
+#[derive(Debug, Clone)]
+pub struct Reach {
+    pub foreign_asn: i64,
+    pub name: Option<String>,
+    pub country: Option<String>,
+    pub ipv4_addresses: i64,
+    pub ipv6_48s: i64,
+    /// The IPv4 space as a share (0–100) of the most that any one foreign network
+    /// carried: the provider's whole space is not known from routing alone.
+    pub share: i64,
+}
+
+/// A provider as the monitoring sees it: its approvals beside what routing shows, its
+/// presence at exchanges abroad, the foreign networks its routes were seen through, and
+/// its findings.
+#[derive(Debug)]
+pub struct ProviderView {
+    pub organisation: Organisation,
+    /// Each connection with the finding routing raised about it, if any.
+    pub connections: Vec<(Connection, Option<FindingFull>)>,
+    /// (exchange, country) of each PeeringDB presence abroad.
+    pub exchanges: Vec<(String, String)>,
+    pub reach: Vec<Reach>,
+    pub findings: Vec<FindingFull>,
+}
+
+/// The kinds that say what routing shows of an approved connection.
+const OF_A_CONNECTION: [&str; 6] = [
+    "approved",
+    "approved_not_observed",
+    "seen_while_suspended",
+    "seen_after_disconnection",
+    "seen_after_expiry",
+    "country_mismatch",
+];
+
+/// The provider `slug` as the monitoring sees it (see [`ProviderView`]).
+pub fn provider_view(conn: &mut DbConn, slug: &str) -> Result<ProviderView, WorkflowError> {
+    let organisation = org_db::find_by_slug(conn, slug)?.ok_or(WorkflowError::NotFound)?;
+    let asns: Vec<i64> = crate::workflows::monitoring::listed_asns(&organisation.asns)
+        .into_iter()
+        .map(i64::from)
+        .collect();
+    let filter = FindingFilter {
+        organisation_id: Some(organisation.id.clone()),
+        ..FindingFilter::default()
+    };
+    let findings = routing_db::list_queue(conn, &filter, crate::db::Position::Start, i64::MAX)?;
+    let connections = connection_db::list_by_organisation(conn, &organisation.id)?
+        .into_iter()
+        .map(|c| {
+            let seen = findings
+                .iter()
+                .filter(|f| OF_A_CONNECTION.contains(&f.0.kind.as_str()))
+                .find(|f| {
+                    f.0.connection_id.as_deref() == Some(c.id.as_str())
+                        || f.1.linked_connection_id.as_deref() == Some(c.id.as_str())
+                })
+                .cloned();
+            (c, seen)
+        })
+        .collect();
+    let exchanges = routing_db::list_exchange_presences(conn)?
+        .into_iter()
+        .filter(|p| {
+            asns.contains(&p.asn) && p.country != crate::workflows::monitoring::HOME_COUNTRY
+        })
+        .map(|p| (p.exchange_name, p.country))
+        .collect();
+    let latest = routing_db::latest_adjacencies_of(conn, &asns)?;
+    let names: HashMap<i64, (Option<String>, Option<String>)> = findings
+        .iter()
+        .filter_map(|f| {
+            Some((
+                f.0.foreign_asn?,
+                (f.2.foreign_name.clone(), f.2.foreign_country.clone()),
+            ))
+        })
+        .collect();
+    let mut by_foreign: std::collections::BTreeMap<i64, (i64, i64)> = Default::default();
+    for row in &latest {
+        let entry = by_foreign.entry(row.foreign_asn).or_default();
+        entry.0 = entry.0.max(row.ipv4_addresses);
+        entry.1 = entry.1.max(row.ipv6_48s);
+    }
+    let most = by_foreign
+        .values()
+        .map(|(v4, _)| *v4)
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let mut reach: Vec<Reach> = by_foreign
+        .into_iter()
+        .map(|(foreign_asn, (ipv4_addresses, ipv6_48s))| {
+            let (name, country) = names.get(&foreign_asn).cloned().unwrap_or_default();
+            Reach {
+                foreign_asn,
+                name,
+                country,
+                ipv4_addresses,
+                ipv6_48s,
+                share: ipv4_addresses * 100 / most,
+            }
+        })
+        .collect();
+    reach.sort_by_key(|r| (std::cmp::Reverse(r.ipv4_addresses), r.foreign_asn));
+    Ok(ProviderView {
+        organisation,
+        connections,
+        exchanges,
+        reach,
+        findings,
     })
 }

@@ -590,7 +590,7 @@ fn path_text(path: &[Segment]) -> String {
 
 /// The AS numbers an organisation's record lists (`AS64500, AS64501`); anything that does
 /// not read as a number is passed over.
-fn listed_asns(text: &str) -> Vec<u32> {
+pub fn listed_asns(text: &str) -> Vec<u32> {
     text.split([',', ' ', ';'])
         .filter_map(|part| {
             let part = part.trim();
@@ -1016,6 +1016,7 @@ fn reopen_if_seen_again(
             deadline: None,
             expires: None,
             connection_id: None,
+            application_id: None,
         },
     )?;
     Ok(())

@@ -385,6 +385,7 @@ const ROUTES: &[Route] = &[
     post("/committee/connections/{conn}/verify", &[], SECRETARIAT),
     bearer("GET", "/api/v1/findings"),
     get("/committee/monitoring", CASE_READERS),
+    get("/committee/monitoring/providers/target-org", CASE_READERS),
     get("/committee/findings", CASE_READERS),
     get("/committee/findings/{finding}", CASE_READERS),
     get("/committee/findings/{finding}/evidence", CASE_READERS),
@@ -415,6 +416,7 @@ const ROUTES: &[Route] = &[
     get("/findings", PROVIDERS),
     scoped("GET", "/findings/{finding}", &[], OTHER_PROVIDERS),
     scoped("UPLOAD", "/findings/{finding}/answer", &[], OTHER_PROVIDERS),
+    scoped("POST", "/findings/{finding}/declare", &[], OTHER_PROVIDERS),
     Route {
         method: "GET",
         path: "/findings/{finding}/files/none",

@@ -228,6 +228,30 @@ async fn a_finding_goes_from_the_queue_through_an_answer_to_escalation_with_sign
     .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert!(!outbox(&app, "finding_answered").is_empty());
+
+    // The provider starts a declaration of the link, its form filled from the finding.
+    let res = provider
+        .post(&format!("{provider_page}/declare"), &[])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let edit = location(&res);
+    assert!(
+        edit.starts_with("/applications/") && edit.ends_with("/edit"),
+        "{edit}"
+    );
+    let form = provider.page(&edit).await.1;
+    assert!(
+        form.contains("value=\"AS4637\""),
+        "the counterparty's AS is filled in"
+    );
+    assert!(form.contains("Pacific Transit Ltd."));
+    assert!(
+        other
+            .post(&format!("{provider_page}/declare"), &[])
+            .await
+            .status()
+            == StatusCode::NOT_FOUND
+    );
     let page = secretariat.page(&staff_page).await.1;
     assert!(page.contains("A test link of our Hong Kong partner, now removed."));
     assert!(page.contains("contract.pdf"));
@@ -273,7 +297,7 @@ async fn a_finding_goes_from_the_queue_through_an_answer_to_escalation_with_sign
         .iter()
         .map(|h| h["step"].as_str().unwrap())
         .collect();
-    assert_eq!(steps, ["request_explanation", "answer"]);
+    assert_eq!(steps, ["request_explanation", "answer", "declare"]);
 
     // The answer period is over once escalated: the provider's answer is refused.
     let res = step(
@@ -315,6 +339,7 @@ async fn a_finding_goes_from_the_queue_through_an_answer_to_escalation_with_sign
         [
             "finding.request_explanation",
             "finding.answer",
+            "finding.declare",
             "finding.escalate",
             "finding.resolve"
         ]
@@ -520,4 +545,48 @@ async fn the_monitoring_overview_draws_the_demos_links_by_finding_and_warns_of_m
     assert_eq!(status, StatusCode::OK);
     assert!(lao.contains("<h1>ການຕິດຕາມເສັ້ນທາງ</h1>"), "{lao}");
     assert!(lao.contains("ຍັງບໍ່ມີການນຳເຂົ້າໄຟລ໌ ຖານຂໍ້ມູນ PeeringDB."));
+}
+
+#[tokio::test]
+async fn a_providers_monitoring_page_sets_its_approvals_beside_what_routing_shows() {
+    let app = TestApp::spawn().await;
+    seed_demo(&app);
+    let chair = demo_browser(&app, "chair@registry.demo.la").await;
+    let (status, html) = chair
+        .page("/committee/monitoring/providers/lao-skynet")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Lao Skynet Broadband Co., Ltd."));
+    // The IP transit to Thai Transit is seen; the cloud on-ramp is not.
+    let row = |needle: &str| {
+        html.split("<tr>")
+            .find(|row| row.contains(needle))
+            .unwrap_or_else(|| panic!("no row with {needle}"))
+            .to_string()
+    };
+    assert!(row("Thai Transit Co., Ltd. · Thailand").contains("Approved link seen"));
+    assert!(row("Cloud Edge Pte. Ltd.").contains("Approved link not seen"));
+    assert!(row("Bangkok Voice Exchange · Thailand").contains("Seen after disconnection"));
+    // Its routes pass through three foreign networks: Thai Transit carries two /20s of
+    // its space, the others one each.
+    let thai = row("AS38040 Thai Transit Co., Ltd.");
+    assert!(thai.contains("8,192") && thai.contains("100%"), "{thai}");
+    let pacific = row("AS4637 Pacific Transit Ltd.");
+    assert!(
+        pacific.contains("4,096") && pacific.contains("50%"),
+        "{pacific}"
+    );
+    assert!(html.contains("PeeringDB lists this provider at no exchange abroad."));
+    let provider = demo_browser(&app, "admin@lao-skynet.demo.la").await;
+    assert_eq!(
+        provider
+            .page("/committee/monitoring/providers/lao-skynet")
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        chair.page("/committee/monitoring/providers/nobody").await.0,
+        StatusCode::NOT_FOUND
+    );
 }

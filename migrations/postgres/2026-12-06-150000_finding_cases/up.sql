@@ -19,6 +19,8 @@ ALTER TABLE findings ADD COLUMN evidence TEXT;
 
 CREATE INDEX findings_queue ON findings (score, id);
 CREATE INDEX findings_state_queue ON findings (state, score, id);
+-- The queue filtered by kind and state, counted from this index alone.
+CREATE INDEX findings_kind_queue ON findings (kind, state, score, id);
 CREATE INDEX findings_organisation ON findings (organisation_id, state);
 
 -- Every step taken on a finding, oldest first: who, when, what it led to, and what was
@@ -37,7 +39,9 @@ CREATE TABLE finding_events (
     body TEXT NOT NULL,
     deadline TIMESTAMP,
     expires TIMESTAMP,
-    connection_id TEXT
+    connection_id TEXT,
+    -- The declaration a provider started from the finding.
+    application_id TEXT
 );
 CREATE UNIQUE INDEX finding_events_finding ON finding_events (finding_id, seq);
 

@@ -2,6 +2,7 @@ DROP TABLE monitoring_snapshots;
 DROP TABLE finding_files;
 DROP TABLE finding_events;
 DROP INDEX findings_organisation;
+DROP INDEX findings_kind_queue;
 DROP INDEX findings_state_queue;
 DROP INDEX findings_queue;
 ALTER TABLE findings DROP COLUMN evidence;

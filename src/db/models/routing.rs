@@ -177,6 +177,8 @@ pub struct FindingEvent {
     pub deadline: Option<NaiveDateTime>,
     pub expires: Option<NaiveDateTime>,
     pub connection_id: Option<String>,
+    /// The declaration the provider started from the finding.
+    pub application_id: Option<String>,
 }
 
 /// A file added with a step on a finding.
@@ -373,6 +375,34 @@ pub fn domestic_seen_by_import(
         seen.entry(import).or_default().push(asn);
     }
     Ok(seen)
+}
+
+/// The pairs of `domestic` ASNs each collector's newest MRT import saw.
+pub fn latest_adjacencies_of(
+    conn: &mut DbConn,
+    domestic: &[i64],
+) -> QueryResult<Vec<AdjacencyRow>> {
+    let mut newest: std::collections::HashMap<String, (Option<NaiveDateTime>, String)> =
+        Default::default();
+    for import in routing_imports::table
+        .filter(routing_imports::kind.eq("mrt"))
+        .select(RoutingImport::as_select())
+        .load(conn)?
+    {
+        let at = import.data_until;
+        let entry = newest
+            .entry(import.collector.clone())
+            .or_insert((at, import.id.clone()));
+        if at > entry.0 {
+            *entry = (at, import.id);
+        }
+    }
+    let ids: Vec<String> = newest.into_values().map(|(_, id)| id).collect();
+    routing_adjacencies::table
+        .filter(routing_adjacencies::import_id.eq_any(ids))
+        .filter(routing_adjacencies::domestic_asn.eq_any(domestic.to_vec()))
+        .select(AdjacencyRow::as_select())
+        .load(conn)
 }
 
 /// Whether the latest comparison still raises a finding that routing shows the revoked

@@ -15,10 +15,16 @@
 //!
 //! Memory stays bounded because those pairs are few: a country's networks and their
 //! direct foreign neighbours, some tens to hundreds of pairs, whatever the size of the
-//! dump. Each pair holds its peers (tens) and its distinct prefixes, which are what the
-//! routing makes them: a pair on the way to domestic networks carries the country's few
-//! hundred prefixes, while a pair whose domestic side feeds a collector its full table
-//! can carry the whole table (about 1.2 million prefixes).
+//! dump. Each pair holds its peers (tens), its distinct prefixes and the domestic space
+//! behind it. The prefixes are what the routing makes them: a pair on the way to
+//! domestic networks carries the country's few hundred prefixes, while a pair whose
+//! domestic side feeds a collector its full table can carry the whole table (about 1.2
+//! million prefixes). So a pair keeps its prefixes in a set only up to
+//! [`EXACT_PREFIXES`]; past that it counts a prefix whenever it differs from the pair's
+//! previous one. A RIB dump holds each prefix in one record, all its routes together, so
+//! that count stays exact there; in an update file, where a prefix may come back later,
+//! it can only count too many. The domestic space is kept as prefixes merged whenever
+//! their list doubles, so it never grows beyond the country's own space.
 //!
 //! Per announcement the work avoids allocation: the cleaned path goes into one reused
 //! buffer, and the sets only grow when something new is seen.
@@ -147,14 +153,106 @@ pub struct Aggregate {
     pub counts: Counts,
 }
 
+/// Distinct prefixes a pair keeps in a set before it counts them as runs instead.
+pub const EXACT_PREFIXES: usize = 16_384;
+
+/// A pair's distinct prefixes, counted in bounded memory (see the module's notes).
+struct DistinctPrefixes {
+    /// Every prefix seen, until there are more than [`EXACT_PREFIXES`].
+    exact: Option<HashSet<IpNet>>,
+    /// The prefix seen last.
+    last: Option<IpNet>,
+    count: u64,
+}
+
+impl DistinctPrefixes {
+    fn new() -> Self {
+        Self {
+            exact: Some(HashSet::new()),
+            last: None,
+            count: 0,
+        }
+    }
+
+    fn insert(&mut self, prefix: IpNet) {
+        let new = match &mut self.exact {
+            Some(set) => {
+                let new = set.insert(prefix);
+                if set.len() > EXACT_PREFIXES {
+                    self.exact = None;
+                }
+                new
+            }
+            None => self.last != Some(prefix),
+        };
+        if new {
+            self.count += 1;
+        }
+        self.last = Some(prefix);
+    }
+}
+
+/// Address space as prefixes, merged (overlaps and neighbours joined) whenever the list
+/// has doubled since the last merge, so it holds about the space's own blocks.
+#[derive(Default)]
+struct Space {
+    v4: Vec<Ipv4Net>,
+    v6: Vec<Ipv6Net>,
+    /// The lists' lengths after the last merge.
+    merged: (usize, usize),
+}
+
+impl Space {
+    fn insert(&mut self, prefix: IpNet) {
+        match prefix {
+            IpNet::V4(net) => {
+                self.v4.push(net);
+                if self.v4.len() > 2 * self.merged.0.max(1024) {
+                    self.v4 = Ipv4Net::aggregate(&self.v4);
+                    self.merged.0 = self.v4.len();
+                }
+            }
+            // A longer IPv6 prefix counts as the /48 site it lies in.
+            IpNet::V6(net) => {
+                let site = if net.prefix_len() > 48 {
+                    Ipv6Net::new(net.network(), 48).map_or(net, |site| site.trunc())
+                } else {
+                    net
+                };
+                self.v6.push(site);
+                if self.v6.len() > 2 * self.merged.1.max(1024) {
+                    self.v6 = Ipv6Net::aggregate(&self.v6);
+                    self.merged.1 = self.v6.len();
+                }
+            }
+        }
+    }
+
+    /// The space covered, each address (or /48) counted once. Aggregating merges
+    /// overlapping and adjacent prefixes, so nothing counts twice; no shift overflows, as
+    /// IPv4 lengths are at most 32 and IPv6 ones here at most 48.
+    fn total(&self) -> AddressSpace {
+        AddressSpace {
+            ipv4_addresses: Ipv4Net::aggregate(&self.v4)
+                .iter()
+                .map(|net| 1u64 << (32 - net.prefix_len()))
+                .sum(),
+            ipv6_48s: Ipv6Net::aggregate(&self.v6)
+                .iter()
+                .map(|net| 1u64 << (48 - net.prefix_len()))
+                .sum(),
+        }
+    }
+}
+
 /// The running totals of one pair.
 struct PairTotals {
     peer_asns: BTreeSet<u32>,
     peer_ips: BTreeSet<IpAddr>,
     announcements: u64,
-    prefixes: HashSet<IpNet>,
-    /// The subset of `prefixes` seen with a domestic origin.
-    domestic_origin: HashSet<IpNet>,
+    prefixes: DistinctPrefixes,
+    /// The space of the prefixes seen with a domestic origin.
+    domestic_origin: Space,
     domestic_nearer: u64,
     foreign_nearer: u64,
     example_path: Vec<Segment>,
@@ -169,8 +267,8 @@ impl PairTotals {
             peer_asns: BTreeSet::new(),
             peer_ips: BTreeSet::new(),
             announcements: 0,
-            prefixes: HashSet::new(),
-            domestic_origin: HashSet::new(),
+            prefixes: DistinctPrefixes::new(),
+            domestic_origin: Space::default(),
             domestic_nearer: 0,
             foreign_nearer: 0,
             example_path: announcement.path.clone(),
@@ -190,10 +288,12 @@ impl PairTotals {
         self.peer_asns.insert(announcement.peer_asn);
         self.peer_ips.insert(announcement.peer_ip);
         self.announcements += 1;
-        self.prefixes.insert(prefix);
-        if domestic_origin {
+        // The same prefix again at once (another peer's route in the same RIB record)
+        // adds no space; the list is merged before it can grow with repeats.
+        if domestic_origin && self.prefixes.last != Some(prefix) {
             self.domestic_origin.insert(prefix);
         }
+        self.prefixes.insert(prefix);
         if domestic_nearer {
             self.domestic_nearer += 1;
         } else {
@@ -214,8 +314,8 @@ impl PairTotals {
             peer_asns: self.peer_asns.into_iter().collect(),
             peer_ips: self.peer_ips.into_iter().collect(),
             announcements: self.announcements,
-            prefixes: self.prefixes.len() as u64,
-            domestic_space: address_space(&self.domestic_origin),
+            prefixes: self.prefixes.count,
+            domestic_space: self.domestic_origin.total(),
             domestic_nearer: self.domestic_nearer,
             foreign_nearer: self.foreign_nearer,
             example_path: self.example_path,
@@ -304,35 +404,6 @@ impl<A: Fn(u32) -> bool> Aggregator<A> {
             adjacencies,
             counts: self.counts,
         }
-    }
-}
-
-/// The space `prefixes` cover together, each address (or /48) counted once.
-fn address_space(prefixes: &HashSet<IpNet>) -> AddressSpace {
-    let mut v4 = Vec::new();
-    let mut v6 = Vec::new();
-    for prefix in prefixes {
-        match *prefix {
-            IpNet::V4(net) => v4.push(net),
-            IpNet::V6(net) if net.prefix_len() > 48 => {
-                v6.push(Ipv6Net::new(net.network(), 48).map_or(net, |site| site.trunc()));
-            }
-            IpNet::V6(net) => v6.push(net),
-        }
-    }
-    // Aggregating merges overlapping and adjacent prefixes, so nothing counts twice;
-    // no shift overflows, as IPv4 lengths are at most 32 and IPv6 ones here at most 48.
-    let ipv4_addresses = Ipv4Net::aggregate(&v4)
-        .iter()
-        .map(|net| 1u64 << (32 - net.prefix_len()))
-        .sum();
-    let ipv6_48s = Ipv6Net::aggregate(&v6)
-        .iter()
-        .map(|net| 1u64 << (48 - net.prefix_len()))
-        .sum();
-    AddressSpace {
-        ipv4_addresses,
-        ipv6_48s,
     }
 }
 
@@ -525,6 +596,44 @@ mod tests {
             (adjacency.domestic_nearer, adjacency.foreign_nearer),
             (2, 1)
         );
+    }
+
+    /// A full table through one pair, as a RIB dump holds it (each prefix's routes
+    /// together): past the exact set the count goes on by runs and stays exact, and the
+    /// domestic space, merged as it grows, stays exact too.
+    #[test]
+    fn a_full_table_over_one_pair_is_counted_exactly_in_bounded_memory() {
+        let mut agg = aggregator();
+        let total = EXACT_PREFIXES as u32 * 3;
+        for i in 0..total {
+            let prefix = format!("{}/24", std::net::Ipv4Addr::from(0x0a00_0000 | (i << 8)));
+            for peer in [PEER_A, PEER_B] {
+                agg.add(&announce(peer, &prefix, &[FOREIGN, 64496], 1));
+            }
+        }
+        let aggregate = agg.finish();
+        let adjacency = only(&aggregate);
+        assert_eq!(adjacency.prefixes, u64::from(total));
+        assert_eq!(adjacency.announcements, 2 * u64::from(total));
+        assert_eq!(
+            adjacency.domestic_space.ipv4_addresses,
+            256 * u64::from(total)
+        );
+    }
+
+    #[test]
+    fn past_the_exact_set_a_prefix_is_counted_once_per_run() {
+        let mut prefixes = DistinctPrefixes::new();
+        for i in 0..=EXACT_PREFIXES as u32 {
+            prefixes.insert(IpNet::V4(
+                Ipv4Net::new(std::net::Ipv4Addr::from(i << 8), 24).unwrap(),
+            ));
+        }
+        assert!(prefixes.exact.is_none(), "the set is dropped past the cap");
+        let again: IpNet = "203.0.113.0/24".parse().unwrap();
+        prefixes.insert(again);
+        prefixes.insert(again);
+        assert_eq!(prefixes.count, EXACT_PREFIXES as u64 + 2);
     }
 
     #[test]

@@ -101,6 +101,9 @@ pub enum FindingStep {
     RequestExplanation,
     /// The provider answers the request, with text and files, by its deadline.
     Answer,
+    /// The provider starts a declaration of the link (an application for an existing
+    /// link) from the finding, by the request's deadline.
+    Declare,
     /// The secretariat or the chair records an explanation it accepts.
     Explain,
     /// The secretariat or the chair hands the finding to due process.
@@ -158,7 +161,7 @@ pub fn check_finding_step(
     let role_fits = match step {
         RequestExplanation | Link => staff(&[Role::Secretariat]),
         Explain | Escalate | Resolve => staff(&[Role::Secretariat, Role::Chair]),
-        Answer => side == FindingSide::Holder,
+        Answer | Declare => side == FindingSide::Holder,
     };
     if !role_fits {
         return Err(R::Role);
@@ -166,7 +169,7 @@ pub fn check_finding_step(
     let state = standing.state;
     let next = match step {
         RequestExplanation if state == S::Open => S::ExplanationRequested,
-        Answer if state == S::ExplanationRequested => S::ExplanationRequested,
+        Answer | Declare if state == S::ExplanationRequested => S::ExplanationRequested,
         Explain if matches!(state, S::Open | S::ExplanationRequested) => S::Explained,
         Escalate if matches!(state, S::Open | S::ExplanationRequested | S::Explained) => {
             S::Escalated
@@ -178,7 +181,7 @@ pub fn check_finding_step(
     if step == RequestExplanation && !standing.has_organisation {
         return Err(R::NoOrganisation);
     }
-    if step == Answer && standing.explanation_due.is_some_and(|due| now > due) {
+    if matches!(step, Answer | Declare) && standing.explanation_due.is_some_and(|due| now > due) {
         return Err(R::Late);
     }
     Ok(next)
@@ -189,6 +192,7 @@ pub fn check_finding_step(
 pub struct FindingAllowed {
     pub request_explanation: bool,
     pub answer: bool,
+    pub declare: bool,
     pub explain: bool,
     pub escalate: bool,
     pub resolve: bool,
@@ -205,6 +209,7 @@ pub fn allowed_on_finding(
     FindingAllowed {
         request_explanation: may(FindingStep::RequestExplanation),
         answer: may(FindingStep::Answer),
+        declare: may(FindingStep::Declare),
         explain: may(FindingStep::Explain),
         escalate: may(FindingStep::Escalate),
         resolve: may(FindingStep::Resolve),
@@ -251,9 +256,10 @@ mod tests {
         }
     }
 
-    const STEPS: [FindingStep; 6] = [
+    const STEPS: [FindingStep; 7] = [
         FindingStep::RequestExplanation,
         FindingStep::Answer,
+        FindingStep::Declare,
         FindingStep::Explain,
         FindingStep::Escalate,
         FindingStep::Resolve,
@@ -266,13 +272,13 @@ mod tests {
         use FindingState::*;
         use FindingStep::*;
         let side = |step| match step {
-            Answer => FindingSide::Holder,
+            Answer | Declare => FindingSide::Holder,
             _ => FindingSide::Staff(Role::Secretariat),
         };
         let expected = |state, step| -> Option<FindingState> {
             match (state, step) {
                 (Open, RequestExplanation) => Some(ExplanationRequested),
-                (ExplanationRequested, Answer) => Some(ExplanationRequested),
+                (ExplanationRequested, Answer | Declare) => Some(ExplanationRequested),
                 (Open | ExplanationRequested, Explain) => Some(Explained),
                 (Open | ExplanationRequested | Explained, Escalate) => Some(Escalated),
                 (Resolved, Resolve | Link) => None,
@@ -366,6 +372,7 @@ mod tests {
             FindingAllowed {
                 request_explanation: true,
                 answer: false,
+                declare: false,
                 explain: true,
                 escalate: true,
                 resolve: true,
