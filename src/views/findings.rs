@@ -546,28 +546,7 @@ impl MonitoringPage {
                 foreign: foreign.into_values().collect(),
                 links,
             },
-            MapLabels {
-                title: t("charts-map-title"),
-                caveat: t("charts-map-caveat"),
-                no_data: t("charts-map-no-data"),
-                domestic_heading: t("charts-map-domestic"),
-                foreign_heading: t("charts-map-foreign"),
-                unregistered: t("charts-map-unregistered"),
-                unknown_country: t("charts-map-unknown-country"),
-                country_names: countries,
-                approved: t("charts-link-approved"),
-                unapproved: t("charts-link-unapproved"),
-                seen_after_disconnection: t("charts-link-seen-after-disconnection"),
-                lapsed: t("charts-link-lapsed"),
-                sibling: t("charts-link-sibling"),
-                approved_not_observed: t("charts-link-approved-not-observed"),
-                table_caption: t("charts-map-table-caption"),
-                column_provider: t("charts-map-provider"),
-                column_domestic_as: t("charts-map-domestic-as"),
-                column_foreign: t("charts-map-foreign-network"),
-                column_country: t("charts-map-country"),
-                column_state: t("charts-map-state"),
-            },
+            MapLabels::from_messages(t, countries),
         );
         let kinds = counted_kinds();
         let points = overview
@@ -597,22 +576,10 @@ impl MonitoringPage {
             .collect();
         let trends = TrendsView::new(
             points,
-            TrendLabels {
-                adjacencies_title: t("charts-trend-adjacencies-title"),
-                adjacencies: t("charts-trend-adjacencies"),
-                unapproved: t("charts-trend-unapproved"),
-                findings_title: t("charts-trend-findings-title"),
-                kinds: kinds.iter().map(|k| kind_label(&ctx, k.as_str())).collect(),
-                frontier_title: t("charts-trend-frontier-title"),
-                frontier: t("charts-trend-frontier"),
-                risk: t("charts-trend-risk"),
-                severe: t("charts-risk-severe"),
-                significant: t("charts-risk-significant"),
-                low: t("charts-risk-low"),
-                resistant: t("charts-risk-resistant"),
-                date: t("charts-trend-date"),
-                no_data: t("charts-trend-no-data"),
-            },
+            TrendLabels::from_messages(
+                t,
+                kinds.iter().map(|k| kind_label(&ctx, k.as_str())).collect(),
+            ),
         );
         let imports = overview
             .imports

@@ -333,6 +333,36 @@ pub struct MapLabels {
 }
 
 impl MapLabels {
+    /// The labels from the messages `t` gives for the `charts-…` keys, with the country
+    /// names given.
+    pub fn from_messages(
+        t: impl Fn(&str) -> String,
+        country_names: HashMap<String, String>,
+    ) -> Self {
+        MapLabels {
+            title: t("charts-map-title"),
+            caveat: t("charts-map-caveat"),
+            no_data: t("charts-map-no-data"),
+            domestic_heading: t("charts-map-domestic"),
+            foreign_heading: t("charts-map-foreign"),
+            unregistered: t("charts-map-unregistered"),
+            unknown_country: t("charts-map-unknown-country"),
+            country_names,
+            approved: t("charts-link-approved"),
+            unapproved: t("charts-link-unapproved"),
+            seen_after_disconnection: t("charts-link-seen-after-disconnection"),
+            lapsed: t("charts-link-lapsed"),
+            sibling: t("charts-link-sibling"),
+            approved_not_observed: t("charts-link-approved-not-observed"),
+            table_caption: t("charts-map-table-caption"),
+            column_provider: t("charts-map-provider"),
+            column_domestic_as: t("charts-map-domestic-as"),
+            column_foreign: t("charts-map-foreign-network"),
+            column_country: t("charts-map-country"),
+            column_state: t("charts-map-state"),
+        }
+    }
+
     /// The label of a state.
     pub fn state(&self, state: LinkState) -> &str {
         match state {
@@ -861,6 +891,29 @@ pub struct TrendLabels {
     pub date: String,
     /// Shown instead of a chart when there is no import.
     pub no_data: String,
+}
+
+impl TrendLabels {
+    /// The labels from the messages `t` gives for the `charts-…` keys, with the names of
+    /// the finding kinds counted.
+    pub fn from_messages(t: impl Fn(&str) -> String, kinds: Vec<String>) -> Self {
+        TrendLabels {
+            adjacencies_title: t("charts-trend-adjacencies-title"),
+            adjacencies: t("charts-trend-adjacencies"),
+            unapproved: t("charts-trend-unapproved"),
+            findings_title: t("charts-trend-findings-title"),
+            kinds,
+            frontier_title: t("charts-trend-frontier-title"),
+            frontier: t("charts-trend-frontier"),
+            risk: t("charts-trend-risk"),
+            severe: t("charts-risk-severe"),
+            significant: t("charts-risk-significant"),
+            low: t("charts-risk-low"),
+            resistant: t("charts-risk-resistant"),
+            date: t("charts-trend-date"),
+            no_data: t("charts-trend-no-data"),
+        }
+    }
 }
 
 impl TrendLabels {

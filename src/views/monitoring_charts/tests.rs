@@ -83,56 +83,19 @@ const COUNTRIES: [(&str, &str, &str); 11] = [
 
 fn map_labels(lang: &str) -> MapLabels {
     let m = messages(lang);
-    let t = |key: &str| m.get(key).cloned().expect(key);
-    MapLabels {
-        title: t("charts-map-title"),
-        caveat: t("charts-map-caveat"),
-        no_data: t("charts-map-no-data"),
-        domestic_heading: t("charts-map-domestic"),
-        foreign_heading: t("charts-map-foreign"),
-        unregistered: t("charts-map-unregistered"),
-        unknown_country: t("charts-map-unknown-country"),
-        country_names: COUNTRIES
-            .iter()
-            .map(|(code, en, lo)| {
-                let name = if lang == "lo" { lo } else { en };
-                (code.to_string(), format!("{name} ({code})"))
-            })
-            .collect(),
-        approved: t("charts-link-approved"),
-        unapproved: t("charts-link-unapproved"),
-        seen_after_disconnection: t("charts-link-seen-after-disconnection"),
-        lapsed: t("charts-link-lapsed"),
-        sibling: t("charts-link-sibling"),
-        approved_not_observed: t("charts-link-approved-not-observed"),
-        table_caption: t("charts-map-table-caption"),
-        column_provider: t("charts-map-provider"),
-        column_domestic_as: t("charts-map-domestic-as"),
-        column_foreign: t("charts-map-foreign-network"),
-        column_country: t("charts-map-country"),
-        column_state: t("charts-map-state"),
-    }
+    let countries = COUNTRIES
+        .iter()
+        .map(|(code, en, lo)| {
+            let name = if lang == "lo" { lo } else { en };
+            (code.to_string(), format!("{name} ({code})"))
+        })
+        .collect();
+    MapLabels::from_messages(|key| m.get(key).cloned().expect(key), countries)
 }
 
 fn trend_labels(lang: &str, kinds: Vec<String>) -> TrendLabels {
     let m = messages(lang);
-    let t = |key: &str| m.get(key).cloned().expect(key);
-    TrendLabels {
-        adjacencies_title: t("charts-trend-adjacencies-title"),
-        adjacencies: t("charts-trend-adjacencies"),
-        unapproved: t("charts-trend-unapproved"),
-        findings_title: t("charts-trend-findings-title"),
-        kinds,
-        frontier_title: t("charts-trend-frontier-title"),
-        frontier: t("charts-trend-frontier"),
-        risk: t("charts-trend-risk"),
-        severe: t("charts-risk-severe"),
-        significant: t("charts-risk-significant"),
-        low: t("charts-risk-low"),
-        resistant: t("charts-risk-resistant"),
-        date: t("charts-trend-date"),
-        no_data: t("charts-trend-no-data"),
-    }
+    TrendLabels::from_messages(|key| m.get(key).cloned().expect(key), kinds)
 }
 
 /// The finding kinds the trend samples count: the map's states, as labelled there.
