@@ -77,10 +77,7 @@ async fn page(
     let actor = crate::web::request::actor(user, req);
     let now = state.clock.now();
     let detail = read(state, move |conn| flows::detail(conn, &actor, &id, now)).await?;
-    let committee = !matches!(
-        user.role,
-        crate::domain::role::Role::Applicant | crate::domain::role::Role::OrgAdmin
-    );
+    let committee = !user.role.is_provider();
     Ok(FindingPage::new(
         ctx,
         &detail,
@@ -203,10 +200,7 @@ async fn step(
         .await
         .map(|outcome| outcome.map(drop)),
     )?;
-    let committee = !matches!(
-        user.role,
-        crate::domain::role::Role::Applicant | crate::domain::role::Role::OrgAdmin
-    );
+    let committee = !user.role.is_provider();
     let location = format!(
         "{}/findings/{}",
         if committee { "/committee" } else { "" },

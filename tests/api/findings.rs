@@ -14,6 +14,7 @@ use serde_json::Value;
 use crate::cli::run;
 use crate::helpers::{TestApp, location};
 use crate::workflow_helpers::PDF;
+use interconnect_registry::domain::clock::Clock;
 use interconnect_registry::seed::demo::DEMO_PASSWORD;
 use interconnect_registry::workflows::findings::url_id;
 
@@ -589,4 +590,100 @@ async fn a_providers_monitoring_page_sets_its_approvals_beside_what_routing_show
         chair.page("/committee/monitoring/providers/nobody").await.0,
         StatusCode::NOT_FOUND
     );
+}
+
+#[tokio::test]
+async fn an_explanation_holds_until_its_end_and_a_finding_seen_after_it_reopens() {
+    let app = TestApp::spawn().await;
+    let findings = seed_demo(&app);
+    let id = find(&findings, "unapproved", 151234, 4637)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let page = format!("/committee/findings/{}", url_id(&id));
+    let secretariat = demo_browser(&app, "secretariat@registry.demo.la").await;
+
+    // Linking to another provider's approval is refused, naming the field.
+    let other_number = {
+        use interconnect_registry::db::models::{connection, organisation};
+        let mekong = organisation::find_by_slug(&mut app.conn(), "mekong-fibre")
+            .unwrap()
+            .unwrap();
+        connection::list_by_organisation(&mut app.conn(), &mekong.id)
+            .unwrap()
+            .remove(0)
+            .approval_number
+    };
+    let res = step(
+        &secretariat,
+        &format!("{page}/link"),
+        &[("approval_number", &other_number)],
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("id=\"e-approval_number\"")
+    );
+
+    // An end in the past is refused with the reason kept; a reason must be chosen.
+    let res = step(
+        &secretariat,
+        &format!("{page}/explain"),
+        &[
+            ("explain_text", "A backup path of the Thai transit."),
+            ("expires", "2020-01-01"),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("id=\"e-expires\"") && html.contains("id=\"e-reason\""));
+    assert!(html.contains("A backup path of the Thai transit."));
+
+    let until = (app.clock.now() + chrono::TimeDelta::days(2)).date();
+    let res = step(
+        &secretariat,
+        &format!("{page}/explain"),
+        &[
+            ("explain_text", "A backup path of the Thai transit."),
+            ("reason", "backup_link"),
+            ("expires", &until.to_string()),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let state = |app: &TestApp| {
+        let (_, out, _) = run(&app.database_url, &["findings", "--json"], "");
+        serde_json::from_str::<Vec<Value>>(&out)
+            .unwrap()
+            .into_iter()
+            .find(|f| f["id"] == id.as_str())
+            .unwrap()["state"]
+            .clone()
+    };
+    assert_eq!(state(&app), "explained");
+
+    // Routing seen again before the explanation's end keeps it explained; seen after it,
+    // the finding reopens, and its history says why.
+    let import = |at: chrono::NaiveDateTime| {
+        interconnect_registry::seed::routing::import_demo_routing(
+            &mut app.conn(),
+            &app.settings.monitoring,
+            at,
+        )
+        .unwrap();
+    };
+    import(app.clock.now() + chrono::TimeDelta::days(1));
+    assert_eq!(state(&app), "explained");
+    import(app.clock.now() + chrono::TimeDelta::days(5));
+    assert_eq!(state(&app), "open");
+    let history = secretariat.page(&page).await.1;
+    assert!(history.contains("Reopened: seen again"), "{history}");
+    assert!(history.contains("Routing monitoring"));
 }
