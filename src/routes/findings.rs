@@ -31,7 +31,7 @@ pub async fn queue(
     let asked = query.clone();
     let ((rows, span), organisations) = read(&state, move |conn| {
         let page = flows::queue(conn, &asked, QUEUE_PAGE)?;
-        let organisations = crate::db::models::organisation::list_all(conn)?;
+        let organisations = crate::workflows::accounts::organisations(conn)?;
         Ok((page, organisations))
     })
     .await?;

@@ -414,7 +414,7 @@ pub fn user_form_choices(
     })
 }
 
-/// Every organisation, for the administrator's list.
+/// Every organisation, for the administrator's list and the findings queue's filter.
 pub fn organisations(conn: &mut DbConn) -> Result<Vec<Organisation>, WorkflowError> {
     Ok(org_db::list_all(conn)?)
 }
