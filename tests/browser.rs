@@ -1034,6 +1034,99 @@ async fn a_provider_and_the_committee_take_an_application_to_approval_in_a_brows
         .await;
     assert!(phone.is_empty(), "{}", phone.join("\n"));
 
+    // 12. Due process reaches a link nobody applied for: the chair escalates another
+    // unapproved link and serves a show-cause notice on the organisation, the provider
+    // answers, the chair orders the link disconnected, the provider sends its evidence,
+    // and the secretariat verifies it, saying why while routing still shows the link.
+    step("12");
+    c.use_language("en").await;
+    c.goto("/committee/findings?kind=unapproved&state=open")
+        .await;
+    let other = c
+        .check(
+            "a second unapproved link",
+            c.find("tr.finding-unapproved a").await.attr("href").await,
+        )
+        .await
+        .expect("the finding links to its page");
+    c.goto(&other).await;
+    c.fill(
+        "#f-escalate_text",
+        "No approval was ever sought for this link.",
+    )
+    .await;
+    c.click("form[action$=\"/escalate\"] input[name=confirm]")
+        .await;
+    c.act("form[action$=\"/escalate\"] button[type=submit]")
+        .await;
+    c.fill(
+        "#f-case_notice",
+        "Routing data shows this link; no approval covers it.",
+    )
+    .await;
+    c.act("form[action$=\"/open-case\"] button[type=submit]")
+        .await;
+    let case = c
+        .check(
+            "the case opened on the finding",
+            c.find("a[href^=\"/committee/cases/\"]")
+                .await
+                .attr("href")
+                .await,
+        )
+        .await
+        .expect("the finding links to its case");
+    let provider_case = case.trim_start_matches("/committee");
+    p.goto("/findings").await;
+    p.click(&format!("a[href=\"{provider_case}\"]")).await;
+    p.screenshot("18-case-notice").await;
+    p.fill(
+        "#f-answer_text",
+        "A trial link with a partner; we will remove it.",
+    )
+    .await;
+    p.act("form[action$=\"/answer\"] button[type=submit]").await;
+    c.goto(&case).await;
+    c.click("input[name=outcome][value=disconnect]").await;
+    c.fill("#f-decision_text", "No approval covers the link.")
+        .await;
+    c.act("form[action$=\"/decide\"] button[type=submit]").await;
+    c.screenshot("19-case-ordered").await;
+    p.goto(provider_case).await;
+    p.fill(
+        "#f-confirmation_text",
+        "The cross-connect was removed on 5 December.",
+    )
+    .await;
+    p.find("#f-file")
+        .await
+        .send_keys(&pdf.display().to_string())
+        .await
+        .expect("choose the file");
+    p.act("form[action$=\"/confirm\"] button[type=submit]")
+        .await;
+    s.goto(&case).await;
+    s.submit("form[action$=\"/verify\"] button[type=submit]")
+        .await;
+    assert!(
+        s.has("#e-still_seen_reason").await,
+        "routing still shows the link: a reason is asked for"
+    );
+    s.fill(
+        "#f-still_seen_reason",
+        "The import predates the removal; the partner's letter confirms it.",
+    )
+    .await;
+    s.act("form[action$=\"/verify\"] button[type=submit]").await;
+    assert!(s.text("main").await.contains("Disconnection verified"));
+    s.screenshot("20-case-verified").await;
+    s.use_language("lo").await;
+    s.screenshot("20-case-verified-lo").await;
+    let phone = s
+        .on_a_phone(&[("cases", "/committee/cases"), ("case", &case)])
+        .await;
+    assert!(phone.is_empty(), "{}", phone.join("\n"));
+
     admin_browser.close().await;
     for browser in members {
         browser.close().await;

@@ -433,6 +433,48 @@ diesel::table! {
         expires -> Nullable<Timestamp>,
         connection_id -> Nullable<Text>,
         application_id -> Nullable<Text>,
+        case_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    link_cases (id) {
+        id -> Text,
+        finding_id -> Text,
+        organisation_id -> Text,
+        connection_id -> Nullable<Text>,
+        stage -> Text,
+        notice -> Text,
+        opened_by -> Text,
+        opened_at -> Timestamp,
+        response_deadline -> Timestamp,
+        answer -> Nullable<Text>,
+        answered_at -> Nullable<Timestamp>,
+        decision -> Nullable<Text>,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        disconnection_deadline -> Nullable<Timestamp>,
+        confirmation -> Nullable<Text>,
+        confirmed_at -> Nullable<Timestamp>,
+        verified_by -> Nullable<Text>,
+        verified_at -> Nullable<Timestamp>,
+        still_seen_reason -> Nullable<Text>,
+        evidence -> Text,
+    }
+}
+
+diesel::table! {
+    link_case_files (id) {
+        id -> Text,
+        case_id -> Text,
+        purpose -> Text,
+        file_name -> Text,
+        content_type -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        content -> Binary,
+        uploaded_by -> Text,
+        uploaded_at -> Timestamp,
     }
 }
 
@@ -571,6 +613,8 @@ diesel::joinable!(connection_files -> connections (connection_id));
 diesel::joinable!(routing_adjacencies -> routing_imports (import_id));
 diesel::joinable!(finding_events -> findings (finding_id));
 diesel::joinable!(finding_files -> findings (finding_id));
+diesel::joinable!(link_cases -> findings (finding_id));
+diesel::joinable!(link_case_files -> link_cases (case_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
@@ -611,4 +655,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     finding_events,
     finding_files,
     monitoring_snapshots,
+    link_cases,
+    link_case_files,
 );

@@ -96,6 +96,11 @@ actions! {
     ConnectionShowCauseDismiss = "connection.show_cause_dismiss";
     ConnectionSuspend = "connection.suspend";
     ConnectionVerifyDisconnection = "connection.verify_disconnection";
+    LinkCaseAnswer = "link_case.answer";
+    LinkCaseConfirm = "link_case.confirm";
+    LinkCaseDismiss = "link_case.dismiss";
+    LinkCaseOrder = "link_case.order_disconnection";
+    LinkCaseVerify = "link_case.verify";
     OrganisationCreate = "organisation.create";
     OrganisationUpdate = "organisation.update";
     FindingAnswer = "finding.answer";
@@ -103,6 +108,7 @@ actions! {
     FindingEscalate = "finding.escalate";
     FindingExplain = "finding.explain";
     FindingLink = "finding.link";
+    FindingOpenCase = "finding.open_case";
     FindingRequestExplanation = "finding.request_explanation";
     FindingResolve = "finding.resolve";
     OrganisationChangeApprove = "organisation_change.approve";

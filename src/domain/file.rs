@@ -34,6 +34,41 @@ pub fn check_upload(bytes: &[u8]) -> Result<CheckedUpload, FieldErrors> {
     Err(errors)
 }
 
+/// A file sent with a step's form that passed [`check_upload`], ready to be kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepFile {
+    /// The name it is stored and served under.
+    pub name: String,
+    pub bytes: Vec<u8>,
+    pub upload: CheckedUpload,
+}
+
+/// Checks the files sent with a step's form, as (name as sent, bytes): an empty one is
+/// no file chosen; one over `max_bytes` or refused by [`check_upload`] is named on the
+/// `file` field in `errors`.
+pub fn check_step_files(
+    files: &[(String, Vec<u8>)],
+    max_bytes: usize,
+    errors: &mut FieldErrors,
+) -> Vec<StepFile> {
+    let mut kept = Vec::new();
+    for (name, bytes) in files.iter().filter(|(_, b)| !b.is_empty()) {
+        if bytes.len() > max_bytes {
+            errors.add("file", "error-finding-file-too-large");
+            continue;
+        }
+        match check_upload(bytes) {
+            Ok(upload) => kept.push(StepFile {
+                name: safe_file_name(name, upload.content_type),
+                bytes: bytes.clone(),
+                upload,
+            }),
+            Err(problems) => errors.merge(problems),
+        }
+    }
+    kept
+}
+
 /// [`check_upload`] for a file uploaded as something (an application's attachment kind, a
 /// connection file's purpose): `value`, typed in `field`, must be one of `allowed`, or
 /// `error` is named on that field. Every problem is named at once, the label's and the

@@ -39,10 +39,15 @@ pub enum MessageKind {
     FindingExplanationRequested,
     FindingAnswered,
     FindingEscalated,
+    LinkCaseOpened,
+    LinkCaseAnswered,
+    LinkDisconnectionOrdered,
+    LinkDisconnectionConfirmed,
+    LinkCaseClosed,
 }
 
 impl MessageKind {
-    pub const ALL: [MessageKind; 32] = [
+    pub const ALL: [MessageKind; 37] = [
         MessageKind::SubmissionReceipt,
         MessageKind::NewApplication,
         MessageKind::InformationRequested,
@@ -75,6 +80,11 @@ impl MessageKind {
         MessageKind::FindingExplanationRequested,
         MessageKind::FindingAnswered,
         MessageKind::FindingEscalated,
+        MessageKind::LinkCaseOpened,
+        MessageKind::LinkCaseAnswered,
+        MessageKind::LinkDisconnectionOrdered,
+        MessageKind::LinkDisconnectionConfirmed,
+        MessageKind::LinkCaseClosed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -111,6 +121,11 @@ impl MessageKind {
             MessageKind::FindingExplanationRequested => "finding_explanation_requested",
             MessageKind::FindingAnswered => "finding_answered",
             MessageKind::FindingEscalated => "finding_escalated",
+            MessageKind::LinkCaseOpened => "link_case_opened",
+            MessageKind::LinkCaseAnswered => "link_case_answered",
+            MessageKind::LinkDisconnectionOrdered => "link_disconnection_ordered",
+            MessageKind::LinkDisconnectionConfirmed => "link_disconnection_confirmed",
+            MessageKind::LinkCaseClosed => "link_case_closed",
         }
     }
 

@@ -221,6 +221,11 @@ email_templates! {
     FindingExplanationRequested, finding_explanation_requested, "email/finding_explanation_requested/body.txt", "email/finding_explanation_requested/body.html";
     FindingAnswered, finding_answered, "email/finding_answered/body.txt", "email/finding_answered/body.html";
     FindingEscalated, finding_escalated, "email/finding_escalated/body.txt", "email/finding_escalated/body.html";
+    LinkCaseOpened, link_case_opened, "email/link_case_opened/body.txt", "email/link_case_opened/body.html";
+    LinkCaseAnswered, link_case_answered, "email/link_case_answered/body.txt", "email/link_case_answered/body.html";
+    LinkDisconnectionOrdered, link_disconnection_ordered, "email/link_disconnection_ordered/body.txt", "email/link_disconnection_ordered/body.html";
+    LinkDisconnectionConfirmed, link_disconnection_confirmed, "email/link_disconnection_confirmed/body.txt", "email/link_disconnection_confirmed/body.html";
+    LinkCaseClosed, link_case_closed, "email/link_case_closed/body.txt", "email/link_case_closed/body.html";
 }
 
 /// The path a message's main link opens; token links are signed here, at delivery, so the

@@ -4,19 +4,19 @@
 
 use std::collections::BTreeMap;
 
-use actix_web::{HttpRequest, HttpResponse, Responder, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::domain::routing::case::FindingStep;
 use crate::domain::validation::FieldErrors;
 use crate::views::findings::{
     FindingPage, FindingRowView, MonitoringPage, MyFindingsPage, ProviderPage, QueuePage,
 };
-use crate::views::{Pager, Refusal};
+use crate::views::{Pager, Refusal, shown_again};
 use crate::web::blocking::{read, run};
-use crate::web::extract::{CsrfForm, verify_csrf};
-use crate::web::form::Attempt;
-use crate::web::respond::{file_response, invalid, redirect_with_flash};
-use crate::web::upload::{MultipartLimits, read_multipart};
+use crate::web::extract::CsrfForm;
+use crate::web::form::{Done, answer_attempt};
+use crate::web::respond::{file_response, redirect_with_flash};
+use crate::web::upload::read_action_form;
 use crate::web::{AppError, AppState, Authorized, CurrentUser, PageCtx, policy};
 use crate::workflows::findings::{self as flows, QUEUE_PAGE, QueueQuery, StepInput};
 
@@ -119,11 +119,21 @@ pub async fn mine(
     auth: Authorized<policy::Provider>,
 ) -> Result<MyFindingsPage, AppError> {
     let actor = crate::web::request::actor(&auth.user, &req);
-    let rows = read(&state, move |conn| flows::own(conn, &actor)).await?;
+    let (rows, cases) = read(&state, move |conn| {
+        Ok((
+            flows::own(conn, &actor)?,
+            crate::workflows::link_cases::own(conn, &actor)?,
+        ))
+    })
+    .await?;
     Ok(MyFindingsPage {
         rows: rows
             .iter()
             .map(|f| FindingRowView::new(&ctx, f, None, None))
+            .collect(),
+        cases: cases
+            .iter()
+            .map(|c| crate::views::link_cases::CaseRowView::new(&ctx, c))
             .collect(),
         ctx,
     })
@@ -137,6 +147,7 @@ fn step_of(name: &str) -> Option<FindingStep> {
         "escalate" => FindingStep::Escalate,
         "resolve" => FindingStep::Resolve,
         "link" => FindingStep::Link,
+        "open-case" => FindingStep::OpenCase,
         _ => return None,
     })
 }
@@ -157,82 +168,55 @@ async fn step(
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
     let max_file = state.settings.rules.attachment_max_bytes;
-    let limits = MultipartLimits {
-        parts: STEP_PARTS,
-        text_bytes: 48 * 1024,
-        file_bytes: max_file,
-    };
-    let upload = read_multipart(req.headers(), payload, &limits).await?;
-    verify_csrf(&req, &upload.csrf)?;
-    let form: BTreeMap<String, String> = upload.fields.iter().cloned().collect();
-    let field = |name: &str| form.get(name).cloned().unwrap_or_default();
+    let form = read_action_form(&req, payload, STEP_PARTS, max_file).await?;
     let input = StepInput {
-        text: flows::text_field(step).map(field).unwrap_or_default(),
-        days: field("days"),
-        reason: field("reason"),
-        expires: field("expires"),
-        approval_number: field("approval_number"),
-        files: if upload.bytes.is_empty() {
-            Vec::new()
+        text: flows::text_field(step)
+            .map(|f| form.get(f))
+            .unwrap_or_default(),
+        days: form.get(if step == FindingStep::OpenCase {
+            "case_days"
         } else {
-            vec![(upload.file_name.clone(), upload.bytes.clone())]
-        },
-        file_too_large: upload.file_too_large,
-        confirmed: field("confirm") == "yes",
+            "days"
+        }),
+        reason: form.get("reason"),
+        expires: form.get("expires"),
+        approval_number: form.get("approval_number"),
+        files: form.files.clone(),
+        file_too_large: form.file_too_large,
+        confirmed: form.get("confirm") == "yes",
     };
     let actor = crate::web::request::actor(&user, &req);
     let (work_id, now) = (id.clone(), state.clock.now());
     let authority =
         crate::workflows::certificates::CertificateAuthority::from_settings(&state.settings);
     let rules = state.settings.rules.clone();
-    let attempt = Attempt::of(
-        run(&state, move |conn| {
-            flows::take_step(
-                conn,
-                &actor,
-                &work_id,
-                step,
-                &input,
-                now,
-                (&rules, &authority),
-            )
-        })
-        .await
-        .map(|outcome| outcome.map(drop)),
-    )?;
+    let outcome = run(&state, move |conn| {
+        flows::take_step(
+            conn,
+            &actor,
+            &work_id,
+            step,
+            &input,
+            now,
+            (&rules, &authority),
+        )
+    })
+    .await
+    .map(|outcome| outcome.map(drop));
     let committee = !user.role.is_provider();
-    let location = format!(
-        "{}/findings/{}",
-        if committee { "/committee" } else { "" },
-        flows::url_id(&id)
-    );
-    match attempt {
-        Attempt::Done => Ok(redirect_with_flash(
-            &state,
-            &location,
-            "success",
-            "flash-finding-step",
-        )),
-        Attempt::Invalid(errors) => {
-            let page = page(ctx, &state, &req, &user, id, (errors, form, None)).await?;
-            Ok(invalid(page, &req))
-        }
-        Attempt::Refused(key) => {
-            let refusal = Refusal::new(&ctx, key, &form);
-            let page = page(
-                ctx,
-                &state,
-                &req,
-                &user,
-                id,
-                (FieldErrors::new(), form, Some(refusal)),
-            )
-            .await?;
-            let mut res = page.respond_to(&req);
-            *res.status_mut() = actix_web::http::StatusCode::CONFLICT;
-            Ok(res)
-        }
-    }
+    let done = Done {
+        location: format!(
+            "{}/findings/{}",
+            if committee { "/committee" } else { "" },
+            flows::url_id(&id)
+        ),
+        flash: "flash-finding-step",
+    };
+    answer_attempt(&state, &req, outcome, form.fields, done, |refused| {
+        let again = shown_again(&ctx, refused);
+        page(ctx, &state, &req, &user, id, again)
+    })
+    .await
 }
 
 /// A committee step on a finding; the rule decides which roles may take which step.

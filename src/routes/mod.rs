@@ -13,6 +13,7 @@ pub mod error_pages;
 pub mod findings;
 pub mod health;
 pub mod home;
+pub mod link_cases;
 pub mod organisation;
 pub mod organisation_changes;
 pub mod registry;
@@ -45,4 +46,5 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     organisation_changes::configure(cfg);
     connections::configure(cfg);
     findings::configure(cfg);
+    link_cases::configure(cfg);
 }

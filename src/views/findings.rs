@@ -221,8 +221,18 @@ pub struct EventView {
     pub deadline: String,
     pub expires: String,
     pub files: Vec<FileView>,
-    /// The declaration started from the finding, for the provider who started it.
-    pub application_url: Option<String>,
+    /// The declaration started from the finding: its page (the provider's, or once it
+    /// is submitted the committee's), its reference and where it stands.
+    pub declaration: Option<DeclarationView>,
+}
+
+/// A declaration started from a finding, followed to its decision.
+#[derive(Debug, Clone)]
+pub struct DeclarationView {
+    pub url: Option<String>,
+    pub reference: String,
+    pub status: String,
+    pub status_label: String,
 }
 
 /// A file added with a step.
@@ -254,6 +264,8 @@ pub struct FindingPage {
     pub connection: Option<(String, String)>,
     pub explanation: Option<String>,
     pub has_evidence: bool,
+    /// The show-cause cases opened on it: (page, stage, stage's label, opened).
+    pub cases: Vec<(String, String, String, String)>,
     pub max_file_mb: String,
     pub errors: FieldErrors,
     pub form: BTreeMap<String, String>,
@@ -342,11 +354,23 @@ impl FindingPage {
                 deadline: e.deadline.map(|d| ctx.local_time(&d)).unwrap_or_default(),
                 expires: e.expires.map(|d| ctx.local_date(&d)).unwrap_or_default(),
                 files: files_of(e),
-                application_url: e
+                declaration: e
                     .application_id
                     .as_ref()
-                    .filter(|_| !committee)
-                    .map(|a| format!("/applications/{a}")),
+                    .and_then(|a| detail.declarations.get(a))
+                    .map(|a| {
+                        let draft = a.status == crate::domain::application::Status::Draft;
+                        DeclarationView {
+                            url: match (committee, draft) {
+                                (false, _) => Some(format!("/applications/{}", a.id)),
+                                (true, false) => Some(format!("/committee/applications/{}", a.id)),
+                                (true, true) => None,
+                            },
+                            reference: a.reference.clone().unwrap_or_default(),
+                            status: a.status.as_str().to_string(),
+                            status_label: ctx.t(a.status.label_key()),
+                        }
+                    }),
             })
             .collect();
         let explanation = case.explanation_reason.as_deref().map(|r| {
@@ -410,6 +434,22 @@ impl FindingPage {
             }),
             explanation,
             has_evidence: case.evidence.is_some(),
+            cases: detail
+                .cases
+                .iter()
+                .map(|c| {
+                    (
+                        format!(
+                            "{}/cases/{}",
+                            if committee { "/committee" } else { "" },
+                            c.id
+                        ),
+                        c.stage.clone(),
+                        crate::views::link_cases::stage_label(&ctx, &c.stage),
+                        ctx.local_date(&c.opened_at),
+                    )
+                })
+                .collect(),
             max_file_mb: format!("{:.1}", max_file_bytes as f64 / 1_048_576.0),
             row: view,
             errors,
@@ -431,6 +471,8 @@ impl FindingPage {
 pub struct MyFindingsPage {
     pub ctx: PageCtx,
     pub rows: Vec<FindingRowView>,
+    /// The show-cause cases against the organisation.
+    pub cases: Vec<crate::views::link_cases::CaseRowView>,
 }
 
 #[cfg(test)]

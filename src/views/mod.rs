@@ -10,11 +10,14 @@ pub mod committee;
 pub mod connections;
 pub mod findings;
 pub mod home;
+pub mod link_cases;
 pub mod monitoring_charts;
 pub mod organisation;
 pub mod organisation_changes;
 pub mod registry;
 pub mod session;
+
+use std::collections::BTreeMap;
 
 use actix_web::HttpResponse;
 use askama::Template;
@@ -46,6 +49,18 @@ impl Refusal {
             kept: typed_fields(ctx, values),
         }
     }
+}
+
+/// What a page shows again of a refused form: each problem, the fields as sent, and why
+/// the record's state refused it, when it did.
+pub fn shown_again(
+    ctx: &PageCtx,
+    refused: crate::web::form::RefusedForm,
+) -> (FieldErrors, BTreeMap<String, String>, Option<Refusal>) {
+    let refusal = refused
+        .conflict
+        .map(|key| Refusal::new(ctx, key, &refused.values));
+    (refused.errors, refused.values, refusal)
 }
 
 /// (label, text) of each field typed into an action form, in the page's language.
@@ -83,6 +98,10 @@ fn typed_field_label(field: &str) -> Option<&'static str> {
         "escalate_text" => "finding-escalate-text",
         "resolve_text" => "finding-resolve-text",
         "expires" => "finding-explain-expires",
+        "case_notice" => "case-link-notice",
+        "case_days" => "case-days",
+        "decision_text" => "case-link-decision",
+        "confirmation_text" => "case-link-confirmation",
         _ => return None,
     })
 }

@@ -153,10 +153,33 @@ where
         work(conn, &actor, &id, &state, &form).map(drop)
     })
     .await;
+    let (state, req) = (call.state.clone(), call.req.clone());
+    answer_attempt(&state, &req, outcome, values, done, |refused| {
+        again(call, refused)
+    })
+    .await
+}
+
+/// Answers an action that ran with the form `values` as sent. Done: a 303 to
+/// `done.location` showing `done.flash`. Refused: `again` builds the record's page once
+/// more with the form, answered 422 for bad input or 409 when the record's state refused.
+pub async fn answer_attempt<A, Fut, Page>(
+    state: &web::Data<AppState>,
+    req: &HttpRequest,
+    outcome: Result<Result<(), FieldErrors>, AppError>,
+    values: BTreeMap<String, String>,
+    done: Done,
+    again: A,
+) -> Result<HttpResponse, AppError>
+where
+    A: FnOnce(RefusedForm) -> Fut,
+    Fut: Future<Output = Result<Page, AppError>>,
+    Page: Responder<Body = BoxBody>,
+{
     let refused = match Attempt::of(outcome)? {
         Attempt::Done => {
             return Ok(redirect_with_flash(
-                &call.state,
+                state,
                 &done.location,
                 "success",
                 done.flash,
@@ -174,9 +197,8 @@ where
         },
     };
     let conflict = refused.conflict.is_some();
-    let req = call.req.clone();
-    let page = again(call, refused).await?;
-    Ok(shown_again(page, &req, conflict))
+    let page = again(refused).await?;
+    Ok(shown_again(page, req, conflict))
 }
 
 /// A page shown again after a refused action: 422 for bad input, 409 for a changed state.

@@ -49,6 +49,49 @@ pub struct MultipartLimits {
     pub file_bytes: usize,
 }
 
+/// A step's multipart form (text fields and perhaps one file), read within limits with
+/// its CSRF token checked.
+pub struct ActionForm {
+    pub fields: std::collections::BTreeMap<String, String>,
+    /// The file chosen, as (name as sent, bytes), if one was.
+    pub files: Vec<(String, Vec<u8>)>,
+    /// The file passed the size limit and was not read.
+    pub file_too_large: bool,
+}
+
+impl ActionForm {
+    /// A field as sent, or empty.
+    pub fn get(&self, field: &str) -> String {
+        self.fields.get(field).cloned().unwrap_or_default()
+    }
+}
+
+/// Reads a step's multipart form of at most `parts` parts, 48 KiB of text and a file of
+/// `file_bytes`, and checks its CSRF token.
+pub async fn read_action_form(
+    req: &actix_web::HttpRequest,
+    payload: web::Payload,
+    parts: usize,
+    file_bytes: usize,
+) -> Result<ActionForm, AppError> {
+    let limits = MultipartLimits {
+        parts,
+        text_bytes: 48 * 1024,
+        file_bytes,
+    };
+    let upload = read_multipart(req.headers(), payload, &limits).await?;
+    crate::web::extract::verify_csrf(req, &upload.csrf)?;
+    Ok(ActionForm {
+        fields: upload.fields.into_iter().collect(),
+        files: if upload.bytes.is_empty() {
+            Vec::new()
+        } else {
+            vec![(upload.file_name, upload.bytes)]
+        },
+        file_too_large: upload.file_too_large,
+    })
+}
+
 /// The most parts an upload may have (its forms send the CSRF token, the kind and the
 /// file).
 const MAX_UPLOAD_PARTS: usize = 8;

@@ -12,6 +12,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::db::models::connection::{self as connection_db, Connection};
+use crate::db::models::link_case::{self as link_case_db, LinkCase};
 use crate::db::models::organisation::{self as org_db, Organisation};
 use crate::db::models::routing::{
     self as routing_db, AdjacencyRow, FindingCase, FindingCursor, FindingEvent, FindingFile,
@@ -19,7 +20,7 @@ use crate::db::models::routing::{
 };
 use crate::db::{DbConn, new_id, write_tx};
 use crate::domain::audit::AuditAction;
-use crate::domain::file::check_upload;
+use crate::domain::file::{StepFile, check_step_files};
 use crate::domain::notification::{MessageKind, Params};
 use crate::domain::role::Role;
 use crate::domain::routing::case::{
@@ -27,9 +28,11 @@ use crate::domain::routing::case::{
     FindingState, FindingStep,
 };
 use crate::domain::routing::findings::FindingKind;
+use crate::domain::routing::link_case::LinkCaseStage;
 use crate::domain::rules::WorkflowRules;
 use crate::domain::validation::FieldErrors;
 use crate::workflows::certificates::{self, CertificateAuthority};
+use crate::workflows::connections::SHOW_CAUSE_DAYS;
 use crate::workflows::paging::{self, Span};
 use crate::workflows::{Actor, WorkflowError, notify};
 
@@ -243,6 +246,10 @@ pub struct FindingDetail {
     pub allowed: FindingAllowed,
     /// The connections of the organisation, for linking.
     pub organisation_connections: Vec<Connection>,
+    /// The show-cause cases opened on it, oldest first.
+    pub cases: Vec<LinkCase>,
+    /// The declarations started from it, by id, to follow each to its decision.
+    pub declarations: HashMap<String, crate::db::models::application::Application>,
 }
 
 /// Which side the actor is on for a finding, if they may read it at all: the committee's
@@ -267,11 +274,17 @@ fn side_of(
     }
 }
 
-fn standing_of(finding: &FindingFull) -> Result<FindingStanding, WorkflowError> {
+/// The finding as the rules read it, with whether a case opened on it is under way.
+fn standing_of(conn: &mut DbConn, finding: &FindingFull) -> Result<FindingStanding, WorkflowError> {
+    let case_open = link_case_db::list_for_finding(conn, &finding.0.id)?
+        .iter()
+        .any(|c| LinkCaseStage::parse(&c.stage).is_some_and(|s| !s.is_closed()));
     Ok(FindingStanding {
         state: FindingState::parse(&finding.1.state).ok_or(WorkflowError::NotFound)?,
         explanation_due: finding.1.explanation_due,
         has_organisation: finding.0.organisation_id.is_some(),
+        after_disconnection: finding.0.kind == FindingKind::SeenAfterDisconnection.as_str(),
+        case_open,
     })
 }
 
@@ -285,7 +298,7 @@ pub fn detail(
     let finding = routing_db::find_finding(conn, id)?.ok_or(WorkflowError::NotFound)?;
     let events = routing_db::list_finding_events(conn, id)?;
     let side = side_of(actor, &finding, &events)?;
-    let standing = standing_of(&finding)?;
+    let standing = standing_of(conn, &finding)?;
     let kind = FindingKind::parse(&finding.0.kind).ok_or(WorkflowError::NotFound)?;
     let organisation = match &finding.0.organisation_id {
         Some(o) => org_db::find(conn, o)?,
@@ -308,8 +321,16 @@ pub fn detail(
         (Some(o), FindingSide::Staff(_)) => connection_db::list_by_organisation(conn, o)?,
         _ => Vec::new(),
     };
+    let mut declarations = HashMap::new();
+    for application in events.iter().filter_map(|e| e.application_id.as_ref()) {
+        if let Some(a) = crate::db::models::application::find(conn, application)? {
+            declarations.insert(application.clone(), a);
+        }
+    }
     Ok(FindingDetail {
+        declarations,
         files: routing_db::list_finding_files(conn, id)?,
+        cases: link_case_db::list_for_finding(conn, id)?,
         allowed: case::allowed_on_finding(side, &standing, now),
         kind,
         state: standing.state,
@@ -403,7 +424,7 @@ struct Checked {
     deadline: Option<NaiveDateTime>,
     reason: Option<ExplanationReason>,
     expires: Option<NaiveDateTime>,
-    files: Vec<(String, Vec<u8>, &'static str, String)>,
+    files: Vec<StepFile>,
 }
 
 /// Checks what `step` needs from `input`, naming every problem at once.
@@ -418,13 +439,25 @@ fn check_input(
         Some(field) => errors.text(field, &input.text, true, 8000),
         None => String::new(),
     };
-    let deadline = if step == FindingStep::RequestExplanation {
+    let default_days = match step {
+        FindingStep::RequestExplanation => Some(EXPLANATION_DAYS),
+        FindingStep::OpenCase => Some(SHOW_CAUSE_DAYS),
+        _ => None,
+    };
+    let deadline = if let Some(default_days) = default_days {
         match input.days.trim() {
-            "" => Some(now + TimeDelta::days(EXPLANATION_DAYS)),
+            "" => Some(now + TimeDelta::days(default_days)),
             raw => match raw.parse::<i64>() {
                 Ok(d) if (1..=180).contains(&d) => Some(now + TimeDelta::days(d)),
                 _ => {
-                    errors.add("days", "error-days");
+                    errors.add(
+                        if step == FindingStep::OpenCase {
+                            "case_days"
+                        } else {
+                            "days"
+                        },
+                        "error-days",
+                    );
                     None
                 }
             },
@@ -462,24 +495,11 @@ fn check_input(
     if matches!(step, FindingStep::Escalate | FindingStep::Resolve) && !input.confirmed {
         errors.add("confirm", "error-finding-confirm");
     }
-    let mut files = Vec::new();
-    if matches!(step, FindingStep::Answer | FindingStep::Explain) {
-        for (name, bytes) in input.files.iter().filter(|(_, b)| !b.is_empty()) {
-            if bytes.len() > max_file_bytes {
-                errors.add("file", "error-finding-file-too-large");
-                continue;
-            }
-            match check_upload(bytes) {
-                Ok(upload) => files.push((
-                    crate::domain::file::safe_file_name(name, upload.content_type),
-                    bytes.clone(),
-                    upload.content_type,
-                    upload.sha256,
-                )),
-                Err(problems) => errors.merge(problems),
-            }
-        }
-    }
+    let files = if matches!(step, FindingStep::Answer | FindingStep::Explain) {
+        check_step_files(&input.files, max_file_bytes, &mut errors)
+    } else {
+        Vec::new()
+    };
     errors
         .into_result(|| Checked {
             text,
@@ -516,6 +536,7 @@ pub fn text_field(step: FindingStep) -> Option<&'static str> {
         FindingStep::Escalate => Some("escalate_text"),
         FindingStep::Resolve => Some("resolve_text"),
         FindingStep::Link => None,
+        FindingStep::OpenCase => Some("case_notice"),
     }
 }
 
@@ -525,6 +546,7 @@ fn refusal(refusal: FindingRefusal) -> WorkflowError {
         FindingRefusal::WrongState => WorkflowError::Conflict("error-wrong-state"),
         FindingRefusal::Late => WorkflowError::Conflict("error-finding-late"),
         FindingRefusal::NoOrganisation => WorkflowError::Conflict("error-finding-no-organisation"),
+        FindingRefusal::CaseOpen => WorkflowError::Conflict("error-link-case-open"),
     }
 }
 
@@ -538,6 +560,7 @@ fn action_of(step: FindingStep) -> AuditAction {
         FindingStep::Escalate => AuditAction::FindingEscalate,
         FindingStep::Resolve => AuditAction::FindingResolve,
         FindingStep::Link => AuditAction::FindingLink,
+        FindingStep::OpenCase => AuditAction::FindingOpenCase,
     }
 }
 
@@ -551,6 +574,7 @@ pub fn step_name(step: FindingStep) -> &'static str {
         FindingStep::Escalate => "escalate",
         FindingStep::Resolve => "resolve",
         FindingStep::Link => "link",
+        FindingStep::OpenCase => "open_case",
     }
 }
 
@@ -572,7 +596,7 @@ pub fn take_step(
         let finding = routing_db::find_finding(conn, id)?.ok_or(WorkflowError::NotFound)?;
         let events = routing_db::list_finding_events(conn, id)?;
         let side = side_of(actor, &finding, &events)?;
-        let standing = standing_of(&finding)?;
+        let standing = standing_of(conn, &finding)?;
         // Who may take the step, and whether the finding's state allows it, come before
         // the input: nobody learns of a form's rules from a step they may not take.
         let next = case::check_finding_step(step, side, &standing, now).map_err(refusal)?;
@@ -609,6 +633,12 @@ pub fn take_step(
                 case.explanation_due = None;
                 case.evidence = Some(sign_evidence(conn, authority, &finding, &events, now)?);
             }
+            FindingStep::OpenCase => {
+                case.explanation_due = None;
+                if case.evidence.is_none() {
+                    case.evidence = Some(sign_evidence(conn, authority, &finding, &events, now)?);
+                }
+            }
             FindingStep::Resolve => {
                 case.explanation_due = None;
                 case.closed_at = Some(now);
@@ -617,6 +647,36 @@ pub fn take_step(
             FindingStep::Answer | FindingStep::Declare => {}
         }
         routing_db::update_finding_case(conn, id, &case)?;
+        let opened = match (step, &finding.0.organisation_id, &case.evidence) {
+            (FindingStep::OpenCase, Some(organisation), Some(evidence)) => {
+                let opened = LinkCase {
+                    id: new_id(),
+                    finding_id: id.to_string(),
+                    organisation_id: organisation.clone(),
+                    connection_id: finding.0.connection_id.clone(),
+                    stage: LinkCaseStage::Notice.as_str().to_string(),
+                    notice: checked.text.clone(),
+                    opened_by: actor.user_id()?.to_string(),
+                    opened_at: now,
+                    response_deadline: checked.deadline.unwrap_or(now),
+                    answer: None,
+                    answered_at: None,
+                    decision: None,
+                    decided_by: None,
+                    decided_at: None,
+                    disconnection_deadline: None,
+                    confirmation: None,
+                    confirmed_at: None,
+                    verified_by: None,
+                    verified_at: None,
+                    still_seen_reason: None,
+                    evidence: evidence.clone(),
+                };
+                link_case_db::insert(conn, &opened)?;
+                Some(opened.id)
+            }
+            _ => None,
+        };
         let event_id = new_id();
         routing_db::insert_finding_event(
             conn,
@@ -635,21 +695,22 @@ pub fn take_step(
                 expires: checked.expires,
                 connection_id: linked,
                 application_id: None,
+                case_id: opened.clone(),
             },
         )?;
         let uploader = actor.id.clone().unwrap_or_else(|| actor.label.clone());
-        for (name, bytes, content_type, sha256) in &checked.files {
+        for file in &checked.files {
             routing_db::insert_finding_file(
                 conn,
                 &FindingFile {
                     id: new_id(),
                     finding_id: id.to_string(),
                     event_id: event_id.clone(),
-                    file_name: name.clone(),
-                    content_type: content_type.to_string(),
-                    size_bytes: bytes.len() as i64,
-                    sha256: sha256.clone(),
-                    content: bytes.clone(),
+                    file_name: file.name.clone(),
+                    content_type: file.upload.content_type.to_string(),
+                    size_bytes: file.bytes.len() as i64,
+                    sha256: file.upload.sha256.clone(),
+                    content: file.bytes.clone(),
                     uploaded_by: uploader.clone(),
                     uploaded_at: now,
                 },
@@ -667,10 +728,19 @@ pub fn take_step(
                 "deadline": checked.deadline.map(|d| d.to_string()),
                 "reason": case.explanation_reason,
                 "expires": checked.expires.map(|d| d.to_string()),
-                "files": checked.files.iter().map(|f| json!({"name": f.0, "sha256": f.3})).collect::<Vec<_>>(),
+                "files": files_audited(&checked.files),
+                "case": opened,
             })),
         )?;
-        tell(conn, step, &finding, &checked, now, rules)?;
+        tell(
+            conn,
+            step,
+            &finding,
+            &checked,
+            opened.as_deref(),
+            now,
+            rules,
+        )?;
         routing_db::find_finding(conn, id)?.ok_or(WorkflowError::NotFound)
     })
 }
@@ -690,8 +760,13 @@ pub fn declare(
         let finding = routing_db::find_finding(conn, id)?.ok_or(WorkflowError::NotFound)?;
         let events = routing_db::list_finding_events(conn, id)?;
         let side = side_of(actor, &finding, &events)?;
-        case::check_finding_step(FindingStep::Declare, side, &standing_of(&finding)?, now)
-            .map_err(refusal)?;
+        case::check_finding_step(
+            FindingStep::Declare,
+            side,
+            &standing_of(conn, &finding)?,
+            now,
+        )
+        .map_err(refusal)?;
         Ok(finding)
     };
     let finding = allowed(conn)?;
@@ -736,6 +811,7 @@ pub fn declare(
                 expires: None,
                 connection_id: None,
                 application_id: Some(draft.id.clone()),
+                case_id: None,
             },
         )?;
         crate::workflows::audit::record(
@@ -751,6 +827,14 @@ pub fn declare(
     })
 }
 
+/// The files a step kept, as its audit event records them.
+pub fn files_audited(files: &[StepFile]) -> Vec<serde_json::Value> {
+    files
+        .iter()
+        .map(|f| json!({ "name": f.name, "sha256": f.upload.sha256 }))
+        .collect()
+}
+
 /// The notices of a step: a request to the provider's people, an answer to the
 /// secretariat, an escalation to the chairs.
 fn tell(
@@ -758,6 +842,7 @@ fn tell(
     step: FindingStep,
     finding: &FindingFull,
     checked: &Checked,
+    opened: Option<&str>,
     now: NaiveDateTime,
     rules: &WorkflowRules,
 ) -> Result<(), WorkflowError> {
@@ -806,6 +891,14 @@ fn tell(
             notify::chairs(conn)?,
             staff_path,
         ),
+        FindingStep::OpenCase => match (&finding.0.organisation_id, opened) {
+            (Some(o), Some(case)) => (
+                MessageKind::LinkCaseOpened,
+                notify::organisation_contacts(conn, o)?,
+                format!("/cases/{case}"),
+            ),
+            _ => return Ok(()),
+        },
         _ => return Ok(()),
     };
     notify::enqueue(conn, kind, &recipients, &params(path), now)?;

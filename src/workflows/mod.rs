@@ -12,6 +12,7 @@ pub mod connections;
 pub mod dashboard;
 pub mod findings;
 pub mod health;
+pub mod link_cases;
 pub mod monitoring;
 pub mod notify;
 pub mod organisation_changes;

@@ -1017,6 +1017,7 @@ fn reopen_if_seen_again(
             expires: None,
             connection_id: None,
             application_id: None,
+            case_id: None,
         },
     )?;
     Ok(())

@@ -39,6 +39,8 @@ pub struct RunReport {
     pub ran: bool,
     pub dismissed: usize,
     pub connections: connections::ConnectionJobs,
+    /// Show-cause cases about links whose deadline passed, flagged.
+    pub link_cases: usize,
     pub digests: usize,
     pub overdue_reminder: bool,
     /// What the scheduled check of the audit chain found (`None` when the run did nothing).
@@ -50,6 +52,7 @@ impl RunReport {
     pub fn did_something(&self) -> bool {
         self.dismissed > 0
             || self.connections != Default::default()
+            || self.link_cases > 0
             || self.digests > 0
             || self.overdue_reminder
     }
@@ -101,6 +104,7 @@ fn run_leased(
     }
     let dismissed = applications::lapse_unanswered_requests(&mut conn, now, rules)?;
     let connections = connections::run_scheduled(&mut conn, now, clock.today_in_vientiane())?;
+    let link_cases = crate::workflows::link_cases::run_scheduled(&mut conn, now)?;
     let digests = notify::send_digests(&mut conn, now, clock.local_now())?;
     let overdue_reminder = notify::remind_overdue(&mut conn, rules, now, clock.local_now())?;
     let audit_chain = audit::check_scheduled(&mut conn, now)?;
@@ -108,6 +112,7 @@ fn run_leased(
         ran: true,
         dismissed,
         connections,
+        link_cases,
         digests,
         overdue_reminder,
         audit_chain: Some(audit_chain),

@@ -425,6 +425,67 @@ const ROUTES: &[Route] = &[
         not_found: &["applicant", "org_admin", "admin"],
         bearer: false,
     },
+    get("/committee/cases", CASE_READERS),
+    get("/committee/cases/{case}", CASE_READERS),
+    Route {
+        method: "GET",
+        path: "/committee/cases/{case}/evidence",
+        form: &[],
+        allowed: CASE_READERS,
+        not_found: &["applicant", "org_admin", "admin"],
+        bearer: false,
+    },
+    Route {
+        method: "GET",
+        path: "/committee/cases/{case}/files/none",
+        form: &[],
+        allowed: CASE_READERS,
+        not_found: &["applicant", "org_admin", "admin"],
+        bearer: false,
+    },
+    Route {
+        method: "UPLOAD",
+        path: "/committee/cases/{case}/decide",
+        form: &[],
+        allowed: CHAIR,
+        not_found: &[],
+        bearer: false,
+    },
+    Route {
+        method: "UPLOAD",
+        path: "/committee/cases/{case}/verify",
+        form: &[],
+        allowed: SECRETARIAT,
+        not_found: &[],
+        bearer: false,
+    },
+    Route {
+        method: "UPLOAD",
+        path: "/committee/findings/{finding}/open-case",
+        form: &[],
+        allowed: &["secretariat", "chair"],
+        not_found: &[],
+        bearer: false,
+    },
+    scoped("GET", "/cases/{case}", &[], OTHER_PROVIDERS),
+    scoped("UPLOAD", "/cases/{case}/answer", &[], OTHER_PROVIDERS),
+    scoped("UPLOAD", "/cases/{case}/confirm", &[], OTHER_PROVIDERS),
+    Route {
+        method: "GET",
+        path: "/cases/{case}/evidence",
+        form: &[],
+        allowed: CASE_READERS,
+        not_found: &["applicant", "org_admin", "admin"],
+        bearer: false,
+    },
+    Route {
+        method: "GET",
+        path: "/cases/{case}/files/none",
+        form: &[],
+        allowed: CASE_READERS,
+        not_found: &["applicant", "org_admin", "admin"],
+        bearer: false,
+    },
     post("/sign-out", &[], SIGNED_IN),
 ];
 
@@ -437,6 +498,7 @@ struct Targets {
     conn: String,
     change: String,
     finding: String,
+    case: String,
 }
 
 async fn check(app: &TestApp, role: &str, route: &Route, targets: &Targets) -> Option<String> {
@@ -448,7 +510,8 @@ async fn check(app: &TestApp, role: &str, route: &Route, targets: &Targets) -> O
         .replace("{file}", &targets.file)
         .replace("{conn}", &targets.conn)
         .replace("{change}", &targets.change)
-        .replace("{finding}", &targets.finding);
+        .replace("{finding}", &targets.finding)
+        .replace("{case}", &targets.case);
     let res = match route.method {
         "GET" => app.get(&path).await,
         "PATCH" => app
@@ -560,10 +623,10 @@ async fn every_route_admits_exactly_the_roles_it_serves() {
     insert_connections(&app, &application, &owner_org, 7, 1);
     let user = app.create_user("reviewer", None).id;
     let org = app.create_organisation("target-org").id;
+    let finding = crate::workflow_helpers::insert_finding(&app, &owner_org);
     let targets = Targets {
-        finding: interconnect_registry::workflows::findings::url_id(
-            &crate::workflow_helpers::insert_finding(&app, &owner_org),
-        ),
+        case: crate::workflow_helpers::insert_link_case(&app, &finding, &owner_org, &user),
+        finding: interconnect_registry::workflows::findings::url_id(&finding),
         conn: "conn-00007".to_string(),
         change: pending_change(&app, &org, &user),
         user,

@@ -19,7 +19,7 @@ use interconnect_registry::seed::demo::DEMO_PASSWORD;
 use interconnect_registry::workflows::findings::url_id;
 
 /// Seeds the demo into the app's database and lists its findings (`findings --json`).
-fn seed_demo(app: &TestApp) -> Vec<Value> {
+pub fn seed_demo(app: &TestApp) -> Vec<Value> {
     let (ok, out, err) = run(&app.database_url, &["seed-demo", "--json"], "");
     assert!(ok, "{out}{err}");
     let (ok, out, err) = run(&app.database_url, &["findings", "--json"], "");
@@ -31,7 +31,7 @@ fn seed_demo(app: &TestApp) -> Vec<Value> {
         .clone()
 }
 
-fn find<'a>(findings: &'a [Value], kind: &str, domestic: i64, foreign: i64) -> &'a Value {
+pub fn find<'a>(findings: &'a [Value], kind: &str, domestic: i64, foreign: i64) -> &'a Value {
     findings
         .iter()
         .find(|f| f["kind"] == kind && f["domestic_asn"] == domestic && f["foreign_asn"] == foreign)
@@ -39,7 +39,7 @@ fn find<'a>(findings: &'a [Value], kind: &str, domestic: i64, foreign: i64) -> &
 }
 
 /// A browser signed in as a demo account (staff set up their second factor).
-async fn demo_browser(app: &TestApp, email: &str) -> TestApp {
+pub async fn demo_browser(app: &TestApp, email: &str) -> TestApp {
     let browser = app.another_browser();
     let res = browser.sign_in(email, DEMO_PASSWORD).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER, "sign-in of {email}");
@@ -50,7 +50,7 @@ async fn demo_browser(app: &TestApp, email: &str) -> TestApp {
 }
 
 /// Posts a finding's step form (multipart) with its CSRF token, as the page sends it.
-async fn step(
+pub async fn step(
     browser: &TestApp,
     path: &str,
     fields: &[(&str, &str)],
@@ -75,7 +75,7 @@ async fn step(
         .expect("POST a step")
 }
 
-fn outbox(app: &TestApp, message: &str) -> Vec<(String, String)> {
+pub fn outbox(app: &TestApp, message: &str) -> Vec<(String, String)> {
     use interconnect_registry::db::models::outbox;
     outbox::list_recent(&mut app.conn(), None, None, 500)
         .unwrap()
@@ -255,6 +255,10 @@ async fn a_finding_goes_from_the_queue_through_an_answer_to_escalation_with_sign
     );
     let page = secretariat.page(&staff_page).await.1;
     assert!(page.contains("A test link of our Hong Kong partner, now removed."));
+    assert!(
+        page.contains("badge-draft"),
+        "the committee follows the declaration to its decision"
+    );
     assert!(page.contains("contract.pdf"));
 
     // Escalation asks for confirmation, then signs the evidence.
@@ -349,7 +353,7 @@ async fn a_finding_goes_from_the_queue_through_an_answer_to_escalation_with_sign
 
 /// The claims of an evidence bundle, after checking its signature against the key the
 /// registry publishes.
-async fn verified_claims(browser: &TestApp, jws: &str) -> Value {
+pub async fn verified_claims(browser: &TestApp, jws: &str) -> Value {
     use ed25519_dalek::{Signature, Verifier, VerifyingKey};
     let header = jsonwebtoken::decode_header(jws).unwrap();
     let jwks: Value = browser

@@ -20,6 +20,7 @@ mod findings;
 mod hostile;
 mod identity_changes;
 mod language;
+mod link_cases;
 mod load;
 mod mail;
 mod metrics;

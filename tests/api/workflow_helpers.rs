@@ -437,3 +437,39 @@ pub fn insert_finding(app: &TestApp, organisation: &str) -> String {
     .expect("insert a finding");
     id
 }
+
+/// A show-cause case at its notice against `organisation` on the finding `finding`, as
+/// opening it from the finding leaves it; returns its id.
+pub fn insert_link_case(app: &TestApp, finding: &str, organisation: &str, by: &str) -> String {
+    use interconnect_registry::db::models::link_case::{self, LinkCase};
+    let now = chrono::Utc::now().naive_utc();
+    let id = uuid::Uuid::new_v4().to_string();
+    link_case::insert(
+        &mut app.conn(),
+        &LinkCase {
+            id: id.clone(),
+            finding_id: finding.to_string(),
+            organisation_id: organisation.to_string(),
+            connection_id: None,
+            stage: "notice".into(),
+            notice: "Explain the link.".into(),
+            opened_by: by.to_string(),
+            opened_at: now,
+            response_deadline: now + chrono::TimeDelta::days(30),
+            answer: None,
+            answered_at: None,
+            decision: None,
+            decided_by: None,
+            decided_at: None,
+            disconnection_deadline: None,
+            confirmation: None,
+            confirmed_at: None,
+            verified_by: None,
+            verified_at: None,
+            still_seen_reason: None,
+            evidence: "e.y.j".into(),
+        },
+    )
+    .expect("insert a case");
+    id
+}

@@ -8,6 +8,7 @@ pub mod certificate;
 pub mod committee;
 pub mod connection;
 pub mod information_request;
+pub mod link_case;
 pub mod organisation;
 pub mod organisation_change;
 pub mod outbox;

@@ -179,6 +179,8 @@ pub struct FindingEvent {
     pub connection_id: Option<String>,
     /// The declaration the provider started from the finding.
     pub application_id: Option<String>,
+    /// The show-cause case the step opened or moved.
+    pub case_id: Option<String>,
 }
 
 /// A file added with a step on a finding.

@@ -112,6 +112,10 @@ pub enum FindingStep {
     Resolve,
     /// The secretariat ties it to the connection it concerns.
     Link,
+    /// Staff open a show-cause case against the organisation: the secretariat or the
+    /// chair on an escalated finding, the chair alone on any finding still standing of a
+    /// link seen after its disconnection.
+    OpenCase,
 }
 
 /// Who takes a step: the provider whose organisation the finding concerns (checked where
@@ -133,6 +137,8 @@ pub enum FindingRefusal {
     Late,
     /// The finding concerns no organisation to ask.
     NoOrganisation,
+    /// A show-cause case opened on the finding is still under way.
+    CaseOpen,
 }
 
 /// A finding as the rules read it.
@@ -143,6 +149,10 @@ pub struct FindingStanding {
     pub explanation_due: Option<NaiveDateTime>,
     /// Whether an organisation holds the domestic network.
     pub has_organisation: bool,
+    /// Whether the finding shows a link seen after its approval's disconnection.
+    pub after_disconnection: bool,
+    /// Whether a show-cause case opened on it is still under way.
+    pub case_open: bool,
 }
 
 /// The state `step` leads to from `standing`, if `side` may take it at `now`, or the first
@@ -160,7 +170,7 @@ pub fn check_finding_step(
     let staff = |roles: &[Role]| matches!(side, FindingSide::Staff(role) if roles.contains(&role));
     let role_fits = match step {
         RequestExplanation | Link => staff(&[Role::Secretariat]),
-        Explain | Escalate | Resolve => staff(&[Role::Secretariat, Role::Chair]),
+        Explain | Escalate | Resolve | OpenCase => staff(&[Role::Secretariat, Role::Chair]),
         Answer | Declare => side == FindingSide::Holder,
     };
     if !role_fits {
@@ -176,9 +186,20 @@ pub fn check_finding_step(
         }
         Resolve if state != S::Resolved => S::Resolved,
         Link if state != S::Resolved => state,
+        OpenCase if state == S::Escalated => S::Escalated,
+        OpenCase
+            if standing.after_disconnection
+                && state != S::Resolved
+                && side == FindingSide::Staff(Role::Chair) =>
+        {
+            S::Escalated
+        }
         _ => return Err(R::WrongState),
     };
-    if step == RequestExplanation && !standing.has_organisation {
+    if matches!(step, OpenCase | Resolve) && standing.case_open {
+        return Err(R::CaseOpen);
+    }
+    if matches!(step, RequestExplanation | OpenCase) && !standing.has_organisation {
         return Err(R::NoOrganisation);
     }
     if matches!(step, Answer | Declare) && standing.explanation_due.is_some_and(|due| now > due) {
@@ -197,6 +218,7 @@ pub struct FindingAllowed {
     pub escalate: bool,
     pub resolve: bool,
     pub link: bool,
+    pub open_case: bool,
 }
 
 /// What `side` may do on a finding standing as `standing` at `now`.
@@ -214,6 +236,7 @@ pub fn allowed_on_finding(
         escalate: may(FindingStep::Escalate),
         resolve: may(FindingStep::Resolve),
         link: may(FindingStep::Link),
+        open_case: may(FindingStep::OpenCase),
     }
 }
 
@@ -253,10 +276,12 @@ mod tests {
             state,
             explanation_due: Some(at(20)),
             has_organisation: true,
+            after_disconnection: false,
+            case_open: false,
         }
     }
 
-    const STEPS: [FindingStep; 7] = [
+    const STEPS: [FindingStep; 8] = [
         FindingStep::RequestExplanation,
         FindingStep::Answer,
         FindingStep::Declare,
@@ -264,6 +289,7 @@ mod tests {
         FindingStep::Escalate,
         FindingStep::Resolve,
         FindingStep::Link,
+        FindingStep::OpenCase,
     ];
 
     /// Every (state, step) for the side that may take the step: where it leads, or why not.
@@ -281,6 +307,7 @@ mod tests {
                 (ExplanationRequested, Answer | Declare) => Some(ExplanationRequested),
                 (Open | ExplanationRequested, Explain) => Some(Explained),
                 (Open | ExplanationRequested | Explained, Escalate) => Some(Escalated),
+                (Escalated, OpenCase) => Some(Escalated),
                 (Resolved, Resolve | Link) => None,
                 (_, Resolve) => Some(Resolved),
                 (s, Link) => Some(s),
@@ -377,6 +404,7 @@ mod tests {
                 escalate: true,
                 resolve: true,
                 link: true,
+                open_case: false,
             }
         );
         let holder = allowed_on_finding(
@@ -385,6 +413,62 @@ mod tests {
             at(21),
         );
         assert_eq!(holder, FindingAllowed::default());
+    }
+
+    #[test]
+    fn a_case_is_opened_on_an_escalated_finding_or_by_the_chair_on_a_link_seen_after_disconnection()
+    {
+        use FindingState::*;
+        let (secretariat, chair) = (
+            FindingSide::Staff(Role::Secretariat),
+            FindingSide::Staff(Role::Chair),
+        );
+        let open = |side, standing: &FindingStanding| {
+            check_finding_step(FindingStep::OpenCase, side, standing, at(10))
+        };
+        assert_eq!(open(secretariat, &standing(Escalated)), Ok(Escalated));
+        assert_eq!(open(chair, &standing(Escalated)), Ok(Escalated));
+        assert_eq!(
+            open(secretariat, &standing(Open)),
+            Err(FindingRefusal::WrongState)
+        );
+        assert_eq!(
+            open(chair, &standing(Open)),
+            Err(FindingRefusal::WrongState)
+        );
+        for state in [Open, ExplanationRequested, Explained, Escalated] {
+            let after = FindingStanding {
+                after_disconnection: true,
+                ..standing(state)
+            };
+            assert_eq!(open(chair, &after), Ok(Escalated), "{state:?}");
+            if state != Escalated {
+                assert_eq!(open(secretariat, &after), Err(FindingRefusal::WrongState));
+            }
+        }
+        let resolved = FindingStanding {
+            after_disconnection: true,
+            ..standing(Resolved)
+        };
+        assert_eq!(open(chair, &resolved), Err(FindingRefusal::WrongState));
+        let busy = FindingStanding {
+            case_open: true,
+            ..standing(Escalated)
+        };
+        assert_eq!(open(chair, &busy), Err(FindingRefusal::CaseOpen));
+        assert_eq!(
+            check_finding_step(FindingStep::Resolve, chair, &busy, at(10)),
+            Err(FindingRefusal::CaseOpen)
+        );
+        let orphan = FindingStanding {
+            has_organisation: false,
+            ..standing(Escalated)
+        };
+        assert_eq!(open(chair, &orphan), Err(FindingRefusal::NoOrganisation));
+        assert_eq!(
+            open(FindingSide::Staff(Role::Reviewer), &standing(Escalated)),
+            Err(FindingRefusal::Role)
+        );
     }
 
     #[test]

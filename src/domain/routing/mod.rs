@@ -12,6 +12,7 @@ pub mod adjacency;
 pub mod asn;
 pub mod case;
 pub mod findings;
+pub mod link_case;
 pub mod path;
 
 /// One segment of an AS path, as a BGP speaker announced it.
