@@ -92,12 +92,34 @@ fn single_full_stops(mut text: String, args: &[(&str, &str)]) -> String {
 /// A calendar date as a reader of `lang` writes it: `2026-12-05` in English,
 /// `ວັນທີ 05/12/2026` in Lao. Only for people: files and the API keep ISO dates.
 pub fn date(lang: Lang, day: NaiveDate) -> String {
-    t_args(
-        lang,
-        "date-on",
-        &[("date", &day.format(date_pattern(lang)).to_string())],
-    )
+    use chrono::Datelike;
+    use std::fmt::Write;
+    // Pages show many dates (fifty rows of the registry, two each): the message around
+    // the digits is rendered once per language, and the digits written without a
+    // format-string parser.
+    static AROUND: LazyLock<[(String, String); 2]> = LazyLock::new(|| {
+        [Lang::Lo, Lang::En].map(|lang| {
+            let text = t_args(lang, "date-on", &[("date", DATE_MARK)]);
+            match text.split_once(DATE_MARK) {
+                Some((before, after)) => (before.to_string(), after.to_string()),
+                None => (text, String::new()),
+            }
+        })
+    });
+    let (before, after) = &AROUND[usize::from(lang == Lang::En)];
+    let mut out = String::with_capacity(before.len() + 10 + after.len());
+    out.push_str(before);
+    let (y, m, d) = (day.year(), day.month(), day.day());
+    let _ = match lang {
+        Lang::Lo => write!(out, "{d:02}/{m:02}/{y:04}"),
+        Lang::En => write!(out, "{y:04}-{m:02}-{d:02}"),
+    };
+    out.push_str(after);
+    out
 }
+
+/// Stands for a date's digits while the message around them is rendered.
+const DATE_MARK: &str = "\u{E000}";
 
 /// A UTC time as Vientiane's clock shows it, date and minute, in `lang`'s style:
 /// `2026-12-05 17:00` in English, `ວັນທີ 05/12/2026 ເວລາ 17:00` in Lao.

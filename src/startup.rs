@@ -28,6 +28,10 @@ use crate::web::session_middleware::{cache_policy, sessions_middleware};
 use crate::web::state::{AppState, Runtime};
 use crate::workflows::sessions;
 
+/// The most rendered public pages a server keeps, in bytes: some four hundred pages of
+/// the registry's list.
+const PAGE_CACHE_BYTES: usize = 16 * 1024 * 1024;
+
 /// No script at all, no framing, nothing from elsewhere.
 const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; \
      font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
@@ -93,6 +97,7 @@ impl Application {
             ),
             api_limiter: ApiLimiter::per_minute(settings.api.requests_per_minute),
             clock: runtime.clock,
+            pages: crate::web::page_cache::PageCache::new(PAGE_CACHE_BYTES),
         });
         let server_state = state.clone();
         let metrics = web::Data::from(metrics);

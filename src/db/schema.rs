@@ -438,6 +438,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    registry_version (id) {
+        id -> Integer,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
     link_cases (id) {
         id -> Text,
         finding_id -> Text,
@@ -657,4 +664,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     monitoring_snapshots,
     link_cases,
     link_case_files,
+    registry_version,
 );

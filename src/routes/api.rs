@@ -498,16 +498,33 @@ pub async fn registry(
 pub async fn registry_record(
     state: web::Data<AppState>,
     path: web::Path<String>,
-) -> Result<web::Json<RegistryRecord>, AppError> {
+) -> Result<HttpResponse, AppError> {
     let number = path.into_inner();
-    let record = read(&state, move |conn| registry::record(conn, &number)).await?;
-    let verify = verify_url(&state.settings.base_url, &record.row.approval_number);
-    Ok(web::Json(RegistryRecord::new(
-        &record.row,
-        &record.events,
-        record.certificate.map(|c| c.token),
-        verify,
-    )))
+    let key = format!("api-record|{number}");
+    // Kept per registry version, as the registry's pages are.
+    let (version, found) = crate::routes::registry::kept_or_read(&state, &key, move |conn| {
+        registry::record(conn, &number)
+    })
+    .await?;
+    let body = match found {
+        Ok(body) => body,
+        Err(record) => {
+            let verify = verify_url(&state.settings.base_url, &record.row.approval_number);
+            let json = serde_json::to_string(&RegistryRecord::new(
+                &record.row,
+                &record.events,
+                record.certificate.map(|c| c.token),
+                verify,
+            ))
+            .map_err(|e| AppError::Internal(e.into()))?;
+            let body: std::sync::Arc<str> = std::sync::Arc::from(json);
+            state.pages.put(key, version, body.clone());
+            body
+        }
+    };
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .body(body.to_string()))
 }
 
 /// The whole filtered registry as CSV, UTF-8 after a byte-order mark; wherever a cell or a

@@ -1,14 +1,18 @@
 //! Approval certificates in public: the printable certificate, the verification page,
 //! and the keys that check them.
 
+use std::sync::Arc;
+
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, Responder, web};
 
 use crate::domain::connection::ConnectionStatus;
+use crate::routes::registry::{kept_or_read, serve_kept};
+use crate::views::RenderSized;
 use crate::views::certificates::{
-    CertificatePage, Verdict, VerifyPage, VoidNotice, terms, verify_url,
+    CertificatePage, Verdict, VerifyContent, VoidNotice, terms, verify_url,
 };
-use crate::views::registry::PublicRow;
+use crate::views::registry::{KeptPage, PublicRow};
 use crate::web::blocking::read;
 use crate::web::respond::invalid;
 use crate::web::{AppError, AppState, PageCtx};
@@ -69,21 +73,39 @@ pub async fn certificate(
     })
 }
 
-/// `/verify/{number}`: the approval's live status, and a form to check a certificate.
+/// `/verify/{number}`: the approval's live status, and a form to check a certificate;
+/// kept per registry version as the registry's list is.
 pub async fn verify_number(
+    req: HttpRequest,
     ctx: PageCtx,
     state: web::Data<AppState>,
     path: web::Path<String>,
-) -> Result<VerifyPage, AppError> {
+) -> Result<HttpResponse, AppError> {
     let number = path.into_inner();
-    let (row, _) = read(&state, move |conn| {
+    let today = state.clock.today_in_vientiane();
+    let key = format!("verify|{}|{today}|{number}", ctx.lang.code());
+    let found = kept_or_read(&state, &key, move |conn| {
         certificates::record_and_certificate(conn, &number)
     })
     .await?;
-    Ok(VerifyPage {
-        row: Some(PublicRow::new(&ctx, &row, state.clock.today_in_vientiane())),
-        token: String::new(),
-        verdict: None,
+    let title = ctx.t("verify-title");
+    serve_kept(&req, ctx, &state, (key, title), found, |ctx, (row, _)| {
+        VerifyContent {
+            row: Some(PublicRow::new(ctx, &row, today)),
+            token: String::new(),
+            verdict: None,
+            ctx,
+        }
+        .render_sized(8 * 1024)
+    })
+}
+
+/// The verification page around `content`.
+fn verify_page(ctx: PageCtx, content: VerifyContent<'_>) -> Result<KeptPage, AppError> {
+    let content = Arc::from(content.render_sized(8 * 1024)?);
+    Ok(KeptPage {
+        title: ctx.t("verify-title"),
+        content,
         ctx,
     })
 }
@@ -104,12 +126,13 @@ pub async fn verify_token(
 ) -> Result<HttpResponse, AppError> {
     let token = query.token.trim().to_string();
     if token.is_empty() {
-        let page = VerifyPage {
+        let content = VerifyContent {
             row: None,
             token,
             verdict: None,
-            ctx,
+            ctx: &ctx,
         };
+        let page = verify_page(ctx.clone(), content)?;
         return Ok(page.respond_to(&req).map_into_boxed_body());
     }
     let work_token = token.clone();
@@ -118,7 +141,7 @@ pub async fn verify_token(
     })
     .await?;
     let row = live.map(|r| PublicRow::new(&ctx, &r, state.clock.today_in_vientiane()));
-    let page = VerifyPage {
+    let content = VerifyContent {
         verdict: Some(Verdict::new(
             &ctx,
             &checked,
@@ -127,8 +150,9 @@ pub async fn verify_token(
         )),
         row,
         token,
-        ctx,
+        ctx: &ctx,
     };
+    let page = verify_page(ctx.clone(), content)?;
     Ok(match checked {
         Check::Malformed => invalid(page, &req),
         _ => page.respond_to(&req).map_into_boxed_body(),

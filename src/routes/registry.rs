@@ -3,38 +3,164 @@
 //! filtered set, and statistics. The reads are `workflows::registry`'s; only public fields
 //! are ever read.
 
-use actix_web::{HttpResponse, web};
+use std::sync::Arc;
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::views::registry::{
-    PublicConnectionPage, PublicRow, RegistryLabels, RegistryPage, StatisticsPage, csv_response,
-    event_rows, json_response,
+    KeptPage, PublicConnectionPage, PublicRow, RegistryContent, RegistryLabels, StatisticsContent,
+    csv_response, event_rows, json_response,
 };
-use crate::views::{Pager, render_long};
+use crate::views::{Pager, RenderSized, render_long};
 use crate::web::blocking::read;
 use crate::web::{AppError, AppState, PageCtx};
 use crate::workflows::registry::{self as flows, PAGE_SIZE, PageAsked, RegistryQuery};
 
+/// `/registry`. The list is rendered once per registry version, language, day and query,
+/// and kept (see `web::page_cache`); each request reads the version once, in the same
+/// trip to the database that reads the rows when nothing is kept. The page around the
+/// list (the reader's header, its CSRF token) is rendered every time. A reader who has
+/// this very page already is answered 304.
 pub async fn list(
+    req: HttpRequest,
     ctx: PageCtx,
     state: web::Data<AppState>,
     query: web::Query<RegistryQuery>,
 ) -> Result<HttpResponse, AppError> {
     let query = query.into_inner();
     let asked = PageAsked::of(&query, PAGE_SIZE)?;
-    let (rows, span) = read(&state, move |conn| flows::page(conn, asked)).await?;
     let today = state.clock.today_in_vientiane();
-    let page = RegistryPage {
-        rows: rows
-            .iter()
-            .map(|r| PublicRow::new(&ctx, r, today))
-            .collect(),
-        pager: Pager::new(&ctx, "/registry", &query.filters(), &span),
-        query,
-        labels: RegistryLabels::of(ctx.lang),
+    let key = format!(
+        "registry|{}|{today}|{}",
+        ctx.lang.code(),
+        req.query_string()
+    );
+    let found = kept_or_read(&state, &key, move |conn| {
+        Ok((flows::page(conn, asked)?, flows::countries(conn)?))
+    })
+    .await?;
+    let title = ctx.t("nav-registry");
+    serve_kept(
+        &req,
         ctx,
+        &state,
+        (key, title),
+        found,
+        |ctx, ((rows, span), countries)| {
+            let labels = RegistryLabels::of(ctx.lang);
+            RegistryContent {
+                countries: labels.countries_among(&countries, query.country.trim()),
+                rows: rows.iter().map(|r| PublicRow::new(ctx, r, today)).collect(),
+                pager: Pager::new(ctx, "/registry", &query.filters(), &span),
+                query,
+                labels,
+                ctx,
+            }
+            // A full page of 50 rows with the filter form is about 40 KB.
+            .render_sized(48 * 1024)
+        },
+    )
+}
+
+/// Answers a public page kept per registry version: 304 when the reader holds it already;
+/// otherwise the content kept, or rendered by `render` from what was read and kept, in
+/// the page of its reader.
+pub fn serve_kept<T>(
+    req: &HttpRequest,
+    ctx: PageCtx,
+    state: &AppState,
+    (key, title): (String, String),
+    (version, found): (i64, Result<Arc<str>, T>),
+    render: impl FnOnce(&PageCtx, T) -> Result<String, AppError>,
+) -> Result<HttpResponse, AppError> {
+    let tag = entity_tag(&key, version, &ctx);
+    if tag.is_some() && tag == if_none_match(req) {
+        return Ok(not_modified(tag));
+    }
+    let content = match found {
+        Ok(content) => content,
+        Err(read) => {
+            let content: Arc<str> = Arc::from(render(&ctx, read)?);
+            state.pages.put(key, version, content.clone());
+            content
+        }
     };
-    // A full page of 50 rows with the filter form is about 42 KB.
-    render_long(&page, 64 * 1024)
+    let mut res = render_long(
+        &KeptPage {
+            ctx,
+            title,
+            content,
+        },
+        64 * 1024,
+    )?;
+    revalidate(&mut res, tag);
+    Ok(res)
+}
+
+/// The registry's version and what is kept under `key` for it; when nothing is, what
+/// `miss` reads for rendering it. One trip to the database either way.
+pub async fn kept_or_read<T, F>(
+    state: &web::Data<AppState>,
+    key: &str,
+    miss: F,
+) -> Result<(i64, Result<Arc<str>, T>), AppError>
+where
+    F: FnOnce(&mut crate::db::DbConn) -> Result<T, crate::workflows::WorkflowError>
+        + Send
+        + 'static,
+    T: Send + 'static,
+{
+    let (kept, key) = (state.clone(), key.to_string());
+    read(state, move |conn| {
+        let version = flows::version(conn)?;
+        Ok(match kept.pages.get(&key, version) {
+            Some(body) => (version, Ok(body)),
+            None => (version, Err(miss(conn)?)),
+        })
+    })
+    .await
+}
+
+/// The entity tag of a public page: the registry version, and a digest of what else it
+/// shows (its key: address, language, day; the reader's CSRF token, which its language
+/// switch carries). None while a message waits to be shown once.
+fn entity_tag(key: &str, version: i64, ctx: &PageCtx) -> Option<String> {
+    use std::hash::{Hash, Hasher};
+    if ctx.flash.is_some() {
+        return None;
+    }
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    (key, &ctx.csrf).hash(&mut hasher);
+    Some(format!("W/\"{version}-{:016x}\"", hasher.finish()))
+}
+
+/// The entity tag a reader says it holds.
+fn if_none_match(req: &HttpRequest) -> Option<String> {
+    req.headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
+/// 304: the reader's copy is still the page.
+fn not_modified(tag: Option<String>) -> HttpResponse {
+    let mut res = HttpResponse::NotModified().finish();
+    revalidate(&mut res, tag);
+    res
+}
+
+/// Lets a browser (and nothing shared: the page carries its reader's token) keep the
+/// page and ask each time whether it is still current.
+fn revalidate(res: &mut HttpResponse, tag: Option<String>) {
+    let headers = res.headers_mut();
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-cache"),
+    );
+    if let Some(tag) = tag.and_then(|t| HeaderValue::from_str(&t).ok()) {
+        headers.insert(header::ETAG, tag);
+    }
 }
 
 pub async fn show(
@@ -72,13 +198,19 @@ pub async fn json(
     Ok(json_response(flows::export(state.pool.clone(), filter)))
 }
 
+/// `/statistics`, kept per registry version as the list is.
 pub async fn statistics(
+    req: HttpRequest,
     ctx: PageCtx,
     state: web::Data<AppState>,
-) -> Result<StatisticsPage, AppError> {
+) -> Result<HttpResponse, AppError> {
     let today = state.clock.today_in_vientiane();
-    let stats = read(&state, move |conn| flows::statistics(conn, today)).await?;
-    Ok(StatisticsPage::new(ctx, stats))
+    let key = format!("statistics|{}|{today}", ctx.lang.code());
+    let found = kept_or_read(&state, &key, move |conn| flows::statistics(conn, today)).await?;
+    let title = ctx.t("nav-statistics");
+    serve_kept(&req, ctx, &state, (key, title), found, |ctx, stats| {
+        StatisticsContent::new(ctx, stats).render_sized(16 * 1024)
+    })
 }
 
 /// Registers the public registry's list and its exports.

@@ -90,10 +90,12 @@ pub struct Verdict {
     pub terms: Vec<(String, String)>,
 }
 
-#[derive(Template, WebTemplate)]
-#[template(path = "certificates/verify.html")]
-pub struct VerifyPage {
-    pub ctx: PageCtx,
+/// The verification page's content: for `/verify/{number}` the same for every reader of a
+/// language on a day, so kept per registry version; for a pasted certificate, its verdict.
+#[derive(Template)]
+#[template(path = "certificates/verify_content.html")]
+pub struct VerifyContent<'a> {
+    pub ctx: &'a PageCtx,
     /// The approval's live public record, when one is named or the certificate is genuine.
     pub row: Option<PublicRow>,
     pub token: String,

@@ -233,13 +233,22 @@ pub fn grouped(n: i64) -> String {
 /// Renders a page with a long body (a list of many rows) into a buffer allocated once at
 /// `capacity` bytes. askama sizes its buffer by the template's own text, so a 40 KB list
 /// would otherwise be copied into a new buffer at every doubling as it is written.
+/// Renders a piece of a page into a string of `capacity` to start with.
+pub trait RenderSized: Template {
+    fn render_sized(&self, capacity: usize) -> Result<String, AppError> {
+        let mut body = String::with_capacity(capacity);
+        self.render_into(&mut body)
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("a page failed to render: {e}")))?;
+        Ok(body)
+    }
+}
+
+impl<T: Template> RenderSized for T {}
+
 pub fn render_long(page: &impl Template, capacity: usize) -> Result<HttpResponse, AppError> {
-    let mut body = String::with_capacity(capacity);
-    page.render_into(&mut body)
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("a page failed to render: {e}")))?;
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
-        .body(body))
+        .body(page.render_sized(capacity)?))
 }
 
 #[derive(Template, WebTemplate)]

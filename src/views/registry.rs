@@ -96,6 +96,19 @@ static REGISTRY_LABELS: LazyLock<[RegistryLabels; 2]> = LazyLock::new(|| {
 });
 
 impl RegistryLabels {
+    /// The choices of the country filter among `codes`, and `chosen` (a country a link
+    /// asks for, even where nothing reaches it), in the order of their names.
+    pub fn countries_among(
+        &'static self,
+        codes: &[String],
+        chosen: &str,
+    ) -> Vec<&'static (String, String)> {
+        self.countries
+            .iter()
+            .filter(|(code, _)| code == chosen || codes.iter().any(|c| c == code))
+            .collect()
+    }
+
     pub fn of(lang: Lang) -> &'static RegistryLabels {
         match lang {
             Lang::Lo => &REGISTRY_LABELS[0],
@@ -159,14 +172,29 @@ impl RegistryLabels {
 /// The choices of a select: (value, label).
 pub type Options = Vec<(String, String)>;
 
-#[derive(Template, WebTemplate)]
-#[template(path = "registry/list.html")]
-pub struct RegistryPage {
-    pub ctx: PageCtx,
+/// The public registry's list without the page around it. What it shows depends only on
+/// the data, the language, the day and the query (never on who reads it), so it is
+/// rendered once per registry version and kept.
+#[derive(Template)]
+#[template(path = "registry/list_content.html")]
+pub struct RegistryContent<'a> {
+    pub ctx: &'a PageCtx,
+    /// The countries the filter offers: those the registry's connections reach.
+    pub countries: Vec<&'static (String, String)>,
     pub rows: Vec<PublicRow>,
     pub query: RegistryQuery,
     pub pager: Pager,
     pub labels: &'static RegistryLabels,
+}
+
+/// A public page whose content was rendered once for the registry version it shows and
+/// kept, in the page of its reader (the header, the language switch).
+#[derive(Template, WebTemplate)]
+#[template(path = "kept_page.html")]
+pub struct KeptPage {
+    pub ctx: PageCtx,
+    pub title: String,
+    pub content: std::sync::Arc<str>,
 }
 
 /// A dated event in a connection's history.
@@ -335,10 +363,12 @@ impl MonthRow {
     }
 }
 
-#[derive(Template, WebTemplate)]
-#[template(path = "registry/statistics.html")]
-pub struct StatisticsPage {
-    pub ctx: PageCtx,
+/// `/statistics` without the page around it: the same for every reader of a language on
+/// a day, so rendered once per registry version and kept.
+#[derive(Template)]
+#[template(path = "registry/statistics_content.html")]
+pub struct StatisticsContent<'a> {
+    pub ctx: &'a PageCtx,
     pub charts: Vec<Chart>,
     pub months: Vec<MonthRow>,
     pub month_title: String,
@@ -346,9 +376,9 @@ pub struct StatisticsPage {
     pub decided: usize,
 }
 
-impl StatisticsPage {
+impl<'a> StatisticsContent<'a> {
     /// The registry's figures in the reader's language.
-    pub fn new(ctx: PageCtx, stats: Statistics) -> Self {
+    pub fn new(ctx: &'a PageCtx, stats: Statistics) -> Self {
         let label_status = |s: &str| {
             ConnectionStatus::parse(s)
                 .map(|s| ctx.t(s.label_key()))
@@ -368,7 +398,7 @@ impl StatisticsPage {
                 stats
                     .by_country
                     .iter()
-                    .map(|(c, n)| (country_name(&ctx, c), *n))
+                    .map(|(c, n)| (country_name(ctx, c), *n))
                     .collect(),
             ),
             Chart::new(
@@ -380,7 +410,7 @@ impl StatisticsPage {
                     .collect(),
             ),
         ];
-        StatisticsPage {
+        StatisticsContent {
             charts,
             month_title: ctx.t("stats-approvals-per-month"),
             months: MonthRow::rows(stats.months),

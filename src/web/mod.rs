@@ -12,6 +12,7 @@ pub mod cookies;
 pub mod error;
 pub mod extract;
 pub mod form;
+pub mod page_cache;
 pub mod page_ctx;
 pub mod request;
 pub mod respond;

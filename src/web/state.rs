@@ -19,6 +19,8 @@ pub struct AppState {
     pub token_limiter: SignInLimiter,
     pub api_limiter: ApiLimiter,
     pub clock: Arc<dyn Clock>,
+    /// Public pages already rendered, each at the registry version it shows.
+    pub pages: crate::web::page_cache::PageCache,
 }
 
 /// How the server runs, apart from its settings.

@@ -58,6 +58,16 @@ impl RegistryQuery {
     }
 }
 
+/// The registry's version: what the public registry shows changes only with it.
+pub fn version(conn: &mut DbConn) -> Result<i64, WorkflowError> {
+    Ok(connection_db::registry_version(conn)?)
+}
+
+/// The foreign countries the registry's connections reach, by code.
+pub fn countries(conn: &mut DbConn) -> Result<Vec<String>, WorkflowError> {
+    Ok(connection_db::public_countries(conn)?)
+}
+
 /// Validates the filters; unknown values are a malformed query, never passed to SQL.
 pub fn filter_of(query: &RegistryQuery) -> Result<(RegistryFilter, RegistrySort), WorkflowError> {
     let bad = || WorkflowError::MalformedQuery;
@@ -277,17 +287,13 @@ pub struct Statistics {
     pub decided: usize,
 }
 
-/// Month keys `YYYY-MM` of the last twelve months, oldest first.
-fn last_twelve_months(today: NaiveDate) -> Vec<String> {
+/// (year, month) of the last twelve months, oldest first.
+fn last_twelve_months(today: NaiveDate) -> Vec<(i32, u32)> {
     (0..12)
         .rev()
         .map(|back| {
             let total = today.year() * 12 + today.month0() as i32 - back;
-            format!(
-                "{:04}-{:02}",
-                total.div_euclid(12),
-                total.rem_euclid(12) + 1
-            )
+            (total.div_euclid(12), total.rem_euclid(12) as u32 + 1)
         })
         .collect()
 }
@@ -303,18 +309,29 @@ pub fn statistics(conn: &mut DbConn, today: NaiveDate) -> Result<Statistics, Wor
     let events =
         connection_db::list_event_times(conn, &["approved", "suspended", "revoked"], from)?;
     let durations = app_db::list_decision_durations(conn)?;
+    // Each event counted once into its month: (year, month) → approved, suspended, revoked.
+    let mut counts: std::collections::HashMap<(i32, u32), [i64; 3]> =
+        std::collections::HashMap::new();
+    for (kind, at) in &events {
+        let slot = match kind.as_str() {
+            "approved" => 0,
+            "suspended" => 1,
+            "revoked" => 2,
+            _ => continue,
+        };
+        counts.entry((at.year(), at.month())).or_default()[slot] += 1;
+    }
     let months = last_twelve_months(today)
         .into_iter()
-        .map(|month| {
-            let count = |kind: &str| {
-                events
-                    .iter()
-                    .filter(|(k, at)| k == kind && at.format("%Y-%m").to_string() == month)
-                    .count() as i64
-            };
-            let (approved, suspended, revoked) =
-                (count("approved"), count("suspended"), count("revoked"));
-            (month, approved, suspended, revoked)
+        .map(|(year, month)| {
+            let [approved, suspended, revoked] =
+                counts.get(&(year, month)).copied().unwrap_or_default();
+            (
+                format!("{year:04}-{month:02}"),
+                approved,
+                suspended,
+                revoked,
+            )
         })
         .collect();
     let mut days: Vec<i64> = durations
@@ -373,8 +390,8 @@ mod tests {
     #[test]
     fn twelve_months_back_cross_the_year() {
         let months = last_twelve_months(NaiveDate::from_ymd_opt(2026, 3, 15).unwrap());
-        assert_eq!(months.first().unwrap(), "2025-04");
-        assert_eq!(months.last().unwrap(), "2026-03");
+        assert_eq!(months.first(), Some(&(2025, 4)));
+        assert_eq!(months.last(), Some(&(2026, 3)));
         assert_eq!(months.len(), 12);
     }
 }

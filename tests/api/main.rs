@@ -33,6 +33,7 @@ mod provider;
 mod proxies;
 mod queries;
 mod registry;
+mod registry_freshness;
 mod resilience;
 mod secret_key;
 mod sessions;

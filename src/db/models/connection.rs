@@ -7,8 +7,8 @@ use diesel::connection::DefaultLoadingMode;
 use diesel::prelude::*;
 
 use crate::db::schema::{
-    connection_events, connection_files, connections, organisations, scheduled_marks,
-    scheduler_leases, show_cause_cases,
+    connection_events, connection_files, connections, organisations, registry_version,
+    scheduled_marks, scheduler_leases, show_cause_cases,
 };
 use crate::db::{DbConn, LiteralLimit, Position, escape_like};
 use crate::domain::connection::ConnectionStatus;
@@ -256,6 +256,40 @@ fn matching_providers(
         .as_deref()
         .map(|text| crate::db::models::organisation::ids_named_like(conn, text))
         .transpose()
+}
+
+/// The registry's version: bumped (by triggers) in the transaction of every change to
+/// what the public registry shows.
+///
+/// Read by its key: on PostgreSQL every bump leaves a dead row version behind until
+/// vacuum, and a table that has been bumped a hundred thousand times (a bulk load) stays
+/// hundreds of pages long, which a scan would read on every request.
+pub fn registry_version(conn: &mut DbConn) -> QueryResult<i64> {
+    registry_version::table
+        .find(1)
+        .select(registry_version::version)
+        .first(conn)
+}
+
+/// The foreign countries the registry's connections reach, by code, each found with one
+/// seek on the country index (a skip scan), however many connections there are.
+pub fn public_countries(conn: &mut DbConn) -> QueryResult<Vec<String>> {
+    #[derive(QueryableByName)]
+    struct Code {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        code: String,
+    }
+    const SKIP_SCAN: &str = "WITH RECURSIVE c(code) AS ( \
+        SELECT MIN(counterparty_country) FROM connections \
+        UNION ALL \
+        SELECT (SELECT MIN(counterparty_country) FROM connections \
+                WHERE counterparty_country > c.code) FROM c WHERE c.code IS NOT NULL) \
+        SELECT code FROM c WHERE code IS NOT NULL";
+    let codes: Vec<Code> = match conn {
+        DbConn::Sqlite(c) => diesel::sql_query(SKIP_SCAN).load(c)?,
+        DbConn::Pg(c) => diesel::sql_query(SKIP_SCAN).load(c)?,
+    };
+    Ok(codes.into_iter().map(|c| c.code).collect())
 }
 
 /// One page of the public registry: `limit` rows at `position`, in the order `sort`.

@@ -1,0 +1,9 @@
+DROP TRIGGER registry_version_decisions;
+DROP TRIGGER registry_version_organisations_update;
+DROP TRIGGER registry_version_certificates_update;
+DROP TRIGGER registry_version_certificates_insert;
+DROP TRIGGER registry_version_events_insert;
+DROP TRIGGER registry_version_connections_delete;
+DROP TRIGGER registry_version_connections_update;
+DROP TRIGGER registry_version_connections_insert;
+DROP TABLE registry_version;
