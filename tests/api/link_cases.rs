@@ -204,9 +204,29 @@ async fn a_case_against_an_organisation_goes_from_notice_to_a_verified_disconnec
             .iter()
             .any(|(to, _)| to == "secretariat@registry.demo.la")
     );
+    // A second answer (a double submit) is refused, what was typed restated.
+    let res = step(
+        &provider,
+        &format!("{provider_page}/answer"),
+        &[("answer_text", "Once more")],
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    assert!(res.text().await.unwrap().contains("Once more"));
     let page = chair.page(&staff_page).await.1;
     assert!(page.contains("A trial link; we will remove it."));
     assert!(page.contains("contract.pdf"));
+    // The file is served to the committee, and to nobody of another organisation.
+    let start = page
+        .find(&format!("{staff_page}/files/"))
+        .expect("the file is linked");
+    let file = &page[start..start + page[start..].find('"').unwrap()];
+    let res = chair.get(file).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.bytes().await.unwrap().as_ref(), PDF);
+    let theirs = file.trim_start_matches("/committee");
+    assert_eq!(other.get(theirs).await.status(), StatusCode::NOT_FOUND);
 
     // A decision without an outcome comes back with the reasons kept.
     let res = step(
