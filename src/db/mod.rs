@@ -8,17 +8,21 @@ pub mod json;
 pub mod models;
 pub mod schema;
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::pg::PgConnection;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
-use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+use diesel::r2d2::{
+    ConnectionManager, CustomizeConnection, ManageConnection, Pool, PoolError, PooledConnection,
+};
 use diesel::sqlite::SqliteConnection;
 use diesel::{Connection, ConnectionError, RunQueryDsl};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use crate::db::models::connection::{RegistryHead, registry_head};
 
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -30,8 +34,74 @@ pub enum DbConn {
     Sqlite(SqliteConnection),
 }
 
-pub type DbPool = Pool<ConnectionManager<DbConn>>;
-pub type PooledConn = PooledConnection<ConnectionManager<DbConn>>;
+pub type DbPool = Pool<Manager>;
+pub type PooledConn = PooledConnection<Manager>;
+
+/// The pool's connection manager: diesel's, except for the check a connection passes as
+/// the pool hands it out. Instead of `SELECT 1`, the check reads the registry's head and
+/// keeps it for [`get_with_head`], so a public page kept per registry version costs one
+/// trip to the database, not two (the check's and the version's).
+#[derive(Debug)]
+pub struct Manager(ConnectionManager<DbConn>);
+
+thread_local! {
+    /// The registry's head as the last check on this thread read it.
+    static CHECKED_HEAD: Cell<Option<RegistryHead>> = const { Cell::new(None) };
+}
+
+impl ManageConnection for Manager {
+    type Connection = DbConn;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<DbConn, Self::Error> {
+        self.0.connect()
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), Self::Error> {
+        let head = registry_head(conn).map_err(diesel::r2d2::Error::QueryError)?;
+        CHECKED_HEAD.set(Some(head));
+        Ok(())
+    }
+
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        self.0.has_broken(conn)
+    }
+}
+
+thread_local! {
+    /// This thread's own connection to a SQLite database, for [`registry_head_here`].
+    static HEAD_READER: RefCell<Option<(String, DbConn)>> = const { RefCell::new(None) };
+}
+
+/// The registry's head, read on the calling thread, without the pool and without
+/// waiting. On SQLite it is read from a connection of the thread's own: a read of one row
+/// costs a few microseconds, less than handing the work to the pool's threads and back.
+/// None on PostgreSQL, where any read is a round trip and belongs on the pool's threads,
+/// and whenever SQLite would make the read wait (its busy timeout is left at zero).
+pub fn registry_head_here(url: &str) -> Option<RegistryHead> {
+    if Backend::of(url).ok()? != Backend::Sqlite {
+        return None;
+    }
+    let path = sqlite_path(url);
+    HEAD_READER.with_borrow_mut(|reader| {
+        if reader.as_ref().is_none_or(|(open, _)| open != path) {
+            let mut conn = SqliteConnection::establish(path).ok()?;
+            conn.batch_execute("PRAGMA query_only = ON;").ok()?;
+            *reader = Some((path.to_string(), DbConn::Sqlite(conn)));
+        }
+        let (_, conn) = reader.as_mut()?;
+        registry_head(conn).ok()
+    })
+}
+
+/// A connection from `pool`, and the registry's head as the pool's check read it while
+/// handing the connection out, after this call began; None if the connection was handed
+/// out unchecked.
+pub fn get_with_head(pool: &DbPool) -> Result<(PooledConn, Option<RegistryHead>), PoolError> {
+    CHECKED_HEAD.set(None);
+    let conn = pool.get()?;
+    Ok((conn, CHECKED_HEAD.take()))
+}
 
 /// Which database a URL points at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -146,7 +216,7 @@ pub fn connect_and_migrate(url: &str, pool_size: u32) -> Result<DbPool, DbSetupE
         .max_size(pool_size)
         .connection_timeout(Duration::from_secs(10))
         .connection_customizer(Box::new(SqlitePragmas))
-        .build(ConnectionManager::<DbConn>::new(manager_url))
+        .build(Manager(ConnectionManager::new(manager_url)))
         .map_err(|e| match backend {
             Backend::Sqlite => DbSetupError::SqliteUnreachable {
                 path: sqlite_path(url).to_string(),

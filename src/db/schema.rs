@@ -441,6 +441,7 @@ diesel::table! {
     registry_version (id) {
         id -> Integer,
         version -> BigInt,
+        connections -> BigInt,
     }
 }
 

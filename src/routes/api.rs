@@ -502,7 +502,7 @@ pub async fn registry_record(
     let number = path.into_inner();
     let key = format!("api-record|{number}");
     // Kept per registry version, as the registry's pages are.
-    let (version, found) = crate::routes::registry::kept_or_read(&state, &key, move |conn| {
+    let (version, found) = crate::routes::registry::kept_or_read(&state, &key, move |conn, _| {
         registry::record(conn, &number)
     })
     .await?;

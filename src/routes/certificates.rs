@@ -84,7 +84,7 @@ pub async fn verify_number(
     let number = path.into_inner();
     let today = state.clock.today_in_vientiane();
     let key = format!("verify|{}|{today}|{number}", ctx.lang.code());
-    let found = kept_or_read(&state, &key, move |conn| {
+    let found = kept_or_read(&state, &key, move |conn, _| {
         certificates::record_and_certificate(conn, &number)
     })
     .await?;

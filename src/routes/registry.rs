@@ -13,7 +13,8 @@ use crate::views::registry::{
     csv_response, event_rows, json_response,
 };
 use crate::views::{Pager, RenderSized, render_long};
-use crate::web::blocking::read;
+use crate::db::models::connection::RegistryHead;
+use crate::web::blocking::{blocking_at_head, read, read_outcome};
 use crate::web::{AppError, AppState, PageCtx};
 use crate::workflows::registry::{self as flows, PAGE_SIZE, PageAsked, RegistryQuery};
 
@@ -36,8 +37,8 @@ pub async fn list(
         ctx.lang.code(),
         req.query_string()
     );
-    let found = kept_or_read(&state, &key, move |conn| {
-        Ok((flows::page(conn, asked)?, flows::countries(conn)?))
+    let found = kept_or_read(&state, &key, move |conn, head| {
+        Ok((flows::page_at(conn, asked, head)?, flows::countries(conn)?))
     })
     .await?;
     let title = ctx.t("nav-registry");
@@ -99,27 +100,36 @@ pub fn serve_kept<T>(
 }
 
 /// The registry's version and what is kept under `key` for it; when nothing is, what
-/// `miss` reads for rendering it. One trip to the database either way.
+/// `miss` reads for rendering it. On SQLite the version is read on the calling thread,
+/// and a page kept for it is served from there. Otherwise it is one trip to the pool's
+/// threads and the database either way: the version is the registry's head that the
+/// pool's check read as it handed out the connection.
 pub async fn kept_or_read<T, F>(
     state: &web::Data<AppState>,
     key: &str,
     miss: F,
 ) -> Result<(i64, Result<Arc<str>, T>), AppError>
 where
-    F: FnOnce(&mut crate::db::DbConn) -> Result<T, crate::workflows::WorkflowError>
+    F: FnOnce(&mut crate::db::DbConn, RegistryHead) -> Result<T, crate::workflows::WorkflowError>
         + Send
         + 'static,
     T: Send + 'static,
 {
+    if let Some(head) = flows::head_here(&state.settings.database_url)
+        && let Some(body) = state.pages.get(key, head.version)
+    {
+        return Ok((head.version, Ok(body)));
+    }
     let (kept, key) = (state.clone(), key.to_string());
-    read(state, move |conn| {
-        let version = flows::version(conn)?;
-        Ok(match kept.pages.get(&key, version) {
-            Some(body) => (version, Ok(body)),
-            None => (version, Err(miss(conn)?)),
+    read_outcome(
+        blocking_at_head(&state.pool, move |conn, head| {
+            Ok(match kept.pages.get(&key, head.version) {
+                Some(body) => (head.version, Ok(body)),
+                None => (head.version, Err(miss(conn, head)?)),
+            })
         })
-    })
-    .await
+        .await,
+    )
 }
 
 /// The entity tag of a public page: the registry version, and a digest of what else it
@@ -206,7 +216,7 @@ pub async fn statistics(
 ) -> Result<HttpResponse, AppError> {
     let today = state.clock.today_in_vientiane();
     let key = format!("statistics|{}|{today}", ctx.lang.code());
-    let found = kept_or_read(&state, &key, move |conn| flows::statistics(conn, today)).await?;
+    let found = kept_or_read(&state, &key, move |conn, _| flows::statistics(conn, today)).await?;
     let title = ctx.t("nav-statistics");
     serve_kept(&req, ctx, &state, (key, title), found, |ctx, stats| {
         StatisticsContent::new(ctx, stats).render_sized(16 * 1024)

@@ -6,7 +6,8 @@
 
 use actix_web::web;
 
-use crate::db::{DbConn, DbPool};
+use crate::db::models::connection::RegistryHead;
+use crate::db::{DbConn, DbPool, get_with_head};
 use crate::domain::validation::FieldErrors;
 use crate::web::error::AppError;
 use crate::web::state::AppState;
@@ -23,6 +24,25 @@ where
     tokio::task::spawn_blocking(move || {
         let mut conn = pool.get()?;
         work(&mut conn)
+    })
+    .await?
+}
+
+/// [`blocking`], with the registry's head as read after the call began: by the pool's
+/// check as it hands the connection out, or else by a query of its own.
+pub async fn blocking_at_head<T, F>(pool: &DbPool, work: F) -> Result<T, WorkflowError>
+where
+    F: FnOnce(&mut DbConn, RegistryHead) -> Result<T, WorkflowError> + Send + 'static,
+    T: Send + 'static,
+{
+    let pool = pool.clone();
+    tokio::task::spawn_blocking(move || {
+        let (mut conn, checked) = get_with_head(&pool)?;
+        let head = match checked {
+            Some(head) => head,
+            None => crate::workflows::registry::head(&mut conn)?,
+        };
+        work(&mut conn, head)
     })
     .await?
 }

@@ -9,7 +9,8 @@ use futures_util::{Stream, stream};
 use crate::db::models::application as app_db;
 use crate::db::models::certificate::{self as certificate_db, Certificate};
 use crate::db::models::connection::{
-    self as connection_db, ConnectionEvent, Cursor, PublicConnection, RegistryFilter, RegistrySort,
+    self as connection_db, ConnectionEvent, Cursor, PublicConnection, RegistryFilter,
+    RegistryHead, RegistrySort,
 };
 use crate::db::{DbConn, DbPool, Position};
 use crate::domain::application_form::CONNECTION_TYPES;
@@ -58,9 +59,15 @@ impl RegistryQuery {
     }
 }
 
-/// The registry's version: what the public registry shows changes only with it.
-pub fn version(conn: &mut DbConn) -> Result<i64, WorkflowError> {
-    Ok(connection_db::registry_version(conn)?)
+/// The registry's head: what the public registry shows changes only with its version.
+pub fn head(conn: &mut DbConn) -> Result<RegistryHead, WorkflowError> {
+    Ok(connection_db::registry_head(conn)?)
+}
+
+/// The registry's head read on the calling thread, when the database allows it without
+/// waiting (see `db::registry_head_here`).
+pub fn head_here(database_url: &str) -> Option<RegistryHead> {
+    crate::db::registry_head_here(database_url)
 }
 
 /// The foreign countries the registry's connections reach, by code.
@@ -185,6 +192,24 @@ pub fn page(
     conn: &mut DbConn,
     asked: PageAsked,
 ) -> Result<(Vec<PublicConnection>, Span), WorkflowError> {
+    counted_page(conn, asked, None)
+}
+
+/// [`page`], for a reader who has just read the registry's head: the unfiltered list's
+/// total is the head's count, not counted again.
+pub fn page_at(
+    conn: &mut DbConn,
+    asked: PageAsked,
+    head: RegistryHead,
+) -> Result<(Vec<PublicConnection>, Span), WorkflowError> {
+    counted_page(conn, asked, Some(head.connections))
+}
+
+fn counted_page(
+    conn: &mut DbConn,
+    asked: PageAsked,
+    all: Option<i64>,
+) -> Result<(Vec<PublicConnection>, Span), WorkflowError> {
     let PageAsked {
         filter,
         sort,
@@ -192,7 +217,10 @@ pub fn page(
         size,
     } = asked;
     let mut rows = connection_db::list_public(conn, &filter, sort, position.as_ref(), size + 1)?;
-    let total = connection_db::count_public(conn, &filter, None)?;
+    let total = match all {
+        Some(all) if filter.is_empty() => all,
+        _ => connection_db::count_public(conn, &filter, None)?,
+    };
     let ahead = match paging::first_row(&rows, &position, size) {
         Some(row) => connection_db::count_public(conn, &filter, Some(&Cursor::of(sort, row)))?,
         None => 0,

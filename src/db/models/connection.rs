@@ -120,6 +120,22 @@ pub struct RegistryFilter {
     pub text: Option<String>,
 }
 
+impl RegistryFilter {
+    /// Whether it filters nothing out.
+    pub fn is_empty(&self) -> bool {
+        let RegistryFilter {
+            country,
+            connection_type,
+            status,
+            provider,
+            text,
+        } = self;
+        [country, connection_type, status, provider, text]
+            .iter()
+            .all(|f| f.is_none())
+    }
+}
+
 /// The registry's orderings, each a keyset for cursor pagination.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RegistrySort {
@@ -258,16 +274,22 @@ fn matching_providers(
         .transpose()
 }
 
-/// The registry's version: bumped (by triggers) in the transaction of every change to
-/// what the public registry shows.
-///
-/// Read by its key: on PostgreSQL every bump leaves a dead row version behind until
-/// vacuum, and a table that has been bumped a hundred thousand times (a bulk load) stays
-/// hundreds of pages long, which a scan would read on every request.
-pub fn registry_version(conn: &mut DbConn) -> QueryResult<i64> {
+/// The registry's head: its version, bumped (by triggers) in the transaction of every
+/// change to what the public registry shows, and how many connections it holds, kept by
+/// the same triggers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Queryable)]
+pub struct RegistryHead {
+    pub version: i64,
+    pub connections: i64,
+}
+
+/// Reads the registry's head by its key: on PostgreSQL every bump leaves a dead row
+/// version behind until vacuum, and a table that has been bumped a hundred thousand times
+/// (a bulk load) stays hundreds of pages long, which a scan would read on every request.
+pub fn registry_head(conn: &mut DbConn) -> QueryResult<RegistryHead> {
     registry_version::table
         .find(1)
-        .select(registry_version::version)
+        .select((registry_version::version, registry_version::connections))
         .first(conn)
 }
 
