@@ -11,7 +11,8 @@ use crate::domain::clock::Clock;
 use crate::domain::rules::WorkflowRules;
 use crate::mail::worker::{Mailer, deliver_due};
 use crate::metrics::{Metrics, SchedulerOutcome};
-use crate::workflows::scheduler;
+use crate::workflows::certificates::CertificateAuthority;
+use crate::workflows::{audit_checkpoints, scheduler};
 
 /// Runs the scheduled jobs every `every`, off the async threads, until the process ends,
 /// and counts each run in `metrics`.
@@ -41,6 +42,42 @@ pub fn spawn_scheduler(
                 Ok(Ok(_)) => {}
                 Ok(Err(e)) => tracing::error!(error = %e, "scheduled jobs failed"),
                 Err(e) => tracing::error!(error = %e, "scheduled jobs panicked"),
+            }
+        }
+    });
+}
+
+/// Signs the audit chain's head every `every` and writes it to `dir` as a file of its own
+/// (a head already written is left as it is), until the process ends. Several servers
+/// may share the directory: a head's checkpoint is the same note whoever signs it.
+pub fn spawn_audit_checkpoints(
+    pool: DbPool,
+    clock: Arc<dyn Clock>,
+    authority: CertificateAuthority,
+    dir: std::path::PathBuf,
+    every: Duration,
+) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        loop {
+            tick.tick().await;
+            let (pool, clock, authority, dir) =
+                (pool.clone(), clock.clone(), authority.clone(), dir.clone());
+            let pass = tokio::task::spawn_blocking(move || {
+                let mut conn = pool.get().map_err(|e| e.to_string())?;
+                let checkpoint = audit_checkpoints::sign(&mut conn, &authority, clock.now())
+                    .map_err(|e| e.to_string())?;
+                audit_checkpoints::export(&dir, &checkpoint)
+                    .map(|path| (checkpoint.events, path))
+                    .map_err(|e| format!("{}: {e}", dir.display()))
+            })
+            .await;
+            match pass {
+                Ok(Ok((events, path))) => {
+                    tracing::debug!(events, path = %path.display(), "audit checkpoint written")
+                }
+                Ok(Err(e)) => tracing::error!(error = %e, "the audit checkpoint failed"),
+                Err(e) => tracing::error!(error = %e, "the audit checkpoint panicked"),
             }
         }
     });

@@ -16,7 +16,9 @@ use crate::web::blocking::blocking;
 use crate::web::state::Runtime;
 use crate::workflows::certificates::{self, CertificateAuthority};
 use crate::workflows::monitoring::{self, ImportError, ImportKind};
-use crate::workflows::{Actor, WorkflowError, accounts, api_clients, audit, secret_key};
+use crate::workflows::{
+    Actor, WorkflowError, accounts, api_clients, audit, audit_checkpoints, secret_key,
+};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -91,8 +93,37 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Check the audit log's hash chain and report the first broken link.
+    /// Check a registry's public transparency log from its public endpoints alone: the
+    /// checkpoint's signature, every tile, the tree, and that nothing the checkpoint saved
+    /// by the last run held has changed since. Needs no database or settings.
+    VerifyLog {
+        /// The registry's address, e.g. https://registry.example.la
+        #[arg(long)]
+        url: String,
+        /// A file holding the checkpoint verified last time: checked against, then
+        /// replaced by this run's. Created when it does not exist.
+        #[arg(long)]
+        state: Option<std::path::PathBuf>,
+        /// A verifier key to trust (repeatable), as /transparency/keys lists them;
+        /// without one, the keys the server publishes are trusted.
+        #[arg(long = "key")]
+        keys: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check the audit log's hash chain and report the first broken link; with
+    /// `--checkpoints`, also that the chain still holds, unchanged, every event each
+    /// checkpoint covered (a truncated or re-chained history is caught).
     VerifyAudit {
+        /// A checkpoint file, or a directory of them (as `checkpoint` writes them).
+        #[arg(long)]
+        checkpoints: Option<std::path::PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Sign the audit chain's head now and write it to AUDIT_CHECKPOINT_DIR (a file per
+    /// checkpoint, never overwritten), and print it.
+    Checkpoint {
         #[arg(long)]
         json: bool,
     },
@@ -205,6 +236,57 @@ pub enum Command {
 }
 
 /// Runs the chosen command; no command means `serve`.
+impl Cli {
+    /// Whether the command reads the settings (and so the database's): all but
+    /// `verify-log`, which an outsider runs with nothing but the registry's address.
+    pub fn needs_settings(&self) -> bool {
+        !matches!(self.command, Some(Command::VerifyLog { .. }))
+    }
+}
+
+/// Runs a command that needs no settings (see [`Cli::needs_settings`]).
+pub fn run_without_settings(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Some(Command::VerifyLog {
+            url,
+            state,
+            keys,
+            json,
+        }) => verify_log(url, keys, state, json),
+        _ => bail!("this command needs the settings"),
+    }
+}
+
+/// `verify-log`: prints what was verified, or fails naming the first inconsistency.
+fn verify_log(
+    url: String,
+    keys: Vec<String>,
+    state: Option<std::path::PathBuf>,
+    json: bool,
+) -> anyhow::Result<()> {
+    // Its HTTP client runs on a runtime of its own, on a thread of its own.
+    let verified =
+        std::thread::spawn(move || crate::verify_log::run(&url, &keys, state.as_deref()))
+            .join()
+            .map_err(|_| anyhow::anyhow!("verify-log stopped unexpectedly"))??;
+    print_result(json, &serde_json::json!(verified), || {
+        let mut text = format!(
+            "transparency log verified: {} entries, root {}",
+            verified.size, verified.root
+        );
+        if let Some(saved) = verified.consistent_with {
+            text.push_str(&format!(
+                "; it still holds, unchanged, the {saved} entries of the checkpoint saved last time"
+            ));
+        }
+        if verified.keys_from_server {
+            text.push_str("\n(trusted the keys the server publishes: pass --key to pin them)");
+        }
+        text
+    });
+    Ok(())
+}
+
 pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve { bind: None }) {
         Command::Serve { bind } => serve(with_bind(settings, bind), false).await,
@@ -306,29 +388,92 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::VerifyAudit { json } => {
+        Command::VerifyLog {
+            url,
+            state,
+            keys,
+            json,
+        } => verify_log(url, keys, state, json),
+        Command::VerifyAudit { checkpoints, json } => {
             let pool = open_pool(&settings)?;
-            let status = blocking(&pool, audit::verify)
-                .await
-                .map_err(command_error)?;
-            match &status {
+            let files = match &checkpoints {
+                Some(path) => audit_checkpoints::read_files(path)
+                    .with_context(|| format!("reading {}", path.display()))?,
+                None => Vec::new(),
+            };
+            if checkpoints.is_some() && files.is_empty() {
+                bail!("no checkpoint files found at the path given");
+            }
+            let (status, held) = blocking(&pool, move |conn| {
+                Ok((
+                    audit::verify(conn)?,
+                    audit_checkpoints::check(conn, &files)?,
+                ))
+            })
+            .await
+            .map_err(command_error)?;
+            let all_hold = held.iter().all(|(_, h)| h.holds());
+            let checked: Vec<_> = held
+                .iter()
+                .map(|(file, h)| serde_json::json!({ "file": file, "finding": h }))
+                .collect();
+            let mut lines: Vec<String> = held
+                .iter()
+                .map(|(file, h)| format!("checkpoint {file}: {}", h.describe()))
+                .collect();
+            let intact = match &status {
                 ChainStatus::Intact { events } => {
+                    lines.insert(0, format!("audit chain intact: {events} events verified"));
                     print_result(
                         json,
-                        &serde_json::json!({ "intact": true, "events": events }),
-                        || format!("audit chain intact: {events} events verified"),
+                        &serde_json::json!({ "intact": all_hold, "events": events, "checkpoints": checked }),
+                        || lines.join("\n"),
                     );
-                    Ok(())
+                    all_hold
                 }
                 ChainStatus::Broken(b) => {
+                    lines.insert(0, format!("audit chain BROKEN at event {}: {b}", b.seq()));
                     print_result(
                         json,
-                        &serde_json::json!({ "intact": false, "first_broken_seq": b.seq(), "problem": b.to_string() }),
-                        || format!("audit chain BROKEN at event {}: {b}", b.seq()),
+                        &serde_json::json!({ "intact": false, "first_broken_seq": b.seq(), "problem": b.to_string(), "checkpoints": checked }),
+                        || lines.join("\n"),
                     );
-                    std::process::exit(1);
+                    false
                 }
+            };
+            if !intact {
+                std::process::exit(1);
             }
+            Ok(())
+        }
+        Command::Checkpoint { json } => {
+            let pool = open_pool(&settings)?;
+            let authority = CertificateAuthority::from_settings(&settings);
+            let now = chrono::Utc::now().naive_utc();
+            let checkpoint = blocking(&pool, move |conn| {
+                audit_checkpoints::sign(conn, &authority, now)
+            })
+            .await
+            .map_err(command_error)?;
+            let written = match &settings.audit_checkpoint_dir {
+                Some(dir) => Some(
+                    audit_checkpoints::export(dir, &checkpoint)
+                        .with_context(|| format!("writing to {}", dir.display()))?,
+                ),
+                None => None,
+            };
+            print_result(
+                json,
+                &serde_json::json!({ "checkpoint": checkpoint, "written_to": written }),
+                || match &written {
+                    Some(path) => format!("{}written to {}", checkpoint.note, path.display()),
+                    None => format!(
+                        "{}not written anywhere: set AUDIT_CHECKPOINT_DIR, or keep this text",
+                        checkpoint.note
+                    ),
+                },
+            );
+            Ok(())
         }
         Command::Backup { to, json } => {
             let mut conn = crate::db::establish(&settings.database_url)?;

@@ -34,6 +34,11 @@ pub struct Settings {
     pub database_pool_size: u32,
     /// The bearer token `/metrics` requires; when unset, `/metrics` answers 404.
     pub metrics_token: Option<String>,
+    /// Where `checkpoint` writes the audit chain's signed checkpoints, one file each; a
+    /// directory the database's writers cannot reach (another disk, a mounted share).
+    pub audit_checkpoint_dir: Option<PathBuf>,
+    /// Seconds between the servers' checkpoints of the audit chain into that directory.
+    pub audit_checkpoint_seconds: u64,
     /// Seconds between runs of the scheduled jobs.
     pub scheduler_seconds: u64,
     /// Seconds a request body may make no progress before the request is cut off.
@@ -200,6 +205,8 @@ impl fmt::Debug for Settings {
                 "metrics_token",
                 &self.metrics_token.as_ref().map(|_| "<redacted>"),
             )
+            .field("audit_checkpoint_dir", &self.audit_checkpoint_dir)
+            .field("audit_checkpoint_seconds", &self.audit_checkpoint_seconds)
             .field("scheduler_seconds", &self.scheduler_seconds)
             .field("body_timeout_seconds", &self.body_timeout_seconds)
             .field("trusted_proxies", &self.trusted_proxies)
@@ -257,6 +264,15 @@ impl Settings {
             session_absolute_hours: parse_number(&non_empty, "SESSION_ABSOLUTE_HOURS", 12)?,
             database_pool_size: parse_number(&non_empty, "DATABASE_POOL_SIZE", 8)?,
             metrics_token,
+            audit_checkpoint_dir: non_empty("AUDIT_CHECKPOINT_DIR").map(PathBuf::from),
+            audit_checkpoint_seconds: match parse_number(
+                &non_empty,
+                "AUDIT_CHECKPOINT_SECONDS",
+                3600,
+            )? {
+                0 => bail!("AUDIT_CHECKPOINT_SECONDS must be at least 1"),
+                s => s,
+            },
             scheduler_seconds: match parse_number(&non_empty, "SCHEDULER_SECONDS", 60)? {
                 s if s <= 86_400 => s,
                 s => bail!("SCHEDULER_SECONDS must be at most 86400 (a day), got {s}"),

@@ -15,6 +15,7 @@ pub mod seed;
 pub mod startup;
 pub mod telemetry;
 pub mod trusted_proxies;
+pub mod verify_log;
 pub mod views;
 pub mod web;
 pub mod workflows;

@@ -7,9 +7,13 @@ use interconnect_registry::{cli, config::Settings, telemetry};
 async fn main() {
     let cli = cli::Cli::parse();
     telemetry::init();
-    let result = match Settings::from_env() {
-        Ok(settings) => cli::run(cli, settings).await,
-        Err(e) => Err(e),
+    let result = if !cli.needs_settings() {
+        cli::run_without_settings(cli)
+    } else {
+        match Settings::from_env() {
+            Ok(settings) => cli::run(cli, settings).await,
+            Err(e) => Err(e),
+        }
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");

@@ -26,6 +26,7 @@ use crate::web::body_timeout::cut_off_stalled_bodies;
 use crate::web::error::AppError;
 use crate::web::session_middleware::{cache_policy, sessions_middleware};
 use crate::web::state::{AppState, Runtime};
+use crate::workflows::certificates::CertificateAuthority;
 use crate::workflows::sessions;
 
 /// The most rendered public pages a server keeps, in bytes: some four hundred pages of
@@ -68,6 +69,17 @@ impl Application {
                 settings.rules.clone(),
                 Duration::from_secs(settings.scheduler_seconds),
                 metrics.clone(),
+            );
+        }
+        if runtime.run_scheduler
+            && let Some(dir) = &settings.audit_checkpoint_dir
+        {
+            background::spawn_audit_checkpoints(
+                pool.clone(),
+                runtime.clock.clone(),
+                CertificateAuthority::from_settings(&settings),
+                dir.clone(),
+                Duration::from_secs(settings.audit_checkpoint_seconds),
             );
         }
         if runtime.run_mail_worker {

@@ -66,6 +66,17 @@ impl Signer {
         })
     }
 
+    /// This key as the signer of the transparency log named `origin`'s checkpoints.
+    pub fn checkpoint_signer(
+        &self,
+        origin: &str,
+    ) -> Result<
+        crate::domain::transparency::CheckpointSigner,
+        crate::domain::transparency::CheckpointError,
+    > {
+        crate::domain::transparency::CheckpointSigner::new(origin, &self.seed)
+    }
+
     pub fn kid(&self) -> &str {
         &self.kid
     }

@@ -73,6 +73,23 @@ pub fn lock_head(conn: &mut PgConnection) -> QueryResult<()> {
         .map(drop)
 }
 
+/// The chain's head: how many events were recorded, and the newest one's hash.
+pub fn head(conn: &mut DbConn) -> QueryResult<(i64, String)> {
+    audit_head::table
+        .find(1)
+        .select((audit_head::last_seq, audit_head::last_hash))
+        .first(conn)
+}
+
+/// The hash stored with event `seq`, if the event is there.
+pub fn hash_of(conn: &mut DbConn, seq: i64) -> QueryResult<Option<String>> {
+    audit_events::table
+        .find(seq)
+        .select(audit_events::hash)
+        .first(conn)
+        .optional()
+}
+
 /// Appends one event to the chain. Every text is bounded first ([`bounded`]), here and
 /// only here, so no caller can write more than the stated limits. The first statement
 /// bumps the head row, which on PostgreSQL locks it until commit, so concurrent appends

@@ -624,6 +624,39 @@ diesel::joinable!(finding_files -> findings (finding_id));
 diesel::joinable!(link_cases -> findings (finding_id));
 diesel::joinable!(link_case_files -> link_cases (case_id));
 
+diesel::table! {
+    tlog_head (id) {
+        id -> Integer,
+        size -> BigInt,
+    }
+}
+
+diesel::table! {
+    tlog_entries (idx) {
+        idx -> BigInt,
+        kind -> Text,
+        connection_id -> Text,
+        certificate_id -> Nullable<Text>,
+        data -> Binary,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    tlog_hashes (idx) {
+        idx -> BigInt,
+        hash -> Binary,
+    }
+}
+
+diesel::table! {
+    tlog_checkpoints (size) {
+        size -> BigInt,
+        note -> Text,
+        signed_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
     users,
@@ -666,4 +699,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     link_cases,
     link_case_files,
     registry_version,
+    tlog_head,
+    tlog_entries,
+    tlog_hashes,
+    tlog_checkpoints,
 );

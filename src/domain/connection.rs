@@ -265,6 +265,20 @@ pub fn valid_until(valid_from: NaiveDate, months: u32) -> NaiveDate {
 pub const FILE_PURPOSES: [&str; 2] = ["show_cause_answer", "disconnection_evidence"];
 
 /// Days before expiry at which the provider is reminded.
+/// The events of a connection the public sees (in its history, and as entries of the
+/// transparency log): those that change what the registry says of it. Reminders,
+/// show-cause steps and missed deadlines are the committee's business.
+pub const PUBLIC_EVENTS: [&str; 8] = [
+    "approved",
+    "modified",
+    "renewed",
+    "suspended",
+    "reinstated",
+    "revoked",
+    "expired",
+    "disconnection_confirmed",
+];
+
 pub const REMINDER_DAYS: [i64; 3] = [90, 30, 7];
 
 /// The reminders due on `today` for a connection valid until `until`: each window whose

@@ -18,4 +18,5 @@ pub mod role;
 pub mod routing;
 pub mod rules;
 pub mod stored;
+pub mod transparency;
 pub mod validation;

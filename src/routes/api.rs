@@ -34,8 +34,9 @@ use crate::web::respond::audit_refusal;
 use crate::web::upload::read_upload;
 use crate::web::{AppError, AppState};
 use crate::workflows::applications as apps;
+use crate::workflows::certificates::CertificateAuthority;
 use crate::workflows::registry::{self, PAGE_SIZE, PageAsked};
-use crate::workflows::{Actor, DbConn, WorkflowError, api_clients, connections};
+use crate::workflows::{Actor, DbConn, WorkflowError, api_clients, connections, transparency};
 
 const PROBLEM: &str = "application/problem+json";
 /// The most rows a registry page may ask for.
@@ -502,18 +503,25 @@ pub async fn registry_record(
     let number = path.into_inner();
     let key = format!("api-record|{number}");
     // Kept per registry version, as the registry's pages are.
+    let authority = CertificateAuthority::from_settings(&state.settings);
+    let now = state.clock.now();
     let (version, found) = crate::routes::registry::kept_or_read(&state, &key, move |conn, _| {
-        registry::record(conn, &number)
+        let record = registry::record(conn, &number)?;
+        let inclusion = match &record.certificate {
+            Some(c) => transparency::inclusion(conn, &authority, &c.id, now)?,
+            None => None,
+        };
+        Ok((record, inclusion))
     })
     .await?;
     let body = match found {
         Ok(body) => body,
-        Err(record) => {
+        Err((record, inclusion)) => {
             let verify = verify_url(&state.settings.base_url, &record.row.approval_number);
             let json = serde_json::to_string(&RegistryRecord::new(
                 &record.row,
                 &record.events,
-                record.certificate.map(|c| c.token),
+                (record.certificate.map(|c| c.token), inclusion),
                 verify,
             ))
             .map_err(|e| AppError::Internal(e.into()))?;

@@ -136,15 +136,17 @@ pub async fn verify_token(
         return Ok(page.respond_to(&req).map_into_boxed_body());
     }
     let work_token = token.clone();
-    let (checked, live) = read(&state, move |conn| {
-        certificates::check_with_record(conn, &work_token)
+    let authority = certificates::CertificateAuthority::from_settings(&state.settings);
+    let now = state.clock.now();
+    let (checked, live, logged) = read(&state, move |conn| {
+        certificates::check_with_record(conn, &authority, &work_token, now)
     })
     .await?;
     let row = live.map(|r| PublicRow::new(&ctx, &r, state.clock.today_in_vientiane()));
     let content = VerifyContent {
         verdict: Some(Verdict::new(
             &ctx,
-            &checked,
+            (&checked, logged),
             row.as_ref(),
             state.clock.today_in_vientiane(),
         )),

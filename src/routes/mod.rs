@@ -18,6 +18,7 @@ pub mod organisation;
 pub mod organisation_changes;
 pub mod registry;
 pub mod session;
+pub mod transparency;
 
 use actix_web::web;
 
@@ -34,6 +35,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     registry::configure_statistics(cfg);
     api::configure_registry(cfg);
     certificates::configure_keys(cfg);
+    transparency::configure(cfg);
     api::configure(cfg);
     home::configure(cfg);
     session::configure(cfg);

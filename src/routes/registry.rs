@@ -8,12 +8,12 @@ use std::sync::Arc;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 
+use crate::db::models::connection::RegistryHead;
 use crate::views::registry::{
     KeptPage, PublicConnectionPage, PublicRow, RegistryContent, RegistryLabels, StatisticsContent,
     csv_response, event_rows, json_response,
 };
 use crate::views::{Pager, RenderSized, render_long};
-use crate::db::models::connection::RegistryHead;
 use crate::web::blocking::{blocking_at_head, read, read_outcome};
 use crate::web::{AppError, AppState, PageCtx};
 use crate::workflows::registry::{self as flows, PAGE_SIZE, PageAsked, RegistryQuery};

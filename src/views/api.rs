@@ -13,8 +13,9 @@ use crate::db::models::connection::{Connection, ConnectionEvent, PublicConnectio
 use crate::db::models::information_request::InformationRequest;
 use crate::domain::application::Status;
 use crate::domain::application_form::ApplicationContent;
-use crate::views::registry::PUBLIC_EVENTS;
+use crate::domain::connection::PUBLIC_EVENTS;
 use crate::workflows::registry::RegistryQuery;
+use crate::workflows::transparency::Inclusion;
 
 /// Times are sent in UTC, RFC 3339.
 fn utc(at: NaiveDateTime) -> DateTime<Utc> {
@@ -515,13 +516,17 @@ pub struct RegistryRecord {
     pub certificate: Option<String>,
     /// The page showing the approval's live status.
     pub verify_url: String,
+    /// Where the newest certificate stands in the registry's transparency log
+    /// (`/transparency/`): its entry and the proof that a signed checkpoint includes it.
+    /// None for a certificate issued before the log began.
+    pub transparency: Option<Inclusion>,
 }
 
 impl RegistryRecord {
     pub fn new(
         row: &PublicConnection,
         events: &[ConnectionEvent],
-        certificate: Option<String>,
+        (certificate, transparency): (Option<String>, Option<Inclusion>),
         verify_url: String,
     ) -> Self {
         Self {
@@ -536,6 +541,7 @@ impl RegistryRecord {
                 .collect(),
             certificate,
             verify_url,
+            transparency,
         }
     }
 }

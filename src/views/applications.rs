@@ -585,7 +585,7 @@ mod tests {
                 .map(|p| format!("file-purpose-{}", p.replace('_', "-"))),
         );
         keys.extend(
-            crate::views::registry::PUBLIC_EVENTS
+            crate::domain::connection::PUBLIC_EVENTS
                 .iter()
                 .map(|e| format!("conn-event-{}", e.replace('_', "-"))),
         );

@@ -10,6 +10,7 @@ use crate::domain::connection::ConnectionStatus;
 use crate::domain::language::Lang;
 use crate::i18n;
 use crate::workflows::certificates::Check;
+use crate::workflows::transparency::Logged;
 
 /// The address of approval `number`'s verification page, under the registry's `base_url`,
 /// that certificates, their QR codes and the API's records point to.
@@ -106,7 +107,7 @@ impl Verdict {
     /// The verdict on `check`, seen on `today` against the approval's live record.
     pub fn new(
         ctx: &PageCtx,
-        check: &Check,
+        (check, logged): (&Check, Option<Logged>),
         live: Option<&PublicRow>,
         today: chrono::NaiveDate,
     ) -> Verdict {
@@ -114,7 +115,8 @@ impl Verdict {
             Check::Genuine { claims, latest, .. } => {
                 let in_force = claims.valid_until >= today
                     && *latest
-                    && live.is_some_and(|r| r.status == ConnectionStatus::Active.as_str());
+                    && live.is_some_and(|r| r.status == ConnectionStatus::Active.as_str())
+                    && logged != Some(Logged::Broken);
                 let mut notes = Vec::new();
                 if claims.valid_until < today {
                     notes.push(ctx.t1(
@@ -128,6 +130,16 @@ impl Verdict {
                 }
                 if let Some(row) = live {
                     notes.push(ctx.t1("verify-note-status", "status", &row.status_label));
+                }
+                match logged {
+                    Some(Logged::Included { index, size }) => notes.push(ctx.t2(
+                        "verify-note-logged",
+                        ("index", &index.to_string()),
+                        ("size", &size.to_string()),
+                    )),
+                    Some(Logged::Before) => notes.push(ctx.t("verify-note-not-logged")),
+                    Some(Logged::Broken) => notes.push(ctx.t("verify-note-log-broken")),
+                    None => {}
                 }
                 Verdict {
                     level: if in_force { "success" } else { "error" },

@@ -15,7 +15,7 @@ use futures_util::{Stream, StreamExt};
 use super::{PageCtx, Pager};
 use crate::db::models::connection::{ConnectionEvent, PublicConnection};
 use crate::domain::application_form::CONNECTION_TYPES;
-use crate::domain::connection::ConnectionStatus;
+use crate::domain::connection::{ConnectionStatus, PUBLIC_EVENTS};
 use crate::domain::country::{COUNTRIES, Country};
 use crate::domain::language::Lang;
 use crate::i18n;
@@ -204,18 +204,6 @@ pub struct EventRow {
     pub what: String,
     pub reason: String,
 }
-
-/// Events the public may see, and how they are named.
-pub const PUBLIC_EVENTS: [&str; 8] = [
-    "approved",
-    "modified",
-    "renewed",
-    "suspended",
-    "reinstated",
-    "revoked",
-    "expired",
-    "disconnection_confirmed",
-];
 
 pub fn event_rows(ctx: &PageCtx, events: &[ConnectionEvent], public_only: bool) -> Vec<EventRow> {
     events

@@ -33,11 +33,13 @@ struct SessionEnded;
 
 /// Paths that need neither a session nor a CSRF seed: the stylesheet, the API, the
 /// health and metrics answers, and the public documents a shared cache may keep (the key
-/// set, the revocation list and the registry's exports), which therefore set no cookie.
+/// set, the revocation list, the registry's exports and its transparency log), which
+/// therefore set no cookie.
 fn is_sessionless(path: &str) -> bool {
     path.starts_with("/static/")
         || path.starts_with("/api/")
         || path.starts_with("/.well-known/")
+        || path.starts_with("/transparency/")
         || path == "/registry/revocations.jwt"
         || path == "/registry.csv"
         || path == "/registry.json"

@@ -18,6 +18,7 @@ use crate::domain::audit::AuditAction;
 use crate::domain::certificate::{CertificateClaims, expiry_of, unix};
 use crate::domain::connection::ConnectionStatus;
 use crate::workflows::audit::record;
+use crate::workflows::transparency::{Logged, logged};
 use crate::workflows::{Actor, WorkflowError};
 
 /// What signing needs: the key that seals private keys, and the issuer named in tokens.
@@ -58,7 +59,7 @@ fn start_key(
 /// The signer of the current key. With none yet, or one this server cannot unseal (its
 /// `SECRET_KEY` differs from the one that sealed it), a new key is started; certificates
 /// signed by the old one still verify with its published public key.
-fn current_signer(
+pub(crate) fn current_signer(
     conn: &mut DbConn,
     authority: &CertificateAuthority,
     now: NaiveDateTime,
@@ -133,6 +134,13 @@ pub fn issue(
         valid_until: connection.valid_until,
     };
     certificate_db::insert_certificate(conn, &certificate)?;
+    crate::workflows::transparency::append(
+        conn,
+        connection,
+        "certificate",
+        now,
+        Some(&certificate),
+    )?;
     Ok(certificate)
 }
 
@@ -355,12 +363,17 @@ pub fn record_and_certificate(
 /// the approval it names (if that still exists).
 pub fn check_with_record(
     conn: &mut DbConn,
+    authority: &CertificateAuthority,
     token: &str,
-) -> Result<(Check, Option<PublicConnection>), WorkflowError> {
+    now: NaiveDateTime,
+) -> Result<(Check, Option<PublicConnection>, Option<Logged>), WorkflowError> {
     let checked = check(conn, token)?;
-    let live = match &checked {
-        Check::Genuine { claims, .. } => connection_db::find_public(conn, &claims.sub)?,
-        _ => None,
+    let (live, logged) = match &checked {
+        Check::Genuine { claims, .. } => (
+            connection_db::find_public(conn, &claims.sub)?,
+            Some(logged(conn, authority, (&claims.jti, token), now)?),
+        ),
+        _ => (None, None),
     };
-    Ok((checked, live))
+    Ok((checked, live, logged))
 }

@@ -31,7 +31,7 @@ use crate::domain::notification::{MessageKind, Params};
 use crate::domain::rules::WorkflowRules;
 use crate::domain::validation::FieldErrors;
 use crate::workflows::paging::{self, Span};
-use crate::workflows::{Actor, WorkflowError, notify, registry};
+use crate::workflows::{Actor, WorkflowError, notify, registry, transparency};
 
 /// Default days a provider has to answer a show-cause notice.
 pub const SHOW_CAUSE_DAYS: i64 = 30;
@@ -64,7 +64,7 @@ fn event(
     reason: &str,
     details: serde_json::Value,
     at: NaiveDateTime,
-) -> diesel::QueryResult<()> {
+) -> Result<(), WorkflowError> {
     connection_db::insert_event(
         conn,
         &ConnectionEvent {
@@ -76,7 +76,12 @@ fn event(
             reason: reason.to_string(),
             details: details.to_string(),
         },
-    )
+    )?;
+    if crate::domain::connection::PUBLIC_EVENTS.contains(&kind) {
+        let connection = find(conn, connection_id)?;
+        transparency::append(conn, &connection, kind, at, None)?;
+    }
+    Ok(())
 }
 
 /// Tells the connection's provider what happened to it.

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod api_clients;
 pub mod applications;
 pub mod audit;
+pub mod audit_checkpoints;
 pub mod certificates;
 pub mod committee;
 pub mod connections;
@@ -22,6 +23,7 @@ pub mod registry;
 pub mod scheduler;
 pub mod secret_key;
 pub mod sessions;
+pub mod transparency;
 pub mod two_factor;
 
 /// The connection a workflow runs on: callers that hand work to a runner (`web::blocking`)

@@ -9,8 +9,8 @@ use futures_util::{Stream, stream};
 use crate::db::models::application as app_db;
 use crate::db::models::certificate::{self as certificate_db, Certificate};
 use crate::db::models::connection::{
-    self as connection_db, ConnectionEvent, Cursor, PublicConnection, RegistryFilter,
-    RegistryHead, RegistrySort,
+    self as connection_db, ConnectionEvent, Cursor, PublicConnection, RegistryFilter, RegistryHead,
+    RegistrySort,
 };
 use crate::db::{DbConn, DbPool, Position};
 use crate::domain::application_form::CONNECTION_TYPES;

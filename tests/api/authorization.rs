@@ -125,6 +125,8 @@ const ROUTES: &[Route] = &[
     // The operator's token, set for this test, is the only key: no session opens it.
     bearer("GET", "/metrics"),
     get("/.well-known/jwks.json", EVERYONE),
+    get("/transparency/checkpoint", EVERYONE),
+    get("/transparency/keys", EVERYONE),
     get("/api/v1/openapi.json", EVERYONE),
     get("/api/v1/registry", EVERYONE),
     get("/api/v1/registry.csv", EVERYONE),

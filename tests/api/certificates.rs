@@ -272,7 +272,8 @@ async fn a_certificate_states_its_signed_terms_and_decision_and_says_across_the_
 
 /// The verdict box of the verification page for `token`.
 /// Text that is no certificate at all is refused (422); a certificate gets a verdict (200).
-async fn verdict(app: &TestApp, token: &str) -> String {
+/// The verdict box of `/verify` for a pasted `token`, as text.
+pub async fn verdict(app: &TestApp, token: &str) -> String {
     let res = app
         .client
         .get(app.url("/verify"))

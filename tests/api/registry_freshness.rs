@@ -15,7 +15,9 @@ use crate::helpers::TestApp;
 use crate::workflow_helpers::Cast;
 
 fn version(app: &TestApp) -> i64 {
-    connection_db::registry_head(&mut app.conn()).unwrap().version
+    connection_db::registry_head(&mut app.conn())
+        .unwrap()
+        .version
 }
 
 /// The registry's first page from the server at `base`, as an anonymous reader.
@@ -218,12 +220,7 @@ async fn the_head_counts_the_connections_the_lists_total() {
     let app = TestApp::spawn().await;
     let cast = Cast::assemble(&app).await;
     cast.approved_connection().await;
-    let counted = || -> i64 {
-        connections
-            .count()
-            .get_result(&mut app.conn())
-            .unwrap()
-    };
+    let counted = || -> i64 { connections.count().get_result(&mut app.conn()).unwrap() };
     let head = || connection_db::registry_head(&mut app.conn()).unwrap();
     let total = |query: &'static str| {
         let reader = app.another_browser();

@@ -16,5 +16,6 @@ pub mod routing;
 pub mod sequence;
 pub mod session;
 pub mod token;
+pub mod transparency;
 pub mod two_factor;
 pub mod user;

@@ -1,0 +1,5 @@
+DROP TABLE tlog_checkpoints;
+DROP TABLE tlog_hashes;
+DROP TABLE tlog_entries;
+DROP TABLE tlog_head;
+DROP FUNCTION tlog_append_only();

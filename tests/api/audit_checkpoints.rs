@@ -1,0 +1,251 @@
+//! Signed checkpoints of the audit chain, kept outside the database, catch what the chain
+//! alone cannot: each rewrite of finding F1 (the newest events removed and the head moved
+//! back; a vote attributed to another member and every later hash recomputed; an event
+//! removed, the later ones renumbered and re-chained) passes `verify-audit` without
+//! checkpoints, and fails it with them. Run on the test's own database, with the
+//! append-only triggers dropped as someone with the database's owner rights can.
+
+use diesel::prelude::*;
+
+use interconnect_registry::db::schema::{audit_events, audit_head};
+use interconnect_registry::domain::audit::AuditContent;
+
+use crate::cli::{command, run_command};
+use crate::helpers::TestApp;
+use crate::workflow_helpers::Cast;
+
+/// A running registry with a history: an approval, its votes among it.
+async fn registry_with_history() -> (TestApp, std::path::PathBuf) {
+    let app = TestApp::spawn().await;
+    Cast::assemble(&app).await.approved_connection().await;
+    let dir = std::env::temp_dir().join(format!("audit-checkpoints-{}", uuid::Uuid::new_v4()));
+    (app, dir)
+}
+
+/// Runs the binary's `args` against the app's database, checkpoints going to `dir`.
+fn run(app: &TestApp, dir: &std::path::Path, args: &[&str]) -> (bool, String) {
+    let mut cmd = command(&app.database_url);
+    cmd.env("AUDIT_CHECKPOINT_DIR", dir);
+    let (ok, out, err) = run_command(cmd, args, "");
+    (ok, format!("{out}{err}"))
+}
+
+fn drop_guards(app: &TestApp) {
+    app.execute(if app.is_postgres() {
+        "DROP TRIGGER audit_events_no_change ON audit_events"
+    } else {
+        "DROP TRIGGER audit_events_no_update; DROP TRIGGER audit_events_no_delete;"
+    });
+}
+
+/// Recomputes every hash from event `from` on, and the head, as a forger would.
+fn rechain(app: &TestApp, from: i64) {
+    let mut conn = app.conn();
+    type Row = (
+        i64,
+        chrono::NaiveDateTime,
+        Option<String>,
+        String,
+        String,
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+        String,
+    );
+    let mut prev: String = audit_events::table
+        .find(from - 1)
+        .select(audit_events::hash)
+        .first(&mut conn)
+        .unwrap();
+    let rows: Vec<Row> = audit_events::table
+        .filter(audit_events::seq.ge(from))
+        .order(audit_events::seq.asc())
+        .select((
+            audit_events::seq,
+            audit_events::occurred_at,
+            audit_events::actor_id,
+            audit_events::actor_label,
+            audit_events::action,
+            audit_events::subject_type,
+            audit_events::subject_id,
+            audit_events::before_state,
+            audit_events::after_state,
+            audit_events::ip,
+        ))
+        .load(&mut conn)
+        .unwrap();
+    let mut last = from - 1;
+    for (seq, at, actor, label, action, subject_type, subject_id, before, after, ip) in &rows {
+        let hash = AuditContent {
+            seq: *seq,
+            occurred_at: *at,
+            actor_id: actor.as_deref(),
+            actor_label: label,
+            action,
+            subject_type,
+            subject_id,
+            before_state: before.as_deref(),
+            after_state: after.as_deref(),
+            ip,
+        }
+        .chain_hash(&prev);
+        diesel::update(audit_events::table.find(seq))
+            .set((
+                audit_events::prev_hash.eq(&prev),
+                audit_events::hash.eq(&hash),
+            ))
+            .execute(&mut conn)
+            .unwrap();
+        prev = hash;
+        last = *seq;
+    }
+    diesel::update(audit_head::table.find(1))
+        .set((
+            audit_head::last_seq.eq(last),
+            audit_head::last_hash.eq(&prev),
+        ))
+        .execute(&mut conn)
+        .unwrap();
+}
+
+fn last_seq(app: &TestApp) -> i64 {
+    audit_head::table
+        .find(1)
+        .select(audit_head::last_seq)
+        .first(&mut app.conn())
+        .unwrap()
+}
+
+/// Signs a checkpoint into `dir` and checks that the untouched chain passes with it.
+fn checkpoint(app: &TestApp, dir: &std::path::Path) {
+    let (ok, said) = run(app, dir, &["checkpoint"]);
+    assert!(ok, "{said}");
+    assert!(
+        said.contains("/audit\n"),
+        "a signed note of the audit log: {said}"
+    );
+    let (ok, said) = run(
+        app,
+        dir,
+        &["verify-audit", "--checkpoints", dir.to_str().unwrap()],
+    );
+    assert!(ok && said.contains("holds"), "{said}");
+}
+
+/// `verify-audit` passes the rewritten chain alone, and refuses it with the checkpoints.
+fn caught(app: &TestApp, dir: &std::path::Path, finding: &str) {
+    let (ok, said) = run(app, dir, &["verify-audit"]);
+    assert!(
+        ok && said.contains("intact"),
+        "the chain alone cannot tell: {said}"
+    );
+    let (ok, said) = run(
+        app,
+        dir,
+        &["verify-audit", "--checkpoints", dir.to_str().unwrap()],
+    );
+    assert!(!ok, "{said}");
+    assert!(said.contains(finding), "{said}");
+}
+
+#[tokio::test]
+async fn the_newest_events_removed_and_the_head_moved_back_are_caught() {
+    let (app, dir) = registry_with_history().await;
+    checkpoint(&app, &dir);
+    assert!(
+        std::fs::read_dir(&dir).unwrap().count() == 1,
+        "one file per checkpoint"
+    );
+    drop_guards(&app);
+    let last = last_seq(&app);
+    app.execute(&format!(
+        "DELETE FROM audit_events WHERE seq > {}",
+        last - 5
+    ));
+    rechain(&app, last - 5);
+    assert_eq!(last_seq(&app), last - 5);
+    caught(&app, &dir, "TRUNCATED");
+}
+
+#[tokio::test]
+async fn a_vote_attributed_to_another_member_and_the_chain_recomputed_is_caught() {
+    let (app, dir) = registry_with_history().await;
+    checkpoint(&app, &dir);
+    drop_guards(&app);
+    let votes: Vec<(i64, Option<String>)> = audit_events::table
+        .filter(audit_events::action.eq("vote.cast"))
+        .order(audit_events::seq.asc())
+        .select((audit_events::seq, audit_events::actor_id))
+        .load(&mut app.conn())
+        .unwrap();
+    let ((first, _), (_, other)) = (&votes[0], &votes[1]);
+    diesel::update(audit_events::table.find(first))
+        .set(audit_events::actor_id.eq(other))
+        .execute(&mut app.conn())
+        .unwrap();
+    rechain(&app, *first);
+    caught(&app, &dir, "REWRITTEN");
+}
+
+#[tokio::test]
+async fn an_event_removed_and_the_later_ones_renumbered_and_rechained_is_caught() {
+    let (app, dir) = registry_with_history().await;
+    checkpoint(&app, &dir);
+    drop_guards(&app);
+    let last = last_seq(&app);
+    let removed = last / 2;
+    app.execute(&format!("DELETE FROM audit_events WHERE seq = {removed}"));
+    for seq in removed + 1..=last {
+        app.execute(&format!(
+            "UPDATE audit_events SET seq = {} WHERE seq = {seq}",
+            seq - 1
+        ));
+    }
+    rechain(&app, removed);
+    // New events after the rewrite bring the chain back to its old length.
+    app.create_user("reviewer", None);
+    assert!(last_seq(&app) >= last);
+    caught(&app, &dir, "REWRITTEN");
+}
+
+/// A server with `AUDIT_CHECKPOINT_DIR` writes checkpoints there on its own, a new file
+/// each time the chain has grown, and they hold.
+#[tokio::test]
+async fn a_server_writes_a_checkpoint_at_each_interval_when_the_chain_grew() {
+    let app = TestApp::spawn().await;
+    app.create_user("reviewer", None);
+    let dir = std::env::temp_dir().join(format!("audit-checkpoints-{}", uuid::Uuid::new_v4()));
+    let mut cmd = command(&app.database_url);
+    cmd.env("AUDIT_CHECKPOINT_DIR", &dir)
+        .env("AUDIT_CHECKPOINT_SECONDS", "1");
+    let (_server, _) = crate::cli::start_command(cmd, "serve").await;
+    let files = async |least: usize| {
+        for _ in 0..100 {
+            let found = std::fs::read_dir(&dir)
+                .map(|d| d.count())
+                .unwrap_or_default();
+            if found >= least {
+                return found;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("fewer than {least} checkpoints were written");
+    };
+    assert_eq!(files(1).await, 1);
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert_eq!(
+        files(1).await,
+        1,
+        "no new file while the chain stands still"
+    );
+    app.create_user("reviewer", None);
+    assert_eq!(files(2).await, 2);
+    let (ok, said) = run(
+        &app,
+        &dir,
+        &["verify-audit", "--checkpoints", dir.to_str().unwrap()],
+    );
+    assert!(ok, "{said}");
+    assert_eq!(said.matches(": holds").count(), 2, "{said}");
+}
