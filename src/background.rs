@@ -47,14 +47,15 @@ pub fn spawn_scheduler(
     });
 }
 
-/// Signs the audit chain's head every `every` and writes it to `dir` as a file of its own
-/// (a head already written is left as it is), until the process ends. Several servers
-/// may share the directory: a head's checkpoint is the same note whoever signs it.
+/// Every `every`, until the process ends: signs the audit chain's head and writes it to
+/// `dir`, if one is set, as a file of its own (a head already written is left as it is;
+/// several servers may share the directory, as a head's checkpoint is the same note
+/// whoever signs it); and sends the auditors the day's checkpoint, once a day.
 pub fn spawn_audit_checkpoints(
     pool: DbPool,
     clock: Arc<dyn Clock>,
     authority: CertificateAuthority,
-    dir: std::path::PathBuf,
+    dir: Option<std::path::PathBuf>,
     every: Duration,
 ) {
     tokio::spawn(async move {
@@ -65,17 +66,27 @@ pub fn spawn_audit_checkpoints(
                 (pool.clone(), clock.clone(), authority.clone(), dir.clone());
             let pass = tokio::task::spawn_blocking(move || {
                 let mut conn = pool.get().map_err(|e| e.to_string())?;
-                let checkpoint = audit_checkpoints::sign(&mut conn, &authority, clock.now())
+                let (now, today) = (clock.now(), clock.today_in_vientiane());
+                audit_checkpoints::mail_daily(&mut conn, &authority, now, today)
                     .map_err(|e| e.to_string())?;
+                let Some(dir) = dir else {
+                    return Ok(None);
+                };
+                let Some(checkpoint) = audit_checkpoints::sign(&mut conn, &authority, now)
+                    .map_err(|e| e.to_string())?
+                else {
+                    return Ok(None);
+                };
                 audit_checkpoints::export(&dir, &checkpoint)
-                    .map(|path| (checkpoint.events, path))
+                    .map(|path| Some((checkpoint.events, path)))
                     .map_err(|e| format!("{}: {e}", dir.display()))
             })
             .await;
             match pass {
-                Ok(Ok((events, path))) => {
+                Ok(Ok(Some((events, path)))) => {
                     tracing::debug!(events, path = %path.display(), "audit checkpoint written")
                 }
+                Ok(Ok(None)) => {}
                 Ok(Err(e)) => tracing::error!(error = %e, "the audit checkpoint failed"),
                 Err(e) => tracing::error!(error = %e, "the audit checkpoint panicked"),
             }

@@ -450,11 +450,14 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             let pool = open_pool(&settings)?;
             let authority = CertificateAuthority::from_settings(&settings);
             let now = chrono::Utc::now().naive_utc();
-            let checkpoint = blocking(&pool, move |conn| {
+            let Some(checkpoint) = blocking(&pool, move |conn| {
                 audit_checkpoints::sign(conn, &authority, now)
             })
             .await
-            .map_err(command_error)?;
+            .map_err(command_error)?
+            else {
+                bail!("the audit log has no events yet: there is nothing to sign");
+            };
             let written = match &settings.audit_checkpoint_dir {
                 Some(dir) => Some(
                     audit_checkpoints::export(dir, &checkpoint)

@@ -71,14 +71,12 @@ impl Application {
                 metrics.clone(),
             );
         }
-        if runtime.run_scheduler
-            && let Some(dir) = &settings.audit_checkpoint_dir
-        {
+        if runtime.run_scheduler {
             background::spawn_audit_checkpoints(
                 pool.clone(),
                 runtime.clock.clone(),
                 CertificateAuthority::from_settings(&settings),
-                dir.clone(),
+                settings.audit_checkpoint_dir.clone(),
                 Duration::from_secs(settings.audit_checkpoint_seconds),
             );
         }

@@ -44,10 +44,11 @@ pub enum MessageKind {
     LinkDisconnectionOrdered,
     LinkDisconnectionConfirmed,
     LinkCaseClosed,
+    AuditCheckpoint,
 }
 
 impl MessageKind {
-    pub const ALL: [MessageKind; 37] = [
+    pub const ALL: [MessageKind; 38] = [
         MessageKind::SubmissionReceipt,
         MessageKind::NewApplication,
         MessageKind::InformationRequested,
@@ -85,6 +86,7 @@ impl MessageKind {
         MessageKind::LinkDisconnectionOrdered,
         MessageKind::LinkDisconnectionConfirmed,
         MessageKind::LinkCaseClosed,
+        MessageKind::AuditCheckpoint,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -126,6 +128,7 @@ impl MessageKind {
             MessageKind::LinkDisconnectionOrdered => "link_disconnection_ordered",
             MessageKind::LinkDisconnectionConfirmed => "link_disconnection_confirmed",
             MessageKind::LinkCaseClosed => "link_case_closed",
+            MessageKind::AuditCheckpoint => "audit_checkpoint",
         }
     }
 

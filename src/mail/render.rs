@@ -226,6 +226,7 @@ email_templates! {
     LinkDisconnectionOrdered, link_disconnection_ordered, "email/link_disconnection_ordered/body.txt", "email/link_disconnection_ordered/body.html";
     LinkDisconnectionConfirmed, link_disconnection_confirmed, "email/link_disconnection_confirmed/body.txt", "email/link_disconnection_confirmed/body.html";
     LinkCaseClosed, link_case_closed, "email/link_case_closed/body.txt", "email/link_case_closed/body.html";
+    AuditCheckpoint, audit_checkpoint, "email/audit_checkpoint/body.txt", "email/audit_checkpoint/body.html";
 }
 
 /// The path a message's main link opens; token links are signed here, at delivery, so the

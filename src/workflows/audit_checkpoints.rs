@@ -4,17 +4,21 @@
 //! own to `AUDIT_CHECKPOINT_DIR`. `verify-audit --checkpoints` then checks that the
 //! database's chain still holds every event a checkpoint covered, as it was: a truncated,
 //! re-attributed or re-chained history no longer matches a checkpoint made before it.
+//! The auditors are sent the day's checkpoint by e-mail, a copy no one with the database
+//! alone can take back.
 
 use std::path::{Path, PathBuf};
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime};
 
 use crate::db::audit;
+use crate::db::models::connection as connection_db;
 use crate::db::{DbConn, write_tx};
+use crate::domain::notification::{MessageKind, Params};
 use crate::domain::transparency::{Hash, open_checkpoint};
-use crate::workflows::WorkflowError;
 use crate::workflows::certificates::{CertificateAuthority, current_signer};
 use crate::workflows::transparency::{origin_of, verifier_keys_named};
+use crate::workflows::{WorkflowError, notify};
 
 /// A signed head of the audit chain.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -29,20 +33,58 @@ pub fn origin(authority: &CertificateAuthority) -> String {
     origin_of(authority, "audit")
 }
 
-/// Signs the audit chain's head as it is now.
+/// Signs the audit chain's head as it is now; None while the chain is empty.
 pub fn sign(
     conn: &mut DbConn,
     authority: &CertificateAuthority,
     now: NaiveDateTime,
-) -> Result<AuditCheckpoint, WorkflowError> {
+) -> Result<Option<AuditCheckpoint>, WorkflowError> {
+    write_tx(conn, |conn| sign_head(conn, authority, now))
+}
+
+/// [`sign`], inside the caller's transaction.
+fn sign_head(
+    conn: &mut DbConn,
+    authority: &CertificateAuthority,
+    now: NaiveDateTime,
+) -> Result<Option<AuditCheckpoint>, WorkflowError> {
+    let (events, hash) = audit::head(conn)?;
+    let Some(root) = root_of(&hash) else {
+        return Ok(None);
+    };
+    let note = current_signer(conn, authority, now)?
+        .checkpoint_signer(&origin(authority))
+        .and_then(|signer| signer.sign(events as u64, root))
+        .map_err(|_| WorkflowError::Conflict("error-signing-key"))?;
+    Ok(Some(AuditCheckpoint { events, hash, note }))
+}
+
+/// Sends the auditors the day's checkpoint, once a day (Vientiane) whichever server gets
+/// there first; false when it was sent already today, or the chain is empty. Inside one
+/// transaction: the day's
+/// mark, the checkpoint and the messages.
+pub fn mail_daily(
+    conn: &mut DbConn,
+    authority: &CertificateAuthority,
+    now: NaiveDateTime,
+    today: NaiveDate,
+) -> Result<bool, WorkflowError> {
     write_tx(conn, |conn| {
-        let (events, hash) = audit::head(conn)?;
-        let root = root_of(&hash).ok_or(WorkflowError::Conflict("error-audit-empty"))?;
-        let note = current_signer(conn, authority, now)?
-            .checkpoint_signer(&origin(authority))
-            .and_then(|signer| signer.sign(events as u64, root))
-            .map_err(|_| WorkflowError::Conflict("error-signing-key"))?;
-        Ok(AuditCheckpoint { events, hash, note })
+        let Some(checkpoint) = sign_head(conn, authority, now)? else {
+            return Ok(false);
+        };
+        if !connection_db::claim_mark(conn, "audit_checkpoint_mail", &today.to_string(), now)? {
+            return Ok(false);
+        }
+        let to = notify::auditors(conn)?;
+        let params = Params {
+            path: "/admin/audit".into(),
+            reference: checkpoint.events.to_string(),
+            text: checkpoint.note,
+            ..Params::default()
+        };
+        notify::enqueue(conn, MessageKind::AuditCheckpoint, &to, &params, now)?;
+        Ok(true)
     })
 }
 

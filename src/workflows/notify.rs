@@ -180,6 +180,16 @@ pub fn chairs(conn: &mut DbConn) -> diesel::QueryResult<Vec<Recipient>> {
     )
 }
 
+/// The active auditors, who are sent the audit chain's daily checkpoint.
+pub fn auditors(conn: &mut DbConn) -> diesel::QueryResult<Vec<Recipient>> {
+    Ok(
+        user_db::list_active_with_roles(conn, &[Role::Auditor.as_str()], None)?
+            .iter()
+            .map(Recipient::from)
+            .collect(),
+    )
+}
+
 /// The active reviewers who hold a review of the application, open or recorded (not one
 /// withdrawn or given up by recusal).
 pub fn assigned_reviewers(

@@ -7,8 +7,11 @@
 
 use diesel::prelude::*;
 
-use interconnect_registry::db::schema::{audit_events, audit_head};
+use interconnect_registry::db::schema::{audit_events, audit_head, outbox_messages};
 use interconnect_registry::domain::audit::AuditContent;
+use interconnect_registry::domain::clock::Clock;
+use interconnect_registry::workflows::audit_checkpoints::mail_daily;
+use interconnect_registry::workflows::certificates::CertificateAuthority;
 
 use crate::cli::{command, run_command};
 use crate::helpers::TestApp;
@@ -214,7 +217,7 @@ async fn an_event_removed_and_the_later_ones_renumbered_and_rechained_is_caught(
 #[tokio::test]
 async fn a_server_writes_a_checkpoint_at_each_interval_when_the_chain_grew() {
     let app = TestApp::spawn().await;
-    app.create_user("reviewer", None);
+    let auditor = app.create_user("auditor", None);
     let dir = std::env::temp_dir().join(format!("audit-checkpoints-{}", uuid::Uuid::new_v4()));
     let mut cmd = command(&app.database_url);
     cmd.env("AUDIT_CHECKPOINT_DIR", &dir)
@@ -248,4 +251,60 @@ async fn a_server_writes_a_checkpoint_at_each_interval_when_the_chain_grew() {
     );
     assert!(ok, "{said}");
     assert_eq!(said.matches(": holds").count(), 2, "{said}");
+    assert_eq!(
+        checkpoints_mailed_to(&app, &auditor.email).len(),
+        1,
+        "the server sent the day's checkpoint to the auditor"
+    );
+}
+
+/// The audit checkpoints in the outbox for `email`.
+fn checkpoints_mailed_to(app: &TestApp, email: &str) -> Vec<serde_json::Value> {
+    let params: Vec<String> = outbox_messages::table
+        .filter(outbox_messages::message.eq("audit_checkpoint"))
+        .filter(outbox_messages::recipient_email.eq(email))
+        .select(outbox_messages::params)
+        .load(&mut app.conn())
+        .unwrap();
+    params
+        .iter()
+        .map(|p| serde_json::from_str(p).unwrap())
+        .collect()
+}
+
+/// Each day the auditors are sent that day's checkpoint once, whichever server sends it,
+/// and the checkpoint in the message is one `verify-audit --checkpoints` accepts.
+#[tokio::test]
+async fn the_auditors_are_sent_the_days_checkpoint_once_a_day() {
+    let app = TestApp::spawn().await;
+    let auditor = app.create_user("auditor", None);
+    app.create_user("reviewer", None);
+    let authority = CertificateAuthority::from_settings(&app.settings);
+    let send = || {
+        mail_daily(
+            &mut app.conn(),
+            &authority,
+            app.clock.now(),
+            app.clock.today_in_vientiane(),
+        )
+        .unwrap()
+    };
+    assert!(send());
+    assert!(!send(), "once a day");
+    let mailed = checkpoints_mailed_to(&app, &auditor.email);
+    assert_eq!(mailed.len(), 1);
+    let note = mailed[0]["text"].as_str().unwrap();
+    let dir = std::env::temp_dir().join(format!("audit-checkpoints-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("mailed.checkpoint"), note).unwrap();
+    let (ok, said) = run(
+        &app,
+        &dir,
+        &["verify-audit", "--checkpoints", dir.to_str().unwrap()],
+    );
+    assert!(ok && said.contains("holds"), "{said}");
+
+    app.clock.advance(chrono::TimeDelta::days(1));
+    assert!(send(), "the next day's");
+    assert_eq!(checkpoints_mailed_to(&app, &auditor.email).len(), 2);
 }
