@@ -49,7 +49,7 @@ fn sign_head(
     now: NaiveDateTime,
 ) -> Result<Option<AuditCheckpoint>, WorkflowError> {
     let (events, hash) = audit::head(conn)?;
-    let Some(root) = root_of(&hash) else {
+    let Some(root) = root_of(&hash).filter(|_| events > 0) else {
         return Ok(None);
     };
     let note = current_signer(conn, authority, now)?
@@ -88,7 +88,7 @@ pub fn mail_daily(
     })
 }
 
-/// An event's hash (hex) as a checkpoint's root hash; None for the empty chain.
+/// An event's hash (hex) as a checkpoint's root hash.
 fn root_of(hash: &str) -> Option<Hash> {
     Some(Hash(hex::decode(hash).ok()?.try_into().ok()?))
 }
@@ -194,7 +194,8 @@ pub fn check(
                 Ok(checkpoint) => {
                     let events = checkpoint.size;
                     match audit::hash_of(conn, events as i64)? {
-                        None if events as i64 > recorded || recorded == 0 => Held::Truncated {
+                        _ if events == 0 => Held::Holds { events },
+                        None if events as i64 > recorded => Held::Truncated {
                             events,
                             now: recorded,
                         },

@@ -172,18 +172,18 @@ pub fn voting_members(
 /// The active committee chairs, who sign the committee's decisions and decide show-cause
 /// cases.
 pub fn chairs(conn: &mut DbConn) -> diesel::QueryResult<Vec<Recipient>> {
-    Ok(
-        user_db::list_active_with_roles(conn, &[Role::Chair.as_str()], None)?
-            .iter()
-            .map(Recipient::from)
-            .collect(),
-    )
+    with_role(conn, Role::Chair)
 }
 
 /// The active auditors, who are sent the audit chain's daily checkpoint.
 pub fn auditors(conn: &mut DbConn) -> diesel::QueryResult<Vec<Recipient>> {
+    with_role(conn, Role::Auditor)
+}
+
+/// The active users of `role`.
+fn with_role(conn: &mut DbConn, role: Role) -> diesel::QueryResult<Vec<Recipient>> {
     Ok(
-        user_db::list_active_with_roles(conn, &[Role::Auditor.as_str()], None)?
+        user_db::list_active_with_roles(conn, &[role.as_str()], None)?
             .iter()
             .map(Recipient::from)
             .collect(),

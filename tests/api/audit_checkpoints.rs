@@ -308,3 +308,39 @@ async fn the_auditors_are_sent_the_days_checkpoint_once_a_day() {
     assert!(send(), "the next day's");
     assert_eq!(checkpoints_mailed_to(&app, &auditor.email).len(), 2);
 }
+
+/// Nothing to sign in an empty chain, and no checkpoint where none was written: each is
+/// said plainly, with a failing exit, and nothing is written.
+#[tokio::test]
+async fn an_empty_chain_and_a_directory_without_checkpoints_are_refused_plainly() {
+    let app = TestApp::spawn().await;
+    let dir = std::env::temp_dir().join(format!("audit-checkpoints-{}", uuid::Uuid::new_v4()));
+    if last_seq(&app) == 0 {
+        let (ok, said) = run(&app, &dir, &["checkpoint"]);
+        assert!(!ok && said.contains("no events yet"), "{said}");
+        assert!(!dir.exists(), "nothing written");
+    }
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("notes.txt"), "not a checkpoint").unwrap();
+    let (ok, said) = run(
+        &app,
+        &dir,
+        &["verify-audit", "--checkpoints", dir.to_str().unwrap()],
+    );
+    assert!(!ok && said.contains("no checkpoint files"), "{said}");
+    let forged = dir.join("audit-000000000001.checkpoint");
+    std::fs::write(
+        &forged,
+        "127.0.0.1:8080/audit\n1\nAAAA\n\n— 127.0.0.1:8080/audit AAAA\n",
+    )
+    .unwrap();
+    let (ok, said) = run(
+        &app,
+        &dir,
+        &["verify-audit", "--checkpoints", forged.to_str().unwrap()],
+    );
+    assert!(
+        !ok && said.contains("not a valid audit checkpoint"),
+        "{said}"
+    );
+}
