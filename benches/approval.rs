@@ -28,7 +28,7 @@ fn main() {
         _ => std::env::var(k).ok(),
     })
     .expect("settings");
-    let pool = connect_and_migrate(&url, 2).expect("database");
+    let pool = connect_and_migrate(&url, 2, &settings.secret_key).expect("database");
     let mut conn = pool.get().expect("connection");
     let chair: String = users::table
         .filter(users::role.eq("chair"))

@@ -46,7 +46,7 @@ async fn main() {
         env.insert("MAIL_CONNECTIONS", connections);
     }
     let settings = Settings::from_lookup(|k| env.get(k).cloned()).expect("settings");
-    let pool = connect_and_migrate(&database.url, 8).expect("database");
+    let pool = connect_and_migrate(&database.url, 8, &settings.secret_key).expect("database");
     let clock = SystemClock;
     let mut conn = pool.get().expect("connection");
     let recipients: Vec<Recipient> = (0..n)

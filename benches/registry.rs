@@ -114,7 +114,7 @@ async fn main() {
         ("API_TOKENS_PER_MINUTE", "1000000000".to_string()),
     ]);
     let settings = Settings::from_lookup(|k| env.get(k).cloned()).expect("settings");
-    let pool = connect_and_migrate(&url, 8).expect("database");
+    let pool = connect_and_migrate(&url, 8, &settings.secret_key).expect("database");
     let mut conn = pool.get().expect("connection");
     let org = accounts::create_organisation(
         &mut conn,

@@ -480,6 +480,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         }
         Command::Backup { to, json } => {
             let mut conn = crate::db::establish(&settings.database_url)?;
+            crate::db::audit::hold_secret(&mut conn, &settings.secret_key)?;
             let summary = crate::db::backup::backup(&mut conn, &to)?;
             print_result(json, &serde_json::json!(summary), || {
                 format!(
@@ -850,7 +851,11 @@ async fn serve(settings: Settings, seed_demo: bool) -> anyhow::Result<()> {
     }
     tracing::info!(?settings, "starting");
     let started = std::time::Instant::now();
-    let pool = crate::db::connect_and_migrate(&settings.database_url, settings.database_pool_size)?;
+    let pool = crate::db::connect_and_migrate(
+        &settings.database_url,
+        settings.database_pool_size,
+        &settings.secret_key,
+    )?;
     if seed_demo {
         let seeded = self::seed_demo(&pool, &settings).await?;
         if seeded {

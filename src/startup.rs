@@ -46,7 +46,11 @@ pub struct Application {
 impl Application {
     /// Connects to the database (applying migrations), binds and builds the server.
     pub fn build(settings: Settings) -> anyhow::Result<Self> {
-        let pool = connect_and_migrate(&settings.database_url, settings.database_pool_size)?;
+        let pool = connect_and_migrate(
+            &settings.database_url,
+            settings.database_pool_size,
+            &settings.secret_key,
+        )?;
         Self::build_with_pool(settings, pool, Runtime::default())
     }
 
@@ -243,5 +247,5 @@ async fn refuse_unreadable_address(
 
 /// Opens the database for a command that is not the server.
 pub fn open_pool(settings: &Settings) -> Result<DbPool, DbSetupError> {
-    connect_and_migrate(&settings.database_url, 2)
+    connect_and_migrate(&settings.database_url, 2, &settings.secret_key)
 }

@@ -230,6 +230,13 @@ audit-to = To (date)
 audit-none = No event matches these filters.
 audit-broken = The audit chain is broken at event { $seq }: a record was altered or removed.
 audit-full-walk = The scheduled check last walked the whole chain at { $time }; this page checked the events recorded since. The command verify-audit walks the whole chain at any time.
+audit-key-unreadable = The audit chain cannot be checked from event { $seq } on: those events were hashed under a key that does not open under this server's SECRET_KEY. Give the previous key back with the command rotate-secret-key.
+audit-checkpoint-title = Checkpoint of the audit chain, signed now
+audit-checkpoint-intro = The registry signed the chain's head as it is now: { $count ->
+    [one] { $count } event.
+   *[other] { $count } events.
+    } Keep a copy where the registry's database cannot reach it (the auditors are also sent one each day): the command verify-audit --checkpoints later checks that the database still holds these events unchanged.
+audit-checkpoint-download = Download the checkpoint
 
 ## Flash messages
 flash-signed-out = You have signed out.

@@ -1,14 +1,20 @@
 //! `audit_events` and `audit_head`: the append-only, hash-chained record of every change.
 //! Appending must happen inside the write transaction of the change it records.
+//! `audit_chain_keys` holds the keys of the chain's HMAC, each sealed under `SECRET_KEY`.
+
+use std::collections::HashMap;
+use std::sync::{LazyLock, RwLock};
 
 use chrono::NaiveDateTime;
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
 
-use crate::db::schema::{audit_events, audit_head, audit_verification};
+use crate::auth::seal;
+use crate::db::schema::{audit_chain_keys, audit_events, audit_head, audit_verification};
 use crate::db::{DbConn, Position};
 use crate::domain::audit::{
-    AuditAction, AuditContent, ChainBreak, ChainVerifier, LABEL_LIMIT, STATE_LIMIT, bounded,
+    AuditAction, AuditContent, ChainBreak, ChainKey, ChainKeys, ChainVerifier, LABEL_LIMIT,
+    STATE_LIMIT, bounded,
 };
 
 /// What happened, by whom, to what: the caller's part of an audit event.
@@ -90,15 +96,178 @@ pub fn hash_of(conn: &mut DbConn, seq: i64) -> QueryResult<Option<String>> {
         .optional()
 }
 
+/// The secrets this process was configured with, by the chain whose keys they open (the
+/// database's `chain_id`: a backup copy is the same chain). Held per chain, not once for
+/// the process, so that servers of different databases may share a process.
+static SECRETS: LazyLock<RwLock<HashMap<String, Vec<u8>>>> = LazyLock::new(Default::default);
+
+/// Holds `secret` (the server's `SECRET_KEY`) as the one that opens this database's chain
+/// keys. Every server and command does this when it opens the database.
+pub fn hold_secret(conn: &mut DbConn, secret: &[u8]) -> QueryResult<()> {
+    let chain_id: String = audit_head::table
+        .find(1)
+        .select(audit_head::chain_id)
+        .first(conn)?;
+    SECRETS
+        .write()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(chain_id, secret.to_vec());
+    Ok(())
+}
+
+fn secret_of(chain_id: &str) -> Option<Vec<u8>> {
+    SECRETS
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(chain_id)
+        .cloned()
+}
+
+/// What a key is sealed for: its chain and first event, so a sealed key cannot be moved.
+fn purpose(chain_id: &str, from_seq: i64) -> Vec<u8> {
+    format!("audit chain {chain_id} key from {from_seq}").into_bytes()
+}
+
+fn open_key(secret: &[u8], chain_id: &str, from_seq: i64, sealed: &str) -> Option<ChainKey> {
+    let plain = seal::unseal(secret, &purpose(chain_id, from_seq), sealed)?;
+    Some(ChainKey(plain.try_into().ok()?))
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("no SECRET_KEY is held for this database's audit chain")]
+struct NoSecretHeld;
+
+/// The keys to hash event `seq` with, on a chain cut over to keyed hashes at `keyed_from`:
+/// the key in use, or, when there is none or it does not open under the secret held (the
+/// secret was replaced without `rotate-secret-key`), a new key from `seq` on.
+fn keys_at(conn: &mut DbConn, seq: i64, keyed_from: i64, chain_id: &str) -> QueryResult<ChainKeys> {
+    if seq < keyed_from {
+        return Ok(ChainKeys::new(keyed_from, Vec::new()));
+    }
+    let secret = secret_of(chain_id)
+        .ok_or_else(|| diesel::result::Error::QueryBuilderError(Box::new(NoSecretHeld)))?;
+    let in_use: Option<(i64, String)> = audit_chain_keys::table
+        .filter(audit_chain_keys::from_seq.le(seq))
+        .order(audit_chain_keys::from_seq.desc())
+        .select((audit_chain_keys::from_seq, audit_chain_keys::sealed_key))
+        .first(conn)
+        .optional()?;
+    let opened = in_use.as_ref().and_then(|(from, sealed)| {
+        open_key(&secret, chain_id, *from, sealed).map(|key| (*from, key))
+    });
+    let (from, key) = match opened {
+        Some(opened) => opened,
+        None => {
+            if let Some((from, _)) = in_use {
+                tracing::warn!(
+                    from,
+                    seq,
+                    "the audit chain's key does not open under SECRET_KEY: a new key starts"
+                );
+            }
+            let key = ChainKey::random();
+            diesel::insert_into(audit_chain_keys::table)
+                .values((
+                    audit_chain_keys::from_seq.eq(seq),
+                    audit_chain_keys::sealed_key.eq(seal::seal(
+                        &secret,
+                        &purpose(chain_id, seq),
+                        &key.0,
+                    )),
+                    audit_chain_keys::created_at.eq(crate::db::now()),
+                ))
+                .execute(conn)?;
+            (seq, key)
+        }
+    };
+    Ok(ChainKeys::new(keyed_from, vec![(from, Some(key))]))
+}
+
+/// The keys to hash the next event with (see [`keys_at`]), for writers that build events
+/// themselves (the scale seed). Inside a write transaction, as an append is.
+pub fn keys_for_next(conn: &mut DbConn) -> QueryResult<ChainKeys> {
+    let (last_seq, keyed_from, chain_id): (i64, i64, String) = audit_head::table
+        .find(1)
+        .select((
+            audit_head::last_seq,
+            audit_head::keyed_from,
+            audit_head::chain_id,
+        ))
+        .first(conn)?;
+    keys_at(conn, last_seq + 1, keyed_from, &chain_id)
+}
+
+/// Every key of the chain, opened with the secret held for it (`None` where it does not
+/// open), to check the chain with.
+pub fn chain_keys(conn: &mut DbConn) -> QueryResult<ChainKeys> {
+    let (keyed_from, chain_id): (i64, String) = audit_head::table
+        .find(1)
+        .select((audit_head::keyed_from, audit_head::chain_id))
+        .first(conn)?;
+    let secret = secret_of(&chain_id);
+    let rows: Vec<(i64, String)> = audit_chain_keys::table
+        .select((audit_chain_keys::from_seq, audit_chain_keys::sealed_key))
+        .load(conn)?;
+    let keys = rows
+        .into_iter()
+        .map(|(from, sealed)| {
+            let key = secret
+                .as_deref()
+                .and_then(|secret| open_key(secret, &chain_id, from, &sealed));
+            (from, key)
+        })
+        .collect();
+    Ok(ChainKeys::new(keyed_from, keys))
+}
+
+/// The chain's keys, sealed, for sealing again under a new secret.
+pub fn sealed_keys(conn: &mut DbConn) -> QueryResult<(String, Vec<(i64, String)>)> {
+    let chain_id: String = audit_head::table
+        .find(1)
+        .select(audit_head::chain_id)
+        .first(conn)?;
+    let rows = audit_chain_keys::table
+        .order(audit_chain_keys::from_seq.asc())
+        .select((audit_chain_keys::from_seq, audit_chain_keys::sealed_key))
+        .load(conn)?;
+    Ok((chain_id, rows))
+}
+
+/// Seals a key of the chain again under `new` (see [`seal::reseal`]).
+pub fn reseal_key(
+    old: &[u8],
+    new: &[u8],
+    chain_id: &str,
+    from_seq: i64,
+    sealed: &str,
+) -> seal::Resealed {
+    seal::reseal(old, new, &purpose(chain_id, from_seq), sealed)
+}
+
+/// Replaces a key's sealed form (after sealing it again under a new secret).
+pub fn replace_sealed_key(conn: &mut DbConn, from_seq: i64, sealed: &str) -> QueryResult<()> {
+    diesel::update(audit_chain_keys::table.find(from_seq))
+        .set(audit_chain_keys::sealed_key.eq(sealed))
+        .execute(conn)
+        .map(drop)
+}
+
 /// Appends one event to the chain. Every text is bounded first ([`bounded`]), here and
 /// only here, so no caller can write more than the stated limits. The first statement
 /// bumps the head row, which on PostgreSQL locks it until commit, so concurrent appends
 /// queue instead of forking.
 pub fn append(conn: &mut DbConn, entry: &AuditEntry<'_>) -> QueryResult<i64> {
-    let (seq, prev_hash): (i64, String) = diesel::update(audit_head::table.find(1))
-        .set(audit_head::last_seq.eq(audit_head::last_seq + 1))
-        .returning((audit_head::last_seq, audit_head::last_hash))
-        .get_result(conn)?;
+    let (seq, prev_hash, keyed_from, chain_id): (i64, String, i64, String) =
+        diesel::update(audit_head::table.find(1))
+            .set(audit_head::last_seq.eq(audit_head::last_seq + 1))
+            .returning((
+                audit_head::last_seq,
+                audit_head::last_hash,
+                audit_head::keyed_from,
+                audit_head::chain_id,
+            ))
+            .get_result(conn)?;
+    let keys = keys_at(conn, seq, keyed_from, &chain_id)?;
     let label = |text: &str| bounded(text, LABEL_LIMIT).into_owned();
     let state = |text: &Option<String>| {
         text.as_deref()
@@ -118,7 +287,9 @@ pub fn append(conn: &mut DbConn, entry: &AuditEntry<'_>) -> QueryResult<i64> {
         prev_hash,
         hash: String::new(),
     };
-    row.hash = row.content().chain_hash(&row.prev_hash);
+    row.hash = keys
+        .hash(&row.content(), &row.prev_hash)
+        .map_err(|b| diesel::result::Error::QueryBuilderError(Box::new(b)))?;
     diesel::insert_into(audit_events::table)
         .values(&row)
         .execute(conn)?;
@@ -154,19 +325,27 @@ pub enum ChainStatus {
 
 /// Walks every event in order, a batch at a time, and compares the end with the head.
 pub fn verify_chain(conn: &mut DbConn) -> QueryResult<ChainStatus> {
-    verify_from(conn, ChainVerifier::default()).map(|(status, _)| status)
+    verify_from(conn, None).map(|(status, _)| status)
 }
 
-/// Walks the events after `verifier`'s position in order, a batch at a time, and compares
-/// the end with the head. Returns what it found, and the last event that held with its
-/// hash (where a later walk may go on from).
+/// Walks the events after `after` (an event already found to hold, and its hash; the
+/// start when `None`) in order, a batch at a time, and compares the end with the head.
+/// Returns what it found, and the last event that held with its hash (where a later walk
+/// may go on from).
 /// The walk reads one snapshot, so events appended meanwhile are neither half seen nor
 /// taken for a head that moved.
 pub fn verify_from(
     conn: &mut DbConn,
-    verifier: ChainVerifier,
+    after: Option<(i64, String)>,
 ) -> QueryResult<(ChainStatus, (i64, String))> {
-    crate::db::snapshot_tx(conn, |conn| walk(conn, verifier))
+    crate::db::snapshot_tx(conn, |conn| {
+        let keys = chain_keys(conn)?;
+        let verifier = match after {
+            Some((seq, hash)) => ChainVerifier::resume(keys, seq, &hash),
+            None => ChainVerifier::new(keys),
+        };
+        walk(conn, verifier)
+    })
 }
 
 fn walk(

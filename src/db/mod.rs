@@ -122,6 +122,8 @@ pub enum DbSetupError {
     PostgresUnreachable { url: String, reason: String },
     #[error("applying migrations failed: {0}")]
     Migration(String),
+    #[error("cannot read the audit chain's head: {0}")]
+    AuditHead(String),
 }
 
 impl Backend {
@@ -202,10 +204,17 @@ impl CustomizeConnection<DbConn, diesel::r2d2::Error> for SqlitePragmas {
     }
 }
 
-/// Checks the database answers, applies pending migrations and builds the pool.
-pub fn connect_and_migrate(url: &str, pool_size: u32) -> Result<DbPool, DbSetupError> {
+/// Checks the database answers, applies pending migrations, holds `secret` (`SECRET_KEY`)
+/// as the one that opens the audit chain's keys ([`audit::hold_secret`]) and builds the
+/// pool.
+pub fn connect_and_migrate(
+    url: &str,
+    pool_size: u32,
+    secret: &[u8],
+) -> Result<DbPool, DbSetupError> {
     let mut conn = establish(url)?;
     run_migrations(&mut conn)?;
+    audit::hold_secret(&mut conn, secret).map_err(|e| DbSetupError::AuditHead(e.to_string()))?;
     drop(conn);
     let backend = Backend::of(url)?;
     let manager_url = match backend {

@@ -80,6 +80,16 @@ diesel::table! {
         id -> Integer,
         last_seq -> BigInt,
         last_hash -> Text,
+        keyed_from -> BigInt,
+        chain_id -> Text,
+    }
+}
+
+diesel::table! {
+    audit_chain_keys (from_seq) {
+        from_seq -> BigInt,
+        sealed_key -> Text,
+        created_at -> Timestamp,
     }
 }
 
@@ -664,6 +674,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     recovery_codes,
     audit_events,
     audit_head,
+    audit_chain_keys,
     audit_verification,
     sequence_counters,
     applications,

@@ -1,10 +1,13 @@
 //! The audit chain: each event's hash covers the previous event's hash and the event's own
 //! canonical content, so editing, inserting or deleting any event breaks every later link.
+//! From the chain's cut-over on, the hash is an HMAC under a key the database holds only
+//! sealed ([`ChainKeys`]), so the chain cannot be recomputed from the database alone.
 //! Every text an event holds is bounded, so no request can grow the log without limit.
 
 use std::borrow::Cow;
 
 use chrono::NaiveDateTime;
+use hmac::{Hmac, Mac};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -214,14 +217,76 @@ fn canonical_time<S: serde::Serializer>(t: &NaiveDateTime, s: S) -> Result<S::Ok
 }
 
 impl AuditContent<'_> {
-    /// SHA-256 over the previous hash and this content's canonical JSON, as lowercase hex.
+    /// SHA-256 over the previous hash and this content's canonical JSON, as lowercase hex:
+    /// the hash of an event before the chain's cut-over to keyed hashes.
     pub fn chain_hash(&self, prev_hash: &str) -> String {
-        let json = serde_json::to_string(self).expect("audit content always serialises");
         let mut hasher = Sha256::new();
-        hasher.update(prev_hash.as_bytes());
-        hasher.update(b"\n");
-        hasher.update(json.as_bytes());
+        hasher.update(self.hashed(prev_hash));
         hex::encode(hasher.finalize())
+    }
+
+    /// HMAC-SHA-256 under `key` over what [`Self::chain_hash`] covers, as lowercase hex.
+    pub fn keyed_hash(&self, key: &ChainKey, prev_hash: &str) -> String {
+        let mut mac =
+            <Hmac<Sha256> as Mac>::new_from_slice(&key.0).expect("HMAC accepts any key length");
+        mac.update(&self.hashed(prev_hash));
+        hex::encode(mac.finalize().into_bytes())
+    }
+
+    fn hashed(&self, prev_hash: &str) -> Vec<u8> {
+        let json = serde_json::to_string(self).expect("audit content always serialises");
+        [prev_hash.as_bytes(), b"\n", json.as_bytes()].concat()
+    }
+}
+
+/// A key of the chain's HMAC: 32 random bytes.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ChainKey(pub [u8; 32]);
+
+impl ChainKey {
+    pub fn random() -> Self {
+        Self(rand::random())
+    }
+}
+
+impl std::fmt::Debug for ChainKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ChainKey(<redacted>)")
+    }
+}
+
+/// What an event's hash is made with: plain SHA-256 before `keyed_from`, and from there
+/// the HMAC key in use from each key's first event on. A key that did not open under the
+/// server's secret is `None`: the events it hashed cannot be checked.
+#[derive(Debug, Clone)]
+pub struct ChainKeys {
+    keyed_from: i64,
+    keys: Vec<(i64, Option<ChainKey>)>,
+}
+
+impl ChainKeys {
+    /// `keys` by the event each first hashed, in any order.
+    pub fn new(keyed_from: i64, mut keys: Vec<(i64, Option<ChainKey>)>) -> Self {
+        keys.sort_by_key(|(from, _)| *from);
+        Self { keyed_from, keys }
+    }
+
+    /// A chain of plain SHA-256 hashes throughout, as before keyed hashes existed.
+    pub fn unkeyed() -> Self {
+        Self::new(i64::MAX, Vec::new())
+    }
+
+    /// The hash event `content.seq` must have after `prev_hash`.
+    pub fn hash(&self, content: &AuditContent<'_>, prev_hash: &str) -> Result<String, ChainBreak> {
+        let seq = content.seq;
+        if seq < self.keyed_from {
+            return Ok(content.chain_hash(prev_hash));
+        }
+        match self.keys.iter().rev().find(|(from, _)| *from <= seq) {
+            Some((_, Some(key))) => Ok(content.keyed_hash(key, prev_hash)),
+            Some((_, None)) => Err(ChainBreak::KeyUnreadable { seq }),
+            None => Err(ChainBreak::KeyMissing { seq }),
+        }
     }
 }
 
@@ -238,6 +303,14 @@ pub enum ChainBreak {
         "the chain ends at event {last_seen} but {head_seq} events were recorded: the newest were removed or the head was altered"
     )]
     HeadMismatch { last_seen: i64, head_seq: i64 },
+    #[error(
+        "event {seq} is keyed, but the database holds no key for it: the chain's keys were removed"
+    )]
+    KeyMissing { seq: i64 },
+    #[error(
+        "event {seq} was hashed under a key that does not open under this server's SECRET_KEY: from here the chain cannot be checked"
+    )]
+    KeyUnreadable { seq: i64 },
 }
 
 impl ChainBreak {
@@ -245,7 +318,10 @@ impl ChainBreak {
     pub fn seq(&self) -> i64 {
         match self {
             ChainBreak::Gap { previous, .. } => previous + 1,
-            ChainBreak::PrevHashMismatch { seq } | ChainBreak::HashMismatch { seq } => *seq,
+            ChainBreak::PrevHashMismatch { seq }
+            | ChainBreak::HashMismatch { seq }
+            | ChainBreak::KeyMissing { seq }
+            | ChainBreak::KeyUnreadable { seq } => *seq,
             ChainBreak::HeadMismatch { last_seen, .. } => last_seen + 1,
         }
     }
@@ -254,23 +330,21 @@ impl ChainBreak {
 /// Walks stored events in sequence order, one at a time, so a long chain needs no memory.
 #[derive(Debug)]
 pub struct ChainVerifier {
+    keys: ChainKeys,
     last_seq: i64,
     last_hash: String,
 }
 
-impl Default for ChainVerifier {
-    fn default() -> Self {
-        Self {
-            last_seq: 0,
-            last_hash: GENESIS_HASH.to_string(),
-        }
-    }
-}
-
 impl ChainVerifier {
+    /// Starts at the chain's first event.
+    pub fn new(keys: ChainKeys) -> Self {
+        Self::resume(keys, 0, GENESIS_HASH)
+    }
+
     /// Goes on after an event already checked: its number and hash.
-    pub fn resume(last_seq: i64, last_hash: &str) -> Self {
+    pub fn resume(keys: ChainKeys, last_seq: i64, last_hash: &str) -> Self {
         Self {
+            keys,
             last_seq,
             last_hash: last_hash.to_string(),
         }
@@ -297,7 +371,7 @@ impl ChainVerifier {
         if stored_prev_hash != self.last_hash {
             return Err(ChainBreak::PrevHashMismatch { seq: content.seq });
         }
-        if content.chain_hash(stored_prev_hash) != stored_hash {
+        if self.keys.hash(content, stored_prev_hash)? != stored_hash {
             return Err(ChainBreak::HashMismatch { seq: content.seq });
         }
         self.last_seq = content.seq;
@@ -366,7 +440,7 @@ mod tests {
     }
 
     fn verify(rows: &[(AuditContent<'_>, String, String)]) -> Result<i64, ChainBreak> {
-        let mut verifier = ChainVerifier::default();
+        let mut verifier = ChainVerifier::new(ChainKeys::unkeyed());
         for (content, prev, hash) in rows {
             verifier.check(content, prev, hash)?;
         }
@@ -430,7 +504,7 @@ mod tests {
     #[test]
     fn removing_the_newest_events_is_caught_by_the_head() {
         let rows = chain(&["a", "b", "c"]);
-        let mut verifier = ChainVerifier::default();
+        let mut verifier = ChainVerifier::new(ChainKeys::unkeyed());
         for (content, prev, hash) in &rows[..2] {
             verifier.check(content, prev, hash).unwrap();
         }
@@ -441,5 +515,70 @@ mod tests {
                 head_seq: 3
             })
         );
+    }
+
+    fn keyed_chain(keys: &ChainKeys, n: i64) -> Vec<(AuditContent<'static>, String, String)> {
+        let mut prev = GENESIS_HASH.to_string();
+        (1..=n)
+            .map(|seq| {
+                let content = event(seq, "user.update");
+                let hash = keys.hash(&content, &prev).unwrap();
+                let row = (content, prev.clone(), hash.clone());
+                prev = hash;
+                row
+            })
+            .collect()
+    }
+
+    fn verify_with(
+        keys: ChainKeys,
+        rows: &[(AuditContent<'_>, String, String)],
+    ) -> Result<i64, ChainBreak> {
+        let mut verifier = ChainVerifier::new(keys);
+        for (content, prev, hash) in rows {
+            verifier.check(content, prev, hash)?;
+        }
+        let (seq, hash) = rows.last().map(|(c, _, h)| (c.seq, h.as_str())).unwrap();
+        verifier.finish(seq, hash)
+    }
+
+    #[test]
+    fn a_keyed_chain_holds_under_its_keys_and_a_chain_recomputed_without_them_does_not() {
+        let (a, b) = (ChainKey::random(), ChainKey::random());
+        let keys = || ChainKeys::new(3, vec![(5, Some(b.clone())), (3, Some(a.clone()))]);
+        let rows = keyed_chain(&keys(), 6);
+        assert_eq!(verify_with(keys(), &rows), Ok(6));
+        // Before the cut-over the hash is the plain one; after it, not.
+        assert_eq!(rows[1].2, rows[1].0.chain_hash(&rows[1].1));
+        assert_ne!(rows[2].2, rows[2].0.chain_hash(&rows[2].1));
+        assert_eq!(rows[4].2, rows[4].0.keyed_hash(&b, &rows[4].1));
+
+        // Whoever holds only the database recomputes the chain with plain SHA-256.
+        let forged = chain(&["user.update"; 6]);
+        assert_eq!(
+            verify_with(keys(), &forged),
+            Err(ChainBreak::HashMismatch { seq: 3 })
+        );
+        // Or under a key of their own.
+        let theirs = ChainKeys::new(3, vec![(3, Some(ChainKey::random()))]);
+        assert_eq!(
+            verify_with(keys(), &keyed_chain(&theirs, 6)),
+            Err(ChainBreak::HashMismatch { seq: 3 })
+        );
+    }
+
+    #[test]
+    fn a_keyed_event_without_a_readable_key_cannot_be_checked() {
+        let a = ChainKey::random();
+        let rows = keyed_chain(&ChainKeys::new(1, vec![(1, Some(a.clone()))]), 3);
+        assert_eq!(
+            verify_with(ChainKeys::new(1, vec![]), &rows),
+            Err(ChainBreak::KeyMissing { seq: 1 })
+        );
+        assert_eq!(
+            verify_with(ChainKeys::new(1, vec![(1, None)]), &rows),
+            Err(ChainBreak::KeyUnreadable { seq: 1 })
+        );
+        assert_eq!(format!("{a:?}"), "ChainKey(<redacted>)");
     }
 }

@@ -16,12 +16,13 @@ use crate::views::organisation_changes::ChangeView;
 use crate::web::blocking::{read, run};
 use crate::web::extract::{CsrfForm, NoFields};
 use crate::web::request::actor;
-use crate::web::respond::{invalid, redirect_with_flash};
+use crate::web::respond::{file_response, invalid, redirect_with_flash};
 use crate::web::{AppError, AppState, Authorized, PageCtx, policy};
 use crate::workflows::accounts::{UserCursor, UserFilter};
 use crate::workflows::audit::AuditSearch;
+use crate::workflows::certificates::CertificateAuthority;
 use crate::workflows::paging;
-use crate::workflows::{accounts, audit, notify, two_factor};
+use crate::workflows::{accounts, audit, audit_checkpoints, notify, two_factor};
 
 type Admin = Authorized<policy::Admin>;
 
@@ -424,8 +425,11 @@ pub async fn audit(
     };
     let position = paging::position(seq(&query.after)?, seq(&query.before)?)?;
     let lang = ctx.lang;
-    let mut log = read(&state, move |conn| {
-        audit::log_page(conn, &search, position, AUDIT_PAGE, lang)
+    let authority = CertificateAuthority::from_settings(&state.settings);
+    let now = state.clock.now();
+    let (mut log, checkpoint) = read(&state, move |conn| {
+        let log = audit::log_page(conn, &search, position, AUDIT_PAGE, lang)?;
+        Ok((log, audit_checkpoints::sign(conn, &authority, now)?))
     })
     .await?;
     let span = paging::span(
@@ -447,8 +451,29 @@ pub async fn audit(
             .collect(),
         ctx,
         status: log.status,
+        checkpoint,
         query,
     })
+}
+
+/// The audit chain's head as it is now, signed, as a file to keep outside the registry
+/// (`verify-audit --checkpoints FILE`); 404 while the chain is empty.
+pub async fn audit_checkpoint(
+    state: web::Data<AppState>,
+    _auth: Authorized<policy::AuditReader>,
+) -> Result<HttpResponse, AppError> {
+    let authority = CertificateAuthority::from_settings(&state.settings);
+    let now = state.clock.now();
+    let checkpoint = read(&state, move |conn| {
+        audit_checkpoints::sign(conn, &authority, now)
+    })
+    .await?
+    .ok_or(AppError::NotFound)?;
+    Ok(file_response(
+        &audit_checkpoints::file_name(&checkpoint),
+        "text/plain; charset=utf-8",
+        checkpoint.note.into_bytes(),
+    ))
 }
 
 /// Messages shown per page of the outbox.
@@ -558,6 +583,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::post().to(update_organisation),
         )
         .route("/admin/audit", web::get().to(audit))
+        .route("/admin/audit/checkpoint", web::get().to(audit_checkpoint))
         .route("/admin/outbox", web::get().to(outbox))
         .route("/admin/outbox/{id}/retry", web::post().to(retry_message));
 }

@@ -998,6 +998,7 @@ fn insert_audit(
             .select((audit_head::last_seq, audit_head::last_hash))
             .first(conn)?
     };
+    let keys = crate::db::audit::keys_for_next(conn)?;
     let span = (now - start).num_seconds();
     let mut bulk = Bulk::new(
         conn,
@@ -1036,7 +1037,9 @@ fn insert_audit(
             after_state: Some(&after),
             ip: "10.0.0.1",
         };
-        let hash = content.chain_hash(&prev);
+        let hash = keys
+            .hash(&content, &prev)
+            .map_err(|b| diesel::result::Error::QueryBuilderError(Box::new(b)))?;
         bulk.row(&[
             seq.to_string(),
             ts(occurred_at),

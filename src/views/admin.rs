@@ -11,8 +11,10 @@ use crate::db::models::organisation::Organisation;
 use crate::db::models::outbox::OutboxMessage;
 use crate::db::models::user::{User, UserWithOrganisation};
 use crate::domain::account::UserInput;
+use crate::domain::audit::ChainBreak;
 use crate::domain::notification::MessageKind;
 use crate::domain::role::{ReviewDomain, Role};
+use crate::workflows::audit_checkpoints::AuditCheckpoint;
 use crate::workflows::secret_key::LockedOut;
 
 #[derive(Template, WebTemplate)]
@@ -255,6 +257,8 @@ pub struct AuditPage {
     /// When the scheduled check last walked the whole chain (the page walked the events
     /// recorded since); `None` when the page walked it all.
     pub full_walk: Option<String>,
+    /// The chain's head signed now; `None` while the chain is empty.
+    pub checkpoint: Option<AuditCheckpoint>,
     pub query: AuditQuery,
     pub pager: Pager,
 }
@@ -263,6 +267,11 @@ impl AuditPage {
     pub fn break_message(&self) -> Option<String> {
         match &self.status {
             ChainStatus::Intact { .. } => None,
+            ChainStatus::Broken(b @ ChainBreak::KeyUnreadable { .. }) => Some(self.ctx.t1(
+                "audit-key-unreadable",
+                "seq",
+                &b.seq().to_string(),
+            )),
             ChainStatus::Broken(b) => {
                 Some(self.ctx.t1("audit-broken", "seq", &b.seq().to_string()))
             }

@@ -10,7 +10,7 @@ use crate::db::models::{
     application as app_db, connection as connection_db, organisation as org_db, user as user_db,
 };
 use crate::db::{DbConn, Position, write_tx};
-use crate::domain::audit::{AuditAction, ChainVerifier};
+use crate::domain::audit::AuditAction;
 use crate::domain::language::Lang;
 use crate::workflows::{Actor, WorkflowError};
 
@@ -117,9 +117,9 @@ pub fn check_scheduled(
     let stored = audit::find_verified(conn)?;
     let resume = stored
         .filter(|v| v.full_walk_at.is_some_and(|at| now - at < FULL_WALK_EVERY))
-        .map(|v| ChainVerifier::resume(v.verified_seq, &v.verified_hash));
+        .map(|v| (v.verified_seq, v.verified_hash));
     let full_walk = resume.is_none();
-    let (status, (seq, hash)) = audit::verify_from(conn, resume.unwrap_or_default())?;
+    let (status, (seq, hash)) = audit::verify_from(conn, resume)?;
     write_tx(conn, |conn| {
         audit::save_verified(conn, seq, &hash, now, full_walk)
     })?;
@@ -138,8 +138,7 @@ pub fn status_for_page(
     let stored = audit::find_verified(conn)?;
     let start = stored
         .as_ref()
-        .map(|v| ChainVerifier::resume(v.verified_seq, &v.verified_hash))
-        .unwrap_or_default();
+        .map(|v| (v.verified_seq, v.verified_hash.clone()));
     let (status, _) = audit::verify_from(conn, start)?;
     Ok((status, stored.and_then(|v| v.full_walk_at)))
 }

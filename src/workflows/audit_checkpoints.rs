@@ -93,13 +93,19 @@ fn root_of(hash: &str) -> Option<Hash> {
     Some(Hash(hex::decode(hash).ok()?.try_into().ok()?))
 }
 
+/// The name a checkpoint's file has: `audit-<events>.checkpoint`, the count zero-padded so
+/// the files sort in the order they were signed.
+pub fn file_name(checkpoint: &AuditCheckpoint) -> String {
+    format!("audit-{:012}.checkpoint", checkpoint.events)
+}
+
 /// Writes `checkpoint` into `dir` as a file of its own, `audit-<events>.checkpoint`,
 /// never over an existing one (a second checkpoint of the same head is the same note, and
 /// is left as it was). Returns the file's path.
 pub fn export(dir: &Path, checkpoint: &AuditCheckpoint) -> std::io::Result<PathBuf> {
     use std::io::Write;
     std::fs::create_dir_all(dir)?;
-    let path = dir.join(format!("audit-{:012}.checkpoint", checkpoint.events));
+    let path = dir.join(file_name(checkpoint));
     match std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)

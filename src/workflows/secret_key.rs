@@ -1,11 +1,12 @@
 //! What the database holds sealed under `SECRET_KEY` (staff's two-factor secrets, the
-//! certificate signing keys): who can no longer sign in because it no longer opens, and
-//! sealing it all again under a new key given the old one.
+//! certificate signing keys, the audit chain's keys): who can no longer sign in because it
+//! no longer opens, and sealing it all again under a new key given the old one.
 
 use serde_json::json;
 
 use crate::auth::seal::Resealed;
 use crate::auth::{signing, totp};
+use crate::db::audit;
 use crate::db::models::certificate as certificate_db;
 use crate::db::models::two_factor as two_factor_db;
 use crate::db::{DbConn, write_tx};
@@ -100,6 +101,14 @@ pub fn rotate(
             rotation.count(&outcome, || format!("signing key {}", key.kid));
             let sealed = stored(outcome, key.sealed_private_key);
             certificate_db::replace_sealed_key(conn, &key.kid, &sealed)?;
+        }
+        let (chain_id, chain_keys) = audit::sealed_keys(conn)?;
+        for (from_seq, sealed) in chain_keys {
+            let outcome = audit::reseal_key(old, new, &chain_id, from_seq, &sealed);
+            rotation.count(&outcome, || {
+                format!("audit chain key from event {from_seq}")
+            });
+            audit::replace_sealed_key(conn, from_seq, &stored(outcome, sealed))?;
         }
         record(
             conn,

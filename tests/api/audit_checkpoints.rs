@@ -1,14 +1,17 @@
 //! Signed checkpoints of the audit chain, kept outside the database, catch what the chain
 //! alone cannot: each rewrite of finding F1 (the newest events removed and the head moved
 //! back; a vote attributed to another member and every later hash recomputed; an event
-//! removed, the later ones renumbered and re-chained) passes `verify-audit` without
-//! checkpoints, and fails it with them. Run on the test's own database, with the
-//! append-only triggers dropped as someone with the database's owner rights can.
+//! removed, the later ones renumbered and re-chained), done by someone who also holds
+//! `SECRET_KEY`, passes `verify-audit` without checkpoints, and fails it with them. Done
+//! with the database alone, the keyed chain catches each rewrite by itself. Run on the
+//! test's own database, with the append-only triggers dropped as someone with the
+//! database's owner rights can.
 
 use diesel::prelude::*;
 
+use interconnect_registry::db::audit::chain_keys;
 use interconnect_registry::db::schema::{audit_events, audit_head, outbox_messages};
-use interconnect_registry::domain::audit::AuditContent;
+use interconnect_registry::domain::audit::{AuditContent, ChainKeys};
 use interconnect_registry::domain::clock::Clock;
 use interconnect_registry::workflows::audit_checkpoints::mail_daily;
 use interconnect_registry::workflows::certificates::CertificateAuthority;
@@ -41,9 +44,22 @@ fn drop_guards(app: &TestApp) {
     });
 }
 
-/// Recomputes every hash from event `from` on, and the head, as a forger would.
-fn rechain(app: &TestApp, from: i64) {
+/// Who rewrites the chain.
+#[derive(Clone, Copy)]
+enum Forger {
+    /// Someone who also holds `SECRET_KEY`, and so the chain's keys.
+    WithTheSecret,
+    /// Someone with the database alone, who hashes as the chain did before it was keyed.
+    WithTheDatabaseAlone,
+}
+
+/// Recomputes every hash from event `from` on, and the head, as `forger` would.
+fn rechain(app: &TestApp, from: i64, forger: Forger) {
     let mut conn = app.conn();
+    let keys = match forger {
+        Forger::WithTheSecret => chain_keys(&mut conn).unwrap(),
+        Forger::WithTheDatabaseAlone => ChainKeys::unkeyed(),
+    };
     type Row = (
         i64,
         chrono::NaiveDateTime,
@@ -80,7 +96,7 @@ fn rechain(app: &TestApp, from: i64) {
         .unwrap();
     let mut last = from - 1;
     for (seq, at, actor, label, action, subject_type, subject_id, before, after, ip) in &rows {
-        let hash = AuditContent {
+        let content = AuditContent {
             seq: *seq,
             occurred_at: *at,
             actor_id: actor.as_deref(),
@@ -91,8 +107,8 @@ fn rechain(app: &TestApp, from: i64) {
             before_state: before.as_deref(),
             after_state: after.as_deref(),
             ip,
-        }
-        .chain_hash(&prev);
+        };
+        let hash = keys.hash(&content, &prev).unwrap();
         diesel::update(audit_events::table.find(seq))
             .set((
                 audit_events::prev_hash.eq(&prev),
@@ -166,16 +182,13 @@ async fn the_newest_events_removed_and_the_head_moved_back_are_caught() {
         "DELETE FROM audit_events WHERE seq > {}",
         last - 5
     ));
-    rechain(&app, last - 5);
+    rechain(&app, last - 5, Forger::WithTheSecret);
     assert_eq!(last_seq(&app), last - 5);
     caught(&app, &dir, "TRUNCATED");
 }
 
-#[tokio::test]
-async fn a_vote_attributed_to_another_member_and_the_chain_recomputed_is_caught() {
-    let (app, dir) = registry_with_history().await;
-    checkpoint(&app, &dir);
-    drop_guards(&app);
+/// Attributes the first vote to the member who cast the second; returns its event.
+fn reattribute_a_vote(app: &TestApp) -> i64 {
     let votes: Vec<(i64, Option<String>)> = audit_events::table
         .filter(audit_events::action.eq("vote.cast"))
         .order(audit_events::seq.asc())
@@ -187,8 +200,49 @@ async fn a_vote_attributed_to_another_member_and_the_chain_recomputed_is_caught(
         .set(audit_events::actor_id.eq(other))
         .execute(&mut app.conn())
         .unwrap();
-    rechain(&app, *first);
+    *first
+}
+
+#[tokio::test]
+async fn a_vote_attributed_to_another_member_and_the_chain_recomputed_is_caught() {
+    let (app, dir) = registry_with_history().await;
+    checkpoint(&app, &dir);
+    drop_guards(&app);
+    let vote = reattribute_a_vote(&app);
+    rechain(&app, vote, Forger::WithTheSecret);
     caught(&app, &dir, "REWRITTEN");
+}
+
+/// Without `SECRET_KEY` the chain cannot be recomputed: with no checkpoint at all,
+/// `verify-audit` names the rewritten event, and names the chain's keys when they are
+/// removed to pass the chain off as never keyed.
+#[tokio::test]
+async fn a_chain_recomputed_from_the_database_alone_is_caught_by_its_keys() {
+    let (app, dir) = registry_with_history().await;
+    let (ok, said) = run(&app, &dir, &["verify-audit"]);
+    assert!(ok && said.contains("intact"), "{said}");
+    drop_guards(&app);
+    let vote = reattribute_a_vote(&app);
+    rechain(&app, vote, Forger::WithTheDatabaseAlone);
+    let (ok, said) = run(&app, &dir, &["verify-audit"]);
+    assert!(!ok, "{said}");
+    assert!(
+        said.contains(&format!("event {vote} has been altered")),
+        "{said}"
+    );
+
+    app.execute(if app.is_postgres() {
+        "DROP TRIGGER audit_chain_keys_no_delete ON audit_chain_keys; \
+         DELETE FROM audit_chain_keys"
+    } else {
+        "DROP TRIGGER audit_chain_keys_no_delete; DELETE FROM audit_chain_keys"
+    });
+    let (ok, said) = run(&app, &dir, &["verify-audit"]);
+    assert!(!ok, "{said}");
+    assert!(
+        said.contains("event 1 is keyed, but the database holds no key for it"),
+        "{said}"
+    );
 }
 
 #[tokio::test]
@@ -205,7 +259,7 @@ async fn an_event_removed_and_the_later_ones_renumbered_and_rechained_is_caught(
             seq - 1
         ));
     }
-    rechain(&app, removed);
+    rechain(&app, removed, Forger::WithTheSecret);
     // New events after the rewrite bring the chain back to its old length.
     app.create_user("reviewer", None);
     assert!(last_seq(&app) >= last);
@@ -343,4 +397,58 @@ async fn an_empty_chain_and_a_directory_without_checkpoints_are_refused_plainly(
         !ok && said.contains("not a valid audit checkpoint"),
         "{said}"
     );
+}
+
+/// The audit page shows the chain's head signed now, in English and Lao, and offers it as
+/// a file, which `verify-audit --checkpoints` accepts; only the audit's readers get it.
+#[tokio::test]
+async fn the_audit_page_shows_and_offers_the_checkpoint_of_the_chain_as_it_is() {
+    let (app, dir) = registry_with_history().await;
+    let provider = app.create_user("applicant", None);
+    app.sign_in_as(&provider).await;
+    let res = app.get("/admin/audit/checkpoint").await;
+    assert!(res.status().is_client_error(), "{}", res.status());
+
+    let auditor = app.create_user("auditor", None);
+    app.sign_in_as(&auditor).await;
+    let events = last_seq(&app);
+    let (status, html) = app.page("/admin/audit").await;
+    assert_eq!(status, reqwest::StatusCode::OK);
+    let section = crate::helpers::text_of(&html, "#audit-checkpoint").expect("the checkpoint");
+    assert!(
+        section.contains(&format!("as it is now: {events} events.")),
+        "{section}"
+    );
+    assert!(
+        section.contains(&format!("/audit\n{events}\n")),
+        "{section}"
+    );
+
+    let res = app.get("/admin/audit/checkpoint").await;
+    assert_eq!(res.status(), reqwest::StatusCode::OK);
+    let disposition = res.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        disposition.contains(&format!("audit-{events:012}.checkpoint")),
+        "{disposition}"
+    );
+    assert_eq!(res.headers()["cache-control"], "private, no-store");
+    let note = res.text().await.unwrap();
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("downloaded.checkpoint");
+    std::fs::write(&file, &note).unwrap();
+    let (ok, said) = run(
+        &app,
+        &dir,
+        &["verify-audit", "--checkpoints", file.to_str().unwrap()],
+    );
+    assert!(ok && said.contains("holds"), "{said}");
+
+    app.post("/language", &[("lang", "lo"), ("next", "/admin/audit")])
+        .await;
+    let (_, html) = app.page("/admin/audit").await;
+    let section = crate::helpers::text_of(&html, "#audit-checkpoint").expect("the checkpoint");
+    assert!(section.contains("ດາວໂຫຼດຈຸດກວດສອບ"), "{section}");
 }

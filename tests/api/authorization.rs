@@ -195,6 +195,7 @@ const ROUTES: &[Route] = &[
     get("/admin/organisations/{org}/edit", ADMIN),
     post("/admin/organisations/{org}/edit", &[("name_en", "")], ADMIN),
     get("/admin/audit", AUDIT_READERS),
+    get("/admin/audit/checkpoint", AUDIT_READERS),
     get("/admin/outbox", ADMIN),
     post("/admin/outbox/none/retry", &[], ADMIN),
     get("/account", SIGNED_IN),

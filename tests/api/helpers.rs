@@ -126,7 +126,8 @@ impl TestApp {
             env.insert(k.to_string(), v.to_string());
         }
         let settings = Settings::from_lookup(|k| env.get(k).cloned()).expect("test settings");
-        let pool = connect_and_migrate(&database_url, 4).expect("test database");
+        let pool =
+            connect_and_migrate(&database_url, 4, &settings.secret_key).expect("test database");
         // Whole seconds: what the clock says survives a round trip through either database.
         let start = chrono::Utc::now().naive_utc().trunc_subsecs(0);
         let clock = Arc::new(ManualClock::starting_at(start));

@@ -128,7 +128,7 @@ async fn a_restart_never_locks_staff_out() {
 
 #[tokio::test]
 async fn a_changed_key_is_named_to_the_person_and_the_admin_and_rotate_secret_key_undoes_it() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_with(&[("SECRET_KEY", OLD_KEY)]).await;
     let staff = app.create_user("reviewer", None);
     let admin = app.create_user("admin", None);
     let authenticator = Authenticator::default();
@@ -155,6 +155,16 @@ async fn a_changed_key_is_named_to_the_person_and_the_admin_and_rotate_secret_ke
     assert!(!affected.contains(&admin.email), "{affected}");
     drop(server);
 
+    // The server under the new key started a key of the audit chain of its own; the
+    // events hashed under the old one cannot be checked under the new one.
+    let verify = |key| run_command(binary(&app.database_url, Some(key)), &["verify-audit"], "");
+    let (ok, out, _) = verify(NEW_KEY);
+    assert!(!ok, "{out}");
+    assert!(
+        out.contains("does not open under this server's SECRET_KEY"),
+        "{out}"
+    );
+
     // Giving the key in use as the old one changes nothing and says why.
     let (ok, _, err) = run_command(
         binary(&app.database_url, Some(NEW_KEY)),
@@ -176,6 +186,8 @@ async fn a_changed_key_is_named_to_the_person_and_the_admin_and_rotate_secret_ke
     assert!(rotation["resealed"].as_i64() >= Some(1), "{rotation}");
     assert!(rotation["current"].as_i64() >= Some(1), "{rotation}");
     assert_eq!(rotation["unreadable"], serde_json::json!([]), "{rotation}");
+    let (ok, out, err) = verify(NEW_KEY);
+    assert!(ok && out.contains("intact"), "{out}{err}");
 
     let (_server, base) = serve(&app.database_url, Some(NEW_KEY)).await;
     signed_in(&base, &staff.email, &authenticator).await;
