@@ -978,6 +978,7 @@ email-organisation-change-requested-name = Change of legal identity proposed
 email-organisation-change-approved-name = Change of legal identity approved
 email-organisation-change-refused-name = Change of legal identity refused
 error-signing-key = The certificate could not be signed, so nothing was changed. Tell the system administrator.
+error-audit-chain-broken = The audit chain does not hold, so the registry signs no checkpoint of it. The audit log names the first event that does not hold.
 certificate-title = Approval certificate
 certificate-statement = The Interconnect Registry certifies that the international connection below is approved under number { $number }, on the terms shown.
 certificate-status-now = Status today

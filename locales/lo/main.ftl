@@ -951,6 +951,7 @@ email-organisation-change-requested-name = ການສະເໜີປ່ຽນ�
 email-organisation-change-approved-name = ການອະນຸມັດການປ່ຽນແປງຂໍ້ມູນນິຕິບຸກຄົນ
 email-organisation-change-refused-name = ການປະຕິເສດການປ່ຽນແປງຂໍ້ມູນນິຕິບຸກຄົນ
 error-signing-key = ບໍ່ສາມາດລົງລາຍເຊັນໃບຢັ້ງຢືນໄດ້ ຈຶ່ງບໍ່ມີຂໍ້ມູນໃດຖືກປ່ຽນແປງ. ກະລຸນາແຈ້ງຜູ້ດູແລລະບົບ.
+error-audit-chain-broken = ຕ່ອງໂສ້ບັນທຶກການກວດສອບບໍ່ຄົບຖ້ວນ ສະນັ້ນທະບຽນຈຶ່ງບໍ່ລົງລາຍເຊັນຈຸດກວດສອບຂອງມັນ. ບັນທຶກການກວດສອບລະບຸເຫດການທຳອິດທີ່ບໍ່ຄົບຖ້ວນ.
 certificate-title = ໃບຢັ້ງຢືນການອະນຸມັດ
 certificate-statement = ທະບຽນການເຊື່ອມຕໍ່ສາກົນ ຂໍຢັ້ງຢືນວ່າ ການເຊື່ອມຕໍ່ສາກົນລຸ່ມນີ້ ໄດ້ຮັບອະນຸມັດ ພາຍໃຕ້ເລກທີ { $number } ຕາມເງື່ອນໄຂທີ່ລະບຸໄວ້.
 certificate-status-now = ສະຖານະປັດຈຸບັນ

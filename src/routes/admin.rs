@@ -4,6 +4,7 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::NaiveDate;
 
+use crate::db::audit::ChainStatus;
 use crate::domain::role::Role;
 use crate::domain::validation::FieldErrors;
 use crate::views::Pager;
@@ -429,7 +430,11 @@ pub async fn audit(
     let now = state.clock.now();
     let (mut log, checkpoint) = read(&state, move |conn| {
         let log = audit::log_page(conn, &search, position, AUDIT_PAGE, lang)?;
-        Ok((log, audit_checkpoints::sign(conn, &authority, now)?))
+        let checkpoint = match log.status {
+            ChainStatus::Intact { .. } => audit_checkpoints::sign(conn, &authority, now)?,
+            ChainStatus::Broken(_) => None,
+        };
+        Ok((log, checkpoint))
     })
     .await?;
     let span = paging::span(
@@ -457,7 +462,8 @@ pub async fn audit(
 }
 
 /// The audit chain's head as it is now, signed, as a file to keep outside the registry
-/// (`verify-audit --checkpoints FILE`); 404 while the chain is empty.
+/// (`verify-audit --checkpoints FILE`); 404 while the chain is empty, 409 when it was
+/// found broken.
 pub async fn audit_checkpoint(
     state: web::Data<AppState>,
     _auth: Authorized<policy::AuditReader>,
@@ -465,7 +471,7 @@ pub async fn audit_checkpoint(
     let authority = CertificateAuthority::from_settings(&state.settings);
     let now = state.clock.now();
     let checkpoint = read(&state, move |conn| {
-        audit_checkpoints::sign(conn, &authority, now)
+        audit_checkpoints::sign_checked(conn, &authority, now)
     })
     .await?
     .ok_or(AppError::NotFound)?;

@@ -42,6 +42,20 @@ pub fn sign(
     write_tx(conn, |conn| sign_head(conn, authority, now))
 }
 
+/// [`sign`] for the audit page's readers: only while the chain holds as far as it is
+/// checked (the scheduled check's position, and the events recorded since), so that no
+/// checkpoint is handed out of a chain found broken.
+pub fn sign_checked(
+    conn: &mut DbConn,
+    authority: &CertificateAuthority,
+    now: NaiveDateTime,
+) -> Result<Option<AuditCheckpoint>, WorkflowError> {
+    match crate::workflows::audit::status_for_page(conn)?.0 {
+        audit::ChainStatus::Intact { .. } => sign(conn, authority, now),
+        audit::ChainStatus::Broken(_) => Err(WorkflowError::Conflict("error-audit-chain-broken")),
+    }
+}
+
 /// [`sign`], inside the caller's transaction.
 fn sign_head(
     conn: &mut DbConn,

@@ -400,7 +400,8 @@ async fn an_empty_chain_and_a_directory_without_checkpoints_are_refused_plainly(
 }
 
 /// The audit page shows the chain's head signed now, in English and Lao, and offers it as
-/// a file, which `verify-audit --checkpoints` accepts; only the audit's readers get it.
+/// a file, which `verify-audit --checkpoints` accepts; only the audit's readers get it,
+/// and nobody once the chain is found broken.
 #[tokio::test]
 async fn the_audit_page_shows_and_offers_the_checkpoint_of_the_chain_as_it_is() {
     let (app, dir) = registry_with_history().await;
@@ -451,4 +452,14 @@ async fn the_audit_page_shows_and_offers_the_checkpoint_of_the_chain_as_it_is() 
     let (_, html) = app.page("/admin/audit").await;
     let section = crate::helpers::text_of(&html, "#audit-checkpoint").expect("the checkpoint");
     assert!(section.contains("ດາວໂຫຼດຈຸດກວດສອບ"), "{section}");
+
+    // A chain found broken gets no checkpoint: none shown, and the file is refused.
+    drop_guards(&app);
+    app.execute("UPDATE audit_events SET actor_label = 'someone else' WHERE seq = 2");
+    let (_, html) = app.page("/admin/audit").await;
+    assert!(crate::helpers::text_of(&html, "#audit-checkpoint").is_none());
+    let res = app.get("/admin/audit/checkpoint").await;
+    assert_eq!(res.status(), reqwest::StatusCode::CONFLICT);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("ທະບຽນຈຶ່ງບໍ່ລົງລາຍເຊັນຈຸດກວດສອບຂອງມັນ"), "{page}");
 }
