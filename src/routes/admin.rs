@@ -4,7 +4,6 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::NaiveDate;
 
-use crate::db::audit::ChainStatus;
 use crate::domain::role::Role;
 use crate::domain::validation::FieldErrors;
 use crate::views::Pager;
@@ -430,10 +429,7 @@ pub async fn audit(
     let now = state.clock.now();
     let (mut log, checkpoint) = read(&state, move |conn| {
         let log = audit::log_page(conn, &search, position, AUDIT_PAGE, lang)?;
-        let checkpoint = match log.status {
-            ChainStatus::Intact { .. } => audit_checkpoints::sign(conn, &authority, now)?,
-            ChainStatus::Broken(_) => None,
-        };
+        let checkpoint = audit_checkpoints::offered(conn, &log.status, &authority, now)?;
         Ok((log, checkpoint))
     })
     .await?;

@@ -42,18 +42,33 @@ pub fn sign(
     write_tx(conn, |conn| sign_head(conn, authority, now))
 }
 
-/// [`sign`] for the audit page's readers: only while the chain holds as far as it is
-/// checked (the scheduled check's position, and the events recorded since), so that no
-/// checkpoint is handed out of a chain found broken.
+/// The checkpoint the audit page offers its readers, given the chain's `status` as the
+/// page found it: the head signed now while the chain holds, none of a chain found broken.
+pub fn offered(
+    conn: &mut DbConn,
+    status: &audit::ChainStatus,
+    authority: &CertificateAuthority,
+    now: NaiveDateTime,
+) -> Result<Option<AuditCheckpoint>, WorkflowError> {
+    match status {
+        audit::ChainStatus::Intact { .. } => sign(conn, authority, now),
+        audit::ChainStatus::Broken(_) => Ok(None),
+    }
+}
+
+/// [`offered`] as a file of its own: the chain checked as far as the page checks it (the
+/// scheduled check's position, and the events recorded since); a conflict when it was
+/// found broken.
 pub fn sign_checked(
     conn: &mut DbConn,
     authority: &CertificateAuthority,
     now: NaiveDateTime,
 ) -> Result<Option<AuditCheckpoint>, WorkflowError> {
-    match crate::workflows::audit::status_for_page(conn)?.0 {
-        audit::ChainStatus::Intact { .. } => sign(conn, authority, now),
-        audit::ChainStatus::Broken(_) => Err(WorkflowError::Conflict("error-audit-chain-broken")),
+    let status = crate::workflows::audit::status_for_page(conn)?.0;
+    if let audit::ChainStatus::Broken(_) = status {
+        return Err(WorkflowError::Conflict("error-audit-chain-broken"));
     }
+    offered(conn, &status, authority, now)
 }
 
 /// [`sign`], inside the caller's transaction.
